@@ -1,0 +1,37 @@
+# make run: serve the dashboard on the bundled sample.  make test: lint, then every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench lock chromium clean
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Debian's Chromium for the browser tests, installed where it is missing (needs root, as in CI).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: $(STAMP) lint chromium
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/benchmark.py
+
+# Re-pin every package after changing pyproject.toml's dependencies.
+lock:
+	rm -rf /tmp/pilots-lock && $(PYTHON) -m venv /tmp/pilots-lock
+	/tmp/pilots-lock/bin/pip install --quiet ".[dev]" && /tmp/pilots-lock/bin/pip freeze --exclude pilot-outcomes > requirements.lock
+
+clean:
+	rm -rf $(VENV) data/store

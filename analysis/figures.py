@@ -1,0 +1,129 @@
+"""Plotly figure builders: DataFrame in, go.Figure out. One palette for the whole product.
+
+Colours are Okabe & Ito's colour-blind-safe set; each outcome keeps its colour on every chart.
+Every figure carries the pilot ids behind each mark in `customdata` for drill-down.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.schema import cause_label, stage_label
+
+OUTCOME_COLOURS = {
+    "production": "#009E73",  # bluish green
+    "retired": "#56B4E9",  # sky blue
+    "cancelled": "#D55E00",  # vermillion
+    "active": "#0072B2",  # blue: in flight
+    "on_hold": "#E69F00",  # orange
+    "stalled": "#CC79A7",  # reddish purple
+}
+REACHED_COLOUR = "#0072B2"
+SEGMENT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)), height=height,
+                      margin=dict(l=10, r=10, t=60, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A figure with no axes that says why it is empty."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5, xref="paper",
+                       yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, "", height=200)
+
+
+def funnel_title(funnel: pd.DataFrame) -> str:
+    """A title that states the finding: how many of those that started reached the last stage."""
+    first, last = int(funnel["reached"].iloc[0]), int(funnel["reached"].iloc[-1])
+    share = last / first if first else 0
+    drops = funnel["reached"].diff().fillna(0).to_numpy()
+    worst = int(drops[1:].argmin()) + 1 if len(funnel) > 1 else 0
+    return (f"{last} of {first} pilots ({share:.0%}) reached {stage_label(funnel['stage'].iloc[-1]).lower()}; "
+            f"the biggest drop is into {stage_label(funnel['stage'].iloc[worst]).lower()}")
+
+
+def funnel_figure(funnel: pd.DataFrame, ids: list[list[str]] | None = None, height: int = 380) -> go.Figure:
+    """Horizontal funnel: pilots that reached each stage, with step and overall conversion on the bar."""
+    if funnel.empty or int(funnel["reached"].iloc[0]) == 0:
+        return empty_figure("No pilots with a known stage in this selection.")
+    labels = [stage_label(s) for s in funnel["stage"]]
+    text = [f"{r:,} ({o:.0%} of all)" if i else f"{r:,}" for i, (r, o) in
+            enumerate(zip(funnel["reached"], funnel["overall_conversion"].fillna(0)))]
+    hover = [f"<b>{lab}</b><br>reached: {r:,}<br>dropped here: {d:,}<br>still here: {s:,}<br>"
+             f"step conversion: {'—' if pd.isna(c) else f'{c:.0%}'}<extra></extra>"
+             for lab, r, d, s, c in zip(labels, funnel["reached"], funnel["dropped"], funnel["in_stage"],
+                                        funnel["step_conversion"])]
+    fig = go.Figure(go.Bar(x=funnel["reached"], y=labels, orientation="h", text=text, textposition="auto",
+                           marker_color=REACHED_COLOUR, hovertemplate=hover, customdata=ids,
+                           name="reached"))
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title="pilots (count)")
+    return _layout(fig, funnel_title(funnel), height)
+
+
+def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
+    """Stacked bars per stage: dropped (cancelled) here, still here (in flight), moved on."""
+    if funnel.empty or int(funnel["reached"].iloc[0]) == 0:
+        return empty_figure("No pilots with a known stage in this selection.")
+    labels = [stage_label(s) for s in funnel["stage"]]
+    fig = go.Figure()
+    parts = [("moved_on", "moved on", OUTCOME_COLOURS["production"]),
+             ("in_stage", "still in stage", OUTCOME_COLOURS["active"]),
+             ("dropped", "cancelled here", OUTCOME_COLOURS["cancelled"])]
+    for col, name, colour in parts:
+        fig.add_bar(y=labels, x=funnel[col], name=name, orientation="h", marker_color=colour,
+                    text=funnel[col], textposition="inside",
+                    hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>")
+    worst = funnel.loc[funnel["dropped"].idxmax()]
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="pilots (count)")
+    return _layout(fig, f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
+                        f"({int(worst['dropped'])} pilots)")
+
+
+def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int = 8) -> go.Figure:
+    """Grouped bars: share of each segment's pilots that reached each stage (n in the legend)."""
+    if by.empty or by["n"].max() == 0:
+        return empty_figure("No pilots with a known stage in this selection.")
+    top = by.drop_duplicates("segment").nlargest(max_segments, "n")["segment"].tolist()
+    fig = go.Figure()
+    for i, seg in enumerate(top):
+        part = by[by["segment"] == seg]
+        fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"],
+                    name=f"{seg} (n={int(part['n'].iloc[0])})", marker_color=SEGMENT_COLOURS[i % 8],
+                    customdata=part["reached"], hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
+                    "<extra>" + str(seg).replace("<", "&lt;") + "</extra>")
+    last = by[by["stage"] == by["stage"].iloc[-1]].set_index("segment").loc[top]
+    best = last["overall_conversion"].idxmax()
+    fig.update_yaxes(title="share of the segment's pilots (%)", tickformat=".0%", range=[0, 1.05])
+    fig.update_layout(barmode="group")
+    title = f"By {dimension_label.lower()}: {best} takes the largest share to the last stage " \
+            f"({last.loc[best, 'overall_conversion']:.0%})"
+    if by["segment"].nunique() > max_segments:
+        title += f" — largest {max_segments} of {by['segment'].nunique()} shown"
+    return _layout(fig, title, height=420)
+
+
+def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:
+    """Horizontal bars of the commonest causes among cancelled pilots, count and share on each bar."""
+    if counts.empty:
+        return empty_figure("No cancelled pilots in this selection, so no causes to show.")
+    part = counts.head(top)
+    labels = [cause_label(c) for c in part["cause"]]
+    fig = go.Figure(go.Bar(x=part["count"], y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
+                           text=[f"{n} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
+                           textposition="auto", hovertemplate="%{y}: %{x} cancelled pilots<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="cancelled pilots (count)")
+    return _layout(fig, f"{labels[0]} is the commonest cause ({part['share'].iloc[0]:.0%} of cancellations)",
+                   height=max(260, 40 * len(part) + 100))

@@ -1,0 +1,215 @@
+"""Bytes of an upload -> a raw table of text cells, each row with its line number in the file.
+
+Decoding happens in Python (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252), because
+DuckDB's reader takes no Windows-1252 here. The dialect (delimiter, quoting) is chosen by how
+consistently each candidate splits the first records. Records are split by Python's csv module,
+which reports the line each record starts on (a quoted cell may span several lines) and keeps
+ragged rows instead of dropping them; the store and every query after that run in DuckDB.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis.schema import HEADER_SYNONYMS, normalise
+
+DELIMITERS = [",", ";", "\t", "|"]
+SNIFF_CHARS = 200_000  # enough for a few hundred records, small enough to sniff in milliseconds
+HEADER_SEARCH_ROWS = 15  # title rows above the table are looked past, up to this many records
+MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not a portfolio table
+TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class IngestError(ValueError):
+    """The file cannot be read as a table; the message says why and what to do."""
+
+
+@dataclass
+class RawTable:
+    """Text cells of an upload: `cells` has one str column per source header, `lines` the file line
+    of each row (header = its own line), `notes` what was noticed while reading."""
+
+    cells: pd.DataFrame
+    lines: list[int]
+    encoding: str
+    delimiter: str
+    header_line: int
+    notes: list[str] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)  # {"row", "column", "problem"}
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of the bytes and the name of the encoding it was read with."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        # Windows-1252 leaves five bytes undefined; read those as Latin-1 so nothing is lost.
+        return data.decode("cp1252", errors="ignore") if _is_cp1252(data) else data.decode("latin-1"), \
+            "Windows-1252"
+
+
+def _is_cp1252(data: bytes) -> bool:
+    return not any(b in data for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
+
+
+def check_not_binary(data: bytes, filename: str) -> None:
+    """Raise IngestError for an empty file or one that is not text (PDF, image, archive...)."""
+    if not data.strip():
+        raise IngestError(f"{filename} is empty. Export the portfolio again with its rows and a header.")
+    if data.startswith(b"%PDF"):
+        raise IngestError(f"{filename} is a PDF, not a table. Export the tracker as CSV or XLSX and "
+                          "upload that instead.")
+    head = data[:65536]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if b"\x00" in head or controls > len(head) * 0.01:
+        raise IngestError(f"{filename} does not look like a text table (it holds binary data). "
+                          "Upload a CSV, TSV, semicolon CSV or XLSX export.")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The candidate delimiter that splits the first records most consistently into most columns."""
+    sample = text[:SNIFF_CHARS]
+    best, best_score = ",", (0.0, 0)
+    for delim in DELIMITERS:
+        rows = list(_limited(csv.reader(io.StringIO(sample), delimiter=delim), 200))
+        widths = [len(r) for r in rows if any(c.strip() for c in r)]
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        score = (count / len(widths) if width > 1 else 0.0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _limited(reader, n: int):
+    for i, row in enumerate(reader):
+        if i >= n:
+            return
+        yield row
+
+
+def split_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """Every record of the text and the line it starts on (1-based)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records, lines = [], []
+    start = 1
+    for row in reader:
+        records.append(row)
+        lines.append(start)
+        start = reader.line_num + 1
+    return records, lines
+
+
+def find_header(records: list[list[str]]) -> int:
+    """Index of the header record: the first of the top records that names known fields, or the
+    first record as wide as the table when none does."""
+    top = records[:HEADER_SEARCH_ROWS]
+    width = max((_filled(r) for r in top), default=0)
+    synonyms = {s for words in HEADER_SYNONYMS.values() for s in words}
+    scored = [(sum(normalise(c) in synonyms for c in r), -i) for i, r in enumerate(top)
+              if _filled(r) >= max(2, width * 0.5) or width < 2]
+    if not scored:
+        return 0
+    hits, neg_index = max(scored)
+    if hits:
+        return -neg_index
+    return next(i for i, r in enumerate(top) if _filled(r) >= max(1, width * 0.5))
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for c in row if c.strip())
+
+
+def unique_headers(raw: list[str]) -> list[str]:
+    """Headers made usable: trimmed, blanks named `column N`, repeats suffixed ` (2)`."""
+    seen: Counter = Counter()
+    out = []
+    for i, h in enumerate(raw, start=1):
+        name = re.sub(r"\s+", " ", h.replace("\u00a0", " ")).strip() or f"column {i}"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def read_text_table(text: str, encoding: str) -> RawTable:
+    """A RawTable from decoded CSV/TSV/semicolon text."""
+    delimiter = sniff_delimiter(text)
+    records, lines = split_records(text, delimiter)
+    return build_table(records, lines, encoding=encoding, delimiter=delimiter)
+
+
+def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
+    """Header found, ragged rows padded or trimmed (and reported), empty columns dropped."""
+    if not records or not any(_filled(r) for r in records):
+        raise IngestError("The file has no rows. Export the portfolio again with its rows and a header.")
+    h = find_header(records)
+    header = unique_headers(records[h])
+    if len(header) > MAX_COLUMNS:
+        raise IngestError(f"The header has {len(header):,} columns; a portfolio export has far fewer "
+                          f"(at most {MAX_COLUMNS:,} are read). Check the delimiter or export fewer fields.")
+    notes = [f"The header is on line {lines[h]}; the {h} line(s) above it were read as a title."] if h else []
+    body, body_lines = records[h + 1:], lines[h + 1:]
+    problems = []
+    cells = [_fit(row, len(header), line, header, problems) for row, line in zip(body, body_lines)]
+    frame = pd.DataFrame(cells, columns=header, dtype="str") if cells else \
+        pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
+    frame, dropped = _drop_empty_columns(frame, raw_names=records[h])
+    if dropped:
+        notes.append(f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}.")
+    return RawTable(frame, body_lines, header_line=lines[h], notes=notes, problems=problems, **meta)
+
+
+def _fit(row: list[str], width: int, line: int, header: list[str], problems: list[dict]) -> list[str]:
+    if len(row) == width or not any(c.strip() for c in row):
+        return (row + [""] * width)[:width]
+    if len(row) < width:
+        problems.append({"row": line, "column": header[len(row)],
+                         "problem": f"the row has {len(row)} cells but the header has {width}; "
+                                    "the missing cells were left empty"})
+        return row + [""] * (width - len(row))
+    extra = [c for c in row[width:] if c.strip()]
+    if extra:
+        problems.append({"row": line, "column": header[-1],
+                         "problem": f"the row has {len(row)} cells but the header has {width}; the extra "
+                                    f"cells were not read: {' | '.join(extra)[:120]}"})
+    return row[:width]
+
+
+def _drop_empty_columns(frame: pd.DataFrame, raw_names: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    empty = [c for c, raw in zip(frame.columns, raw_names + [""] * len(frame.columns))
+             if not raw.strip() and not frame[c].str.strip().astype(bool).any()]
+    return frame.drop(columns=empty), empty
+
+
+def is_total_row(values: list[str]) -> bool:
+    """A trailing 'Total' line from a spreadsheet: its first filled cell says total or sum."""
+    first = next((v for v in values if v and v.strip()), "")
+    return normalise(first) in TOTAL_WORDS
+
+
+def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None) -> RawTable:
+    """Read any supported upload (CSV, TSV, semicolon CSV, XLSX) into a RawTable."""
+    if data.startswith(b"PK\x03\x04"):
+        from analysis.xlsx import read_xlsx
+
+        return read_xlsx(data, filename, sheet)
+    check_not_binary(data, filename)
+    text, encoding = decode(data)
+    return read_text_table(text, encoding)

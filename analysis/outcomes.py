@@ -1,0 +1,75 @@
+"""Outcome of each pilot under the definitions of DESIGN.md, shown in the app next to every number.
+
+- reached production: status production or retired, or stage = the last stage.
+- cancelled: stopped before production (status cancelled).
+- in flight: active or on hold.
+- stalled: in flight and no progress (latest stage entry or last update) for more than N days before
+  the as-of date (default: the latest date in the dataset).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+STALL_DAYS = 90  # a quarter without progress
+IN_FLIGHT = ("active", "on_hold")
+
+DEFINITIONS = {
+    "reached production": "status production or retired, or the pilot reached the last stage.",
+    "cancelled": "stopped before production (status cancelled).",
+    "in flight": "active or on hold: not yet decided, so censored, never counted as a failure.",
+    "stalled": "in flight with no progress (stage entry or last update) for more than {days} days "
+               "before the as-of date {as_of}.",
+    "production rate": "reached production / all pilots, and / decided pilots (reached production + "
+                       "cancelled).",
+}
+
+
+def date_columns(pilots: pd.DataFrame, stages: list[str]) -> list[str]:
+    """The date columns of a canonical pilots frame."""
+    return [c for c in ["start_date", "end_date", "last_update"] + [f"{s}_date" for s in stages]
+            if c in pilots.columns]
+
+
+def default_as_of(pilots: pd.DataFrame, stages: list[str]) -> dt.date | None:
+    """The latest date anywhere in the dataset, or None when it has no dates."""
+    cols = date_columns(pilots, stages)
+    latest = pilots[cols].max().max() if cols and len(pilots) else pd.NaT
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def outcome_of(status: pd.Series, stage_index: pd.Series, last: int) -> pd.Series:
+    """production | retired | cancelled | active | on_hold for each pilot."""
+    reached = stage_index.eq(last) & ~status.isin(["retired", "cancelled"])
+    return status.where(~reached | status.eq("retired"), "production")
+
+
+def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
+             stall_days: int = STALL_DAYS) -> pd.DataFrame:
+    """The pilots with outcome columns added: outcome, reached_production, cancelled, in_flight,
+    decided, last_progress (date), days_without_progress (float, NaN without dates), stalled (bool)."""
+    out = pilots.copy()
+    out["outcome"] = outcome_of(out["status"], out["stage_index"], len(stages) - 1)
+    out["reached_production"] = out["outcome"].isin(["production", "retired"])
+    out["cancelled"] = out["outcome"].eq("cancelled")
+    out["in_flight"] = out["outcome"].isin(IN_FLIGHT)
+    out["decided"] = out["reached_production"] | out["cancelled"]
+    progress = [c for c in ["last_update"] + [f"{s}_date" for s in stages] if c in out.columns]
+    out["last_progress"] = out[progress].max(axis=1) if progress else pd.NaT
+    if as_of is None:
+        out["days_without_progress"] = np.nan
+    else:
+        out["days_without_progress"] = (pd.Timestamp(as_of) - out["last_progress"]).dt.days.astype("float64")
+    out["stalled"] = out["in_flight"] & (out["days_without_progress"] > stall_days)
+    return out
+
+
+def outcome_counts(classified: pd.DataFrame) -> dict[str, int]:
+    """Counts by outcome, plus stalled (those of active and on hold that stalled)."""
+    counts = classified["outcome"].value_counts()
+    result = {k: int(counts.get(k, 0)) for k in ["production", "retired", "cancelled", "active", "on_hold"]}
+    result["stalled"] = int(classified["stalled"].sum())
+    return result

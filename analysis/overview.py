@@ -1,0 +1,64 @@
+"""The Overview's numbers (KPI tiles) and the one sentence that says them plainly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.cohorts import event_times, incidence_curves
+from analysis.stats import median_time
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The tiles of the Overview. Rates are raw fractions (NaN when undefined)."""
+
+    pilots: int
+    reached_production: int
+    cancelled: int
+    in_flight: int
+    stalled: int
+    decided: int
+    unknown_stage: int
+    median_months_to_production: float | None
+    spend_on_cancelled: float | None
+
+    @property
+    def production_rate(self) -> float:
+        """Reached production / all pilots."""
+        return self.reached_production / self.pilots if self.pilots else float("nan")
+
+    @property
+    def decided_rate(self) -> float:
+        """Reached production / decided pilots (production + cancelled)."""
+        return self.reached_production / self.decided if self.decided else float("nan")
+
+
+def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Kpis:
+    """The KPI tiles for a classified (filtered) set of pilots."""
+    times = event_times(classified, stages, as_of)
+    median = median_time(incidence_curves(times)["production"], "cif") if len(times) else None
+    cancelled = classified[classified["cancelled"]]
+    spend = cancelled["spend"].sum(min_count=1) if "spend" in cancelled and cancelled["spend"].notna().any() \
+        else None
+    return Kpis(pilots=len(classified), reached_production=int(classified["reached_production"].sum()),
+                cancelled=int(classified["cancelled"].sum()), in_flight=int(classified["in_flight"].sum()),
+                stalled=int(classified["stalled"].sum()), decided=int(classified["decided"].sum()),
+                unknown_stage=int((classified["stage_index"] < 0).sum()),
+                median_months_to_production=median, spend_on_cancelled=None if spend is None else float(spend))
+
+
+def headline(k: Kpis, stall_days: int) -> str:
+    """One plain sentence: how many reached production, of those decided, and how many are stuck."""
+    if k.pilots == 0:
+        return "No pilots match this selection."
+    text = (f"Of {k.pilots:,} pilots, {k.reached_production:,} ({k.production_rate:.0%}) reached production "
+            f"and {k.cancelled:,} were cancelled")
+    if k.decided:
+        text += f", so {k.decided_rate:.0%} of the decided ones made it"
+    text += f"; {k.in_flight:,} are still in flight"
+    if k.stalled:
+        text += f", of which {k.stalled:,} have made no progress for over {stall_days} days"
+    return text + "."

@@ -1,0 +1,230 @@
+"""A RawTable and a Mapping -> canonical pilots, rejected rows and problems.
+
+Every row read is either accepted or rejected with a reason: rows read = accepted + rejected.
+A row is rejected only when it cannot stand for a pilot (empty, a total line, no ID, a repeated ID);
+a bad field in a usable row is a warning: the field is left empty and the row is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.ingest import RawTable, is_total_row
+from analysis.mapping import Mapping
+from analysis.parse import detect_date_order, parse_dates, parse_numbers
+from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
+
+ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or typing error
+PRODUCTION_STATUSES = ("production", "retired")
+
+
+@dataclass
+class Derived:
+    """The canonical pilots of one upload with everything the user must be told about it.
+
+    `pilots` columns: row, pilot_id, name, business_unit, use_case, sourcing, sponsor, start_date,
+    stage, stage_index, status, failure_cause, failure_cause_source, end_date, last_update, budget,
+    spend, one `<stage>_date` per stage, and one `x_<header>` per unmapped source column.
+    """
+
+    pilots: pd.DataFrame
+    rejected: pd.DataFrame  # row, reason, then the source cells
+    problems: list[dict]
+    mapping: Mapping
+    stages: list[str]
+    extras: dict[str, str]  # x_ column -> source header
+    unmapped: dict[str, list[str]]
+    notes: list[str] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None) -> Derived:
+    """Canonical pilots from raw cells, under the (completed) mapping."""
+    cells = raw.cells.fillna("").map(lambda v: v.replace("\u00a0", " ").strip()) if len(raw.cells) else raw.cells
+    lines = pd.Series(raw.lines, index=cells.index, dtype="int64")
+    problems = list(raw.problems)
+    keep, rejected = _reject_rows(cells, lines, mapping)
+    out = pd.DataFrame({"row": lines[keep].to_numpy()}, index=cells.index[keep])
+    notes = list(raw.notes)
+    _ids(out, cells[keep], mapping, notes)
+    _texts(out, cells[keep], mapping)
+    _dates(out, cells[keep], lines[keep], mapping, problems, today or dt.date.today())
+    _numbers(out, cells[keep], lines[keep], mapping, problems)
+    unmapped = _coded(out, cells[keep], mapping, notes)
+    extras = _extras(out, cells[keep], mapping)
+    rej = _rejected_frame(cells, lines, rejected)
+    problems += [{"row": int(r), "column": c, "problem": p} for r, c, p in rejected]
+    problems.sort(key=lambda p: p["row"])
+    return Derived(out.reset_index(drop=True), rej, problems, mapping, list(mapping.stages), extras,
+                   unmapped, notes, rows_read=len(cells))
+
+
+def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping) -> tuple[pd.Series, list]:
+    """Mask of rows kept, and (line, column, reason) for each row rejected."""
+    rejected, keep = [], pd.Series(True, index=cells.index)
+    id_col = mapping.columns.get("pilot_id")
+    first_seen: dict[str, int] = {}
+    for idx, values in zip(cells.index, cells.itertuples(index=False, name=None)):
+        reason = _row_problem(values, cells, idx, id_col, first_seen, lines)
+        if reason:
+            keep[idx] = False
+            rejected.append((int(lines[idx]), id_col or "", reason))
+    return keep, rejected
+
+
+def _row_problem(values, cells, idx, id_col, first_seen, lines) -> str | None:
+    if not any(values):
+        return "the row is empty"
+    if is_total_row(list(values)):
+        return "a total line, not a pilot"
+    if not id_col:
+        return None
+    pid = cells.at[idx, id_col]
+    if not pid:
+        return f"no pilot ID in column '{id_col}'; give the pilot an ID or remove the row"
+    if pid in first_seen:
+        other = first_seen[pid]
+        same = tuple(cells.loc[other]) == tuple(values)
+        return (f"pilot ID '{pid}' repeats line {lines[other]}" +
+                (" (an exact copy)" if same else " with different data; keep one of the two rows"))
+    first_seen[pid] = idx
+    return None
+
+
+def _ids(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list[str]) -> None:
+    column = mapping.columns.get("pilot_id")
+    if column:
+        out["pilot_id"] = cells[column].to_numpy()
+    else:
+        out["pilot_id"] = ["row-" + str(r) for r in out["row"]]
+        notes.append("The file has no ID column, so pilots are named by their line number (row-2, row-3, ...). "
+                     "Map an ID column on the Data page if the export has one.")
+
+
+def _texts(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> None:
+    for fld in ("name", "business_unit", "use_case", "sponsor"):
+        column = mapping.columns.get(fld)
+        out[fld] = cells[column].replace("", None).to_numpy() if column else None
+        out[fld] = out[fld].astype("str") if column else pd.Series(None, index=out.index, dtype="str")
+
+
+def _dates(out, cells, lines, mapping, problems, today: dt.date) -> None:
+    fields = DATE_FIELDS + [f"{s}_date" for s in mapping.stages]
+    for fld in fields:
+        column = mapping.columns.get(fld)
+        out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
+        if not column:
+            continue
+        order = mapping.date_formats.get(column)
+        if order is None:
+            order, ambiguous = detect_date_order(cells[column])
+            if ambiguous:
+                problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
+                                 "day-first or month-first (no day above 12); read as day-first. Set the "
+                                 "date format in the mapping if that is wrong"})
+        parsed = parse_dates(cells[column], order)
+        _warn_bad(cells[column], parsed, lines, column, "is not a date that can be read", problems)
+        future = parsed > pd.Timestamp(today)
+        _warn_mask(future, lines, column, "is in the future; left empty", problems, cells[column])
+        out[fld] = parsed.mask(future).astype("datetime64[us]")
+
+
+def _numbers(out, cells, lines, mapping, problems) -> None:
+    for fld in NUMBER_FIELDS:
+        column = mapping.columns.get(fld)
+        out[fld] = np.nan
+        if not column:
+            continue
+        number = parse_numbers(cells[column])
+        _warn_bad(cells[column], number, lines, column, "is not a number that can be read", problems)
+        bad = (number < 0) | (number.abs() > ABSURD_AMOUNT)
+        _warn_mask(bad, lines, column, "is negative or implausibly large; left empty", problems, cells[column])
+        out[fld] = number.mask(bad).astype("float64")
+
+
+def _warn_bad(text: pd.Series, parsed: pd.Series, lines, column: str, what: str, problems) -> None:
+    _warn_mask(parsed.isna() & (text != ""), lines, column, what + "; left empty", problems, text)
+
+
+def _warn_mask(mask: pd.Series, lines, column, what, problems, text) -> None:
+    for idx in mask[mask.fillna(False)].index:
+        problems.append({"row": int(lines[idx]), "column": column, "problem": f"'{text[idx][:60]}' {what}"})
+
+
+def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list[str]) -> dict:
+    """Stage, status, cause and sourcing mapped to canonical ids; unknown values listed, never dropped."""
+    unmapped = {"stage": [], "status": [], "failure_cause": []}
+    source = {f: (cells[c] if (c := mapping.columns.get(f)) else pd.Series("", index=cells.index))
+              for f in ("stage", "status", "failure_cause", "sourcing")}
+    coded = {f: source[f].map(lambda v, f=f: mapping.values.get(f, {}).get(v) if v else None)
+             for f in source}
+    for f in unmapped:
+        unknown = source[f][(source[f] != "") & coded[f].isna()]
+        unmapped[f] = sorted(unknown.unique().tolist())
+    _stage(out, coded["stage"], mapping.stages, notes)
+    _status(out, coded["status"], mapping.stages, notes)
+    cause_text = source["failure_cause"].replace("", None)
+    out["failure_cause"] = coded["failure_cause"].where(coded["failure_cause"].notna(),
+                                                        cause_text.map(lambda t: f"other ({t})" if t else None))
+    out["failure_cause_source"] = cause_text.astype("str")
+    out["sourcing"] = coded["sourcing"].astype("str")
+    return unmapped
+
+
+def _stage(out: pd.DataFrame, coded: pd.Series, stages: list[str], notes: list[str]) -> None:
+    dated = pd.Series(None, index=out.index, dtype="object")
+    for s in stages:
+        dated = dated.where(out[f"{s}_date"].isna(), s)
+    stage = coded.where(coded.notna(), dated)
+    index = stage.map({s: i for i, s in enumerate(stages)})
+    out["stage"] = stage.fillna(UNKNOWN_STAGE).astype("str")
+    out["stage_index"] = index.fillna(-1).astype("int64")
+    missing = int((out["stage"] == UNKNOWN_STAGE).sum())
+    if missing:
+        notes.append(f"{missing} pilot(s) have no stage that could be read; they are kept as 'unknown' "
+                     "and left out of the funnel.")
+    if out["start_date"].isna().all() and any(out[f"{s}_date"].notna().any() for s in stages):
+        out["start_date"] = out[[f"{s}_date" for s in stages]].min(axis=1)
+    else:
+        out["start_date"] = out["start_date"].fillna(out[[f"{s}_date" for s in stages]].min(axis=1))
+
+
+def _status(out: pd.DataFrame, coded: pd.Series, stages: list[str], notes: list[str]) -> None:
+    last = len(stages) - 1
+    default = np.where(out["stage_index"] == last, "production", "active")
+    status = coded.where(coded.notna(), pd.Series(default, index=out.index))
+    out["status"] = status.astype("str")
+    behind = status.isin(PRODUCTION_STATUSES) & (out["stage_index"] < last)
+    if behind.any():
+        out.loc[behind, "stage"] = stages[last]
+        out.loc[behind, "stage_index"] = last
+        notes.append(f"{int(behind.sum())} pilot(s) have a production status but an earlier stage; "
+                     f"they are counted as having reached {stages[last]}.")
+
+
+def _extras(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> dict[str, str]:
+    used = set(mapping.columns.values())
+    extras: dict[str, str] = {}
+    for header in cells.columns:
+        if header in used:
+            continue
+        name = f"x_{slug(header)}"
+        while name in extras or name in out.columns:
+            name += "_"
+        extras[name] = header
+        out[name] = cells[header].replace("", None).astype("str").to_numpy()
+    return extras
+
+
+def _rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
+    rows = {line: reason for line, _, reason in rejected}
+    mask = lines.isin(list(rows))
+    frame = cells[mask].copy()
+    frame.insert(0, "reason", [rows[int(x)] for x in lines[mask]])
+    frame.insert(0, "row", lines[mask].to_numpy())
+    return frame.reset_index(drop=True)
+

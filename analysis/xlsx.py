@@ -1,0 +1,56 @@
+"""XLSX workbooks -> the same RawTable as a CSV, one sheet at a time (the first non-empty by default)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from analysis.ingest import IngestError, RawTable, build_table
+
+
+def read_xlsx(data: bytes, filename: str, sheet: str | None = None) -> RawTable:
+    """Cells as text (dates as ISO dates, whole numbers without '.0'); line = the sheet's row number."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise IngestError(f"{filename} is a ZIP archive but not a readable Excel workbook ({exc}). "
+                          "Save it as .xlsx or export CSV.") from exc
+    names = list(book.sheetnames)
+    chosen = _choose_sheet(book, names, sheet)
+    records, lines = [], []
+    for number, row in enumerate(book[chosen].iter_rows(values_only=True), start=1):
+        records.append([_cell_text(v) for v in row])
+        lines.append(number)
+    book.close()
+    table = build_table(records, lines, encoding="XLSX", delimiter="")
+    table.sheet, table.sheets = chosen, names
+    if len(names) > 1:
+        table.notes.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); "
+                           f"sheet '{chosen}' was read.")
+    return table
+
+
+def _choose_sheet(book, names: list[str], sheet: str | None) -> str:
+    if sheet is not None:
+        if sheet not in names:
+            raise IngestError(f"The workbook has no sheet '{sheet}'; it has: {', '.join(names)}.")
+        return sheet
+    for name in names:
+        if book[name].max_row and book[name].max_row > 1:
+            return name
+    return names[0]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

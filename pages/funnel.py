@@ -1,0 +1,53 @@
+"""Funnel: reached / dropped / still in stage per step, conversions, and a breakdown by any dimension."""
+
+import streamlit as st
+
+from analysis.figures import funnel_by_figure, funnel_figure, funnel_steps_figure
+from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
+from analysis.queries import dimensions
+from analysis.schema import FIELD_LABELS, stage_label
+from pages.common import current_view, definitions, empty_state, pilot_table, pilots_for
+
+view = current_view()
+pilots = pilots_for(view)
+stages = view.info.stages
+st.title("Funnel")
+known = pilots[pilots["stage_index"] >= 0]
+if known.empty:
+    empty_state("No pilots with a known stage match this selection. Clear a filter, or map the stage "
+                "column on the Data page.")
+    st.stop()
+funnel = stage_funnel(pilots, stages)
+st.plotly_chart(funnel_figure(funnel), key="funnel")
+if len(known) < len(pilots):
+    st.caption(f"{len(pilots) - len(known):,} pilots without a readable stage are left out of the funnel.")
+table = funnel.assign(stage=funnel["stage"].map(stage_label))
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "stage": "Stage", "reached": "Reached", "dropped": "Cancelled here", "in_stage": "Still here (in flight)",
+    "moved_on": "Moved on", "step_conversion": st.column_config.NumberColumn("Step conversion", format="percent"),
+    "overall_conversion": st.column_config.NumberColumn("Overall conversion", format="percent")})
+st.plotly_chart(funnel_steps_figure(funnel), key="steps")
+definitions(view)
+
+st.subheader("Pilots behind a step")
+step_col, kind_col = st.columns(2)
+step = step_col.selectbox("Stage", range(len(stages)), format_func=lambda i: stage_label(stages[i]), key="step")
+kinds = {"reached": "reached it", "dropped": "were cancelled there", "in_stage": "are still there",
+         "moved_on": "moved on"}
+kind = kind_col.selectbox("Pilots that", list(kinds), format_func=kinds.get, key="kind")
+pilot_table(pilots_at_step(pilots, step, kind), key=f"funnel_{stages[step]}_{kind}")
+
+st.subheader("Breakdown")
+dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
+labels = {d: FIELD_LABELS.get(d) or view.info.extras.get(d, d) for d in dims}
+if not dims:
+    empty_state("This dataset has no column to break the funnel down by.")
+    st.stop()
+by = st.selectbox("Break down by", dims, format_func=labels.get, key="by", bind="query-params")
+by_funnel = funnel_by(pilots, stages, by)
+st.plotly_chart(funnel_by_figure(by_funnel, labels[by]), key="funnel_by")
+with st.expander("Every segment's funnel as a table"):
+    st.dataframe(by_funnel.assign(stage=by_funnel["stage"].map(stage_label)), hide_index=True,
+                 width="stretch", column_config={
+                     "step_conversion": st.column_config.NumberColumn(format="percent"),
+                     "overall_conversion": st.column_config.NumberColumn(format="percent")})

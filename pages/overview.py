@@ -1,0 +1,41 @@
+"""Overview: KPI tiles, one plain sentence, a mini funnel and the top causes."""
+
+import streamlit as st
+
+from analysis.causes import cause_counts
+from analysis.figures import causes_figure, funnel_figure
+from analysis.funnel import stage_funnel
+from analysis.overview import headline, kpis
+from pages.common import current_view, definitions, empty_state, pilots_for
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+view = current_view()
+pilots = pilots_for(view)
+st.title("Overview")
+st.caption(f"{view.info.name} · as of {view.as_of or 'no dates in this dataset'}")
+if pilots.empty:
+    empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
+    st.stop()
+k = kpis(pilots, view.info.stages, view.as_of)
+st.markdown(f"#### {headline(k, view.stall_days)}")
+tiles = st.columns(6)
+tiles[0].metric("Pilots", f"{k.pilots:,}")
+tiles[1].metric("Reached production", f"{k.reached_production:,}", f"{k.decided_rate:.0%} of decided"
+                if k.decided else None, delta_color="off")
+tiles[2].metric("Cancelled", f"{k.cancelled:,}", f"{k.cancelled / k.pilots:.0%} of all", delta_color="off")
+tiles[3].metric("Stalled", f"{k.stalled:,}", f"of {k.in_flight:,} in flight", delta_color="off")
+tiles[4].metric("Median months to production",
+                "—" if k.median_months_to_production is None else f"{k.median_months_to_production:.1f}",
+                help="Month at which half of the pilots have reached production (cumulative incidence, "
+                     "cancellation competing, in-flight censored). '—': not reached, or no dates.")
+tiles[5].metric("Spend on cancelled pilots", _money(k.spend_on_cancelled))
+if k.unknown_stage:
+    st.caption(f"{k.unknown_stage:,} pilots have no readable stage and are left out of the funnel.")
+definitions(view)
+left, right = st.columns(2)
+left.plotly_chart(funnel_figure(stage_funnel(pilots, view.info.stages), height=320), key="mini_funnel")
+right.plotly_chart(causes_figure(cause_counts(pilots), top=5), key="top_causes")

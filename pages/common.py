@@ -88,15 +88,31 @@ def pilots_for(view: View) -> pd.DataFrame:
 
 
 def _dataset_choice() -> str:
+    """The dataset in the URL (`?ds=`), else the sample. The URL is the source of truth, so an upload
+    selects its dataset by setting `ds` (see `select_dataset`) and a refresh keeps it."""
     sample = sample_dataset_id()
     listing = dataset_list()
     ids = [sample] + [i for i in listing["id"] if i != sample]
     names = dict(zip(listing["id"], listing["name"]))
-    if (pending := st.session_state.pop("pending_ds", None)) in ids:
-        st.session_state["ds"] = pending
-    return st.sidebar.selectbox(
-        "Dataset", ids, key="ds", bind="query-params",
+    wanted = st.query_params.get("ds", sample)
+    wanted = wanted if wanted in ids else sample
+    if st.session_state.get("ds_select") != wanted:
+        st.session_state["ds_select"] = wanted
+    chosen = st.sidebar.selectbox(
+        "Dataset", ids, key="ds_select", on_change=_dataset_changed,
         format_func=lambda i: "Sample portfolio" if i == sample else f"{names.get(i, i)} · {i[:6]}")
+    st.query_params["ds"] = chosen
+    return chosen
+
+
+def _dataset_changed() -> None:
+    st.query_params["ds"] = st.session_state["ds_select"]
+
+
+def select_dataset(dataset_id: str) -> None:
+    """Make a (new) dataset the current one, as a link to it would."""
+    dataset_list.clear()
+    st.query_params["ds"] = dataset_id
 
 
 def _filters(ds: str) -> Filters:

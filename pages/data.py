@@ -7,7 +7,7 @@ from analysis import store
 from analysis.export import safe_csv
 from analysis.ingest import IngestError
 from analysis.schema import FIELD_LABELS
-from pages.common import current_view, dataset_list
+from pages.common import current_view, dataset_list, select_dataset
 
 st.title("Data")
 st.markdown("Upload the portfolio export of your tracker: CSV, TSV, semicolon CSV or XLSX, one row per "
@@ -22,8 +22,7 @@ if upload is not None and st.session_state.get("_stored") != upload.file_id:
                 new_id = store.ingest(con, upload.getvalue(), upload.name)
             status.update(label=f"{upload.name} is stored and selected.", state="complete", expanded=False)
             st.session_state["_stored"] = upload.file_id
-            st.session_state["pending_ds"] = new_id
-            dataset_list.clear()
+            select_dataset(new_id)
             st.rerun()
         except IngestError as exc:
             status.update(label=f"{upload.name} could not be read", state="error")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.figures import funnel_by_figure, funnel_figure, funnel_steps_figure
+from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
 from analysis.queries import dimensions
 from analysis.schema import FIELD_LABELS, stage_label

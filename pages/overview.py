@@ -3,7 +3,8 @@
 import streamlit as st
 
 from analysis.causes import cause_counts
-from analysis.figures import causes_figure, funnel_figure
+from analysis.figures.causes import causes_figure
+from analysis.figures.funnel import funnel_figure
 from analysis.funnel import stage_funnel
 from analysis.overview import headline, kpis
 from pages.common import current_view, definitions, empty_state, pilots_for

@@ -1,44 +1,12 @@
-"""Plotly figure builders: DataFrame in, go.Figure out. One palette for the whole product.
-
-Colours are Okabe & Ito's colour-blind-safe set; each outcome keeps its colour on every chart.
-Every figure carries the pilot ids behind each mark in `customdata` for drill-down.
-"""
+"""Funnel figures: the stage funnel, its steps, and the funnel by segment."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.schema import cause_label, stage_label
-
-OUTCOME_COLOURS = {
-    "production": "#009E73",  # bluish green
-    "retired": "#56B4E9",  # sky blue
-    "cancelled": "#D55E00",  # vermillion
-    "active": "#0072B2",  # blue: in flight
-    "on_hold": "#E69F00",  # orange
-    "stalled": "#CC79A7",  # reddish purple
-}
-REACHED_COLOUR = "#0072B2"
-SEGMENT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
-
-
-def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)), height=height,
-                      margin=dict(l=10, r=10, t=60, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
-                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
-    return fig
-
-
-def empty_figure(message: str) -> go.Figure:
-    """A figure with no axes that says why it is empty."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5, xref="paper",
-                       yref="paper")
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, "", height=200)
+from analysis.figures.base import OUTCOME_COLOURS, REACHED_COLOUR, SEGMENT_COLOURS, empty_figure, layout
+from analysis.schema import stage_label
 
 
 def funnel_title(funnel: pd.DataFrame) -> str:
@@ -67,7 +35,7 @@ def funnel_figure(funnel: pd.DataFrame, ids: list[list[str]] | None = None, heig
                            name="reached"))
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title="pilots (count)")
-    return _layout(fig, funnel_title(funnel), height)
+    return layout(fig, funnel_title(funnel), height)
 
 
 def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
@@ -87,7 +55,7 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="pilots (count)")
-    return _layout(fig, f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
+    return layout(fig, f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
                         f"({int(worst['dropped'])} pilots)")
 
 
@@ -111,19 +79,4 @@ def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int =
             f"({last.loc[best, 'overall_conversion']:.0%})"
     if by["segment"].nunique() > max_segments:
         title += f" — largest {max_segments} of {by['segment'].nunique()} shown"
-    return _layout(fig, title, height=420)
-
-
-def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:
-    """Horizontal bars of the commonest causes among cancelled pilots, count and share on each bar."""
-    if counts.empty:
-        return empty_figure("No cancelled pilots in this selection, so no causes to show.")
-    part = counts.head(top)
-    labels = [cause_label(c) for c in part["cause"]]
-    fig = go.Figure(go.Bar(x=part["count"], y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
-                           text=[f"{n} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
-                           textposition="auto", hovertemplate="%{y}: %{x} cancelled pilots<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="cancelled pilots (count)")
-    return _layout(fig, f"{labels[0]} is the commonest cause ({part['share'].iloc[0]:.0%} of cancellations)",
-                   height=max(260, 40 * len(part) + 100))
+    return layout(fig, title, height=420)

@@ -1,0 +1,38 @@
+"""The one palette and layout every figure shares, and the empty-state figure.
+
+Colours are Okabe & Ito's colour-blind-safe set; each outcome keeps its colour on every chart.
+Every figure carries the pilot ids behind each mark in `customdata` for drill-down.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+OUTCOME_COLOURS = {
+    "production": "#009E73",  # bluish green
+    "retired": "#56B4E9",  # sky blue
+    "cancelled": "#D55E00",  # vermillion
+    "active": "#0072B2",  # blue: in flight
+    "on_hold": "#E69F00",  # orange
+    "stalled": "#CC79A7",  # reddish purple
+}
+REACHED_COLOUR = "#0072B2"
+SEGMENT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
+
+
+def layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)), height=height,
+                      margin=dict(l=10, r=10, t=60, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A figure with no axes that says why it is empty."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font=dict(size=15), x=0.5, y=0.5, xref="paper",
+                       yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return layout(fig, "", height=200)

@@ -67,6 +67,8 @@ def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 _NUM_JUNK = re.compile(r"[^\d,.\-()]")
+_CURRENCY = r"(?:[A-Za-z]{3}|[$€£¥₹]|CHF|kr)?"
+_AMOUNT = re.compile(rf"^\(?-?\s*{_CURRENCY}\s*-?[\d][\d.,\s'\u00a0\u202f]*\s*{_CURRENCY}\)?$")
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
@@ -82,5 +84,5 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     as_comma = (both & comma_last) | (~both & decimal_comma)
     normal = digits.where(as_comma, digits.str.replace(",", "", regex=False))
     normal = normal.where(~as_comma, normal.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce")
+    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce").where(text.str.match(_AMOUNT))
     return number.where(~negative, -number)

@@ -31,7 +31,7 @@ def analyse_file(data: bytes, filename: str, mapping: Mapping | None = None, as_
                  stall_days: int = STALL_DAYS) -> Analysed:
     """Read, map, validate and classify one file."""
     raw = read_upload(data, filename)
-    derived = derive(raw, complete_mapping(mapping, raw.cells))
+    derived = derive(raw, complete_mapping(mapping, raw.cells), as_of=as_of)
     day = as_of or default_as_of(derived.pilots, derived.stages)
     return Analysed(derived, classify(derived.pilots, derived.stages, day, stall_days), day, stall_days)
 

@@ -42,8 +42,9 @@ class Derived:
     rows_read: int = 0
 
 
-def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None) -> Derived:
-    """Canonical pilots from raw cells, under the (completed) mapping."""
+def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of: dt.date | None = None) -> Derived:
+    """Canonical pilots from raw cells, under the (completed) mapping. Dates after `as_of` (when given)
+    or after today are warned about and left empty."""
     cells = raw.cells.fillna("").map(lambda v: v.replace("\u00a0", " ").strip()) if len(raw.cells) else raw.cells
     lines = pd.Series(raw.lines, index=cells.index, dtype="int64")
     problems = list(raw.problems)
@@ -52,7 +53,8 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None) -> Der
     notes = list(raw.notes)
     _ids(out, cells[keep], mapping, notes)
     _texts(out, cells[keep], mapping)
-    _dates(out, cells[keep], lines[keep], mapping, problems, today or dt.date.today())
+    cutoff = (as_of, "is after the as-of date") if as_of else (today or dt.date.today(), "is in the future")
+    _dates(out, cells[keep], lines[keep], mapping, problems, cutoff)
     _numbers(out, cells[keep], lines[keep], mapping, problems)
     unmapped = _coded(out, cells[keep], mapping, notes)
     extras = _extras(out, cells[keep], mapping)
@@ -112,7 +114,7 @@ def _texts(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> None:
         out[fld] = out[fld].astype("str") if column else pd.Series(None, index=out.index, dtype="str")
 
 
-def _dates(out, cells, lines, mapping, problems, today: dt.date) -> None:
+def _dates(out, cells, lines, mapping, problems, cutoff: tuple[dt.date, str]) -> None:
     fields = DATE_FIELDS + [f"{s}_date" for s in mapping.stages]
     for fld in fields:
         column = mapping.columns.get(fld)
@@ -128,8 +130,8 @@ def _dates(out, cells, lines, mapping, problems, today: dt.date) -> None:
                                  "date format in the mapping if that is wrong"})
         parsed = parse_dates(cells[column], order)
         _warn_bad(cells[column], parsed, lines, column, "is not a date that can be read", problems)
-        future = parsed > pd.Timestamp(today)
-        _warn_mask(future, lines, column, "is in the future; left empty", problems, cells[column])
+        future = parsed > pd.Timestamp(cutoff[0])
+        _warn_mask(future, lines, column, f"{cutoff[1]}; left empty", problems, cells[column])
         out[fld] = parsed.mask(future).astype("datetime64[us]")
 
 

@@ -1,0 +1,60 @@
+"""The embedded store: content-hashed immutable datasets, original bytes kept, filters bound."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from analysis import queries, store
+from analysis.queries import Filters
+from tests.builders import make_portfolio, pilot
+
+
+@pytest.fixture
+def con(tmp_path):
+    with store.connect(tmp_path) as connection:
+        yield connection
+
+
+def test_same_bytes_reuse_the_dataset(con):
+    data = make_portfolio(3)
+    first = store.ingest(con, data, "a.csv")
+    assert store.ingest(con, data, "again.csv") == first
+    assert len(store.list_datasets(con)) == 1
+    assert store.upload_bytes(con, store.dataset_info(con, first).upload_sha) == data
+
+
+def test_dataset_keeps_report_mapping_and_rejected_rows(con):
+    ds = store.ingest(con, make_portfolio([pilot(1), pilot(1)]), "dup.csv")
+    info = store.dataset_info(con, ds)
+    assert info.report["rows"] == {"read": 2, "accepted": 1, "rejected": 1}
+    assert info.mapping.columns["pilot_id"] == "Pilot ID"
+    rejected = store.rejected_rows(con, ds)
+    assert rejected[["row", "reason"]].values.tolist() == [["3", "pilot ID 'P001' repeats line 2 (an exact copy)"]]
+
+
+def test_filters_are_bound_not_formatted(con):
+    rows = [pilot(1, Business_Unit="Ops"), pilot(2, Business_Unit="R&D'); DROP TABLE datasets; --"),
+            pilot(3, Business_Unit="", Start_Date="2025-02-01")]
+    ds = store.ingest(con, make_portfolio(rows), "f.csv")
+    extras = store.dataset_info(con, ds).extras
+
+    def ids(f: Filters) -> list[str]:
+        return queries.load_pilots(con, ds, f, extras)["pilot_id"].tolist()
+
+    assert ids(Filters({"business_unit": ("R&D'); DROP TABLE datasets; --",)})) == ["P002"]
+    assert ids(Filters({"business_unit": (queries.BLANK,)})) == ["P003"]
+    assert ids(Filters(start_from=dt.date(2025, 1, 1))) == ["P003"]
+    assert ids(Filters({"no_such_column\"; --": ("x",)})) == ["P001", "P002", "P003"]  # unknown: ignored
+    assert len(store.list_datasets(con)) == 1
+
+
+def test_filters_round_trip_as_json():
+    f = Filters({"business_unit": ("Ops", "IT")}, dt.date(2024, 1, 1), None)
+    assert Filters.from_dict(f.to_dict()) == f
+
+
+def test_bad_table_id_is_refused():
+    with pytest.raises(ValueError):
+        store.table_name('x" ; DROP')

@@ -4,12 +4,12 @@ import streamlit as st
 
 from pages import common
 
-st.set_page_config(page_title="Pilot Outcomes", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Pilot Outcomes", page_icon=":material/insights:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🧭", default=True),
-    st.Page("pages/funnel.py", title="Funnel", icon="🔻", url_path="funnel"),
-    st.Page("pages/data.py", title="Data", icon="📥", url_path="data"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:", url_path="funnel"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -22,7 +22,8 @@ class Kpis:
     stalled: int
     decided: int
     unknown_stage: int
-    median_months_to_production: float | None
+    median_months_to_production: float | None  # where cumulative incidence reaches one half, else None
+    median_months_when_reached: float | None  # median start -> production of the pilots that made it
     spend_on_cancelled: float | None
 
     @property
@@ -40,6 +41,7 @@ def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> 
     """The KPI tiles for a classified (filtered) set of pilots."""
     times = event_times(classified, stages, as_of)
     median = median_time(incidence_curves(times)["production"], "cif") if len(times) else None
+    reached = times.loc[times["event"] == 1, "months"]
     cancelled = classified[classified["cancelled"]]
     spend = cancelled["spend"].sum(min_count=1) if "spend" in cancelled and cancelled["spend"].notna().any() \
         else None
@@ -47,7 +49,9 @@ def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> 
                 cancelled=int(classified["cancelled"].sum()), in_flight=int(classified["in_flight"].sum()),
                 stalled=int(classified["stalled"].sum()), decided=int(classified["decided"].sum()),
                 unknown_stage=int((classified["stage_index"] < 0).sum()),
-                median_months_to_production=median, spend_on_cancelled=None if spend is None else float(spend))
+                median_months_to_production=median,
+                median_months_when_reached=float(reached.median()) if len(reached) else None,
+                spend_on_cancelled=None if spend is None else float(spend))
 
 
 def headline(k: Kpis, stall_days: int) -> str:

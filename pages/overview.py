@@ -11,7 +11,16 @@ from pages.common import current_view, definitions, empty_state, pilots_for
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
+    if value is None:
+        return "—"
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:,.1f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _months(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 view = current_view()
@@ -26,14 +35,19 @@ st.markdown(f"#### {headline(k, view.stall_days)}")
 tiles = st.columns(6)
 tiles[0].metric("Pilots", f"{k.pilots:,}")
 tiles[1].metric("Reached production", f"{k.reached_production:,}", f"{k.decided_rate:.0%} of decided"
-                if k.decided else None, delta_color="off")
-tiles[2].metric("Cancelled", f"{k.cancelled:,}", f"{k.cancelled / k.pilots:.0%} of all", delta_color="off")
-tiles[3].metric("Stalled", f"{k.stalled:,}", f"of {k.in_flight:,} in flight", delta_color="off")
-tiles[4].metric("Median months to production",
-                "—" if k.median_months_to_production is None else f"{k.median_months_to_production:.1f}",
-                help="Month at which half of the pilots have reached production (cumulative incidence, "
-                     "cancellation competing, in-flight censored). '—': not reached, or no dates.")
-tiles[5].metric("Spend on cancelled pilots", _money(k.spend_on_cancelled))
+                if k.decided else None, delta_color="off", delta_arrow="off")
+tiles[2].metric("Cancelled", f"{k.cancelled:,}", f"{k.cancelled / k.pilots:.0%} of all", delta_color="off",
+                delta_arrow="off")
+tiles[3].metric("Stalled", f"{k.stalled:,}", f"of {k.in_flight:,} in flight", delta_color="off",
+                delta_arrow="off")
+half = "not reached" if k.median_months_to_production is None else f"{k.median_months_to_production:.1f} months"
+tiles[4].metric("Months to production", _months(k.median_months_when_reached), "median, of those that made it",
+                delta_color="off", delta_arrow="off",
+                help="Median months from start to production among the pilots that reached it. Half of all "
+                     f"pilots (in-flight censored, cancellation competing): {half}.")
+tiles[5].metric("Spend on cancelled", _money(k.spend_on_cancelled), "sunk in pilots that stopped"
+                if k.spend_on_cancelled else None, delta_color="off", delta_arrow="off",
+                help="Sum of the spend column over cancelled pilots, in the export's currency.")
 if k.unknown_stage:
     st.caption(f"{k.unknown_stage:,} pilots have no readable stage and are left out of the funnel.")
 definitions(view)

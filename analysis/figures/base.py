@@ -21,9 +21,26 @@ SEGMENT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
 
 
+TITLE_CHARS = 58  # longer titles wrap onto a second line instead of running off a half-width chart
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """The title broken into lines of at most `width` characters (plotly does not wrap)."""
+    lines, current = [], ""
+    for word in title.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return "<br>".join(lines + [current])
+
+
 def layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)), height=height,
-                      margin=dict(l=10, r=10, t=60, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
+    """The shared look: the finding as a wrapped title, transparent background, legend below."""
+    top = 40 + 22 * (wrap_title(title).count("<br>") + 1) if title else 20
+    fig.update_layout(title=dict(text=wrap_title(title), x=0, xanchor="left", font=dict(size=16)), height=height,
+                      margin=dict(l=10, r=10, t=top, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
                       plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
     return fig
 

@@ -94,7 +94,8 @@ def _dataset_choice() -> str:
     listing = dataset_list()
     ids = [sample] + [i for i in listing["id"] if i != sample]
     names = dict(zip(listing["id"], listing["name"]))
-    wanted = st.query_params.get("ds", sample)
+    # The navigation menu drops the query string on a page switch: fall back to this session's choice.
+    wanted = st.query_params.get("ds") or st.session_state.get("_last_ds") or sample
     wanted = wanted if wanted in ids else sample
     if st.session_state.get("ds_select") != wanted:
         st.session_state["ds_select"] = wanted
@@ -102,6 +103,7 @@ def _dataset_choice() -> str:
         "Dataset", ids, key="ds_select", on_change=_dataset_changed,
         format_func=lambda i: "Sample portfolio" if i == sample else f"{names.get(i, i)} · {i[:6]}")
     st.query_params["ds"] = chosen
+    st.session_state["_last_ds"] = chosen
     return chosen
 
 
@@ -156,7 +158,17 @@ def sidebar() -> View:
 
 
 def current_view() -> View:
-    """The view the sidebar built in this run (app.py stores it before running the page)."""
+    """The view the sidebar built in this run (app.py stores it before running the page).
+
+    Until some session has run app.py's st.navigation, Streamlit runs a deep link (/funnel, /data) as an
+    old-style page from the pages/ folder, without app.py. Then switch Streamlit to app.py's navigation
+    and run again, so the first link opened after a server start shows its page like any other.
+    """
+    if "_view" not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["_view"]
 
 

@@ -9,6 +9,7 @@ from analysis.ingest import IngestError
 from analysis.schema import FIELD_LABELS
 from pages.common import current_view, dataset_list, select_dataset
 
+view = current_view()
 st.title("Data")
 st.markdown("Upload the portfolio export of your tracker: CSV, TSV, semicolon CSV or XLSX, one row per "
             "pilot. Headers and values are matched to the canonical fields; every row is accepted or "
@@ -28,7 +29,6 @@ if upload is not None and st.session_state.get("_stored") != upload.file_id:
             status.update(label=f"{upload.name} could not be read", state="error")
             st.error(str(exc))
 
-view = current_view()
 info = view.info
 report = info.report
 rows = report["rows"]

@@ -51,12 +51,14 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
         fig.add_bar(y=labels, x=funnel[col], name=name, orientation="h", marker_color=colour,
                     text=funnel[col], textposition="inside",
                     hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>")
-    worst = funnel.loc[funnel["dropped"].idxmax()]
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="pilots (count)")
+    if funnel["dropped"].sum() == 0:
+        return layout(fig, f"No pilot here was cancelled; {int(funnel['in_stage'].sum()):,} are still in flight")
+    worst = funnel.loc[funnel["dropped"].idxmax()]
     return layout(fig, f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
-                        f"({int(worst['dropped'])} pilots)")
+                       f"({int(worst['dropped'])} of {int(funnel['dropped'].sum())} cancelled pilots)")
 
 
 def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int = 8) -> go.Figure:

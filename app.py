@@ -9,6 +9,7 @@ st.set_page_config(page_title="Pilot Outcomes", page_icon="🧭", layout="wide")
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="🧭", default=True),
     st.Page("pages/funnel.py", title="Funnel", icon="🔻", url_path="funnel"),
+    st.Page("pages/cohorts.py", title="Cohorts", icon="📈", url_path="cohorts"),
     st.Page("pages/data.py", title="Data", icon="📥", url_path="data"),
 ]
 

@@ -92,6 +92,23 @@ def test_event_times_by_hand(times: pd.DataFrame) -> None:
     np.testing.assert_allclose(times["follow_up"], np.array([547, 457, 181, 92, 16, 547]) / DAYS_PER_MONTH)
 
 
+def test_same_day_ties_are_counted_together_not_jittered() -> None:
+    # Three pilots started 2024-01-01; on 2024-07-01 (182 days) one goes live, one is cancelled, and the
+    # third is still in flight on that as-of date. One row at 182 days: 3 at risk, 1 production,
+    # 1 cancellation, 1 censored (still at risk at that time), so F_prod = F_canc = 1/3 exactly.
+    rows = [live(1, "2024-01-01", "2024-07-01"), started(2, "2024-01-01", status="Cancelled", end_date="2024-07-01"),
+            started(3, "2024-01-01")]
+    result = analysed(rows, as_of=dt.date(2024, 7, 1))
+    times = event_times(result.classified, result.derived.stages, result.as_of)
+    curves = segment_curves(times, pd.Series("all", index=times.index), ["all"], min_at_risk=1)
+    production = curves[curves["kind"] == "production"].iloc[-1]
+    assert production["time"] == 182 / DAYS_PER_MONTH and len(curves) == 4  # origin + one row, per kind
+    assert (production["at_risk"], production["events"], production["competing"], production["censored"]) == \
+        (3, 1, 1, 1)
+    assert production["cif"] == pytest.approx(1 / 3)
+    assert curves[curves["kind"] == "cancelled"]["cif"].iloc[-1] == pytest.approx(1 / 3)
+
+
 def test_event_times_without_dates_is_empty_with_its_columns() -> None:
     result = analysed(3, start_date="", intake_date="", poc_date="")
     assert result.as_of is None

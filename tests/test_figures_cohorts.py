@@ -62,3 +62,10 @@ def test_incidence_figure_by_segment() -> None:
     assert fig.layout.title.text == "Within 2 months, B reaches production most often (100%, n=1) and A least (25%, n=4)"
     too_few = segment_curves(SEGMENTED, LABELS, ["A", "B"], min_at_risk=10)
     assert "Too few pilots" in incidence_figure(too_few, segment_summary(too_few), "Team").layout.annotations[0].text
+
+
+def test_incidence_figure_title_with_one_segment_followed_that_long() -> None:
+    curves = segment_curves(SEGMENTED, LABELS, ["A", "B"], min_at_risk=2)  # B has no curve
+    summary = segment_summary(curves, month=1)
+    fig = incidence_figure(curves, summary, "Start year", chronological=True, month=1)
+    assert fig.layout.title.text.startswith("Within 1 months of start, 25% of A pilots reached production (95% CI")

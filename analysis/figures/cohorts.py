@@ -93,7 +93,7 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
     for observed, opacity in (("full", 1.0), ("partial", PARTIAL_OPACITY)):
         z, text, custom = _grid(matrix, kind, observed, rows)
         fig.add_heatmap(z=z, x=columns, y=list(range(len(rows))), text=text, customdata=custom,
-                        coloraxis="coloraxis", opacity=opacity, xgap=1, ygap=1, name=observed,
+                        coloraxis="coloraxis", opacity=opacity, xgap=1, ygap=1, name=observed, hoverongaps=False,
                         hovertemplate=_hover(kind, observed, unit),
                         texttemplate="%{text}" if len(columns) <= MAX_LABELLED_COLUMNS else None,
                         textfont=dict(size=11))
@@ -141,7 +141,12 @@ def _segment_title(summary: pd.DataFrame, dimension_label: str, chronological: b
     known = summary.dropna(subset=["production"])
     if known.empty:
         return f"Cumulative share that reached production or was cancelled, by {dimension_label.lower()}"
-    if chronological and len(known) > 1:
+    if len(known) == 1:
+        row = known.iloc[0]
+        return (f"Within {month} months of start, {row['production']:.0%} of {_escape(row['segment'])} pilots "
+                f"reached production (95% CI {row['production_low']:.0%}–{row['production_high']:.0%}, "
+                f"n={row['n']})")
+    if chronological:
         old, new = known.iloc[0], known.iloc[-1]
         verdict = "Newer cohorts reach production sooner" if new["production"] > old["production"] else \
             "Newer cohorts do not reach production sooner"

@@ -106,7 +106,10 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
     fig.update_xaxes(title=f"{unit} since start (faded ≥ cells: partly observed, can still rise; "
                            "blank: cohort too young)", dtick=1 if len(columns) <= 24 else 3, showgrid=False,
                      zeroline=False, range=[min(columns) - 0.5, max(columns) + 0.5])
-    return layout(fig, triangle_title(matrix, kind), height=max(340, 28 * len(rows) + 170))
+    layout(fig, triangle_title(matrix, kind), height=max(340, 28 * len(rows) + 190))
+    # Below the axis title whatever the height (the shared layout places it at a fraction of the plot).
+    fig.update_layout(legend=dict(yref="container", y=0, yanchor="bottom"), margin=dict(b=90))
+    return fig
 
 
 # ------------------------------------------------------------------ the curves

@@ -9,6 +9,7 @@ st.set_page_config(page_title="Pilot Outcomes", page_icon=":material/insights:",
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:", url_path="funnel"),
+    st.Page("pages/cohorts.py", title="Cohorts", icon=":material/stacked_line_chart:", url_path="cohorts"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 

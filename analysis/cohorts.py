@@ -1,38 +1,94 @@
 """Are we getting better? Time from start to production, with cancellation as a competing event
-and in-flight pilots censored at the as-of date."""
+and in-flight pilots censored at the as-of date; start cohorts side by side.
+
+Time is counted in months of DAYS_PER_MONTH days from the start date, so that a month means the
+same length everywhere (the summary, the curves and the triangle).
+
+The cohort triangle (``cohort_matrix``): rows are start cohorts (quarters or years), columns are
+months since start, a cell is the share of the cohort that reached production (or was cancelled)
+within that many months. A pilot has been *followed* m months when start + m months <= as-of. A cell
+(cohort, m) is
+- ``full`` when every pilot of the cohort has been followed m months: its share is final;
+- ``partial`` when some but not all have: the share so far, a lower bound that can still rise
+  (the pilots not yet m months old may still reach production within m months);
+- ``none`` when no pilot has: the cohort is too young, the cell is blank (NaN), never zero.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.stats import cumulative_incidence, curve_value_at, median_time
+from analysis.queries import BLANK
+from analysis.stats import (
+    cumulative_incidence,
+    curve_value_at,
+    format_p_value,
+    median_time,
+    numbers_at_risk,
+    segment_difference,
+    wilson_interval,
+)
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 SUMMARY_MONTHS = [6, 12, 24]
 EVENT_CODES = {"production": 1, "cancelled": 2, "censored": 0}
+KINDS = ("production", "cancelled")
+# Leaders ask about the first year: "how many reached production within 12 months?"
+COMPARE_MONTHS = 12
+# A cohort is compared with the same period one year earlier (the same quarter last year), so that
+# seasonal patterns (budget cycles, year-end freezes) do not pass for progress.
+PERIODS = {"quarter": ("Q", 4), "year": ("Y", 1)}
+# Numbers at risk are shown every half year: often enough to see the risk set shrink, few enough
+# columns to read.
+AT_RISK_EVERY = 6
+# Curves stop where fewer pilots than this remain at risk: past it one pilot moves the curve by ten
+# points or more, and a late jump reads as a trend (Pocock, Clayton & Altman, Lancet 2002, advise
+# curtailing survival plots where few remain at risk).
+MIN_AT_RISK = 10
+START_YEAR = "start_year"  # a pseudo-dimension: segment pilots by the year they started
+OVERALL = "All pilots"
+
+TIMES_COLUMNS = ["pilot_id", "start_date", "months", "event", "follow_up"]
+MATRIX_COLUMNS = ["cohort", "cohort_start", "month", "n", "followed", "production", "cancelled",
+                  "production_share", "cancelled_share", "production_low", "production_high", "cancelled_low",
+                  "cancelled_high", "observed"]
 
 
-def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
-    """Months from start to production (production date), to cancellation (end date, else last
-    progress), or to the as-of date for pilots still in flight (censored).
-
-    Columns: pilot_id, months, event (1 production, 2 cancelled, 0 censored). Pilots without a start
-    date, or whose event has no date, are left out.
-    """
-    if as_of is None or "start_date" not in classified:
-        return pd.DataFrame({"pilot_id": [], "months": [], "event": []})
+def _event_dates(classified: pd.DataFrame, stages: list[str], as_of: dt.date) -> pd.Series:
+    """The date each pilot left the risk set: production date (else end date) for pilots that reached
+    production, end date (else last progress) for cancelled ones, the as-of date for the others."""
     prod_col = f"{stages[-1]}_date"
     production = classified[prod_col] if prod_col in classified else pd.Series(pd.NaT, index=classified.index)
     production = production.fillna(classified["end_date"].where(classified["reached_production"]))
     cancelled = classified["end_date"].fillna(classified["last_progress"])
     end = pd.Series(pd.Timestamp(as_of), index=classified.index, dtype="datetime64[us]")
-    end = end.mask(classified["reached_production"], production).mask(classified["cancelled"], cancelled)
+    return end.mask(classified["reached_production"], production).mask(classified["cancelled"], cancelled)
+
+
+def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
+    """Months from start to production (production date), to cancellation (end date, else last
+    progress), or to the as-of date for pilots still in flight (censored). An event dated after the
+    as-of date had not happened on it: the pilot is censored at the as-of date.
+
+    Columns: pilot_id, start_date, months, event (1 production, 2 cancelled, 0 censored), follow_up
+    (months from start to the as-of date). Pilots without a start date, started after the as-of date,
+    or whose event has no date, are left out.
+    """
+    if as_of is None or "start_date" not in classified:
+        return pd.DataFrame({"pilot_id": pd.Series(dtype=str), "start_date": pd.Series(dtype="datetime64[us]"),
+                             **{c: pd.Series(dtype=float) for c in TIMES_COLUMNS[2:]}})
+    end = _event_dates(classified, stages, as_of)
     event = np.select([classified["reached_production"], classified["cancelled"]], [1, 2], 0)
-    months = (end - classified["start_date"]).dt.days / DAYS_PER_MONTH
-    frame = pd.DataFrame({"pilot_id": classified["pilot_id"], "months": months, "event": event})
+    late = (end > pd.Timestamp(as_of)).to_numpy()
+    end = end.mask(late, pd.Timestamp(as_of))
+    start = classified["start_date"]
+    frame = pd.DataFrame({"pilot_id": classified["pilot_id"], "start_date": start,
+                          "months": (end - start).dt.days / DAYS_PER_MONTH, "event": np.where(late, 0, event),
+                          "follow_up": (pd.Timestamp(as_of) - start).dt.days / DAYS_PER_MONTH})
     return frame[frame["months"].notna() & (frame["months"] >= 0)].reset_index(drop=True)
 
 
@@ -52,3 +108,220 @@ def time_to_production(times: pd.DataFrame) -> dict:
           for k, c in curves.items()}
     return {"at_months": SUMMARY_MONTHS, "production": at["production"], "cancelled": at["cancelled"],
             "median_months": median_time(curves["production"], "cif")}
+
+
+# ------------------------------------------------------------------ the triangle
+
+
+def cohort_periods(start_dates: pd.Series, period: str = "quarter") -> pd.Series:
+    """The start cohort (a pandas Period, quarterly or yearly) of each start date."""
+    return start_dates.dt.to_period(PERIODS[period][0])
+
+
+def cohort_label(cohort: pd.Period) -> str:
+    """'2025 Q1' for a quarter, '2025' for a year."""
+    return f"{cohort.year} Q{cohort.quarter}" if cohort.freqstr.startswith("Q") else str(cohort.year)
+
+
+def _cohort_cells(group: pd.DataFrame, months: np.ndarray) -> dict[str, np.ndarray]:
+    """Counts for one cohort at each month: followed that long, reached production / cancelled within."""
+    follow = group["follow_up"].to_numpy()[:, None] >= months
+    within = group["months"].to_numpy()[:, None] <= months
+    event = group["event"].to_numpy()[:, None]
+    return {"followed": follow.sum(axis=0), "production": (within & (event == 1)).sum(axis=0),
+            "cancelled": (within & (event == 2)).sum(axis=0)}
+
+
+def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -> pd.DataFrame:
+    """The cohort triangle, long: one row per (start cohort, month since start), months step, 2*step,
+    ... up to the longest follow-up. See the module docstring for full / partial / none.
+
+    Columns: cohort (label), cohort_start (first day), month, n (pilots in the cohort), followed
+    (pilots followed that many months), production, cancelled (pilots that reached production / were
+    cancelled within that many months, as far as is known on the as-of date), production_share,
+    cancelled_share (count / n; NaN in blank cells), production_low, production_high, cancelled_low,
+    cancelled_high (95% Wilson interval of the share in full cells, where it is an exact proportion;
+    NaN elsewhere), observed ("full", "partial", "none").
+    """
+    if times.empty:
+        return pd.DataFrame({c: [] for c in MATRIX_COLUMNS})
+    months = np.arange(step, int(times["follow_up"].max() // step) * step + 1, step)
+    rows = []
+    for cohort, group in times.groupby(cohort_periods(times["start_date"], period), sort=True):
+        cells = _cohort_cells(group, months)
+        rows.append(pd.DataFrame({"cohort": cohort_label(cohort), "cohort_start": cohort.start_time,
+                                  "month": months, "n": len(group), **cells}))
+    matrix = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=MATRIX_COLUMNS)
+    seen, full = matrix["followed"] > 0, matrix["followed"] == matrix["n"]
+    for kind in KINDS:
+        matrix[f"{kind}_share"] = (matrix[kind] / matrix["n"]).where(seen)
+        low, high = wilson_interval(matrix[kind], matrix["n"])
+        matrix[f"{kind}_low"], matrix[f"{kind}_high"] = np.where(full, low, np.nan), np.where(full, high, np.nan)
+    matrix["observed"] = np.select([full, seen], ["full", "partial"], "none")
+    return matrix[MATRIX_COLUMNS]
+
+
+def cohort_trend(matrix: pd.DataFrame, kind: str = "production", month: int = COMPARE_MONTHS) -> pd.DataFrame:
+    """The triangle's column at ``month``, pooled by start year over the cohorts followed that long in
+    full (exact shares only, so a young year counts only its fully followed cohorts).
+
+    Columns: year, cohorts (how many pooled), n, count (pilots with the event within ``month``), share.
+    """
+    cells = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
+    if cells.empty:
+        return pd.DataFrame({c: [] for c in ["year", "cohorts", "n", "count", "share"]})
+    pooled = cells.groupby(cells["cohort_start"].dt.year).agg(cohorts=("cohort", "size"), n=("n", "sum"),
+                                                               count=(kind, "sum"))
+    return pooled.assign(share=pooled["count"] / pooled["n"]).rename_axis("year").reset_index()
+
+
+# ------------------------------------------------------- comparing two cohorts
+
+
+@dataclass(frozen=True)
+class CohortComparison:
+    """The latest cohort followed ``month`` months in full, against the same period a year earlier.
+
+    earlier is None when no pilot started in that period; p_value (Fisher's exact or chi-square test
+    of the two shares, see stats.segment_difference) is None then too.
+    """
+
+    month: int
+    cohort: str
+    n: int
+    reached: int
+    earlier: str | None = None
+    earlier_n: int = 0
+    earlier_reached: int = 0
+    p_value: float | None = None
+    significant: bool = False
+
+    @property
+    def share(self) -> float:
+        return self.reached / self.n
+
+    @property
+    def earlier_share(self) -> float:
+        return self.earlier_reached / self.earlier_n if self.earlier_n else float("nan")
+
+    @property
+    def sentence(self) -> str:
+        """'Of the 41 pilots started in 2025 Q3, 15% (6) reached production within 12 months, against
+        9% (4 of 45) of those started in 2024 Q3 (...).'"""
+        text = (f"Of the {self.n:,} pilots started in {self.cohort}, {self.share:.0%} ({self.reached:,}) "
+                f"reached production within {self.month} months")
+        if self.earlier is None:
+            return text + "; no pilots started a year earlier to compare with."
+        text += (f", against {self.earlier_share:.0%} ({self.earlier_reached:,} of {self.earlier_n:,}) of "
+                 f"those started in {self.earlier}")
+        if self.p_value is None:
+            return text + "."
+        verdict = "a statistically significant difference" if self.significant else \
+            "a difference that could be chance"
+        return text + f" ({verdict}, {format_p_value(self.p_value)})."
+
+
+def cohort_comparison(times: pd.DataFrame, month: int = COMPARE_MONTHS,
+                      period: str = "quarter") -> CohortComparison | None:
+    """Compare the latest cohort whose every pilot has been followed ``month`` months with the same
+    period one year earlier. Both shares are then exact proportions (no censoring), so they are
+    compared with an ordinary two-sample test. None when no cohort has been followed that long."""
+    matrix = cohort_matrix(times, period, step=month)
+    full = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
+    if full.empty:
+        return None
+    latest = full.iloc[-1]
+    lag = PERIODS[period][1]
+    year_before = (pd.Period(latest["cohort_start"], PERIODS[period][0]) - lag).start_time
+    earlier = full[full["cohort_start"] == year_before]
+    base = CohortComparison(month, latest["cohort"], int(latest["n"]), int(latest["production"]))
+    if earlier.empty:
+        return base
+    row = earlier.iloc[0]
+    test = segment_difference(pd.DataFrame({"segment": [base.cohort, row["cohort"]],
+                                            "failures": [base.reached, int(row["production"])],
+                                            "decided": [base.n, int(row["n"])]}))
+    return CohortComparison(month, base.cohort, base.n, base.reached, row["cohort"], int(row["n"]),
+                            int(row["production"]), test.p_value, test.significant)
+
+
+def comparison_sentence(times: pd.DataFrame, month: int = COMPARE_MONTHS) -> str | None:
+    """The Overview's sentence on cohorts; None when there are no dated pilots to speak of."""
+    if times.empty:
+        return None
+    comparison = cohort_comparison(times, month)
+    if comparison is None:
+        return (f"No start quarter has been followed for {month} months yet, so cohorts cannot be "
+                "compared.")
+    return comparison.sentence
+
+
+# ------------------------------------------------------------------ by segment
+
+
+def segment_labels(classified: pd.DataFrame, times: pd.DataFrame, by: str | None) -> pd.Series:
+    """The segment of each row of ``times``: the start year, the value of a dimension of the pilot
+    (blank values as BLANK), or OVERALL when ``by`` is None."""
+    if by is None:
+        return pd.Series(OVERALL, index=times.index)
+    if by == START_YEAR:
+        return times["start_date"].dt.year.astype(str)
+    values = classified.set_index("pilot_id")[by].astype("string")
+    return times["pilot_id"].map(values).fillna(BLANK).replace("", BLANK).astype(str)
+
+
+def segment_order(labels: pd.Series, by: str | None) -> list[str]:
+    """Start years in time order; other segments largest first (ties by name)."""
+    counts = labels.value_counts()
+    if by == START_YEAR:
+        return sorted(counts.index)
+    return sorted(counts.index, key=lambda s: (-counts[s], s))
+
+
+def segment_curves(times: pd.DataFrame, labels: pd.Series, order: list[str],
+                   min_at_risk: int = MIN_AT_RISK) -> pd.DataFrame:
+    """Cumulative incidence of production and of cancellation per segment (competing events), each
+    curve cut where fewer than ``min_at_risk`` pilots remain at risk (a segment smaller than that
+    keeps only its origin row: too few pilots for a curve).
+
+    Columns: segment, n, kind ("production" or "cancelled"), then the columns of
+    stats.cumulative_incidence: time, at_risk, events, competing, censored, cif, se, ci_low, ci_high.
+    """
+    parts = []
+    for segment in order:
+        part = times[labels == segment]
+        for kind, curve in incidence_curves(part).items():
+            kept = (curve["at_risk"] >= min_at_risk) | (curve.index == 0)
+            parts.append(curve[kept].assign(segment=segment, n=len(part), kind=kind))
+    curves = pd.concat(parts, ignore_index=True)
+    return curves[["segment", "n", "kind"] + [c for c in curves.columns if c not in ("segment", "n", "kind")]]
+
+
+def segment_summary(curves: pd.DataFrame, month: int = COMPARE_MONTHS) -> pd.DataFrame:
+    """Per segment: cumulative incidence of each event at ``month`` with its 95% bounds (NaN when the
+    segment has not been followed that long), and the median months to production (NaN when the
+    production curve never reaches one half).
+
+    Columns: segment, n, production, production_low, production_high, cancelled, cancelled_low,
+    cancelled_high, median_months.
+    """
+    rows = []
+    for segment, part in curves.groupby("segment", sort=False):
+        row = {"segment": segment, "n": int(part["n"].iloc[0])}
+        for kind in KINDS:
+            curve = part[part["kind"] == kind]
+            for suffix, col in (("", "cif"), ("_low", "ci_low"), ("_high", "ci_high")):
+                row[kind + suffix] = float(curve_value_at(curve, month, col))
+        median = median_time(part[part["kind"] == "production"], "cif")
+        rows.append({**row, "median_months": np.nan if median is None else median})
+    return pd.DataFrame(rows)
+
+
+def at_risk_table(times: pd.DataFrame, labels: pd.Series, order: list[str],
+                  every: int = AT_RISK_EVERY) -> pd.DataFrame:
+    """Pilots still at risk (neither in production, cancelled nor censored before) at 0, 6, 12, ...
+    months, one row per segment. Index: segment; columns: the months (int)."""
+    longest = float(times["months"].max()) if len(times) else 0.0
+    grid = np.arange(0, longest + 1e-9, every)
+    rows = {s: numbers_at_risk(times.loc[labels == s, "months"], grid) for s in order}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[int(m) for m in grid])

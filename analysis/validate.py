@@ -53,8 +53,7 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
     notes = list(raw.notes)
     _ids(out, cells[keep], mapping, notes)
     _texts(out, cells[keep], mapping)
-    cutoff = (as_of, "is after the as-of date") if as_of else (today or dt.date.today(), "is in the future")
-    _dates(out, cells[keep], lines[keep], mapping, problems, cutoff)
+    _dates(out, cells[keep], lines[keep], mapping, problems, today or dt.date.today(), as_of)
     _numbers(out, cells[keep], lines[keep], mapping, problems)
     unmapped = _coded(out, cells[keep], mapping, notes)
     extras = _extras(out, cells[keep], mapping)
@@ -114,7 +113,9 @@ def _texts(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> None:
         out[fld] = out[fld].astype("str") if column else pd.Series(None, index=out.index, dtype="str")
 
 
-def _dates(out, cells, lines, mapping, problems, cutoff: tuple[dt.date, str]) -> None:
+def _dates(out, cells, lines, mapping, problems, today: dt.date, as_of: dt.date | None) -> None:
+    """Dates read per column. A future date (after today) is left empty; a date after an explicit as-of
+    date is kept (the analyses treat it as not yet happened) and reported."""
     fields = DATE_FIELDS + [f"{s}_date" for s in mapping.stages]
     for fld in fields:
         column = mapping.columns.get(fld)
@@ -130,8 +131,12 @@ def _dates(out, cells, lines, mapping, problems, cutoff: tuple[dt.date, str]) ->
                                  "date format in the mapping if that is wrong"})
         parsed = parse_dates(cells[column], order)
         _warn_bad(cells[column], parsed, lines, column, "is not a date that can be read", problems)
-        future = parsed > pd.Timestamp(cutoff[0])
-        _warn_mask(future, lines, column, f"{cutoff[1]}; left empty", problems, cells[column])
+        future = parsed > pd.Timestamp(today)
+        _warn_mask(future, lines, column, "is in the future; left empty", problems, cells[column])
+        if as_of is not None:
+            late = ~future & (parsed > pd.Timestamp(as_of))
+            _warn_mask(late, lines, column, f"is after the as-of date {as_of}; counted as not yet happened",
+                       problems, cells[column])
         out[fld] = parsed.mask(future).astype("datetime64[us]")
 
 
@@ -171,7 +176,7 @@ def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list
     _status(out, coded["status"], mapping.stages, notes)
     cause_text = source["failure_cause"].replace("", None)
     out["failure_cause"] = coded["failure_cause"].where(coded["failure_cause"].notna(),
-                                                        cause_text.map(lambda t: f"other ({t})" if t else None))
+                                                        cause_text.map(lambda t: f"other ({t})" if isinstance(t, str) and t else None))
     out["failure_cause_source"] = cause_text.astype("str")
     out["sourcing"] = coded["sourcing"].astype("str")
     return unmapped

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.causes import cause_counts
+from analysis.cohorts import comparison_sentence, event_times
 from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_figure
 from analysis.funnel import stage_funnel
@@ -32,6 +33,9 @@ if pilots.empty:
     st.stop()
 k = kpis(pilots, view.info.stages, view.as_of)
 st.markdown(f"#### {headline(k, view.stall_days)}")
+cohort_sentence = comparison_sentence(event_times(pilots, view.info.stages, view.as_of))
+if cohort_sentence:
+    st.markdown(cohort_sentence)
 tiles = st.columns(6)
 tiles[0].metric("Pilots", f"{k.pilots:,}")
 tiles[1].metric("Reached production", f"{k.reached_production:,}", f"{k.decided_rate:.0%} of decided"

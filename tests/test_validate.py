@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from analysis.ingest import read_upload
 from analysis.mapping import complete_mapping
 from analysis.validate import derive
@@ -57,7 +59,8 @@ def test_bad_fields_are_warnings_and_the_row_is_kept():
 def test_dates_after_an_explicit_as_of_are_reported():
     d = _derive(make_portfolio([pilot(1, Last_Update="2024-06-02")]), as_of=dt.date(2024, 6, 1))
     assert d.problems == [{"row": 2, "column": "Last Update",
-                           "problem": "'2024-06-02' is after the as-of date; left empty"}]
+                           "problem": "'2024-06-02' is after the as-of date 2024-06-01; counted as not yet happened"}]
+    assert d.pilots["last_update"].iloc[0] == pd.Timestamp("2024-06-02")
 
 
 def test_ambiguous_date_column_is_reported_not_silently_guessed():
@@ -101,3 +104,9 @@ def test_federal_inventory_nothing_lost(federal_bytes):
     assert (d.rows_read, len(d.pilots), len(d.rejected)) == (710, 710, 0)
     assert d.unmapped["stage"] == ["Completed", "In mission", "Successfully tested but not in production."]
     assert (d.pilots["stage"] == "unknown").sum() == 321 + 1 + 6 + 1  # blanks, plus the unmapped ones
+
+
+def test_pilots_without_a_cause_have_none():
+    d = _derive(make_portfolio([pilot(1), pilot(2, Status="Cancelled", Failure_Cause="Data quality issues")]))
+    assert d.pilots["failure_cause"].isna().tolist() == [True, False]
+    assert d.pilots["failure_cause"].iloc[1] == "data_quality"

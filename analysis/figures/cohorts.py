@@ -1,0 +1,195 @@
+"""Cohort figures: the start-cohort triangle and the cumulative incidence curves with their bands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend
+from analysis.figures.base import OUTCOME_COLOURS, SEGMENT_COLOURS, empty_figure, layout
+
+VERBS = {"production": "reached production", "cancelled": "were cancelled"}
+# Partly observed cells are drawn faded: their share can still rise, so they must not look final.
+PARTIAL_OPACITY = 0.4
+# Above this many columns the cell labels no longer fit; hovering still gives the numbers.
+MAX_LABELLED_COLUMNS = 20
+MAX_SEGMENTS = len(SEGMENT_COLOURS)  # one colour each, never reused on one chart
+BAND_ALPHA = 0.16  # 95% bands are a tint of their curve's colour, light enough to see overlaps
+
+
+def _tint(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _escape(text: object) -> str:
+    return str(text).replace("<", "&lt;")
+
+
+# ------------------------------------------------------------------ the triangle
+
+
+def triangle_title(matrix: pd.DataFrame, kind: str, month: int = COMPARE_MONTHS) -> str:
+    """The finding: the share with the event within ``month`` months, pooled by start year over the
+    fully followed cohorts, e.g. 'Reached production within 12 months: 4% of 2023 starts, 10% of 2024,
+    13% of 2025'."""
+    trend = cohort_trend(matrix, kind, month)
+    if trend.empty:
+        return f"Share of each start cohort that {VERBS[kind]}, by time since start"
+    parts = [f"{share:.0%} of {year} starts ({count} of {n})" if i == 0 else f"{share:.0%} of {year} ({count} of {n})"
+             for i, (year, count, n, share) in
+             enumerate(trend[["year", "count", "n", "share"]].itertuples(index=False))]
+    return f"{VERBS[kind].capitalize()} within {month} months: " + ", ".join(parts)
+
+
+def _grid(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows = cohorts, columns = months: share (NaN outside ``observed`` cells), labels, hover data
+    (count, n, followed, low, high, row label)."""
+    cells = matrix.assign(share=matrix[f"{kind}_share"].where(matrix["observed"] == observed))
+    wide = cells.pivot(index="cohort_start", columns="month", values="share")
+    prefix = "≥" if observed == "partial" else ""
+    text = wide.map(lambda v: "" if pd.isna(v) else f"{prefix}{v:.0%}")
+    fields = [kind, "n", "followed", f"{kind}_low", f"{kind}_high"]
+    custom = np.stack([cells.pivot(index="cohort_start", columns="month", values=f).to_numpy(dtype=float)
+                       for f in fields], axis=-1).astype(object)
+    labels = np.broadcast_to(np.array(rows, dtype=object)[:, None, None], (*custom.shape[:2], 1))
+    return wide.to_numpy(dtype=float), text.to_numpy(), np.concatenate([custom, labels], axis=-1)
+
+
+def _hover(kind: str, observed: str, unit: str) -> str:
+    head = f"<b>%{{customdata[5]}}</b>, within %{{x}} {unit} of start<br>"
+    if observed == "full":
+        return (head + f"%{{customdata[0]:.0f}} of %{{customdata[1]:.0f}} pilots {VERBS[kind]} (%{{z:.0%}})"
+                "<br>95% CI %{customdata[3]:.0%}–%{customdata[4]:.0%}<extra>every pilot followed this long</extra>")
+    return (head + f"so far %{{customdata[0]:.0f}} of %{{customdata[1]:.0f}} pilots {VERBS[kind]} (%{{z:.0%}}, "
+            "can still rise)<br>only %{customdata[2]:.0f} have been followed this long<extra>partly observed</extra>")
+
+
+def _frontier(matrix: pd.DataFrame, step: int) -> go.Scatter:
+    """A staircase along the right edge of each cohort's fully observed cells: left of it the shares are
+    final, right of it (the partly observed diagonal) they can still rise."""
+    full = matrix["month"].where(matrix["observed"] == "full", 0)
+    last = full.groupby(matrix["cohort_start"]).max().sort_index().to_numpy() / step + 0.5
+    x = np.repeat(last, 2)
+    y = np.column_stack([np.arange(len(last)) - 0.5, np.arange(len(last)) + 0.5]).ravel()
+    return go.Scatter(x=x, y=y, mode="lines", line=dict(color="#444444", width=1.5, dash="dot"), hoverinfo="skip",
+                      name="every pilot of the cohort followed this long (left of the line)", showlegend=True)
+
+
+def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 1) -> go.Figure:
+    """Heatmap: start cohorts (rows, n in the label) by months or quarters since start (columns), each
+    cell the cumulative share of the cohort that reached production (or was cancelled). Cells the cohort
+    is too young for are blank; partly observed cells (not every pilot followed that long) are faded,
+    marked '≥' and lie right of a dotted staircase."""
+    if matrix.empty:
+        return empty_figure("No pilots with a start date in this selection, so no cohorts to show.")
+    cohorts = matrix.drop_duplicates("cohort_start").sort_values("cohort_start")
+    rows = [f"{c} (n={n})" for c, n in zip(cohorts["cohort"], cohorts["n"])]
+    columns = [int(m) // step for m in sorted(matrix["month"].unique())]
+    unit = "months" if step == 1 else "quarters" if step == 3 else f"× {step} months"
+    fig = go.Figure()
+    for observed, opacity in (("full", 1.0), ("partial", PARTIAL_OPACITY)):
+        z, text, custom = _grid(matrix, kind, observed, rows)
+        fig.add_heatmap(z=z, x=columns, y=list(range(len(rows))), text=text, customdata=custom,
+                        coloraxis="coloraxis", opacity=opacity, xgap=1, ygap=1, name=observed, hoverongaps=False,
+                        hovertemplate=_hover(kind, observed, unit),
+                        texttemplate="%{text}" if len(columns) <= MAX_LABELLED_COLUMNS else None,
+                        textfont=dict(size=11))
+    fig.add_trace(_frontier(matrix, step))
+    top = float(np.nanmax(matrix[f"{kind}_share"].to_numpy(dtype=float), initial=0.0)) or 1.0
+    fig.update_layout(coloraxis=dict(colorscale=[[0, "#f4f4f4"], [1, OUTCOME_COLOURS[kind]]], cmin=0, cmax=top,
+                                     colorbar=dict(title="share", tickformat=".0%", thickness=12)))
+    fig.update_yaxes(autorange="reversed", title="start cohort (pilots)", tickvals=list(range(len(rows))),
+                     ticktext=rows, showgrid=False, zeroline=False)
+    fig.update_xaxes(title=f"{unit} since start (faded ≥ cells: partly observed, can still rise; "
+                           "blank: cohort too young)", dtick=1 if len(columns) <= 24 else 3, showgrid=False,
+                     zeroline=False, range=[min(columns) - 0.5, max(columns) + 0.5])
+    layout(fig, triangle_title(matrix, kind), height=max(340, 28 * len(rows) + 190))
+    # Below the axis title whatever the height (the shared layout places it at a fraction of the plot).
+    fig.update_layout(legend=dict(yref="container", y=0, yanchor="bottom"), margin=dict(b=90))
+    return fig
+
+
+# ------------------------------------------------------------------ the curves
+
+
+def _curve_traces(curve: pd.DataFrame, name: str, colour: str, group: str, show_legend: bool) -> list[go.Scatter]:
+    """A step curve with its 95% band (upper bound, then lower bound filled up to it)."""
+    x = curve["time"]
+    band = dict(x=x, mode="lines", line=dict(width=0, shape="hv"), hoverinfo="skip", showlegend=False,
+                legendgroup=group)
+    custom = curve[["at_risk", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    return [
+        go.Scatter(y=curve["ci_high"], **band),
+        go.Scatter(y=curve["ci_low"], fill="tonexty", fillcolor=_tint(colour, BAND_ALPHA), **band),
+        go.Scatter(x=x, y=curve["cif"], mode="lines", line=dict(color=colour, width=2.5, shape="hv"), name=name,
+                   legendgroup=group, showlegend=show_legend, customdata=custom,
+                   hovertemplate="%{x:.1f} months: %{y:.1%} (95% CI %{customdata[1]:.0%}–%{customdata[2]:.0%})"
+                                 "<br>%{customdata[0]:.0f} pilots still at risk<extra>" + _escape(name) + "</extra>"),
+    ]
+
+
+def _overall_title(summary: pd.DataFrame, month: int) -> str:
+    row = summary.iloc[0]
+    if np.isnan(row["production"]):
+        return "Cumulative share of pilots that reached production or were cancelled, by months since start"
+    return (f"Within {month} months of start, {row['production']:.0%} of pilots reached production "
+            f"(95% CI {row['production_low']:.0%}–{row['production_high']:.0%}) and {row['cancelled']:.0%} "
+            "were cancelled")
+
+
+def _segment_title(summary: pd.DataFrame, dimension_label: str, chronological: bool, month: int) -> str:
+    known = summary.dropna(subset=["production"])
+    if known.empty:
+        return f"Cumulative share that reached production or was cancelled, by {dimension_label.lower()}"
+    if len(known) == 1:
+        row = known.iloc[0]
+        return (f"Within {month} months of start, {row['production']:.0%} of {_escape(row['segment'])} pilots "
+                f"reached production (95% CI {row['production_low']:.0%}–{row['production_high']:.0%}, "
+                f"n={row['n']})")
+    if chronological:
+        old, new = known.iloc[0], known.iloc[-1]
+        verdict = "Newer cohorts reach production sooner" if new["production"] > old["production"] else \
+            "Newer cohorts do not reach production sooner"
+        return (f"{verdict}: {new['production']:.0%} of {new['segment']} starts within {month} months "
+                f"(n={new['n']}), against {old['production']:.0%} of {old['segment']} starts (n={old['n']})")
+    best = known.loc[known["production"].idxmax()]
+    worst = known.loc[known["production"].idxmin()]
+    return (f"Within {month} months, {_escape(best['segment'])} reaches production most often "
+            f"({best['production']:.0%}, n={best['n']}) and {_escape(worst['segment'])} least "
+            f"({worst['production']:.0%}, n={worst['n']})")
+
+
+def incidence_figure(curves: pd.DataFrame, summary: pd.DataFrame, dimension_label: str | None = None,
+                     chronological: bool = False, month: int = COMPARE_MONTHS) -> go.Figure:
+    """Cumulative incidence of production and of cancellation (competing events) over months since
+    start, with 95% bands. Overall: both curves on one chart in their outcome colours. By segment: one
+    panel per outcome, a colour per segment (the first MAX_SEGMENTS with a curve)."""
+    drawable = curves.groupby("segment", sort=False)["time"].transform("size") > 2  # origin + 1 row per kind
+    if curves.empty or not drawable.any():
+        return empty_figure("Too few pilots with dates in this selection to draw a curve.")
+    if dimension_label is None:
+        fig = go.Figure()
+        for kind in ("production", "cancelled"):
+            part = curves[(curves["segment"] == OVERALL) & (curves["kind"] == kind)]
+            fig.add_traces(_curve_traces(part, VERBS[kind], OUTCOME_COLOURS[kind], kind, True))
+        title = _overall_title(summary, month)
+        fig.update_yaxes(title="cumulative share of pilots (%)")
+    else:
+        fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                            subplot_titles=("Reached production", "Cancelled"))
+        segments = curves.loc[drawable, "segment"].drop_duplicates().tolist()[:MAX_SEGMENTS]
+        for i, segment in enumerate(segments):
+            part = curves[curves["segment"] == segment]
+            name = f"{segment} (n={int(part['n'].iloc[0])})"
+            for col, kind in enumerate(("production", "cancelled"), start=1):
+                fig.add_traces(_curve_traces(part[part["kind"] == kind], name, SEGMENT_COLOURS[i], str(segment),
+                                             col == 1), rows=1, cols=col)
+        title = _segment_title(summary, dimension_label, chronological, month)
+        fig.update_yaxes(title="cumulative share of pilots (%)", col=1)
+    fig.add_vline(x=month, line=dict(dash="dot", width=1, color="#888888"))
+    fig.update_xaxes(title="months since start", rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return layout(fig, title, height=440)

@@ -1,0 +1,317 @@
+"""Cohorts: event times, the cohort triangle (blank, partial and full cells), the cohort comparison
+sentence, and curves by segment, on hand-built portfolios with explicit as-of dates.
+
+Months are days / 30.4375 (analysis.cohorts.DAYS_PER_MONTH); every expected number below is worked out
+by hand from the dates in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import analysed, pilot
+from conftest import SAMPLE
+
+from analysis.cohorts import (
+    DAYS_PER_MONTH,
+    MATRIX_COLUMNS,
+    START_YEAR,
+    at_risk_table,
+    cohort_comparison,
+    cohort_matrix,
+    cohort_trend,
+    comparison_sentence,
+    event_times,
+    segment_curves,
+    segment_labels,
+    segment_order,
+    segment_summary,
+    time_to_production,
+)
+from analysis.queries import BLANK
+from analysis.stats import wilson_interval
+from analysis.summary import analyse_file
+
+AS_OF = dt.date(2025, 7, 1)
+
+
+def analysed_sample():
+    return analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
+
+
+def started(i: int, start: str, **fields: object) -> dict[str, object]:
+    """A pilot that entered intake on its start date (no other stage dates unless given)."""
+    return pilot(i, start_date=start, intake_date=start, poc_date="", **fields)
+
+
+def live(i: int, start: str, production: str, **fields: object) -> dict[str, object]:
+    return started(i, start, stage="Production", status="Live", production_date=production, **fields)
+
+
+# The hand-built portfolio, as of 2025-07-01:
+#   P001 2024-01-01 -> production 2024-04-01: 91 days = 2.98973 months; followed 547 days = 17.97125
+#   P002 2024-03-31 -> cancelled 2024-06-29: 90 days = 2.95688; followed 457 days = 15.01437
+#   P003 2025-01-01 active: censored at 181 days = 5.94661
+#   P004 2025-03-31 -> production 2025-05-30: 60 days = 1.97125; followed 92 days = 3.02259
+#   P005 2025-06-15 active: censored at 16 days = 0.52567
+#   P006 2024-01-01 -> production 2025-09-01, after the as-of date: censored at 547 days = 17.97125
+#   P007 no start date at all: left out.
+PORTFOLIO = [
+    live(1, "2024-01-01", "2024-04-01"),
+    started(2, "2024-03-31", status="Cancelled", end_date="2024-06-29"),
+    started(3, "2025-01-01"),
+    live(4, "2025-03-31", "2025-05-30"),
+    started(5, "2025-06-15"),
+    live(6, "2024-01-01", "2025-09-01"),
+    pilot(7, start_date="", intake_date="", poc_date=""),
+]
+
+
+@pytest.fixture(scope="module")
+def times() -> pd.DataFrame:
+    result = analysed(PORTFOLIO, as_of=AS_OF)
+    return event_times(result.classified, result.derived.stages, result.as_of)
+
+
+def cells(matrix: pd.DataFrame, cohort: str) -> pd.DataFrame:
+    return matrix[matrix["cohort"] == cohort].set_index("month")
+
+
+# ---------------------------------------------------------------- event times
+
+
+def test_event_times_by_hand(times: pd.DataFrame) -> None:
+    assert times["pilot_id"].tolist() == ["P001", "P002", "P003", "P004", "P005", "P006"]
+    days = np.array([91, 90, 181, 60, 16, 547])
+    np.testing.assert_allclose(times["months"], days / DAYS_PER_MONTH)
+    # P006 reached production on 2025-09-01, after the as-of date: on the as-of date it was in flight.
+    assert times["event"].tolist() == [1, 2, 0, 1, 0, 0]
+    np.testing.assert_allclose(times["follow_up"], np.array([547, 457, 181, 92, 16, 547]) / DAYS_PER_MONTH)
+
+
+def test_same_day_ties_are_counted_together_not_jittered() -> None:
+    # Three pilots started 2024-01-01; on 2024-07-01 (182 days) one goes live, one is cancelled, and the
+    # third is still in flight on that as-of date. One row at 182 days: 3 at risk, 1 production,
+    # 1 cancellation, 1 censored (still at risk at that time), so F_prod = F_canc = 1/3 exactly.
+    rows = [live(1, "2024-01-01", "2024-07-01"), started(2, "2024-01-01", status="Cancelled", end_date="2024-07-01"),
+            started(3, "2024-01-01")]
+    result = analysed(rows, as_of=dt.date(2024, 7, 1))
+    times = event_times(result.classified, result.derived.stages, result.as_of)
+    curves = segment_curves(times, pd.Series("all", index=times.index), ["all"], min_at_risk=1)
+    production = curves[curves["kind"] == "production"].iloc[-1]
+    assert production["time"] == 182 / DAYS_PER_MONTH and len(curves) == 4  # origin + one row, per kind
+    assert (production["at_risk"], production["events"], production["competing"], production["censored"]) == \
+        (3, 1, 1, 1)
+    assert production["cif"] == pytest.approx(1 / 3)
+    assert curves[curves["kind"] == "cancelled"]["cif"].iloc[-1] == pytest.approx(1 / 3)
+
+
+def test_event_times_without_dates_is_empty_with_its_columns() -> None:
+    result = analysed(3, start_date="", intake_date="", poc_date="")
+    assert result.as_of is None
+    times = event_times(result.classified, result.derived.stages, result.as_of)
+    assert times.empty and list(times.columns) == ["pilot_id", "start_date", "months", "event", "follow_up"]
+    assert cohort_matrix(times).empty and list(cohort_matrix(times).columns) == MATRIX_COLUMNS
+    assert comparison_sentence(times) is None
+    assert time_to_production(times)["median_months"] is None
+
+
+# ---------------------------------------------------------------- the triangle
+
+
+def test_triangle_blank_partial_and_full_cells_by_hand(times: pd.DataFrame) -> None:
+    matrix = cohort_matrix(times, "quarter", step=1)
+    assert list(matrix.columns) == MATRIX_COLUMNS
+    # Longest follow-up 17.97 months -> columns 1..17 for every cohort.
+    assert matrix.groupby("cohort")["month"].apply(list).to_dict() == {
+        c: list(range(1, 18)) for c in ["2024 Q1", "2025 Q1", "2025 Q2"]}
+
+    q1_2024 = cells(matrix, "2024 Q1")  # P001, P002, P006; the youngest (P002) followed 15.01 months
+    assert (q1_2024["n"] == 3).all()
+    assert (q1_2024.loc[1:15, "observed"] == "full").all()
+    assert (q1_2024.loc[16:17, "observed"] == "partial").all()  # only the two started 2024-01-01
+    assert q1_2024.loc[16, "followed"] == 2
+    np.testing.assert_allclose(q1_2024.loc[[1, 2, 3, 17], "production_share"], [0, 0, 1 / 3, 1 / 3])
+    np.testing.assert_allclose(q1_2024.loc[[2, 3], "cancelled_share"], [0, 1 / 3])
+
+    q1_2025 = cells(matrix, "2025 Q1")  # P003 followed 5.95 months, P004 3.02 months
+    assert q1_2025.loc[1:3, "observed"].tolist() == ["full"] * 3
+    assert q1_2025.loc[4:5, "observed"].tolist() == ["partial"] * 2
+    assert (q1_2025.loc[6:17, "observed"] == "none").all()
+    np.testing.assert_allclose(q1_2025.loc[1:5, "production_share"], [0, 0.5, 0.5, 0.5, 0.5])
+    # Too young: blank, never zero.
+    assert q1_2025.loc[6:17, ["production_share", "cancelled_share"]].isna().all().all()
+
+    q2_2025 = cells(matrix, "2025 Q2")  # P005, followed 0.53 months: not even one month
+    assert (q2_2025["observed"] == "none").all() and q2_2025["production_share"].isna().all()
+
+
+def test_triangle_intervals_only_in_full_cells(times: pd.DataFrame) -> None:
+    matrix = cohort_matrix(times, "quarter", step=1)
+    full = matrix["observed"] == "full"
+    assert matrix.loc[full, ["production_low", "production_high"]].notna().all().all()
+    assert matrix.loc[~full, ["production_low", "production_high"]].isna().all().all()
+    low, high = wilson_interval(1, 2)  # 2025 Q1 at 2 months: 1 of 2
+    cell = cells(matrix, "2025 Q1").loc[2]
+    assert cell["production_low"] == pytest.approx(float(low)) and cell["production_high"] == pytest.approx(float(high))
+
+
+def test_triangle_in_quarters_and_by_year(times: pd.DataFrame) -> None:
+    quarterly = cohort_matrix(times, "quarter", step=3)
+    assert sorted(quarterly["month"].unique()) == [3, 6, 9, 12, 15]
+    assert (cells(quarterly, "2024 Q1")["observed"] == "full").all()  # 15 <= 15.01
+    assert cells(quarterly, "2025 Q1")["observed"].tolist() == ["full", "none", "none", "none", "none"]
+    yearly = cohort_matrix(times, "year", step=1)
+    assert sorted(yearly["cohort"].unique()) == ["2024", "2025"]
+    # 2025: P003, P004, P005; at 1 month P005 (0.53 months old) is not followed yet -> partial.
+    first = cells(yearly, "2025").loc[1]
+    assert (first["n"], first["followed"], first["observed"]) == (3, 2, "partial")
+
+
+def test_cohort_trend_pools_full_cells_by_start_year(times: pd.DataFrame) -> None:
+    trend = cohort_trend(cohort_matrix(times, "quarter", step=1), "production", month=3)
+    # 2024 Q1 full at 3 months: 1 of 3; 2025 Q1 full at 3 months: 1 of 2; 2025 Q2 not followed.
+    assert trend[["year", "cohorts", "n", "count"]].to_dict("records") == [
+        {"year": 2024, "cohorts": 1, "n": 3, "count": 1}, {"year": 2025, "cohorts": 1, "n": 2, "count": 1}]
+    assert cohort_trend(cohort_matrix(times, "quarter", 1), "production", month=16).empty
+
+
+# ------------------------------------------------------ comparing two cohorts
+
+# As of 2026-10-01. 2025 Q3: four pilots, the youngest (2025-09-20) followed 376 days = 12.35 months;
+# two reached production within 12 months (153 and 203 days). 2025 Q4: followed 361 days = 11.86
+# months, so not yet. 2024 Q3: two pilots, neither in production within 12 months (one after 20).
+COMPARE_AS_OF = dt.date(2026, 10, 1)
+Q3_2025 = [live(1, "2025-07-10", "2025-12-10"), live(2, "2025-08-10", "2026-03-01"),
+           started(3, "2025-09-10"), started(4, "2025-09-20", status="Cancelled", end_date="2026-01-20")]
+Q4_2025 = [live(5, "2025-10-05", "2026-02-01")]
+Q3_2024 = [live(6, "2024-07-15", "2026-03-15"), started(7, "2024-08-15", status="Cancelled", end_date="2025-01-15")]
+
+
+def comparison_times(rows: list[dict[str, object]]) -> pd.DataFrame:
+    result = analysed(rows, as_of=COMPARE_AS_OF)
+    return event_times(result.classified, result.derived.stages, result.as_of)
+
+
+def test_comparison_with_the_same_quarter_a_year_earlier() -> None:
+    comparison = cohort_comparison(comparison_times(Q3_2025 + Q4_2025 + Q3_2024))
+    assert (comparison.cohort, comparison.n, comparison.reached) == ("2025 Q3", 4, 2)
+    assert (comparison.earlier, comparison.earlier_n, comparison.earlier_reached) == ("2024 Q3", 2, 0)
+    # Fisher's exact test on [[2, 2], [0, 2]] by hand: margins 2 successes of 6, 4 drawn;
+    # P(X=2) = C(2,2)C(4,2)/C(6,4) = 6/15, P(X=1) = 8/15, P(X=0) = 1/15; two-sided p = 6/15 + 1/15.
+    assert comparison.p_value == pytest.approx(7 / 15)
+    assert comparison.sentence == (
+        "Of the 4 pilots started in 2025 Q3, 50% (2) reached production within 12 months, against 0% "
+        "(0 of 2) of those started in 2024 Q3 (a difference that could be chance, p = 0.47).")
+
+
+def test_comparison_without_a_cohort_a_year_earlier() -> None:
+    sentence = comparison_sentence(comparison_times(Q3_2025 + [live(8, "2024-05-01", "2024-09-01")]))
+    assert sentence == ("Of the 4 pilots started in 2025 Q3, 50% (2) reached production within 12 months; "
+                        "no pilots started a year earlier to compare with.")
+
+
+def test_comparison_when_no_cohort_has_twelve_months() -> None:
+    times = comparison_times(Q4_2025)
+    assert cohort_comparison(times) is None
+    assert comparison_sentence(times) == ("No start quarter has been followed for 12 months yet, so cohorts "
+                                          "cannot be compared.")
+
+
+# ---------------------------------------------------------------- by segment
+
+# Segment A: months 1 (production), 2 (cancelled), 2 (censored), 3 (production); B: one pilot, production
+# at 2. Aalen-Johansen for A by hand: t=1: n=4, F_prod = 1/4, S = 3/4; t=2: n=3, one cancelled (the
+# censored one still at risk), F_canc = 3/4 * 1/3 = 1/4, S = 1/2; t=3: n=1, F_prod = 1/4 + 1/2 = 3/4.
+SEGMENTED = pd.DataFrame({"pilot_id": ["a1", "a2", "a3", "a4", "b1"],
+                          "start_date": pd.to_datetime(["2023-02-01", "2023-03-01", "2024-01-01", "2024-06-01",
+                                                        "2024-02-01"]),
+                          "months": [1.0, 2.0, 2.0, 3.0, 2.0], "event": [1, 2, 0, 1, 1],
+                          "follow_up": [10.0, 10.0, 2.0, 5.0, 6.0]})
+LABELS = pd.Series(["A", "A", "A", "A", "B"])
+
+
+def test_segment_curves_by_hand() -> None:
+    curves = segment_curves(SEGMENTED, LABELS, ["A", "B"], min_at_risk=1)
+    a = curves[(curves["segment"] == "A") & (curves["kind"] == "production")]
+    np.testing.assert_allclose(a["time"], [0, 1, 2, 3])
+    np.testing.assert_allclose(a["cif"], [0, 1 / 4, 1 / 4, 3 / 4])
+    assert (a["n"] == 4).all()
+    cancelled = curves[(curves["segment"] == "A") & (curves["kind"] == "cancelled")]
+    np.testing.assert_allclose(cancelled["cif"], [0, 0, 1 / 4, 1 / 4])
+    single = curves[(curves["segment"] == "B") & (curves["kind"] == "production")]
+    np.testing.assert_allclose(single["cif"], [0, 1])
+
+
+def test_segment_curves_stop_where_few_remain_at_risk() -> None:
+    # At risk in A: 4 at t=0 and t=1, 3 at t=2, 1 at t=3; B has 1 pilot: only its origin row is kept.
+    curves = segment_curves(SEGMENTED, LABELS, ["A", "B"], min_at_risk=2)
+    a = curves[(curves["segment"] == "A") & (curves["kind"] == "production")]
+    np.testing.assert_allclose(a["time"], [0, 1, 2])
+    b = curves[curves["segment"] == "B"]
+    assert b["time"].tolist() == [0, 0] and b["kind"].tolist() == ["production", "cancelled"]
+
+
+def test_segment_summary_by_hand() -> None:
+    summary = segment_summary(segment_curves(SEGMENTED, LABELS, ["A", "B"], min_at_risk=1), month=2)
+    a, b = summary.set_index("segment").loc["A"], summary.set_index("segment").loc["B"]
+    assert (a["n"], a["production"], a["cancelled"]) == (4, 0.25, 0.25)
+    assert a["median_months"] == 3.0  # F_prod reaches 3/4 >= 1/2 at 3 months
+    assert (b["production"], b["median_months"]) == (1.0, 2.0)
+    truncated = segment_summary(segment_curves(SEGMENTED, LABELS, ["A", "B"], min_at_risk=2), month=3)
+    assert truncated["production"].isna().all()  # A's curve stops at 2 months, B has no curve
+    assert truncated["median_months"].isna().all()
+
+
+def test_at_risk_table_by_hand() -> None:
+    table = at_risk_table(SEGMENTED, LABELS, ["A", "B"], every=1)
+    assert list(table.columns) == [0, 1, 2, 3]
+    assert table.loc["A"].tolist() == [4, 4, 3, 1] and table.loc["B"].tolist() == [1, 1, 1, 0]
+
+
+def test_segment_labels_and_order() -> None:
+    classified = pd.DataFrame({"pilot_id": ["a1", "a2", "a3", "a4", "b1"],
+                               "sourcing": ["buy", None, "build", "build", ""]})
+    years = segment_labels(classified, SEGMENTED, START_YEAR)
+    assert years.tolist() == ["2023", "2023", "2024", "2024", "2024"]
+    assert segment_order(years, START_YEAR) == ["2023", "2024"]  # time order, not size
+    sourcing = segment_labels(classified, SEGMENTED, "sourcing")
+    assert sourcing.tolist() == ["buy", BLANK, "build", "build", BLANK]
+    assert segment_order(sourcing, "sourcing") == [BLANK, "build", "buy"]  # largest first, ties by name
+    assert set(segment_labels(classified, SEGMENTED, None)) == {"All pilots"}
+
+
+# ---------------------------------------------------------------- the sample's story
+
+
+def test_sample_newer_cohorts_reach_production_sooner() -> None:
+    # Independently, with pandas straight from the CSV: per start quarter followed 12 months in full
+    # (its youngest pilot started at least 365.25 days before the as-of date), pilots whose production
+    # date is within 365.25 days of their start, pooled by start year.
+    raw = pd.read_csv(SAMPLE, parse_dates=["Start Date", "Production Date"])
+    sample_as_of = pd.Timestamp("2026-10-31")
+    raw["quarter"] = raw["Start Date"].dt.to_period("Q")
+    raw["within"] = (raw["Production Date"] - raw["Start Date"]).dt.days <= 12 * DAYS_PER_MONTH
+    youngest = raw.groupby("quarter")["Start Date"].transform("max")
+    full = raw[(sample_as_of - youngest).dt.days >= 12 * DAYS_PER_MONTH]
+    expected = full.groupby(full["Start Date"].dt.year)["within"].agg(["size", "sum"])
+
+    result = analysed_sample()
+    times = event_times(result.classified, result.derived.stages, result.as_of)
+    trend = cohort_trend(cohort_matrix(times, "quarter", 1), "production", 12).set_index("year")
+    assert trend["n"].to_dict() == expected["size"].to_dict() == {2023: 157, 2024: 178, 2025: 120}
+    assert trend["count"].to_dict() == expected["sum"].to_dict() == {2023: 7, 2024: 17, 2025: 16}
+    assert trend["share"].is_monotonic_increasing
+
+    # By start year, Aalen-Johansen at 12 months. Every 2023 and 2024 start was followed well past
+    # 12 months, so there is no censoring before 12 months and the estimate is the plain share.
+    labels = segment_labels(result.classified, times, START_YEAR)
+    summary = segment_summary(segment_curves(times, labels, segment_order(labels, START_YEAR))).set_index("segment")
+    assert summary.loc["2023", "production"] == pytest.approx(7 / 157)
+    assert summary.loc["2024", "production"] == pytest.approx(17 / 178)
+    assert 0.13 < summary.loc["2025", "production"] < 0.17  # 2025 Q4 is censored before 12 months
+    assert summary.loc["2025", "production_low"] > summary.loc["2023", "production_high"]  # bands apart
+    assert np.isnan(summary.loc["2026", "production"])  # no 2026 start is 12 months old

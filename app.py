@@ -10,8 +10,9 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="🧭", default=True),
     st.Page("pages/funnel.py", title="Funnel", icon="🔻", url_path="funnel"),
     st.Page("pages/data.py", title="Data", icon="📥", url_path="data"),
+    st.Page("pages/snapshots.py", title="Snapshots", icon="📸", url_path="snapshots"),
 ]
 
-navigation = st.navigation(PAGES)
-st.session_state["_view"] = common.sidebar()
+navigation = st.navigation(PAGES, position=common.menu_position())
+st.session_state["_view"] = common.sidebar(navigation, PAGES)
 navigation.run()

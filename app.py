@@ -10,7 +10,7 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="🧭", default=True),
     st.Page("pages/funnel.py", title="Funnel", icon="🔻", url_path="funnel"),
     st.Page("pages/data.py", title="Data", icon="📥", url_path="data"),
-    st.Page("pages/snapshots.py", title="Snapshots", icon="📸", url_path="snapshots"),
+    st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
 ]
 
 navigation = st.navigation(PAGES, position=common.menu_position())

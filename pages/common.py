@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analysis import queries, snapshots, store
 from analysis.export import safe_csv
@@ -219,19 +220,20 @@ def _default_breakdown(ds: str, wanted: str | None) -> str | None:
 
 
 def _banner(snap: Snapshot, info: store.DatasetInfo) -> None:
-    text = (f"📸 **Snapshot: {plain(snap.title)}** · taken {snap.created:%Y-%m-%d %H:%M} UTC from the upload "
+    text = (f"**Snapshot: {plain(snap.title)}** · taken {snap.created:%Y-%m-%d %H:%M} UTC from the upload "
             f"{plain(info.name)} (stored {info.created:%Y-%m-%d}, dataset {info.id[:8]}). The numbers are frozen: "
             "later uploads do not change them.")
     if snap.expires is not None:
         text += f" This link works until {snap.expires:%Y-%m-%d %H:%M} UTC."
-    st.info(text + (f"\n\n{plain(snap.note)}" if snap.note else ""))
+    st.info(text + (f"\n\n{plain(snap.note)}" if snap.note else ""), icon=":material/photo_camera:")
 
 
-def _widget(key: str, snap: Snapshot | None, frozen: object) -> dict:
-    """Keyword arguments of a sidebar widget: bound to the URL in a live view; in a snapshot, a key of its
-    own holding the frozen value, and a change leaves the snapshot."""
+def _widget(key: str, snap: Snapshot | None, frozen: object, **live: object) -> dict:
+    """Keyword arguments of a sidebar widget: in a live view, bound to the URL with the `live` defaults; in
+    a snapshot, a key of its own holding the frozen value (so no default is passed), and a change leaves
+    the snapshot."""
     if snap is None:
-        return {"key": key, "bind": "query-params"}
+        return {"key": key, "bind": "query-params", **live}
     st.session_state[f"snap_{key}"] = frozen
     return {"key": f"snap_{key}", "on_change": _leave_snapshot, "args": (snap,)}
 
@@ -296,13 +298,14 @@ def _snapshot_view(token: str | None, snap: Snapshot | None) -> View | None:
 # ------------------------------------------------------------------ the sidebar
 
 def _dataset_choice() -> str:
-    """The dataset in the URL (`?ds=`), else the one chosen before (a page switch drops the query string),
-    else the sample. An upload selects its dataset by setting `ds` (see `select_dataset`)."""
+    """The dataset in the URL (`?ds=`), else the sample. The URL is the source of truth, so an upload
+    selects its dataset by setting `ds` (see `select_dataset`) and a refresh keeps it."""
     sample = sample_dataset_id()
     listing = dataset_list()
     ids = [sample] + [i for i in listing["id"] if i != sample]
     names = dict(zip(listing["id"], listing["name"]))
-    wanted = st.query_params.get("ds") or st.session_state.get("ds_select") or sample
+    # The navigation menu drops the query string on a page switch: fall back to this session's choice.
+    wanted = st.query_params.get("ds") or st.session_state.get("_last_ds") or sample
     wanted = wanted if wanted in ids else sample
     if st.session_state.get("ds_select") != wanted:
         st.session_state["ds_select"] = wanted
@@ -310,6 +313,7 @@ def _dataset_choice() -> str:
         "Dataset", ids, key="ds_select", on_change=_dataset_changed,
         format_func=lambda i: "Sample portfolio" if i == sample else f"{names.get(i, i)} · {i[:6]}")
     st.query_params["ds"] = chosen
+    st.session_state["_last_ds"] = chosen
     return chosen
 
 
@@ -338,10 +342,10 @@ def _filters(ds: str, snap: Snapshot | None = None, state: ViewState | None = No
     lo, hi, _ = dataset_dates(ds)
     if lo is None:
         return Filters(chosen)
-    start_from = st.sidebar.date_input("Started on or after", value=lo, min_value=lo, max_value=hi,
-                                       **_widget("from", snap, _within(frozen.start_from or lo, lo, hi)))
-    start_to = st.sidebar.date_input("Started on or before", value=hi, min_value=lo, max_value=hi,
-                                     **_widget("to", snap, _within(frozen.start_to or hi, lo, hi)))
+    start_from = st.sidebar.date_input("Started on or after", min_value=lo, max_value=hi,
+                                       **_widget("from", snap, _within(frozen.start_from or lo, lo, hi), value=lo))
+    start_to = st.sidebar.date_input("Started on or before", min_value=lo, max_value=hi,
+                                     **_widget("to", snap, _within(frozen.start_to or hi, lo, hi), value=hi))
     return Filters(chosen, start_from if start_from != lo else None, start_to if start_to != hi else None)
 
 
@@ -356,32 +360,46 @@ def _breakdown(ds: str, info: store.DatasetInfo, snap: Snapshot | None = None,
     if not options:
         return None
     default = _default_breakdown(ds, None)
-    return st.sidebar.selectbox("Break down by", options, index=options.index(default),
-                                format_func=lambda d: dimension_label(info, d),
-                                **_widget("by", snap, state.breakdown if state else default))
+    return st.sidebar.selectbox("Break down by", options, format_func=lambda d: dimension_label(info, d),
+                                **_widget("by", snap, state.breakdown if state else default,
+                                          index=options.index(default)))
 
 
 STALL_MIN, STALL_MAX = 7, 3650  # a week to ten years without progress
+STALL_PATTERN = re.compile(r"\d{1,4}")  # what a stall threshold in the URL may look like
 
 
 def _settings(ds: str, snap: Snapshot | None = None, state: ViewState | None = None) -> tuple[dt.date | None, int]:
     _, _, as_of_default = dataset_dates(ds)
     with st.sidebar.expander("Settings", expanded=False):
-        as_of = st.date_input("As-of date", value=as_of_default,
-                              help="Stalls and time in flight are measured up to this day. "
-                                   "Default: the latest date in the dataset.",
-                              **_widget("asof", snap, state.as_of if state else None)) if as_of_default else None
+        as_of = st.date_input("As-of date", help="Stalls and time in flight are measured up to this day. "
+                                                 "Default: the latest date in the dataset.",
+                              **_widget("asof", snap, state.as_of if state else None,
+                                        value=as_of_default)) if as_of_default else None
         stall = st.number_input("Stalled after (days without progress)", min_value=STALL_MIN, max_value=STALL_MAX,
-                                value=STALL_DAYS, step=1,
-                                **_widget("stall", snap, state.stall_days if state else None))
+                                step=1, **_widget("stall", snap, state.stall_days if state else None,
+                                                  value=STALL_DAYS))
     return as_of, int(stall)
 
 
+def _drop_unusable_params() -> None:
+    """Drop a URL value that would crash its widget rather than be ignored (Streamlit 1.67 lets an
+    OverflowError out of a number input seeded with `?stall=1e400`), and rerun so that no widget sees it."""
+    raw = st.query_params.get_all("stall")
+    if raw and not STALL_PATTERN.fullmatch(raw[-1]):
+        try:
+            del st.query_params["stall"]
+        except StreamlitAPIException:  # bound by an earlier run: the widget has a value already
+            return
+        st.rerun()
+
+
 def _live_view() -> View:
+    _drop_unusable_params()
     left = st.session_state.pop("_left_snapshot", None)
     if left is not None:
         st.info(f"You left the snapshot “{plain(left)}”. This is a live view: its numbers follow the data and "
-                "the filters as they are now. The snapshot link still opens the frozen view.", icon="🔓")
+                "the filters as they are now. The snapshot link still opens the frozen view.", icon=":material/lock_open:")
     st.sidebar.markdown("### Portfolio")
     ds = _dataset_choice()
     info = dataset_info(ds)
@@ -394,7 +412,7 @@ def _live_view() -> View:
 
 def _share(view: View, page_path: str) -> None:
     """'Share snapshot': freeze the view behind a link (or, in a snapshot, show its link)."""
-    with st.sidebar.expander("Share snapshot", icon="📸"):
+    with st.sidebar.expander("Share snapshot", icon=":material/share:"):
         if view.snapshot is not None:
             st.caption("This view is a snapshot. Its link:")
             st.code(snapshot_link(view.snapshot.page, view.snapshot.token), language=None, wrap_lines=True)
@@ -453,20 +471,18 @@ def sidebar(page, pages: list) -> View:
 
 
 def current_view() -> View:
-    """The view the sidebar built in this run (app.py stores it before running the page)."""
+    """The view the sidebar built in this run (app.py stores it before running the page).
+
+    Until some session has run app.py's st.navigation, Streamlit runs a deep link (/funnel, /data) as an
+    old-style page from the pages/ folder, without app.py. Then switch Streamlit to app.py's navigation
+    and run again, so the first link opened after a server start shows its page like any other.
+    """
     if "_view" not in st.session_state:
-        _rerun_through_app()
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["_view"]
-
-
-def _rerun_through_app() -> None:
-    """The first run of a fresh server, opened on a page's URL (a shared link), runs that page file alone:
-    Streamlit's legacy `pages/` folder mode, which only the first st.navigation call switches off.
-    Switch it off and rerun, so app.py builds the sidebar and the page runs inside it."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 
 def definitions(view: View, keys: list[str] | None = None) -> None:

@@ -3,10 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import empty_state, page_title, plain, revoke_snapshot, snapshot_link, snapshot_list
+from pages.common import (
+    current_view,
+    empty_state,
+    page_title,
+    plain,
+    revoke_snapshot,
+    snapshot_link,
+    snapshot_list,
+)
 
 STATUS_LABELS = {"active": "Active", "expired": "Expired", "revoked": "Revoked"}
 
+current_view()  # the sidebar (and, inside a snapshot, its banner) is built before this page runs
 st.title("Snapshots")
 st.markdown("A snapshot freezes a view (dataset, filters, settings, page) behind a link that reopens the same "
             "numbers, whatever is uploaded later. Make one with **Share snapshot** in the sidebar. Revoking a "

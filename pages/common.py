@@ -38,7 +38,8 @@ SNAPSHOT_PARAM = "snapshot"
 PUBLIC_URL_ENV = "PILOTS_PUBLIC_URL"  # the app's public address when it runs behind a proxy
 NOT_AVAILABLE = "This snapshot link is not available."  # the one answer to unknown, expired and revoked links
 DEFAULT_BREAKDOWN = "business_unit"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&])")  # characters that start markup anywhere
+_LINE_START = re.compile(r"^(?:(\d+)([.)])|([-+=]))")  # what starts a list or a heading only at the start
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,10 @@ class View:
 
 
 def plain(text: object) -> str:
-    """Text from an upload, a URL or a user, made inert for Streamlit markdown (no links, images, markup)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Text from an upload, a URL or a user, made inert for Streamlit markdown: on one line, with every
+    character that could start a link, an image, emphasis, HTML or a directive backslash-escaped."""
+    line = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", line)
 
 
 @st.cache_data(show_spinner="Loading the sample portfolio…")

@@ -73,7 +73,7 @@ def test_snapshot_link_shows_the_frozen_view_on_every_page(page):
     assert not at.exception, at.exception
     assert at.title, "the page renders under the banner"
     banner = at.info[0].value
-    assert banner.startswith("**Snapshot: Q3 review**") and "sample\\_portfolio\\.csv" in banner
+    assert banner.startswith("**Snapshot: Q3 review**") and "sample\\_portfolio.csv" in banner
     assert banner.endswith("HR only")
     assert at.multiselect(key="snap_bu").value == ["HR"], "filters show their frozen values"
     assert at.selectbox(key="snap_by").value == "sourcing" and at.number_input(key="snap_stall").value == 60

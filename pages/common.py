@@ -38,6 +38,8 @@ SNAPSHOT_PARAM = "snapshot"
 PUBLIC_URL_ENV = "PILOTS_PUBLIC_URL"  # the app's public address when it runs behind a proxy
 NOT_AVAILABLE = "This snapshot link is not available."  # the one answer to unknown, expired and revoked links
 DEFAULT_BREAKDOWN = "business_unit"
+STALL_MIN, STALL_MAX = 7, 3650  # a week to ten years without progress
+STALL_PATTERN = re.compile(r"\d{1,4}")  # what a stall threshold in the URL may look like
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&])")  # characters that start markup anywhere
 _LINE_START = re.compile(r"^(?:(\d+)([.)])|([-+=]))")  # what starts a list or a heading only at the start
 
@@ -367,9 +369,6 @@ def _breakdown(ds: str, info: store.DatasetInfo, snap: Snapshot | None = None,
                                 **_widget("by", snap, state.breakdown if state else default,
                                           index=options.index(default)))
 
-
-STALL_MIN, STALL_MAX = 7, 3650  # a week to ten years without progress
-STALL_PATTERN = re.compile(r"\d{1,4}")  # what a stall threshold in the URL may look like
 
 
 def _settings(ds: str, snap: Snapshot | None = None, state: ViewState | None = None) -> tuple[dt.date | None, int]:

@@ -207,7 +207,7 @@ def breakdown_section(ctx: ReportContext) -> str:
         return ""
     label = FIELD_LABELS.get(dim) or ctx.extras.get(dim, dim)
     by = funnel_by(ctx.classified, ctx.stages, dim)
-    last = by[by["stage"] == ctx.stages[-1]]
+    last = by[by["stage"] == ctx.stages[-1]].sort_values(["n", "segment"], ascending=[False, True])
     rows = [(r.segment, f"{r.n:,}", f"{r.reached:,}", pct(r.overall_conversion)) for r in last.itertuples()]
     return section("breakdown", f"Funnel by {label.lower()}", figure(funnel_by_figure(by, label), "fig-funnel-by"),
                    table([label, "Pilots with a known stage", f"Reached {stage_label(ctx.stages[-1]).lower()}",

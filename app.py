@@ -11,8 +11,9 @@ PAGES = [
     st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:", url_path="funnel"),
     st.Page("pages/cohorts.py", title="Cohorts", icon=":material/stacked_line_chart:", url_path="cohorts"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+    st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
 ]
 
-navigation = st.navigation(PAGES)
-st.session_state["_view"] = common.sidebar()
+navigation = st.navigation(PAGES, position=common.menu_position())
+st.session_state["_view"] = common.sidebar(navigation, PAGES)
 navigation.run()

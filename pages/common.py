@@ -1,26 +1,47 @@
-"""What every page shares: the sidebar (dataset, filters, settings), cached data access, small renderers.
+"""What every page shares: the sidebar (dataset, filters, settings, snapshot, report), cached data access,
+small renderers.
 
 This is the only Streamlit module that talks to the store; pages call `current_view()` and analysis.
+
+Two modes. A live view keeps everything in the URL (`?ds=`, widgets bound to query params), so the address
+bar is always a link to it. A snapshot view (`?snapshot=<token>`) takes dataset, filters and settings from
+the stored snapshot; its widgets show the frozen values under their own keys, and changing one leaves the
+snapshot for a live view with the same values plus the change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from analysis import queries, store
+from analysis import queries, snapshots, store
 from analysis.export import safe_csv
 from analysis.outcomes import DEFINITIONS, STALL_DAYS, classify, default_as_of
 from analysis.queries import Filters
+from analysis.report import ReportContext, report_html, source_of_dataset
 from analysis.schema import FIELD_LABELS, stage_label
+from analysis.snapshots import Snapshot, ViewState
+from analysis.summary import breakdown_dimensions
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_portfolio.csv"
 FILTER_KEYS = {"business_unit": "bu", "use_case": "uc", "sourcing": "src", "sponsor": "sponsor"}
+LIVE_KEYS = [*FILTER_KEYS.values(), "from", "to", "asof", "stall", "by"]  # the URL-bound sidebar widgets
+SNAPSHOT_PARAM = "snapshot"
+PUBLIC_URL_ENV = "PILOTS_PUBLIC_URL"  # the app's public address when it runs behind a proxy
+NOT_AVAILABLE = "This snapshot link is not available."  # the one answer to unknown, expired and revoked links
+DEFAULT_BREAKDOWN = "business_unit"
+STALL_MIN, STALL_MAX = 7, 3650  # a week to ten years without progress
+STALL_PATTERN = re.compile(r"\d{1,4}")  # what a stall threshold in the URL may look like
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&])")  # characters that start markup anywhere
+_LINE_START = re.compile(r"^(?:(\d+)([.)])|([-+=]))")  # what starts a list or a heading only at the start
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,20 @@ class View:
     filters: Filters
     as_of: dt.date | None
     stall_days: int
+    breakdown: str | None = None  # dimension the breakdowns use
+    snapshot: Snapshot | None = None  # set when the view is a frozen snapshot
+
+    @property
+    def state(self) -> ViewState:
+        """Filters and settings, as a snapshot keeps them."""
+        return ViewState(self.filters, self.as_of, self.stall_days, self.breakdown)
+
+
+def plain(text: object) -> str:
+    """Text from an upload, a URL or a user, made inert for Streamlit markdown: on one line, with every
+    character that could start a link, an image, emphasis, HTML or a directive backslash-escaped."""
+    line = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", line)
 
 
 @st.cache_data(show_spinner="Loading the sample portfolio…")
@@ -87,6 +122,186 @@ def pilots_for(view: View) -> pd.DataFrame:
                              view.stall_days)
 
 
+@st.cache_data(show_spinner=False)
+def breakdown_options(ds: str) -> list[str]:
+    """Dimensions with at least one value in the dataset: canonical first, then its extra columns."""
+    info = dataset_info(ds)
+    with store.connect() as con:
+        pilots = queries.load_pilots(con, ds, Filters(), info.extras)
+    return breakdown_dimensions(pilots, info.extras)
+
+
+def dimension_label(info: store.DatasetInfo, dim: str) -> str:
+    """A dimension's name as the user knows it: the canonical label, or the source header of an extra."""
+    return FIELD_LABELS.get(dim) or info.extras.get(dim, dim)
+
+
+# ------------------------------------------------------------------ snapshots (store access, never cached:
+# a revoked or expired link must stop working at once)
+
+def opened_snapshot(token: str) -> Snapshot | None:
+    """The snapshot a token opens; None alike for a malformed, unknown, expired or revoked token."""
+    if not snapshots.is_token_shaped(token):
+        return None
+    with store.connect() as con:
+        snap = snapshots.open_snapshot(con, token)
+    return snap if snap is not None and dataset_info(snap.dataset_id) is not None else None
+
+
+def snapshot_list() -> pd.DataFrame:
+    """Every snapshot, newest first (columns of snapshots.list_snapshots)."""
+    with store.connect() as con:
+        return snapshots.list_snapshots(con)
+
+
+def revoke_snapshot(token: str) -> bool:
+    """Revoke a snapshot; True when it was active until now."""
+    with store.connect() as con:
+        return snapshots.revoke(con, token)
+
+
+def snapshot_link(page_path: str, token: str) -> str:
+    """The absolute link of a snapshot (relative when the app's address is unknown, as in tests)."""
+    path = f"/{page_path}" if page_path else "/"
+    return f"{st.session_state.get('_base_url', '')}{path}?{SNAPSHOT_PARAM}={token}"
+
+
+def page_title(page_path: str) -> str:
+    """The title of a page of the app by its url path."""
+    return st.session_state.get("_page_titles", {}).get(page_path, page_path or "Overview")
+
+
+def _base_url(page_path: str) -> str:
+    """The app's address: $PILOTS_PUBLIC_URL behind a proxy, else the browser's, without the page path."""
+    public = os.environ.get(PUBLIC_URL_ENV, "").strip()
+    if public:
+        return public.rstrip("/")
+    url = (st.context.url or "").rstrip("/")
+    if page_path and url.endswith("/" + page_path):
+        url = url[: -len(page_path) - 1]
+    return url
+
+
+def _snapshot_token() -> str | None:
+    """The snapshot of this run: in the URL, or kept from the last run (a page switch drops the query)."""
+    if SNAPSHOT_PARAM in st.query_params:
+        return st.query_params[SNAPSHOT_PARAM]
+    return st.session_state.get("_snapshot_token")
+
+
+def menu_position() -> str:
+    """Where st.navigation puts its menu: hidden when the snapshot link opens nothing (the page then shows
+    the one message and nothing else). Looks the snapshot up once per run, for `sidebar` to use."""
+    token = _snapshot_token()
+    snap = opened_snapshot(token) if token is not None else None
+    st.session_state["_snapshot_run"] = (token, snap)
+    return "hidden" if token is not None and snap is None else "sidebar"
+
+
+def _snapshot_of_run() -> tuple[str | None, Snapshot | None]:
+    token = _snapshot_token()
+    looked = st.session_state.pop("_snapshot_run", None)
+    if looked is not None and looked[0] == token:
+        return looked
+    return token, (opened_snapshot(token) if token is not None else None)
+
+
+def _valid_state(ds: str, state: ViewState) -> ViewState:
+    """A snapshot's state checked against its dataset: unknown dimensions and values dropped, the stall
+    threshold kept in the widget's range, an unknown breakdown replaced by the default."""
+    options = filter_options(ds)
+    values = {d: tuple(v for v in vals if v in options.get(d, [])) for d, vals in state.filters.values.items()
+              if d in FILTER_KEYS}
+    filters = Filters({d: v for d, v in values.items() if v}, state.filters.start_from, state.filters.start_to)
+    stall = min(max(state.stall_days, STALL_MIN), STALL_MAX)
+    return ViewState(filters, state.as_of, stall, _default_breakdown(ds, state.breakdown))
+
+
+def _default_breakdown(ds: str, wanted: str | None) -> str | None:
+    options = breakdown_options(ds)
+    if wanted in options:
+        return wanted
+    return DEFAULT_BREAKDOWN if DEFAULT_BREAKDOWN in options else (options[0] if options else None)
+
+
+def _banner(snap: Snapshot, info: store.DatasetInfo) -> None:
+    text = (f"**Snapshot: {plain(snap.title)}** · taken {snap.created:%Y-%m-%d %H:%M} UTC from the upload "
+            f"{plain(info.name)} (stored {info.created:%Y-%m-%d}, dataset {info.id[:8]}). The numbers are frozen: "
+            "later uploads do not change them.")
+    if snap.expires is not None:
+        text += f" This link works until {snap.expires:%Y-%m-%d %H:%M} UTC."
+    st.info(text + (f"\n\n{plain(snap.note)}" if snap.note else ""), icon=":material/photo_camera:")
+
+
+def _widget(key: str, snap: Snapshot | None, frozen: object, **live: object) -> dict:
+    """Keyword arguments of a sidebar widget: in a live view, bound to the URL with the `live` defaults; in
+    a snapshot, a key of its own holding the frozen value (so no default is passed), and a change leaves
+    the snapshot."""
+    if snap is None:
+        return {"key": key, "bind": "query-params", **live}
+    st.session_state[f"snap_{key}"] = frozen
+    return {"key": f"snap_{key}", "on_change": _leave_snapshot, "args": (snap,)}
+
+
+def _leave_snapshot(snap: Snapshot) -> None:
+    """A frozen widget changed (or the user asked): ask for a live view with the widgets' values. A callback
+    cannot seed the URL-bound widgets, so the next run puts the values in the URL and reruns (`_follow_leave`)."""
+    st.session_state.pop("_snapshot_token", None)
+    st.session_state["_left_snapshot"] = snap.title
+    st.session_state["_leave_to"] = _live_params(snap)
+
+
+def _live_params(snap: Snapshot) -> dict[str, str | list[str]]:
+    """The live view's query string for the values the frozen widgets hold now."""
+    info = dataset_info(snap.dataset_id)
+    params: dict[str, str | list[str]] = {"ds": snap.dataset_id}
+    for key in LIVE_KEYS:
+        value = st.session_state.get(f"snap_{key}")
+        if isinstance(value, list):
+            params[key] = [str(v) for v in value]
+        elif isinstance(value, dt.date):
+            params[key] = value.isoformat()
+        elif value is not None:
+            # a bound selectbox keeps its shown label in the URL
+            params[key] = dimension_label(info, value) if key == "by" else str(int(value))
+    return {k: v for k, v in params.items() if v != []}
+
+
+def _follow_leave() -> None:
+    """After leaving a snapshot: the live view's values go into the URL, and a rerun seeds the widgets."""
+    params = st.session_state.pop("_leave_to", None)
+    if params is not None:
+        st.query_params.from_dict(params)
+        st.rerun()
+
+
+def _snapshot_view(token: str | None, snap: Snapshot | None) -> View | None:
+    """The frozen view of a snapshot link (None without one); a link that opens nothing stops the page
+    after the one plain message."""
+    if token is None:
+        return None
+    if snap is None:
+        st.session_state.pop("_snapshot_token", None)
+        st.info(NOT_AVAILABLE)
+        st.stop()
+    st.session_state["_snapshot_token"] = token
+    if st.query_params.to_dict() != {SNAPSHOT_PARAM: token}:
+        st.query_params.from_dict({SNAPSHOT_PARAM: token})
+    ds, info = snap.dataset_id, dataset_info(snap.dataset_id)
+    state = _valid_state(ds, snap.state)
+    _banner(snap, info)
+    st.sidebar.markdown("### Portfolio")
+    st.sidebar.selectbox("Dataset", [ds], format_func=lambda _: f"{info.name} · {ds[:6]}", disabled=True,
+                         key="snap_ds", help="A snapshot keeps the dataset it was taken on.")
+    st.sidebar.markdown("### Filters")
+    _filters(ds, snap, state)
+    _breakdown(ds, info, snap, state)
+    _settings(ds, snap, state)
+    return View(ds, info, state.filters, state.as_of, state.stall_days, state.breakdown, snap)
+
+
+# ------------------------------------------------------------------ the sidebar
+
 def _dataset_choice() -> str:
     """The dataset in the URL (`?ds=`), else the sample. The URL is the source of truth, so an upload
     selects its dataset by setting `ds` (see `select_dataset`) and a refresh keeps it."""
@@ -112,49 +327,149 @@ def _dataset_changed() -> None:
 
 
 def select_dataset(dataset_id: str) -> None:
-    """Make a (new) dataset the current one, as a link to it would."""
+    """Make a (new) dataset the current one, as a link to it would (leaving a snapshot, if in one)."""
     dataset_list.clear()
+    st.session_state.pop("_snapshot_token", None)
+    if SNAPSHOT_PARAM in st.query_params:
+        del st.query_params[SNAPSHOT_PARAM]
     st.query_params["ds"] = dataset_id
 
 
-def _filters(ds: str) -> Filters:
+def _filters(ds: str, snap: Snapshot | None = None, state: ViewState | None = None) -> Filters:
     options = filter_options(ds)
+    frozen = state.filters if state else Filters()
     chosen = {}
     for dim, key in FILTER_KEYS.items():
         values = options.get(dim, [])
         if len(values) > 1 or (values and values != [queries.BLANK]):
-            chosen[dim] = tuple(st.sidebar.multiselect(FIELD_LABELS[dim], values, key=key,
-                                                       bind="query-params", placeholder="All"))
+            chosen[dim] = tuple(st.sidebar.multiselect(FIELD_LABELS[dim], values, placeholder="All",
+                                                       **_widget(key, snap, list(frozen.values.get(dim, ())))))
     lo, hi, _ = dataset_dates(ds)
     if lo is None:
         return Filters(chosen)
-    start_from = st.sidebar.date_input("Started on or after", value=lo, min_value=lo, max_value=hi,
-                                       key="from", bind="query-params")
-    start_to = st.sidebar.date_input("Started on or before", value=hi, min_value=lo, max_value=hi,
-                                     key="to", bind="query-params")
+    start_from = st.sidebar.date_input("Started on or after", min_value=lo, max_value=hi,
+                                       **_widget("from", snap, _within(frozen.start_from or lo, lo, hi), value=lo))
+    start_to = st.sidebar.date_input("Started on or before", min_value=lo, max_value=hi,
+                                     **_widget("to", snap, _within(frozen.start_to or hi, lo, hi), value=hi))
     return Filters(chosen, start_from if start_from != lo else None, start_to if start_to != hi else None)
 
 
-def _settings(ds: str) -> tuple[dt.date | None, int]:
+def _within(day: dt.date, lo: dt.date, hi: dt.date) -> dt.date:
+    return min(max(day, lo), hi)
+
+
+def _breakdown(ds: str, info: store.DatasetInfo, snap: Snapshot | None = None,
+               state: ViewState | None = None) -> str | None:
+    """The dimension every breakdown uses (funnel by segment, ...), kept in the URL as `by`."""
+    options = breakdown_options(ds)
+    if not options:
+        return None
+    default = _default_breakdown(ds, None)
+    return st.sidebar.selectbox("Break down by", options, format_func=lambda d: dimension_label(info, d),
+                                **_widget("by", snap, state.breakdown if state else default,
+                                          index=options.index(default)))
+
+
+
+def _settings(ds: str, snap: Snapshot | None = None, state: ViewState | None = None) -> tuple[dt.date | None, int]:
     _, _, as_of_default = dataset_dates(ds)
     with st.sidebar.expander("Settings", expanded=False):
-        as_of = st.date_input("As-of date", value=as_of_default, key="asof", bind="query-params",
-                              help="Stalls and time in flight are measured up to this day. "
-                                   "Default: the latest date in the dataset.") if as_of_default else None
-        stall = st.number_input("Stalled after (days without progress)", min_value=7, max_value=3650,
-                                value=STALL_DAYS, step=1, key="stall", bind="query-params")
+        as_of = st.date_input("As-of date", help="Stalls and time in flight are measured up to this day. "
+                                                 "Default: the latest date in the dataset.",
+                              **_widget("asof", snap, state.as_of if state else None,
+                                        value=as_of_default)) if as_of_default else None
+        stall = st.number_input("Stalled after (days without progress)", min_value=STALL_MIN, max_value=STALL_MAX,
+                                step=1, **_widget("stall", snap, state.stall_days if state else None,
+                                                  value=STALL_DAYS))
     return as_of, int(stall)
 
 
-def sidebar() -> View:
-    """Render the sidebar and return the view it describes."""
+def _drop_unusable_params() -> None:
+    """Drop a URL value that would crash its widget rather than be ignored (Streamlit 1.67 lets an
+    OverflowError out of a number input seeded with `?stall=1e400`), and rerun so that no widget sees it."""
+    raw = st.query_params.get_all("stall")
+    if raw and not STALL_PATTERN.fullmatch(raw[-1]):
+        try:
+            del st.query_params["stall"]
+        except StreamlitAPIException:  # bound by an earlier run: the widget has a value already
+            return
+        st.rerun()
+
+
+def _live_view() -> View:
+    _drop_unusable_params()
+    left = st.session_state.pop("_left_snapshot", None)
+    if left is not None:
+        st.info(f"You left the snapshot “{plain(left)}”. This is a live view: its numbers follow the data and "
+                "the filters as they are now. The snapshot link still opens the frozen view.", icon=":material/lock_open:")
     st.sidebar.markdown("### Portfolio")
     ds = _dataset_choice()
     info = dataset_info(ds)
     st.sidebar.markdown("### Filters")
     filters = _filters(ds)
+    breakdown = _breakdown(ds, info)
     as_of, stall_days = _settings(ds)
-    return View(ds, info, filters, as_of, stall_days)
+    return View(ds, info, filters, as_of, stall_days, breakdown)
+
+
+def _share(view: View, page_path: str) -> None:
+    """'Share snapshot': freeze the view behind a link (or, in a snapshot, show its link)."""
+    with st.sidebar.expander("Share snapshot", icon=":material/share:"):
+        if view.snapshot is not None:
+            st.caption("This view is a snapshot. Its link:")
+            st.code(snapshot_link(view.snapshot.page, view.snapshot.token), language=None, wrap_lines=True)
+            st.button("Open the live view", on_click=_leave_snapshot, args=(view.snapshot,), key="snap_leave")
+            return
+        with st.form("share", clear_on_submit=True, border=False):
+            title = st.text_input("Title", max_chars=snapshots.TITLE_MAX, placeholder="Q3 portfolio review")
+            note = st.text_area("Note (optional)", max_chars=snapshots.NOTE_MAX, height=80)
+            until = st.date_input("Valid until (optional, UTC)", value=None, min_value=dt.date.today(),
+                                  help="The link stops working after this day. Empty: it never expires.")
+            if st.form_submit_button("Create snapshot link"):
+                _create_snapshot(view, page_path, title, note, until)
+        shared = st.session_state.get("_shared")
+        if shared:
+            st.caption(f"Link to the snapshot “{plain(shared[0])}”, ready to copy:")
+            st.code(shared[1], language=None, wrap_lines=True)
+
+
+def _create_snapshot(view: View, page_path: str, title: str, note: str, until: dt.date | None) -> None:
+    expires = dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None
+    try:
+        with store.connect() as con:
+            snap = snapshots.create(con, view.dataset_id, view.state, page_path, title, note, expires)
+    except ValueError as exc:
+        st.warning(f"No snapshot made: {exc}.")
+        return
+    st.session_state["_shared"] = (snap.title, snapshot_link(snap.page, snap.token))
+
+
+def view_report(view: View) -> str:
+    """The HTML report of a view (same analyses and figures as the pages)."""
+    context = ReportContext(pilots_for(view), view.info.stages, view.state, source_of_dataset(view.info),
+                            view.info.extras, view.snapshot)
+    return report_html(context)
+
+
+def _report_button(view: View) -> None:
+    day = view.as_of.isoformat() if view.as_of else "undated"
+    st.sidebar.download_button(
+        "Download report", data=lambda: view_report(view), file_name=f"pilot-outcomes-{view.dataset_id[:8]}-{day}.html",
+        mime="text/html", on_click="ignore", key="dl_report", icon=":material/download:",
+        help="One HTML file with this view's numbers and charts; it opens offline and can be mailed.")
+
+
+def sidebar(page, pages: list) -> View:
+    """Render the sidebar (and a snapshot's banner) and return the view it describes.
+
+    `page` is the page st.navigation chose, `pages` every page of the app (for titles and links)."""
+    st.session_state["_page_titles"] = {p.url_path: p.title for p in pages}
+    st.session_state["_base_url"] = _base_url(page.url_path)
+    _follow_leave()
+    view = _snapshot_view(*_snapshot_of_run()) or _live_view()
+    _share(view, page.url_path)
+    _report_button(view)
+    return view
 
 
 def current_view() -> View:

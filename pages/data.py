@@ -7,7 +7,7 @@ from analysis import store
 from analysis.export import safe_csv
 from analysis.ingest import IngestError
 from analysis.schema import FIELD_LABELS
-from pages.common import current_view, dataset_list, select_dataset
+from pages.common import current_view, dataset_list, plain, select_dataset
 
 view = current_view()
 st.title("Data")
@@ -32,7 +32,7 @@ if upload is not None and st.session_state.get("_stored") != upload.file_id:
 info = view.info
 report = info.report
 rows = report["rows"]
-st.subheader(f"{info.name}")
+st.subheader(plain(info.name))
 cols = st.columns(3)
 cols[0].metric("Rows read", f"{rows['read']:,}")
 cols[1].metric("Accepted", f"{rows['accepted']:,}")
@@ -49,7 +49,7 @@ mapping = pd.DataFrame([{"Field": FIELD_LABELS.get(f, f.replace("_", " ")), "Sou
 st.dataframe(mapping, hide_index=True, width="stretch",
              column_config={"Confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
 if info.extras:
-    st.caption("Kept as extra breakdown dimensions: " + ", ".join(info.extras.values()))
+    st.caption("Kept as extra breakdown dimensions: " + ", ".join(map(plain, info.extras.values())))
 stages = " → ".join(info.stages)
 st.caption(f"Stages, in order: {stages}")
 unmapped = {k: v for k, v in report["unmapped_values"].items() if v}

@@ -4,9 +4,16 @@ import streamlit as st
 
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
-from analysis.queries import dimensions
-from analysis.schema import FIELD_LABELS, stage_label
-from pages.common import current_view, definitions, empty_state, pilot_table, pilots_for
+from analysis.schema import stage_label
+from pages.common import (
+    current_view,
+    definitions,
+    dimension_label,
+    empty_state,
+    pilot_table,
+    pilots_for,
+    plain,
+)
 
 view = current_view()
 pilots = pilots_for(view)
@@ -38,14 +45,16 @@ kind = kind_col.selectbox("Pilots that", list(kinds), format_func=kinds.get, key
 pilot_table(pilots_at_step(pilots, step, kind), key=f"funnel_{stages[step]}_{kind}")
 
 st.subheader("Breakdown")
-dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
-labels = {d: FIELD_LABELS.get(d) or view.info.extras.get(d, d) for d in dims}
-if not dims:
+by = view.breakdown
+if by is None:
     empty_state("This dataset has no column to break the funnel down by.")
     st.stop()
-by = st.selectbox("Break down by", dims, format_func=labels.get, key="by", bind="query-params")
+if by not in pilots or pilots[by].isna().all():
+    empty_state(f"No pilot in this selection has a value for {plain(dimension_label(view.info, by).lower())}.")
+    st.stop()
+st.caption("Change the dimension with “Break down by” in the sidebar.")
 by_funnel = funnel_by(pilots, stages, by)
-st.plotly_chart(funnel_by_figure(by_funnel, labels[by]), key="funnel_by")
+st.plotly_chart(funnel_by_figure(by_funnel, dimension_label(view.info, by)), key="funnel_by")
 with st.expander("Every segment's funnel as a table"):
     st.dataframe(by_funnel.assign(stage=by_funnel["stage"].map(stage_label)), hide_index=True,
                  width="stretch", column_config={

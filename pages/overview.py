@@ -8,7 +8,7 @@ from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_figure
 from analysis.funnel import stage_funnel
 from analysis.overview import headline, kpis
-from pages.common import current_view, definitions, empty_state, pilots_for
+from pages.common import current_view, definitions, empty_state, pilots_for, plain
 
 
 def _money(value: float | None) -> str:
@@ -27,7 +27,7 @@ def _months(value: float | None) -> str:
 view = current_view()
 pilots = pilots_for(view)
 st.title("Overview")
-st.caption(f"{view.info.name} · as of {view.as_of or 'no dates in this dataset'}")
+st.caption(f"{plain(view.info.name)} · as of {view.as_of or 'no dates in this dataset'}")
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()

@@ -53,3 +53,9 @@ def empty_figure(message: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return layout(fig, "", height=200)
+
+
+def plotly_text(text: object) -> str:
+    """Text from an upload as plotly shows it literally: plotly reads <b>, <br>, <a href=...> in titles,
+    labels and legends as markup, so `&`, `<` and `>` become entities (which it shows as the characters)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.base import OUTCOME_COLOURS, REACHED_COLOUR, SEGMENT_COLOURS, empty_figure, layout
+from analysis.figures.base import (
+    OUTCOME_COLOURS,
+    REACHED_COLOUR,
+    SEGMENT_COLOURS,
+    empty_figure,
+    layout,
+    plotly_text,
+)
 from analysis.schema import stage_label
 
 
@@ -70,14 +77,14 @@ def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int =
     for i, seg in enumerate(top):
         part = by[by["segment"] == seg]
         fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"],
-                    name=f"{seg} (n={int(part['n'].iloc[0])})", marker_color=SEGMENT_COLOURS[i % 8],
+                    name=f"{plotly_text(seg)} (n={int(part['n'].iloc[0])})", marker_color=SEGMENT_COLOURS[i % 8],
                     customdata=part["reached"], hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
                     "<extra>" + str(seg).replace("<", "&lt;") + "</extra>")
     last = by[by["stage"] == by["stage"].iloc[-1]].set_index("segment").loc[top]
     best = last["overall_conversion"].idxmax()
     fig.update_yaxes(title="share of the segment's pilots (%)", tickformat=".0%", range=[0, 1.05])
     fig.update_layout(barmode="group")
-    title = f"By {dimension_label.lower()}: {best} takes the largest share to the last stage " \
+    title = f"By {plotly_text(dimension_label.lower())}: {plotly_text(best)} takes the largest share to the last stage " \
             f"({last.loc[best, 'overall_conversion']:.0%})"
     if by["segment"].nunique() > max_segments:
         title += f" — largest {max_segments} of {by['segment'].nunique()} shown"

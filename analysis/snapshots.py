@@ -1,0 +1,175 @@
+"""Snapshots: a frozen view (dataset, filters, settings, page) behind an unguessable link token.
+
+A snapshot names an immutable dataset, so reopening it gives the same numbers whatever is uploaded
+later; the foreign key on `dataset_id` makes the store refuse to delete a dataset a snapshot uses.
+Tokens come from `secrets` (192 bits): links cannot be guessed or enumerated. `open_snapshot` answers
+None alike for a malformed, unknown, expired or revoked token, so a link reveals nothing about which.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analysis.queries import Filters
+
+TOKEN_BYTES = 24  # 192 bits of randomness; the design asks for at least 128
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")  # token_urlsafe's alphabet; anything else is no token
+TITLE_MAX = 200  # characters; a title is a line in a list, not a document
+NOTE_MAX = 2000
+_WRITE_LOCK = threading.Lock()  # one snapshot writer at a time inside a process
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshots (token TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES datasets (id),
+    page TEXT NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL, note TEXT NOT NULL, created TIMESTAMP NOT NULL,
+    expires TIMESTAMP, revoked BOOLEAN NOT NULL DEFAULT FALSE);
+"""
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a view shows besides its dataset: filters, as-of date, stall threshold, breakdown."""
+
+    filters: Filters
+    as_of: dt.date | None
+    stall_days: int
+    breakdown: str | None = None
+
+    def to_json(self) -> str:
+        """JSON text as stored with a snapshot (keys sorted, so equal states give equal text)."""
+        return json.dumps({"filters": self.filters.to_dict(), "stall_days": self.stall_days,
+                           "as_of": self.as_of.isoformat() if self.as_of else None,
+                           "breakdown": self.breakdown}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ViewState:
+        """Inverse of to_json."""
+        raw = json.loads(text)
+        as_of = dt.date.fromisoformat(raw["as_of"]) if raw.get("as_of") else None
+        return cls(Filters.from_dict(raw.get("filters") or {}), as_of, int(raw["stall_days"]),
+                   raw.get("breakdown"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A stored snapshot. `page` is the url path of the page it was taken on ("" = the default page)."""
+
+    token: str
+    dataset_id: str
+    page: str
+    state: ViewState
+    title: str
+    note: str
+    created: dt.datetime
+    expires: dt.datetime | None
+    revoked: bool
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """active, expired or revoked."""
+        if self.revoked:
+            return "revoked"
+        if self.expires is not None and self.expires <= (now or utc_now()):
+            return "expired"
+        return "active"
+
+
+def utc_now() -> dt.datetime:
+    """The current time as naive UTC, as the store keeps times."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    """A fresh link token: TOKEN_BYTES random bytes from `secrets`, URL-safe base64 without padding."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def is_token_shaped(text: object) -> bool:
+    """Whether a value could be a token at all (checked before it goes near the store)."""
+    return isinstance(text, str) and TOKEN_PATTERN.fullmatch(text) is not None
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+
+
+def create(con: duckdb.DuckDBPyConnection, dataset_id: str, state: ViewState, page: str, title: str,
+           note: str = "", expires: dt.datetime | None = None, now: dt.datetime | None = None) -> Snapshot:
+    """Store a snapshot of a view and return it; ValueError for an empty or overlong title or note,
+    an expiry not in the future, or an unknown dataset."""
+    title, note, created = title.strip(), note.strip(), now or utc_now()
+    if not title or len(title) > TITLE_MAX or len(note) > NOTE_MAX:
+        raise ValueError(f"a snapshot needs a title of 1 to {TITLE_MAX} characters and a note of at most "
+                         f"{NOTE_MAX}")
+    if expires is not None and expires <= created:
+        raise ValueError("the expiry must be in the future")
+    snap = Snapshot(new_token(), dataset_id, page.strip("/"), state, title, note, created, expires, False)
+    with _WRITE_LOCK:
+        _ensure_table(con)
+        if not con.execute("SELECT 1 FROM datasets WHERE id = ?", [dataset_id]).fetchone():
+            raise ValueError("unknown dataset")
+        con.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [snap.token, snap.dataset_id, snap.page, state.to_json(), snap.title, snap.note,
+                     snap.created, snap.expires, False])
+    return snap
+
+
+def _from_row(row: tuple) -> Snapshot:
+    token, dataset_id, page, state, title, note, created, expires, revoked = row
+    return Snapshot(token, dataset_id, page, ViewState.from_json(state), title, note, created, expires,
+                    bool(revoked))
+
+
+def stored_snapshot(con: duckdb.DuckDBPyConnection, token: str) -> Snapshot | None:
+    """The stored snapshot of a token whatever its status, or None."""
+    if not is_token_shaped(token):
+        return None
+    _ensure_table(con)
+    row = con.execute("SELECT token, dataset_id, page, state, title, note, created, expires, revoked "
+                      "FROM snapshots WHERE token = ?", [token]).fetchone()
+    return _from_row(row) if row else None
+
+
+def open_snapshot(con: duckdb.DuckDBPyConnection, token: str, now: dt.datetime | None = None) -> Snapshot | None:
+    """The snapshot a link opens: None alike for a malformed, unknown, expired or revoked token."""
+    snap = stored_snapshot(con, token)
+    return snap if snap is not None and snap.status(now) == "active" else None
+
+
+def revoke(con: duckdb.DuckDBPyConnection, token: str) -> bool:
+    """Revoke a snapshot for good; True when a snapshot that was not yet revoked is revoked now."""
+    if not is_token_shaped(token):
+        return False
+    with _WRITE_LOCK:
+        _ensure_table(con)
+        done = con.execute("UPDATE snapshots SET revoked = TRUE WHERE token = ? AND NOT revoked RETURNING token",
+                           [token]).fetchall()
+    return bool(done)
+
+
+LIST_COLUMNS = ["token", "title", "note", "page", "dataset_id", "dataset_name", "created", "expires", "status"]
+
+
+def list_snapshots(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Every snapshot, newest first. Columns: LIST_COLUMNS (status: active, expired or revoked)."""
+    _ensure_table(con)
+    rows = con.execute("SELECT s.token, s.dataset_id, s.page, s.state, s.title, s.note, s.created, s.expires, "
+                       "s.revoked, d.name FROM snapshots s JOIN datasets d ON d.id = s.dataset_id "
+                       "ORDER BY s.created DESC, s.token").fetchall()
+    snaps = [(_from_row(r[:9]), r[9]) for r in rows]
+    return pd.DataFrame([{"token": s.token, "title": s.title, "note": s.note, "page": s.page,
+                          "dataset_id": s.dataset_id, "dataset_name": name, "created": s.created,
+                          "expires": s.expires, "status": s.status(now)} for s, name in snaps],
+                        columns=LIST_COLUMNS)
+
+
+def datasets_in_use(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Ids of the datasets that some snapshot uses (revoked and expired ones included): never delete these."""
+    _ensure_table(con)
+    return {r[0] for r in con.execute("SELECT DISTINCT dataset_id FROM snapshots").fetchall()}

@@ -1,0 +1,43 @@
+"""Text from uploads in charts is shown, never read as plotly markup (plotly renders <a href>, <b>, <br>
+in titles, labels and legends: a segment named like a link would become a live link in the chart)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from builders import analysed, pilot
+
+from analysis.causes import cause_counts
+from analysis.figures.base import plotly_text
+from analysis.figures.causes import causes_figure
+from analysis.figures.funnel import funnel_by_figure
+from analysis.funnel import funnel_by
+
+LINK = '<a href="https://evil.example">Finance</a>'
+ESCAPED = '&lt;a href="https://evil.example"&gt;Finance&lt;/a&gt;'
+
+
+def test_plotly_text_escapes_markup_and_keeps_plain_text():
+    assert plotly_text(LINK) == ESCAPED
+    assert plotly_text("R&D <br> 5 > 3") == "R&amp;D &lt;br&gt; 5 &gt; 3"
+    assert plotly_text("Finance") == "Finance"
+
+
+def hostile() -> pd.DataFrame:
+    rows = [pilot(i, business_unit=LINK if i % 2 else "Ops", status="Cancelled", failure_cause="<b>odd</b>")
+            for i in range(1, 7)]
+    return analysed(rows).classified
+
+
+def test_segment_names_in_the_funnel_by_segment_are_text():
+    c = hostile()
+    fig = funnel_by_figure(funnel_by(c, ["intake", "scoping", "poc", "pilot", "production"], "business_unit"),
+                           "Business unit")
+    names = [t.name for t in fig.data]
+    assert f"{ESCAPED} (n=3)" in names and not any("<a" in n for n in names)
+    assert "<a" not in fig.layout.title.text
+
+
+def test_cause_labels_from_the_upload_are_text():
+    fig = causes_figure(cause_counts(hostile()))
+    assert list(fig.data[0].y) == ["other (&lt;b&gt;odd&lt;/b&gt;)"]
+    assert "<b>" not in fig.layout.title.text

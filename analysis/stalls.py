@@ -32,11 +32,13 @@ def stage_date_columns(classified: pd.DataFrame, stages: list[str]) -> list[str]
 
 
 def _next_entry(classified: pd.DataFrame, stages: list[str], i: int) -> pd.Series:
-    """The entry date of the first later stage with a date (stages may be skipped)."""
+    """The entry date of the first later stage with a date (stages may be skipped); for a pilot that
+    reached production with no later stage date, its end date (its production date, as in cohorts)."""
     later = [f"{s}_date" for s in stages[i + 1:] if f"{s}_date" in classified]
+    production = classified["end_date"].where(classified["reached_production"])
     if not later:
-        return pd.Series(pd.NaT, index=classified.index, dtype="datetime64[us]")
-    return classified[later].bfill(axis=1).iloc[:, 0]
+        return production
+    return classified[later].bfill(axis=1).iloc[:, 0].fillna(production)
 
 
 def _stage_spells(classified: pd.DataFrame, stages: list[str], i: int, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -165,13 +167,12 @@ def bottleneck(summary: pd.DataFrame, positions: pd.DataFrame, min_n: int = MIN_
 
 
 def stalled_pilots(classified: pd.DataFrame) -> pd.DataFrame:
-    """The stalled pilots (classify's stalled flag), longest without progress first.
-
-    Columns: STALLED_COLUMNS (those the frame has)."""
+    """The stalled pilots (classify's stalled flag), longest without progress first: STALLED_COLUMNS
+    (those the frame has) first, then the frame's other columns."""
     stalled = classified[classified["stalled"]]
-    columns = [c for c in STALLED_COLUMNS if c in stalled]
-    return stalled.sort_values(["days_without_progress", "pilot_id"], ascending=[False, True])[columns] \
-        .reset_index(drop=True)
+    first = [c for c in STALLED_COLUMNS if c in stalled]
+    ordered = stalled.sort_values(["days_without_progress", "pilot_id"], ascending=[False, True])
+    return ordered[first + [c for c in stalled.columns if c not in first]].reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,13 @@
 
 import streamlit as st
 
-from analysis.figures.stalls import positions_figure, stage_time_figure
-from analysis.schema import stage_label
+from analysis.figures.stalls import (
+    positions_choices,
+    positions_figure,
+    stage_time_choices,
+    stage_time_figure,
+    stage_time_table,
+)
 from analysis.stalls import (
     bottleneck,
     current_positions,
@@ -17,10 +22,6 @@ from pages.common import current_view, definitions, empty_state, pilot_table, pi
 
 STALLED_TABLE = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit", "last_progress",
                  "outcome"]
-
-
-def _months(days: float | None) -> str:
-    return "not reached" if days is None or days != days else f"{days / 30.4375:.1f}"
 
 
 view = current_view()
@@ -49,28 +50,17 @@ st.subheader("Time in each stage")
 if usable.empty:
     empty_state("Time in stage needs stage entry dates; this dataset has none, so it is not drawn.")
 else:
-    pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots,
-                  {f"{stage_label(s)}: {kind} ({len(g)})": g["pilot_id"].tolist()
-                   for (s, kind), g in usable.groupby(["stage", "exit"], sort=False)})
+    pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots, stage_time_choices(usable))
     st.caption("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage counts as "
                "censored at the as-of date (it has been there at least that long), not as finished. Leaving a "
                "stage means moving on or being cancelled there.")
-    st.dataframe(summary.assign(
-        stage=summary["stage"].map(stage_label), median=summary["median_days"].map(_months),
-        ci=[f"{_months(lo)}–{_months(hi)}" for lo, hi in zip(summary["median_ci_low"], summary["median_ci_high"])],
-        p90=summary["p90_days"].map(_months))[["stage", "entered", "left", "still_there", "median", "ci", "p90"]],
-        hide_index=True, width="stretch", column_config={
-            "stage": "Stage", "entered": "Entered (dated)", "left": "Left", "still_there": "Still there (censored)",
-            "median": "Median months", "ci": "95% CI of the median", "p90": "90th percentile, months"})
+    st.dataframe(stage_time_table(summary), hide_index=True, width="stretch")
     if len(usable) < len(durations):
         st.caption(f"{len(durations) - len(usable):,} stage spells whose next date comes before the entry date "
                    "are left out.")
 
 st.subheader("Where in-flight pilots sit now")
-pilots_behind(positions_figure(positions, view.stall_days), "positions", pilots,
-              {f"{stage_label(s)}: {label} ({len(ids)})": ids for s, a, b in
-               zip(positions["stage"], positions["pilot_ids"], positions["stalled_ids"])
-               for label, ids in (("all in flight", a), ("stalled", b)) if ids})
+pilots_behind(positions_figure(positions, view.stall_days), "positions", pilots, positions_choices(positions))
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
 stalled = stalled_pilots(pilots)
@@ -79,5 +69,4 @@ if not (coverage.progress_dates and coverage.as_of):
 elif stalled.empty:
     empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
 else:
-    pilot_table(pilots.set_index("pilot_id").loc[stalled["pilot_id"]].reset_index(), "stalled",
-                "stalled pilots", columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"})
+    pilot_table(stalled, "stalled", "stalled pilots", columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"})

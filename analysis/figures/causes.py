@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from analysis.causes import OTHER_CAUSES
 from analysis.figures.base import OUTCOME_COLOURS, SEGMENT_COLOURS, empty_figure, layout
 from analysis.schema import UNKNOWN_STAGE, cause_label, stage_label
-from analysis.stats import SegmentTest
+from analysis.stats import SegmentTest, format_p_value
 
 SMALL_SEGMENT_COLOUR = "#BBBBBB"  # grey: a segment too small to rank
 CUMULATIVE_COLOUR = "#444444"
@@ -35,7 +35,7 @@ def rate_text(cancelled: int, decided: int, low: float, high: float) -> str:
     """'3 of 4 (75%, 95% CI 30–95%)'; '0 decided' when nothing is decided yet."""
     if not decided:
         return "0 decided"
-    return f"{cancelled} of {decided} ({cancelled / decided:.0%}, 95% CI {low:.0%}–{high:.0%})"
+    return f"{cancelled} of {decided} ({cancelled / decided:.0%}, 95% CI {100 * low:.0f}–{high:.0%})"
 
 
 def money(value: float) -> str:
@@ -238,3 +238,59 @@ PLURALS = {"business_unit": "business units", "use_case": "use cases", "sourcing
 def dimension_plural(dimension: str, label: str) -> str:
     """The segments of a dimension in words: 'business units', or "values of 'Agency'" for extras."""
     return PLURALS.get(dimension, f"values of '{label}'")
+
+
+def segment_table(rates: pd.DataFrame, dimension_label: str, min_n: int) -> pd.DataFrame:
+    """segment_rates for display: the rate as '3 of 4 (75%, 95% CI 30–95%)', pilots, in flight, ranked."""
+    return pd.DataFrame({
+        dimension_label: rates["segment"],
+        "Cancelled of decided (rate, 95% Wilson CI)": [rate_text(c, d, lo, hi) for c, d, lo, hi in zip(
+            rates["cancelled"], rates["decided"], rates["ci_low"], rates["ci_high"])],
+        "Pilots": rates["pilots"],
+        "In flight (censored)": rates["pilots"] - rates["decided"],
+        f"Ranked (n ≥ {min_n})": rates["ranked"],
+    })
+
+
+def small_segments_note(rates: pd.DataFrame, min_n: int) -> str:
+    """Which segments are too small to rank, with their rates; '' when none is."""
+    small = rates[~rates["ranked"]]
+    if small.empty:
+        return ""
+    listed = "; ".join(f"{s} ({rate_text(c, d, lo, hi)})" for s, c, d, lo, hi in
+                       zip(small["segment"], small["cancelled"], small["decided"], small["ci_low"], small["ci_high"]))
+    return f"Shown greyed and not ranked or tested, with fewer than {min_n} decided pilots: {listed}."
+
+
+def pairs_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """pairwise_fisher_holm for display."""
+    return pd.DataFrame({"Segment": pairs["segment_a"], "versus": pairs["segment_b"],
+                         "Raw p": pairs["p_value"].map(format_p_value),
+                         "Holm-adjusted p": pairs["p_holm"].map(format_p_value),
+                         "Differ?": pairs["significant"].map({True: "yes", False: "could be chance"})})
+
+
+# The marks of each figure by name, with their pilot ids: the pages' "Show the pilots behind…" choices.
+
+def pareto_choices(counts: pd.DataFrame) -> dict[str, list[str]]:
+    return {f"{cause_label(c)} ({n})": ids for c, n, ids in zip(counts["cause"], counts["count"], counts["pilot_ids"])}
+
+
+def cause_stage_choices(cells: pd.DataFrame) -> dict[str, list[str]]:
+    return {f"{cause_label(c)} at {stage_label(s).lower()} ({n})": ids
+            for c, s, n, ids in zip(cells["cause"], cells["stage"], cells["count"], cells["pilot_ids"])}
+
+
+def segment_choices(rates: pd.DataFrame) -> dict[str, list[str]]:
+    return {f"{s}: {rate_text(c, d, lo, hi)}": ids for s, c, d, lo, hi, ids in
+            zip(rates["segment"], rates["cancelled"], rates["decided"], rates["ci_low"], rates["ci_high"],
+                rates["pilot_ids"]) if d}
+
+
+def cohort_choices(mix: pd.DataFrame) -> dict[str, list[str]]:
+    return {f"{q}: {cause_label(c)} ({n})": ids
+            for q, c, n, ids in zip(mix["cohort"], mix["cause"], mix["count"], mix["pilot_ids"])}
+
+
+def spend_choices(spend: pd.DataFrame) -> dict[str, list[str]]:
+    return {f"{cause_label(c)} ({money(v)})": ids for c, v, ids in zip(spend["cause"], spend["spend"], spend["pilot_ids"])}

@@ -92,3 +92,37 @@ def positions_title(positions: pd.DataFrame) -> str:
     if top["stalled"]:
         text += f"; {int(top['stalled'])} of them stalled"
     return text
+
+
+def months_text(days: float | None) -> str:
+    """Days as months with one decimal; 'not reached' where a Kaplan-Meier quantile is undefined."""
+    return "not reached" if days is None or pd.isna(days) else f"{days / DAYS_PER_MONTH:.1f}"
+
+
+def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """stage_time_summary for display: friendly headers, months with one decimal."""
+    return pd.DataFrame({
+        "Stage": summary["stage"].map(stage_label),
+        "Entered (dated)": summary["entered"],
+        "Left": summary["left"],
+        "Still there (censored)": summary["still_there"],
+        "Median months": summary["median_days"].map(months_text),
+        "95% CI of the median": [f"{months_text(lo)}–{months_text(hi)}"
+                                 for lo, hi in zip(summary["median_ci_low"], summary["median_ci_high"])],
+        "90th percentile, months": summary["p90_days"].map(months_text),
+    })
+
+
+# The marks of each figure by name, with their pilot ids: the page's "Show the pilots behind…" choices.
+
+def stage_time_choices(durations: pd.DataFrame) -> dict[str, list[str]]:
+    """One choice per stage and way of leaving it (moved on, cancelled, still there)."""
+    groups = durations.groupby(["stage_index", "stage", "exit"], sort=True)["pilot_id"]
+    return {f"{stage_label(s)}: {kind} ({len(ids)})": ids.tolist() for (_, s, kind), ids in groups}
+
+
+def positions_choices(positions: pd.DataFrame) -> dict[str, list[str]]:
+    """Per stage: all its in-flight pilots, and its stalled ones."""
+    return {f"{stage_label(s)}: {label} ({len(ids)})": ids
+            for s, every, stalled in zip(positions["stage"], positions["pilot_ids"], positions["stalled_ids"])
+            for label, ids in (("all in flight", every), ("stalled", stalled)) if ids}

@@ -175,6 +175,13 @@ def stalled_pilots(classified: pd.DataFrame) -> pd.DataFrame:
     return ordered[first + [c for c in stalled.columns if c not in first]].reset_index(drop=True)
 
 
+NEEDS_STAGE_DATES = ("Time in each stage, and how long in-flight pilots have been in their stage, need the date "
+                     "each pilot entered each stage (columns such as 'PoC date', or an event log with one row "
+                     "per stage change); this dataset has none, so they are not drawn.")
+NEEDS_PROGRESS_DATES = ("Stalled pilots need a date of last progress (stage entry dates or a 'last update' "
+                        "column); this dataset has none, so no pilot can be called stalled.")
+
+
 @dataclass(frozen=True)
 class DateCoverage:
     """Which stall views the dataset's dates allow."""
@@ -183,16 +190,21 @@ class DateCoverage:
     progress_dates: bool  # stage dates or last updates: days without progress, stalls
     as_of: bool
 
+    @property
+    def time_in_stage(self) -> bool:
+        return self.stage_dates and self.as_of
+
+    @property
+    def stalls(self) -> bool:
+        return self.progress_dates and self.as_of
+
     def missing(self) -> list[str]:
         """One sentence per view that cannot be drawn, saying which dates it needs."""
         notes = []
-        if not (self.stage_dates and self.as_of):
-            notes.append("Time in each stage and how long in-flight pilots have been in their stage need "
-                         "the date each pilot entered each stage (columns such as 'PoC date', or an event "
-                         "log with one row per stage change).")
-        if not (self.progress_dates and self.as_of):
-            notes.append("Stalled pilots need a date of last progress: stage entry dates or a 'last "
-                         "update' column.")
+        if not self.time_in_stage:
+            notes.append(NEEDS_STAGE_DATES)
+        if not self.stalls:
+            notes.append(NEEDS_PROGRESS_DATES)
         return notes
 
 

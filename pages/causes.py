@@ -14,8 +14,8 @@ pilots = pilots_for(view)
 stages = view.info.stages
 st.title("Failure causes")
 cancelled = int(pilots["cancelled"].sum())
-st.caption(f"{view.info.name} · {cancelled:,} cancelled of {len(pilots):,} pilots · as of "
-           f"{view.as_of or 'no dates in this dataset'}")
+st.caption(f"{view.info.name} · {cancelled:,} cancelled of {len(pilots):,} pilots · "
+           + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
 if not cancelled:
     empty_state("No cancelled pilots in this selection, so there are no failure causes to analyse. Clear a "
                 "filter, or check on the Data page that the status column is mapped.")
@@ -45,14 +45,16 @@ if not dims:
 else:
     left, right = st.columns([3, 1])
     by = left.selectbox("Segment by", dims, format_func=labels.get, key="fail_by", bind="query-params")
-    min_n = int(right.number_input("Minimum decided pilots to rank a segment", min_value=1, max_value=100,
-                                   value=causes.MIN_SEGMENT_N, key="min_n"))
+    min_n = int(right.number_input("Minimum n to rank", min_value=1, max_value=100,
+                                   value=causes.MIN_SEGMENT_N, key="min_n",
+                                   help="Segments with fewer decided pilots (production or cancelled) are shown "
+                                        "greyed, and neither ranked nor tested."))
     rates = causes.segment_rates(pilots, by, min_n)
     test = causes.segment_test(rates)
     overall = pilots["cancelled"].sum() / pilots["decided"].sum()
+    st.markdown(describe_difference(test, charts.dimension_plural(by, labels[by])))
     pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n), "segments", pilots,
                   charts.segment_choices(rates))
-    st.markdown(describe_difference(test, charts.dimension_plural(by, labels[by])))
     if note := charts.small_segments_note(rates, min_n):
         st.caption(note)
     if test.significant and test.segments_compared > 2:

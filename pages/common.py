@@ -171,7 +171,8 @@ def definitions(view: View, keys: list[str] | None = None) -> None:
 
 PILOT_COLUMNS = ["pilot_id", "name", "business_unit", "use_case", "sourcing", "sponsor", "stage", "outcome",
                  "failure_cause", "start_date", "last_progress", "days_without_progress", "spend"]
-DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o), "failure_cause": cause_label}
+DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o),
+           "status": lambda o: STATUS_LABELS.get(o, o), "failure_cause": cause_label, "sourcing": str.capitalize}
 
 
 def _readable(frame: pd.DataFrame, cols: list[str], labels: dict[str, str]) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from pages.common import PILOT_COLUMNS, current_view, empty_state, pilot_table, 
 view = current_view()
 pilots = pilots_for(view)
 st.title("Pilots")
-st.caption(f"{view.info.name} · {len(pilots):,} pilots match the sidebar filters · as of "
-           f"{view.as_of or 'no dates in this dataset'}")
+st.caption(f"{view.info.name} · {len(pilots):,} pilots match the sidebar filters · "
+           + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()

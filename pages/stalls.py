@@ -10,6 +10,8 @@ from analysis.figures.stalls import (
     stage_time_table,
 )
 from analysis.stalls import (
+    NEEDS_PROGRESS_DATES,
+    NEEDS_STAGE_DATES,
     bottleneck,
     current_positions,
     date_coverage,
@@ -28,14 +30,12 @@ view = current_view()
 pilots = pilots_for(view)
 stages = view.info.stages
 st.title("Stalls")
-st.caption(f"{view.info.name} · as of {view.as_of or 'no dates in this dataset'} · stalled = no progress for "
-           f"more than {view.stall_days} days (change it under Settings in the sidebar)")
+st.caption(f"{view.info.name} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset")
+           + f" · stalled = no progress for more than {view.stall_days} days (change it under Settings in the sidebar)")
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()
 coverage = date_coverage(pilots, stages, view.as_of)
-for note in coverage.missing():
-    st.info(note)
 definitions(view, ["in flight", "stalled"])
 
 durations = stage_durations(pilots, stages, view.as_of)
@@ -47,8 +47,10 @@ if found:
     st.markdown(f"#### {found.sentence}")
 
 st.subheader("Time in each stage")
-if usable.empty:
-    empty_state("Time in stage needs stage entry dates; this dataset has none, so it is not drawn.")
+if not coverage.time_in_stage:
+    empty_state(NEEDS_STAGE_DATES)
+elif usable.empty:
+    empty_state("No pilot here has stage entry dates in order, so there is no time in stage to show.")
 else:
     pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots, stage_time_choices(usable))
     st.caption("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage counts as "
@@ -60,12 +62,12 @@ else:
                    "are left out.")
 
 st.subheader("Where in-flight pilots sit now")
-pilots_behind(positions_figure(positions, view.stall_days), "positions", pilots, positions_choices(positions))
+pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls else None), "positions", pilots, positions_choices(positions))
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
 stalled = stalled_pilots(pilots)
-if not (coverage.progress_dates and coverage.as_of):
-    empty_state("Stalls need a date of last progress (stage entry dates or a last-update column).")
+if not coverage.stalls:
+    empty_state(NEEDS_PROGRESS_DATES)
 elif stalled.empty:
     empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
 else:

@@ -138,7 +138,7 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
                     mode="markers", marker=dict(size=30, symbol="square", opacity=0), customdata=_ids(cells),
                     hovertext=hover, hoverinfo="text", showlegend=False, name="cells")
     fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title="stage when cancelled (count, and share of the cause's cancellations)", side="top")
+    fig.update_xaxes(title=None, side="top")  # the stages name themselves; a top title would hit the chart title
     return layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
 
 

@@ -59,20 +59,15 @@ def _km_markers(fig: go.Figure, summary: pd.DataFrame) -> None:
                         hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>")
 
 
-def positions_figure(positions: pd.DataFrame, stall_days: int) -> go.Figure:
-    """Stacked bars per stage: in-flight pilots there now, stalled and progressing, with the median
-    time there so far."""
+def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figure:
+    """Stacked bars per stage: in-flight pilots there now, stalled and progressing (just in flight when
+    `stall_days` is None: no dates to tell), with the median time there so far."""
     if positions.empty or positions["in_flight"].sum() == 0:
         return empty_figure("No pilots in flight in this selection.")
     labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
               for s, d in zip(positions["stage"], positions["median_days_there"])]
     fig = go.Figure()
-    parts = [("progressing", positions["in_flight"] - positions["stalled"],
-              [sorted(set(a) - set(b)) for a, b in zip(positions["pilot_ids"], positions["stalled_ids"])],
-              OUTCOME_COLOURS["active"]),
-             (f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
-              list(positions["stalled_ids"]), OUTCOME_COLOURS["stalled"])]
-    for name, counts, ids, colour in parts:
+    for name, counts, ids, colour in _position_parts(positions, stall_days):
         fig.add_bar(y=labels, x=counts, name=name, orientation="h", marker_color=colour, customdata=ids,
                     text=counts, textposition="inside", hoverinfo="text",
                     hovertext=[f"{lab}: {n} {name}" for lab, n in zip(labels, counts)])
@@ -80,6 +75,17 @@ def positions_figure(positions: pd.DataFrame, stall_days: int) -> go.Figure:
     fig.update_xaxes(title="in-flight pilots now (count)")
     fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
     return fig.update_layout(barmode="stack", legend=dict(y=-0.3, traceorder="normal"))
+
+
+def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:
+    """(name, counts, ids per stage, colour) of each stacked part."""
+    if stall_days is None:
+        return [("in flight (no dates to tell stalled ones)", positions["in_flight"], list(positions["pilot_ids"]),
+                 OUTCOME_COLOURS["active"])]
+    progressing = [sorted(set(a) - set(b)) for a, b in zip(positions["pilot_ids"], positions["stalled_ids"])]
+    return [("progressing", positions["in_flight"] - positions["stalled"], progressing, OUTCOME_COLOURS["active"]),
+            (f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
+             list(positions["stalled_ids"]), OUTCOME_COLOURS["stalled"])]
 
 
 def positions_title(positions: pd.DataFrame) -> str:

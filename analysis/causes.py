@@ -108,14 +108,22 @@ def spend_by_cause(classified: pd.DataFrame) -> pd.DataFrame:
     return lost.sort_values(["spend", "cause"], ascending=[False, True], ignore_index=True)[columns]
 
 
-def failure_rates(classified: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """Cancelled / decided per segment, with 95% Wilson intervals; in-flight pilots are censored.
+def failed(classified: pd.DataFrame, cause: str | None = None) -> pd.Series:
+    """Cancelled pilots; with `cause`, only those cancelled for that cause (a cause_counts cause)."""
+    if cause is None:
+        return classified["cancelled"]
+    return classified["cancelled"] & _causes(classified).eq(cause)
+
+
+def failure_rates(classified: pd.DataFrame, dimension: str, cause: str | None = None) -> pd.DataFrame:
+    """Cancelled / decided per segment, with 95% Wilson intervals; in-flight pilots are censored. With
+    `cause`, only cancellations for that cause count as failures (the cause's share of decided pilots).
 
     Columns: segment, pilots, cancelled, decided, rate (NaN when nothing is decided), ci_low, ci_high.
     """
     segments = classified[dimension].fillna(BLANK_SEGMENT).astype("str")
-    grouped = classified.groupby(segments).agg(pilots=("pilot_id", "size"), cancelled=("cancelled", "sum"),
-                                               decided=("decided", "sum"))
+    grouped = classified.assign(_failed=failed(classified, cause)).groupby(segments).agg(
+        pilots=("pilot_id", "size"), cancelled=("_failed", "sum"), decided=("decided", "sum"))
     grouped = grouped.rename_axis("segment").reset_index()
     grouped[["cancelled", "decided"]] = grouped[["cancelled", "decided"]].astype("int64")
     low, high = wilson_interval(grouped["cancelled"].to_numpy(), grouped["decided"].to_numpy())
@@ -124,13 +132,14 @@ def failure_rates(classified: pd.DataFrame, dimension: str) -> pd.DataFrame:
     return grouped.sort_values(["decided", "segment"], ascending=[False, True], ignore_index=True)
 
 
-def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEGMENT_N) -> pd.DataFrame:
-    """failure_rates ranked: segments with at least `min_n` decided pilots first, highest rate first;
-    then the smaller segments (shown, not ranked), largest first.
+def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEGMENT_N,
+                  cause: str | None = None) -> pd.DataFrame:
+    """failure_rates (for one cause, if given) ranked: segments with at least `min_n` decided pilots
+    first, highest rate first; then the smaller segments (shown, not ranked), largest first.
 
     Columns: those of failure_rates, then ranked (decided >= min_n), pilot_ids (the decided pilots).
     """
-    rates = failure_rates(classified, dimension)
+    rates = failure_rates(classified, dimension, cause)
     rates["ranked"] = rates["decided"] >= min_n
     decided = classified[classified["decided"]]
     ids = _ids(decided, decided[dimension].fillna(BLANK_SEGMENT).astype("str"))

@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import causes
 from analysis.figures import causes as charts
 from analysis.queries import dimensions
-from analysis.schema import FIELD_LABELS
+from analysis.schema import FIELD_LABELS, cause_label
 from analysis.stats import describe_difference
 from pages.common import current_view, definitions, empty_state, pilots_behind, pilots_for
 
@@ -43,17 +43,20 @@ labels = {d: FIELD_LABELS.get(d) or view.info.extras.get(d, d) for d in dims}
 if not dims:
     empty_state("This dataset has no column to break the failure rate down by.")
 else:
-    left, right = st.columns([3, 1])
+    left, middle, right = st.columns([2, 2, 1])
     by = left.selectbox("Segment by", dims, format_func=labels.get, key="fail_by", bind="query-params")
+    cause = middle.selectbox("Count as failures", [None, *counts["cause"]], key="fail_cause",
+                             format_func=lambda c: "every cancellation" if c is None else
+                             f"cancellations for {charts.lower_first(cause_label(c))}")
     min_n = int(right.number_input("Minimum n to rank", min_value=1, max_value=100,
                                    value=causes.MIN_SEGMENT_N, key="min_n",
                                    help="Segments with fewer decided pilots (production or cancelled) are shown "
                                         "greyed, and neither ranked nor tested."))
-    rates = causes.segment_rates(pilots, by, min_n)
+    rates = causes.segment_rates(pilots, by, min_n, cause)
     test = causes.segment_test(rates)
-    overall = pilots["cancelled"].sum() / pilots["decided"].sum()
+    overall = causes.failed(pilots, cause).sum() / pilots["decided"].sum()
     st.markdown(describe_difference(test, charts.dimension_plural(by, labels[by])))
-    pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n), "segments", pilots,
+    pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n, cause), "segments", pilots,
                   charts.segment_choices(rates))
     if note := charts.small_segments_note(rates, min_n):
         st.caption(note)

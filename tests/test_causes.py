@@ -181,3 +181,18 @@ def test_blank_cause_cell_is_not_recorded_not_other_nan():
     classified = analysed([cancelled(1, ""), produced(2)]).classified
     assert classified["failure_cause"].isna().all()
     assert cause_counts(classified)["cause"].tolist() == [NOT_RECORDED]
+
+
+def test_failure_rate_for_one_cause():
+    # Finance: 2 data + 1 value cancelled, 1 in production; IT: 1 data cancelled, 3 in production
+    rows = [cancelled(1, "Poor data"), cancelled(2, "Poor data"), cancelled(3, "No ROI"), produced(4),
+            cancelled(5, "Poor data", business_unit="IT")] + [produced(i, business_unit="IT") for i in (6, 7, 8)]
+    rates = segment_rates(analysed(rows).classified, "business_unit", min_n=4, cause="data_quality")
+    assert rates[["segment", "cancelled", "decided"]].apply(tuple, axis=1).tolist() == [("Finance", 2, 4),
+                                                                                       ("IT", 1, 4)]
+    test = segment_test(rates)
+    # [[2, 2], [1, 3]]: two-sided Fisher p = 1 (R: fisher.test(matrix(c(2, 1, 2, 3), 2))$p.value)
+    assert test.p_value == pytest.approx(1.0)
+    assert segment_title(rates, test, "Business unit", "data_quality") == (
+        "Data quality or availability: no clear difference by business unit: from IT (25%) to Finance (50%) "
+        "could be chance")

@@ -82,3 +82,12 @@ def test_no_cancelled_pilots_says_so(federal_bytes):
     at = run_app(PAGE, query={"ds": upload(federal_bytes)})
     assert not at.exception, at.exception
     assert "No cancelled pilots in this selection" in at.info[0].value
+
+
+def test_failure_rate_for_one_cause_by_business_unit():
+    at = run_app(PAGE)
+    at.selectbox(key="fail_cause").set_value("data_quality").run()
+    assert not at.exception, at.exception
+    table = next(t.value for t in at.dataframe if "Business unit" in t.value.columns and "Pilots" in t.value.columns)
+    assert table.iloc[:, 1].str.extract(r"^(\d+) of")[0].astype(int).sum() == 68  # every data-quality cancellation
+    assert any(m.startswith("The difference between business units") for m in texts(at.markdown))

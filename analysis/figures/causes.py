@@ -142,22 +142,25 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
     return layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
 
 
-def segment_title(rates: pd.DataFrame, test: SegmentTest, dimension_label: str) -> str:
+def segment_title(rates: pd.DataFrame, test: SegmentTest, dimension_label: str, cause: str | None = None) -> str:
     """The highest and lowest ranked failure rate, and whether the difference is real."""
     ranked = rates[rates["ranked"] & rates["rate"].notna()]
+    what = f"{cause_label(cause)}: " if cause else ""
     if len(ranked) < 2:
-        return f"Too few {dimension_label.lower()} segments with enough decided pilots to compare"
-    high, low = ranked.iloc[0], ranked.iloc[-1]
-    spread = f"from {_safe(low['segment'])} ({low['rate']:.0%}) to {_safe(high['segment'])} ({high['rate']:.0%})"
-    if test.significant:
-        return f"Failure rates really differ by {dimension_label.lower()}: {spread}"
-    return f"No clear difference by {dimension_label.lower()}: {spread} could be chance"
+        text = f"{what}too few {dimension_label.lower()} segments with enough decided pilots to compare"
+    else:
+        high, low = ranked.iloc[0], ranked.iloc[-1]
+        spread = f"from {_safe(low['segment'])} ({low['rate']:.0%}) to {_safe(high['segment'])} ({high['rate']:.0%})"
+        text = (f"{what}failure rates really differ by {dimension_label.lower()}: {spread}" if test.significant
+                else f"{what}no clear difference by {dimension_label.lower()}: {spread} could be chance")
+    return text[:1].upper() + text[1:]
 
 
 def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str, overall: float | None,
-                   min_n: int) -> go.Figure:
-    """Failure rate (cancelled / decided) per segment with 95% Wilson intervals as error bars; segments
-    with fewer than `min_n` decided pilots greyed at the bottom, not ranked; the overall rate as a line."""
+                   min_n: int, cause: str | None = None) -> go.Figure:
+    """Failure rate (cancelled, for `cause` if given, / decided) per segment with 95% Wilson intervals as
+    error bars; segments with fewer than `min_n` decided pilots greyed at the bottom, not ranked; the
+    overall rate as a line."""
     shown = rates[rates["decided"] > 0].head(MAX_SEGMENT_BARS)
     if shown.empty:
         return empty_figure("No decided pilots (reached production or cancelled) in this selection yet.")
@@ -176,9 +179,10 @@ def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str,
         fig.add_vline(x=overall, line=dict(color=CUMULATIVE_COLOUR, dash="dot"),
                       annotation_text=f"all: {overall:.0%}", annotation_position="top")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="failure rate: cancelled / decided (%), with 95% Wilson interval", tickformat=".0%",
+    failures = "cancelled for this cause" if cause else "cancelled"
+    fig.update_xaxes(title=f"failure rate: {failures} / decided (%), with 95% Wilson interval", tickformat=".0%",
                      range=[0, 1.02])
-    return layout(fig, segment_title(rates, test, dimension_label), height=max(300, 34 * len(shown) + 150))
+    return layout(fig, segment_title(rates, test, dimension_label, cause), height=max(300, 34 * len(shown) + 150))
 
 
 def cohort_title(mix: pd.DataFrame) -> str:

@@ -168,9 +168,8 @@ def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list
     _stage(out, coded["stage"], mapping.stages, notes)
     _status(out, coded["status"], mapping.stages, notes)
     cause_text = source["failure_cause"].replace("", None)
-    # a blank cell reads as NaN (a float) under pandas' str dtype: no cause, not "other (nan)"
-    unmapped_cause = cause_text.map(lambda t: f"other ({t})" if isinstance(t, str) and t else None)
-    out["failure_cause"] = coded["failure_cause"].where(coded["failure_cause"].notna(), unmapped_cause)
+    out["failure_cause"] = coded["failure_cause"].where(coded["failure_cause"].notna(),
+                                                        cause_text.map(lambda t: f"other ({t})" if isinstance(t, str) and t else None))
     out["failure_cause_source"] = cause_text.astype("str")
     out["sourcing"] = coded["sourcing"].astype("str")
     return unmapped

@@ -139,7 +139,8 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
                     hovertext=hover, hoverinfo="text", showlegend=False, name="cells")
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=None, side="top")  # the stages name themselves; a top title would hit the chart title
-    return layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
+    fig = layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
+    return fig.update_layout(margin=dict(t=fig.layout.margin.t + 25))  # room for the stage names on top
 
 
 def segment_title(rates: pd.DataFrame, test: SegmentTest, dimension_label: str, cause: str | None = None) -> str:
@@ -212,7 +213,9 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values())))
     fig.update_yaxes(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1])
     fig.update_xaxes(title="start quarter (n = cancelled pilots)")
-    return layout(fig, cohort_title(mix), height=460)
+    fig = layout(fig, cohort_title(mix), height=520)
+    # two-line quarter labels and the axis title need the legend further down
+    return fig.update_layout(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=110))
 
 
 def spend_figure(spend: pd.DataFrame) -> go.Figure:

@@ -27,7 +27,7 @@ from analysis.export import safe_csv
 from analysis.outcomes import DEFINITIONS, STALL_DAYS, classify, default_as_of
 from analysis.queries import Filters
 from analysis.report import ReportContext, report_html, source_of_dataset
-from analysis.schema import FIELD_LABELS, stage_label
+from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
 from analysis.snapshots import Snapshot, ViewState
 from analysis.summary import breakdown_dimensions
 
@@ -498,18 +498,70 @@ def definitions(view: View, keys: list[str] | None = None) -> None:
 
 PILOT_COLUMNS = ["pilot_id", "name", "business_unit", "use_case", "sourcing", "sponsor", "stage", "outcome",
                  "failure_cause", "start_date", "last_progress", "days_without_progress", "spend"]
+DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o),
+           "status": lambda o: STATUS_LABELS.get(o, o), "failure_cause": cause_label, "sourcing": str.capitalize}
 
 
-def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots") -> None:
-    """The pilots behind a number: a table with friendly headers and a safe CSV download."""
-    cols = [c for c in PILOT_COLUMNS if c in frame.columns]
+def _readable(frame: pd.DataFrame, cols: list[str], labels: dict[str, str]) -> pd.DataFrame:
+    """The columns with friendly headers and values: stage, outcome and cause labels, dates as days."""
     shown = frame[cols].copy()
-    if "stage" in shown:
-        shown["stage"] = shown["stage"].map(stage_label)
-    shown.columns = [FIELD_LABELS.get(c, c.replace("_", " ").capitalize()) for c in cols]
+    for col in cols:
+        if col in DISPLAY:
+            shown[col] = shown[col].map(lambda v, f=DISPLAY[col]: f(v) if isinstance(v, str) else v)
+        elif pd.api.types.is_datetime64_any_dtype(shown[col]):
+            shown[col] = shown[col].dt.date
+    if "days_without_progress" in shown:
+        shown["days_without_progress"] = shown["days_without_progress"].astype("Int64")
+    shown.columns = [labels.get(c) or FIELD_LABELS.get(c, c.replace("_", " ").capitalize()) for c in cols]
+    return shown
+
+
+def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: list[str] | None = None,
+                labels: dict[str, str] | None = None) -> None:
+    """The pilots behind a number: a sortable table with friendly headers and a safe CSV download.
+    `columns` (default PILOT_COLUMNS) in order, `labels` for headers FIELD_LABELS lacks (extra columns)."""
+    cols = [c for c in (columns or PILOT_COLUMNS) if c in frame.columns]
+    shown = _readable(frame, cols, labels or {})
     st.dataframe(shown, hide_index=True, width="stretch")
     st.download_button(f"Download these {len(frame):,} {label} (CSV)", safe_csv(shown),
                        file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}")
+
+
+def selected_ids(event: object) -> list[str]:
+    """The pilot ids in the customdata of the points clicked (or box-selected) on a plotly chart, in
+    order, without repeats; [] when nothing is selected. Figures carry a list of ids per point."""
+    selection = event.get("selection") if hasattr(event, "get") else None
+    ids: list[str] = []
+    for point in (selection or {}).get("points", []):
+        data = point.get("customdata")
+        ids.extend(str(i) for i in (data if isinstance(data, list) else [] if data is None else [data]))
+    return list(dict.fromkeys(ids))
+
+
+def clickable_chart(fig, key: str) -> list[str]:
+    """A plotly chart whose marks can be clicked; returns the ids of the pilots behind the clicked marks."""
+    return selected_ids(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",)))
+
+
+def pilots_behind(fig, key: str, pilots: pd.DataFrame, choices: dict[str, list[str]],
+                  prompt: str = "Show the pilots behind…") -> None:
+    """A chart that lists the pilots behind a mark when it is clicked, and a select box of the same
+    marks that does the same without a click (keyboard users, AppTest). A click wins over the box."""
+    clicked = clickable_chart(fig, key)
+    if not choices:
+        return
+    pick = st.selectbox(prompt, list(choices), index=None, key=f"{key}_pick",
+                        placeholder="Click the chart, or choose here")
+    ids, what = (clicked, "what you clicked (double-click the chart to clear)") if clicked else \
+        (choices.get(pick, []), pick)
+    if ids:
+        st.caption(f"{plural(len(ids), 'pilot')} behind {what}")
+        pilot_table(pilots[pilots["pilot_id"].isin(ids)], key=f"{key}_pilots")
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 pilot', '12 pilots'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def empty_state(message: str) -> None:

@@ -6,6 +6,7 @@ from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_step
 from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
 from analysis.schema import stage_label
 from pages.common import (
+    clickable_chart,
     current_view,
     definitions,
     dimension_label,
@@ -13,6 +14,7 @@ from pages.common import (
     pilot_table,
     pilots_for,
     plain,
+    plural,
 )
 
 view = current_view()
@@ -25,7 +27,11 @@ if known.empty:
                 "column on the Data page.")
     st.stop()
 funnel = stage_funnel(pilots, stages)
-st.plotly_chart(funnel_figure(funnel), key="funnel")
+reached_ids = [pilots_at_step(pilots, i)["pilot_id"].tolist() for i in range(len(stages))]
+clicked = clickable_chart(funnel_figure(funnel, reached_ids), key="funnel")
+if clicked:
+    st.caption(f"{plural(len(clicked), 'pilot')} behind the step you clicked (double-click the chart to clear)")
+    pilot_table(pilots[pilots["pilot_id"].isin(clicked)], key="funnel_clicked")
 if len(known) < len(pilots):
     st.caption(f"{len(pilots) - len(known):,} pilots without a readable stage are left out of the funnel.")
 table = funnel.assign(stage=funnel["stage"].map(stage_label))
@@ -37,6 +43,7 @@ st.plotly_chart(funnel_steps_figure(funnel), key="steps")
 definitions(view)
 
 st.subheader("Pilots behind a step")
+st.caption("Click a bar of the funnel above, or choose a step here.")
 step_col, kind_col = st.columns(2)
 step = step_col.selectbox("Stage", range(len(stages)), format_func=lambda i: stage_label(stages[i]), key="step")
 kinds = {"reached": "reached it", "dropped": "were cancelled there", "in_stage": "are still there",

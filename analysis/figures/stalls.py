@@ -1,0 +1,134 @@
+"""Stall figures: time in each stage (raw spells and the Kaplan-Meier median / 90th percentile), and
+where the in-flight pilots sit now. Every mark carries the ids of the pilots behind it in customdata."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.cohorts import DAYS_PER_MONTH
+from analysis.figures.base import OUTCOME_COLOURS, empty_figure, layout
+from analysis.schema import stage_label
+from analysis.stalls import IN_FLIGHT
+
+MEDIAN_COLOUR = "#000000"
+P90_COLOUR = "#000000"
+LEFT_COLOUR = "#777777"  # neutral: leaving a stage may be moving on or being cancelled
+
+
+def _months(days: pd.Series) -> pd.Series:
+    return days.astype("float64") / DAYS_PER_MONTH
+
+
+def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: list[str]) -> go.Figure:
+    """Per stage, a box of the months spent there by pilots that left it (moved on or cancelled) and one
+    of the months so far of pilots still there (censored at the as-of date), every pilot a point;
+    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both."""
+    if durations.empty:
+        return empty_figure("No stage entry dates, so no time in stage to show.")
+    order = [stage_label(s) for s in stages[:-1]]
+    fig = go.Figure()
+    for observed, name, colour in ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
+                                   (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"])):
+        part = durations[durations["observed"] == observed]
+        fig.add_box(x=_months(part["days"]), y=[stage_label(s) for s in part["stage"]], name=name,
+                    orientation="h", boxpoints="all", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
+                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=[[p] for p in part["pilot_id"]],
+                    hovertext=[f"{p}: {m:.1f} months, {e}" for p, m, e in
+                               zip(part["pilot_id"], _months(part["days"]), part["exit"])], hoverinfo="text")
+    _km_markers(fig, summary)
+    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]))
+    fig.update_xaxes(title="months in stage", rangemode="tozero")
+    return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
+
+
+def stage_time_title(summary: pd.DataFrame) -> str:
+    """The Kaplan-Meier median months of each stage, in order."""
+    parts = [f"{stage_label(s)} {'—' if pd.isna(m) else f'{m / DAYS_PER_MONTH:.1f}'}"
+             for s, m, n in zip(summary["stage"], summary["median_days"], summary["entered"]) if n]
+    return "Median months in stage (Kaplan–Meier): " + " · ".join(parts)
+
+
+def _km_markers(fig: go.Figure, summary: pd.DataFrame) -> None:
+    """Kaplan-Meier median and 90th percentile of each stage where the curve gets that far."""
+    for column, name, symbol, colour in (("median_days", "median (Kaplan-Meier)", "diamond", MEDIAN_COLOUR),
+                                         ("p90_days", "90th percentile (Kaplan-Meier)", "x", P90_COLOUR)):
+        known = summary[summary[column].notna()]
+        fig.add_scatter(x=_months(known[column]), y=[stage_label(s) for s in known["stage"]], mode="markers",
+                        name=name, marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=1)),
+                        hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>")
+
+
+def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figure:
+    """Stacked bars per stage: in-flight pilots there now, stalled and progressing (just in flight when
+    `stall_days` is None: no dates to tell), with the median time there so far."""
+    if positions.empty or positions["in_flight"].sum() == 0:
+        return empty_figure("No pilots in flight in this selection.")
+    labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
+              for s, d in zip(positions["stage"], positions["median_days_there"])]
+    fig = go.Figure()
+    for name, counts, ids, colour in _position_parts(positions, stall_days):
+        fig.add_bar(y=labels, x=counts, name=name, orientation="h", marker_color=colour, customdata=ids,
+                    text=counts, textposition="inside", hoverinfo="text",
+                    hovertext=[f"{lab}: {n} {name}" for lab, n in zip(labels, counts)])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="in-flight pilots now (count)")
+    fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
+    return fig.update_layout(barmode="stack", legend=dict(y=-0.3, traceorder="normal"))
+
+
+def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:
+    """(name, counts, ids per stage, colour) of each stacked part."""
+    if stall_days is None:
+        return [("in flight (no dates to tell stalled ones)", positions["in_flight"], list(positions["pilot_ids"]),
+                 OUTCOME_COLOURS["active"])]
+    progressing = [sorted(set(a) - set(b)) for a, b in zip(positions["pilot_ids"], positions["stalled_ids"])]
+    return [("progressing", positions["in_flight"] - positions["stalled"], progressing, OUTCOME_COLOURS["active"]),
+            (f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
+             list(positions["stalled_ids"]), OUTCOME_COLOURS["stalled"])]
+
+
+def positions_title(positions: pd.DataFrame) -> str:
+    """Where most in-flight pilots sit, and how long they have been there."""
+    top = positions.loc[positions["in_flight"].idxmax()]
+    where = stage_label(top["stage"]).lower()
+    text = f"{int(top['in_flight'])} of {int(positions['in_flight'].sum())} in-flight pilots are in {where}"
+    if pd.notna(top["median_days_there"]):
+        text += f", there for a median {top['median_days_there'] / DAYS_PER_MONTH:.1f} months"
+    if top["stalled"]:
+        text += f"; {int(top['stalled'])} of them stalled"
+    return text
+
+
+def months_text(days: float | None) -> str:
+    """Days as months with one decimal; 'not reached' where a Kaplan-Meier quantile is undefined."""
+    return "not reached" if days is None or pd.isna(days) else f"{days / DAYS_PER_MONTH:.1f}"
+
+
+def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """stage_time_summary for display: friendly headers, months with one decimal."""
+    return pd.DataFrame({
+        "Stage": summary["stage"].map(stage_label),
+        "Entered (dated)": summary["entered"],
+        "Left": summary["left"],
+        "Still there (censored)": summary["still_there"],
+        "Median months": summary["median_days"].map(months_text),
+        "95% CI of the median": [f"{months_text(lo)}–{months_text(hi)}"
+                                 for lo, hi in zip(summary["median_ci_low"], summary["median_ci_high"])],
+        "90th percentile, months": summary["p90_days"].map(months_text),
+    })
+
+
+# The marks of each figure by name, with their pilot ids: the page's "Show the pilots behind…" choices.
+
+def stage_time_choices(durations: pd.DataFrame) -> dict[str, list[str]]:
+    """One choice per stage and way of leaving it (moved on, cancelled, still there)."""
+    groups = durations.groupby(["stage_index", "stage", "exit"], sort=True)["pilot_id"]
+    return {f"{stage_label(s)}: {kind} ({len(ids)})": ids.tolist() for (_, s, kind), ids in groups}
+
+
+def positions_choices(positions: pd.DataFrame) -> dict[str, list[str]]:
+    """Per stage: all its in-flight pilots, and its stalled ones."""
+    return {f"{stage_label(s)}: {label} ({len(ids)})": ids
+            for s, every, stalled in zip(positions["stage"], positions["pilot_ids"], positions["stalled_ids"])
+            for label, ids in (("all in flight", every), ("stalled", stalled)) if ids}

@@ -1,0 +1,214 @@
+"""Where pilots stall: time in each stage (Kaplan-Meier, in-flight pilots censored at the as-of date),
+where the in-flight pilots sit now, the bottleneck stage, and the stalled pilots.
+
+Time in stage s = (entry date of the next stage reached, or the end date of a pilot that was
+cancelled in s, or the as-of date for a pilot still in flight in s [censored]) - entry date of s.
+The last stage (production) is where pilots arrive, not where they wait, so it has no time in stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.cohorts import DAYS_PER_MONTH
+from analysis.schema import stage_label
+from analysis.stats import kaplan_meier, median_time
+
+MIN_STAGE_N = 5  # a stage entered by fewer pilots than this is not named the bottleneck
+P90_SURVIVAL = 0.1  # 90% of the pilots have left the stage when the survival curve falls to 0.1
+MOVED_ON, CANCELLED, DECIDED, IN_FLIGHT = "moved on", "cancelled", "reached production", "still there"
+DURATION_COLUMNS = ["pilot_id", "stage", "stage_index", "entered", "left", "days", "observed", "exit"]
+STALLED_COLUMNS = ["pilot_id", "name", "stage", "days_without_progress", "last_progress", "sponsor",
+                   "business_unit", "outcome"]
+
+
+def stage_date_columns(classified: pd.DataFrame, stages: list[str]) -> list[str]:
+    """The `<stage>_date` columns that hold at least one date."""
+    return [f"{s}_date" for s in stages if f"{s}_date" in classified and classified[f"{s}_date"].notna().any()]
+
+
+def _next_entry(classified: pd.DataFrame, stages: list[str], i: int) -> pd.Series:
+    """The entry date of the first later stage with a date (stages may be skipped); for a pilot that
+    reached production with no later stage date, its end date (its production date, as in cohorts)."""
+    later = [f"{s}_date" for s in stages[i + 1:] if f"{s}_date" in classified]
+    production = classified["end_date"].where(classified["reached_production"])
+    if not later:
+        return production
+    return classified[later].bfill(axis=1).iloc[:, 0].fillna(production)
+
+
+def _stage_spells(classified: pd.DataFrame, stages: list[str], i: int, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Time in stage i of every pilot that entered it on a known date (rows with DURATION_COLUMNS)."""
+    entered = classified[f"{stages[i]}_date"]
+    at = classified["stage_index"]
+    moved = at > i
+    ended = classified["end_date"].fillna(classified["last_progress"])
+    left = _next_entry(classified, stages, i).where(moved, ended.where(at == i))
+    left = left.mask((at == i) & classified["in_flight"], as_of)
+    exit_ = np.select([moved, classified["cancelled"], classified["in_flight"]], [MOVED_ON, CANCELLED, IN_FLIGHT],
+                      DECIDED)
+    spells = pd.DataFrame({"pilot_id": classified["pilot_id"], "stage": stages[i], "stage_index": i,
+                           "entered": entered, "left": left, "days": (left - entered).dt.days.astype("float64"),
+                           "observed": exit_ != IN_FLIGHT, "exit": exit_})
+    return spells[entered.notna() & (at >= i) & left.notna()]
+
+
+def stage_durations(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
+    """One row per pilot and stage it entered on a known date (all stages but the last).
+
+    Columns: pilot_id, stage, stage_index, entered, left (the next stage's entry, the end date, or the
+    as-of date), days (float; negative when the dates are out of order: see usable_durations),
+    observed (False: still in the stage at the as-of date, censored), exit (MOVED_ON, CANCELLED,
+    IN_FLIGHT or DECIDED).
+    """
+    if as_of is None or not stage_date_columns(classified, stages):
+        return pd.DataFrame(columns=DURATION_COLUMNS)
+    spells = [_stage_spells(classified, stages, i, pd.Timestamp(as_of)) for i in range(len(stages) - 1)
+              if f"{stages[i]}_date" in classified]
+    return pd.concat(spells, ignore_index=True) if spells else pd.DataFrame(columns=DURATION_COLUMNS)
+
+
+def usable_durations(durations: pd.DataFrame) -> pd.DataFrame:
+    """The durations whose dates are in order (days >= 0)."""
+    return durations[durations["days"] >= 0]
+
+
+def _km_row(spells: pd.DataFrame) -> dict[str, float | int | None]:
+    """Kaplan-Meier median and 90th percentile (with the median's 95% interval) of one stage."""
+    curve = kaplan_meier(spells["days"].to_numpy(dtype=float), spells["observed"].to_numpy(dtype=bool))
+    return {"median_days": median_time(curve), "median_ci_low": median_time(curve, "ci_low"),
+            "median_ci_high": median_time(curve, "ci_high"),
+            "p90_days": median_time(curve, level=P90_SURVIVAL), "longest_days": float(spells["days"].max())}
+
+
+def stage_time_summary(durations: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Time in each stage but the last: Kaplan-Meier median and 90th percentile, in-flight pilots
+    censored at the as-of date (None where the curve never falls that far: more than half, or more
+    than a tenth, are still there).
+
+    Columns: stage, entered (pilots with a usable spell), left (observed), still_there (censored),
+    median_days, median_ci_low, median_ci_high, p90_days, longest_days.
+    """
+    usable = usable_durations(durations)
+    rows = []
+    for stage in stages[:-1]:
+        spells = usable[usable["stage"] == stage]
+        row = {"stage": stage, "entered": len(spells), "left": int(spells["observed"].sum()),
+               "still_there": int((~spells["observed"].astype(bool)).sum())}
+        empty = {"median_days": None, "median_ci_low": None, "median_ci_high": None, "p90_days": None,
+                 "longest_days": None}
+        rows.append(row | (_km_row(spells) if len(spells) else empty))
+    return pd.DataFrame(rows, columns=["stage", "entered", "left", "still_there", "median_days",
+                                       "median_ci_low", "median_ci_high", "p90_days", "longest_days"])
+
+
+def current_positions(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
+    """Where each in-flight pilot with a known stage sits now. Columns: stage, in_flight, stalled,
+    dated (of them with an entry date for the stage), median_days_there (NaN without dates),
+    longest_days_there, pilot_ids, stalled_ids. One row per stage but the last, in order."""
+    flying = classified[classified["in_flight"] & (classified["stage_index"] >= 0)]
+    rows = []
+    for i, stage in enumerate(stages[:-1]):
+        here = flying[flying["stage_index"] == i]
+        days = _days_there(here, stage, as_of)
+        rows.append({"stage": stage, "in_flight": len(here), "stalled": int(here["stalled"].sum()),
+                     "dated": int(days.notna().sum()), "median_days_there": days.median(),
+                     "longest_days_there": days.max(), "pilot_ids": here["pilot_id"].tolist(),
+                     "stalled_ids": here.loc[here["stalled"], "pilot_id"].tolist()})
+    return pd.DataFrame(rows, columns=["stage", "in_flight", "stalled", "dated", "median_days_there",
+                                       "longest_days_there", "pilot_ids", "stalled_ids"])
+
+
+def _days_there(here: pd.DataFrame, stage: str, as_of: dt.date | None) -> pd.Series:
+    """Days from entering the stage to the as-of date (NaN without a date)."""
+    column = f"{stage}_date"
+    if as_of is None or column not in here:
+        return pd.Series(np.nan, index=here.index, dtype="float64")
+    return (pd.Timestamp(as_of) - here[column]).dt.days.astype("float64")
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """The stage where pilots wait longest (by Kaplan-Meier median time in stage)."""
+
+    stage: str
+    median_days: float | None  # None: more than half are still there after `longest_days`
+    longest_days: float
+    waiting_now: int
+    entered: int
+
+    @property
+    def sentence(self) -> str:
+        """'Pilots wait longest in proof of concept: median 4.2 months, 31 waiting now.'"""
+        where = f"the {stage_label(self.stage).lower()} stage"
+        now = f"{self.waiting_now:,} waiting now"
+        if self.median_days is None:
+            return (f"Pilots wait longest in {where}: more than half of the {self.entered:,} that entered "
+                    f"are still there after {self.longest_days / DAYS_PER_MONTH:.1f} months; {now}.")
+        return f"Pilots wait longest in {where}: median {self.median_days / DAYS_PER_MONTH:.1f} months, {now}."
+
+
+def bottleneck(summary: pd.DataFrame, positions: pd.DataFrame, min_n: int = MIN_STAGE_N) -> Bottleneck | None:
+    """The stage with the longest median time in stage among those entered by at least `min_n`
+    pilots (a median not reached counts as longer than the stage's longest follow-up); None if none."""
+    candidates = summary[summary["entered"] >= min_n]
+    if candidates.empty:
+        return None
+    median = candidates["median_days"].astype("float64")
+    score = median.fillna(candidates["longest_days"].astype("float64") + 1e9)  # not reached: longest
+    best = candidates.loc[score.idxmax()]
+    waiting = positions.set_index("stage")["in_flight"]
+    return Bottleneck(best["stage"], None if pd.isna(best["median_days"]) else float(best["median_days"]),
+                      float(best["longest_days"]), int(waiting.get(best["stage"], 0)), int(best["entered"]))
+
+
+def stalled_pilots(classified: pd.DataFrame) -> pd.DataFrame:
+    """The stalled pilots (classify's stalled flag), longest without progress first: STALLED_COLUMNS
+    (those the frame has) first, then the frame's other columns."""
+    stalled = classified[classified["stalled"]]
+    first = [c for c in STALLED_COLUMNS if c in stalled]
+    ordered = stalled.sort_values(["days_without_progress", "pilot_id"], ascending=[False, True])
+    return ordered[first + [c for c in stalled.columns if c not in first]].reset_index(drop=True)
+
+
+NEEDS_STAGE_DATES = ("Time in each stage, and how long in-flight pilots have been in their stage, need the date "
+                     "each pilot entered each stage (columns such as 'PoC date', or an event log with one row "
+                     "per stage change); this dataset has none, so they are not drawn.")
+NEEDS_PROGRESS_DATES = ("Stalled pilots need a date of last progress (stage entry dates or a 'last update' "
+                        "column); this dataset has none, so no pilot can be called stalled.")
+
+
+@dataclass(frozen=True)
+class DateCoverage:
+    """Which stall views the dataset's dates allow."""
+
+    stage_dates: bool  # some `<stage>_date` holds a date: time in stage, days in the current stage
+    progress_dates: bool  # stage dates or last updates: days without progress, stalls
+    as_of: bool
+
+    @property
+    def time_in_stage(self) -> bool:
+        return self.stage_dates and self.as_of
+
+    @property
+    def stalls(self) -> bool:
+        return self.progress_dates and self.as_of
+
+    def missing(self) -> list[str]:
+        """One sentence per view that cannot be drawn, saying which dates it needs."""
+        notes = []
+        if not self.time_in_stage:
+            notes.append(NEEDS_STAGE_DATES)
+        if not self.stalls:
+            notes.append(NEEDS_PROGRESS_DATES)
+        return notes
+
+
+def date_coverage(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> DateCoverage:
+    """What the dataset's dates allow (see DateCoverage)."""
+    return DateCoverage(bool(stage_date_columns(classified, stages)),
+                        bool(classified["last_progress"].notna().any()), as_of is not None)

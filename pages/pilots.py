@@ -1,0 +1,38 @@
+"""Pilots: the filtered pilots as a searchable, sortable table with a safe CSV download."""
+
+import streamlit as st
+
+from analysis.outcomes import IN_FLIGHT
+from analysis.pilots import search_mask
+from analysis.schema import STATUS_LABELS
+from pages.common import PILOT_COLUMNS, current_view, empty_state, pilot_table, pilots_for
+
+view = current_view()
+pilots = pilots_for(view)
+st.title("Pilots")
+st.caption(f"{view.info.name} · {len(pilots):,} pilots match the sidebar filters · "
+           + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
+if pilots.empty:
+    empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
+    st.stop()
+search, outcome, stalled = st.columns([3, 2, 1], vertical_alignment="bottom")
+text = search.text_input("Search", key="q", bind="query-params",
+                         placeholder="id, name, business unit, use case or sponsor")
+outcomes = [o for o in STATUS_LABELS if o in set(pilots["outcome"])]
+chosen = outcome.multiselect("Outcome", outcomes, format_func=STATUS_LABELS.get, key="outcome",
+                             placeholder="All")
+only_stalled = stalled.checkbox("Stalled only", key="stalled_only",
+                                help=f"In flight ({' or '.join(IN_FLIGHT)}) with no progress for more than "
+                                     f"{view.stall_days} days before the as-of date.")
+mask = search_mask(pilots, text or "")
+if chosen:
+    mask &= pilots["outcome"].isin(chosen)
+if only_stalled:
+    mask &= pilots["stalled"]
+shown = pilots[mask]
+st.caption(f"{len(shown):,} of {len(pilots):,} pilots · click a column header to sort")
+if shown.empty:
+    empty_state("No pilot matches this search. Try fewer words, or clear the outcome filter.")
+else:
+    pilot_table(shown, "pilots", columns=PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras],
+                labels=view.info.extras)

@@ -1,0 +1,74 @@
+"""Stalls: time in each stage, where in-flight pilots sit now, the bottleneck, the stalled pilots."""
+
+import streamlit as st
+
+from analysis.figures.stalls import (
+    positions_choices,
+    positions_figure,
+    stage_time_choices,
+    stage_time_figure,
+    stage_time_table,
+)
+from analysis.stalls import (
+    NEEDS_PROGRESS_DATES,
+    NEEDS_STAGE_DATES,
+    bottleneck,
+    current_positions,
+    date_coverage,
+    stage_durations,
+    stage_time_summary,
+    stalled_pilots,
+    usable_durations,
+)
+from pages.common import current_view, definitions, empty_state, pilot_table, pilots_behind, pilots_for
+
+STALLED_TABLE = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit", "last_progress",
+                 "outcome"]
+
+
+view = current_view()
+pilots = pilots_for(view)
+stages = view.info.stages
+st.title("Stalls")
+st.caption(f"{view.info.name} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset")
+           + f" · stalled = no progress for more than {view.stall_days} days (change it under Settings in the sidebar)")
+if pilots.empty:
+    empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
+    st.stop()
+coverage = date_coverage(pilots, stages, view.as_of)
+definitions(view, ["in flight", "stalled"])
+
+durations = stage_durations(pilots, stages, view.as_of)
+usable = usable_durations(durations)
+summary = stage_time_summary(durations, stages)
+positions = current_positions(pilots, stages, view.as_of)
+found = bottleneck(summary, positions) if len(usable) else None
+if found:
+    st.markdown(f"#### {found.sentence}")
+
+st.subheader("Time in each stage")
+if not coverage.time_in_stage:
+    empty_state(NEEDS_STAGE_DATES)
+elif usable.empty:
+    empty_state("No pilot here has stage entry dates in order, so there is no time in stage to show.")
+else:
+    pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots, stage_time_choices(usable))
+    st.caption("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage counts as "
+               "censored at the as-of date (it has been there at least that long), not as finished. Leaving a "
+               "stage means moving on or being cancelled there.")
+    st.dataframe(stage_time_table(summary), hide_index=True, width="stretch")
+    if len(usable) < len(durations):
+        st.caption(f"{len(durations) - len(usable):,} stage spells whose next date comes before the entry date "
+                   "are left out.")
+
+st.subheader("Where in-flight pilots sit now")
+pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls else None), "positions", pilots, positions_choices(positions))
+
+st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
+stalled = stalled_pilots(pilots)
+if not coverage.stalls:
+    empty_state(NEEDS_PROGRESS_DATES)
+elif stalled.empty:
+    empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
+else:
+    pilot_table(stalled, "stalled", "stalled pilots", columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"})

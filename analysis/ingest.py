@@ -24,6 +24,9 @@ DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_CHARS = 200_000  # enough for a few hundred records, small enough to sniff in milliseconds
 HEADER_SEARCH_ROWS = 15  # title rows above the table are looked past, up to this many records
 MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not a portfolio table
+# The same limit as .streamlit/config.toml's maxUploadSize (the browser refuses larger files itself);
+# the command line and the store check it too, so no path reads a file the app would refuse.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -46,6 +49,7 @@ class RawTable:
     problems: list[dict] = field(default_factory=list)  # {"row", "column", "problem"}
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    cleaned: bool = False  # cells already trimmed and stripped of markup (validate.clean_cells)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -107,14 +111,55 @@ def _limited(reader, n: int):
 
 def split_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     """Every record of the text and the line it starts on (1-based)."""
+    records, lines, _ = _split(text, delimiter)
+    return records, lines
+
+
+def _split(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """Records, the line each starts on and the line each ends on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records, lines = [], []
+    records, starts, ends = [], [], []
     start = 1
     for row in reader:
         records.append(row)
-        lines.append(start)
+        starts.append(start)
+        ends.append(reader.line_num)
         start = reader.line_num + 1
-    return records, lines
+    return records, starts, ends
+
+
+def split_recovering(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[dict]]:
+    """Records and their lines, with runs of lines that an unclosed quote swallowed read again one
+    line at a time (so no row is lost), and a problem naming the line of each opening quote."""
+    records, starts, ends = _split(text, delimiter)
+    width = _modal_width(records)
+    physical: list[str] | None = None
+    out, out_lines, problems = [], [], []
+    for i, (record, start, end) in enumerate(zip(records, starts, ends)):
+        if end > start and _swallowed(record, width, at_end=i == len(records) - 1):
+            physical = physical or io.StringIO(text, newline="").readlines()
+            again = [next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+                     for line in physical[start - 1:end]]
+            out += again
+            out_lines += list(range(start, start + len(again)))
+            problems.append({"row": start, "column": "", "problem": f"a quote opened on this line is never "
+                             f"closed, so lines {start}-{end} ran together; they were read again one line at "
+                             "a time. Check this line's quotes in the export"})
+        else:
+            out.append(record)
+            out_lines.append(start)
+    return out, out_lines, problems
+
+
+def _modal_width(records: list[list[str]]) -> int:
+    widths = Counter(len(r) for r in records[:1000] if any(c.strip() for c in r))
+    return widths.most_common(1)[0][0] if widths else 0
+
+
+def _swallowed(record: list[str], width: int, at_end: bool) -> bool:
+    """A record over several lines that an unclosed quote made: the wrong width, or text that ran
+    on to the end of the file (its last cell still holding the final line break)."""
+    return len(record) != width or (at_end and bool(record) and record[-1].endswith(("\n", "\r")))
 
 
 def find_header(records: list[list[str]]) -> int:
@@ -151,8 +196,10 @@ def unique_headers(raw: list[str]) -> list[str]:
 def read_text_table(text: str, encoding: str) -> RawTable:
     """A RawTable from decoded CSV/TSV/semicolon text."""
     delimiter = sniff_delimiter(text)
-    records, lines = split_records(text, delimiter)
-    return build_table(records, lines, encoding=encoding, delimiter=delimiter)
+    records, lines, problems = split_recovering(text, delimiter)
+    table = build_table(records, lines, encoding=encoding, delimiter=delimiter)
+    table.problems[:0] = problems
+    return table
 
 
 def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
@@ -160,12 +207,16 @@ def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
     if not records or not any(_filled(r) for r in records):
         raise IngestError("The file has no rows. Export the portfolio again with its rows and a header.")
     h = find_header(records)
+    records = _trim_empty_tail(records, h)
     header = unique_headers(records[h])
     if len(header) > MAX_COLUMNS:
         raise IngestError(f"The header has {len(header):,} columns; a portfolio export has far fewer "
                           f"(at most {MAX_COLUMNS:,} are read). Check the delimiter or export fewer fields.")
     notes = [f"The header is on line {lines[h]}; the {h} line(s) above it were read as a title."] if h else []
     body, body_lines = records[h + 1:], lines[h + 1:]
+    if not any(_filled(r) for r in body):
+        raise IngestError(f"The file has a header ({', '.join(header[:6])}{', ...' if len(header) > 6 else ''}) "
+                          "but no rows below it. Export the portfolio again with its rows.")
     problems = []
     cells = [_fit(row, len(header), line, header, problems) for row, line in zip(body, body_lines)]
     frame = pd.DataFrame(cells, columns=header, dtype="str") if cells else \
@@ -174,6 +225,19 @@ def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
     if dropped:
         notes.append(f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}.")
     return RawTable(frame, body_lines, header_line=lines[h], notes=notes, problems=problems, **meta)
+
+
+def _trim_empty_tail(records: list[list[str]], h: int) -> list[list[str]]:
+    """Records without the trailing columns that are empty in the header and in every row (a
+    spreadsheet saved with its unused columns): only those count towards MAX_COLUMNS."""
+    if len(records[h]) <= MAX_COLUMNS:
+        return records
+    width = max((_last_filled(r) for r in records[h:]), default=0)
+    return [r[:width] if i >= h else r for i, r in enumerate(records)]
+
+
+def _last_filled(row: list[str]) -> int:
+    return next((i + 1 for i in range(len(row) - 1, -1, -1) if row[i].strip()), 0)
 
 
 def _fit(row: list[str], width: int, line: int, header: list[str], problems: list[dict]) -> list[str]:
@@ -206,6 +270,10 @@ def is_total_row(values: list[str]) -> bool:
 
 def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None) -> RawTable:
     """Read any supported upload (CSV, TSV, semicolon CSV, XLSX) into a RawTable."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise IngestError(f"{filename} is {len(data) / 1024 ** 2:,.0f} MB; the limit is "
+                          f"{MAX_UPLOAD_BYTES // 1024 ** 2} MB. Export fewer columns, or the rows of a "
+                          "date range, and upload that.")
     if data.startswith(b"PK\x03\x04"):
         from analysis.xlsx import read_xlsx
 

@@ -7,6 +7,7 @@ show what was guessed and the user can correct it. The mapping file of DESIGN.md
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -39,21 +40,69 @@ class Mapping:
     stages: list[str] = field(default_factory=lambda: list(DEFAULT_STAGES))
     confidence: dict[str, float] = field(default_factory=dict)
     date_formats: dict[str, str] = field(default_factory=dict)  # source header -> "ymd" / "dmy" / "mdy"
+    shape: str | None = None  # "wide", "events" (an event log), or None: recognised from the file
 
     def to_json(self) -> str:
-        """The mapping file of DESIGN.md (plus the stage list and any date formats set)."""
-        return json.dumps({"columns": self.columns, "values": self.values, "stages": self.stages,
-                           "date_formats": self.date_formats}, indent=2, sort_keys=True)
+        """The mapping file of DESIGN.md (plus the stage list, any date formats and the shape set)."""
+        raw = {"columns": self.columns, "values": self.values, "stages": self.stages,
+               "date_formats": self.date_formats}
+        if self.shape:
+            raw["shape"] = self.shape
+        return json.dumps(raw, indent=2, sort_keys=True)
+
+    def copy(self) -> Mapping:
+        """An independent copy (editing it leaves this mapping as it was)."""
+        return copy.deepcopy(self)
 
     @classmethod
     def from_json(cls, text: str) -> Mapping:
         """Read a mapping file; what it leaves out is guessed later by `complete_mapping`."""
-        raw = json.loads(text)
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"The mapping file is not valid JSON ({exc.msg}, line {exc.lineno}).") from exc
         if not isinstance(raw, dict):
             raise ValueError("A mapping file is a JSON object with 'columns' and 'values'.")
-        return cls(columns=dict(raw.get("columns") or {}), values={k: dict(v) for k, v in
-                   (raw.get("values") or {}).items()}, stages=list(raw.get("stages") or DEFAULT_STAGES),
-                   date_formats=dict(raw.get("date_formats") or {}))
+        return _checked(cls(columns=_text_dict(raw.get("columns"), "columns"),
+                            values={str(k): _text_dict(v, f"values.{k}", nulls=True)
+                                    for k, v in _dict(raw.get("values"), "values").items()},
+                            stages=_stage_list(raw.get("stages")),
+                            date_formats=_text_dict(raw.get("date_formats"), "date_formats"),
+                            shape=raw.get("shape")))
+
+
+def _dict(value: object, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"'{where}' in a mapping file is an object of names to names.")
+    return value
+
+
+def _text_dict(value: object, where: str, nulls: bool = False) -> dict:
+    out = {}
+    for key, item in _dict(value, where).items():
+        if not (isinstance(item, str) or (nulls and item is None)):
+            raise ValueError(f"'{where}' in a mapping file maps '{key}' to {item!r}; a name is expected.")
+        out[str(key)] = item
+    return out
+
+
+def _stage_list(value: object) -> list[str]:
+    if value is None:
+        return list(DEFAULT_STAGES)
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) and s.strip() for s in value):
+        raise ValueError("'stages' in a mapping file is a list of stage names, in order.")
+    return list(value)
+
+
+def _checked(mapping: Mapping) -> Mapping:
+    if mapping.shape not in (None, "wide", "events"):
+        raise ValueError("'shape' in a mapping file is \"wide\" or \"events\".")
+    bad = {v for v in mapping.date_formats.values() if v not in ("ymd", "dmy", "mdy")}
+    if bad:
+        raise ValueError(f"A date format is ymd, dmy or mdy, not {', '.join(sorted(bad))}.")
+    return mapping
 
 
 def header_match(header: str, synonyms: list[str]) -> float:
@@ -77,15 +126,18 @@ def stage_date_field(header: str, stages: list[str]) -> str | None:
     return None
 
 
-def guess_columns(headers: list[str], cells: pd.DataFrame, stages: list[str]) -> tuple[dict, dict]:
-    """Canonical field -> source header, and field -> confidence; each header used at most once."""
+def guess_columns(headers: list[str], cells: pd.DataFrame, stages: list[str],
+                  synonyms: dict[str, list[str]] | None = None) -> tuple[dict, dict]:
+    """Canonical field -> source header, and field -> confidence; each header used at most once.
+    `synonyms` (field -> header names) replaces the wide fields and their stage-date columns."""
     columns, confidence, used = {}, {}, set()
-    for header in headers:
+    for header in headers if synonyms is None else []:
         target = stage_date_field(header, stages)
         if target and target not in columns:
             columns[target], confidence[target] = header, EXACT
             used.add(header)
-    candidates = sorted(((header_match(h, HEADER_SYNONYMS[f]), -i, f, h) for f in FIELDS
+    names = synonyms or {f: HEADER_SYNONYMS[f] for f in FIELDS}
+    candidates = sorted(((header_match(h, names[f]), -i, f, h) for f in names
                          for i, h in enumerate(headers) if h not in used), reverse=True)
     for score, _, fld, header in candidates:
         if score == 0 or fld in columns or header in used:
@@ -146,7 +198,7 @@ def _synonyms_for(fld: str, stages: list[str]) -> dict[str, list[str]]:
 
 def complete_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mapping:
     """The user's mapping (from the editor or a file) with every gap filled by a guess."""
-    mapping = given or Mapping()
+    mapping = given.copy() if given else Mapping()
     headers = list(cells.columns)
     guessed, confidence = guess_columns(headers, cells, mapping.stages)
     taken = set(mapping.columns.values())
@@ -157,13 +209,24 @@ def complete_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mapping:
     for fld in mapping.columns:
         mapping.confidence.setdefault(fld, EXACT)
     for fld in ("stage", "status", "failure_cause", "sourcing"):
-        header = mapping.columns.get(fld)
-        if header in cells.columns:
-            distinct = sorted({v.strip() for v in cells[header].unique() if v and v.strip()})
-            known = mapping.values.setdefault(fld, {})
-            for value, canonical in guess_values(fld, distinct, mapping.stages).items():
-                known.setdefault(value, canonical)
+        complete_values(mapping, fld, cells, mapping.columns.get(fld))
     return mapping
+
+
+def complete_values(mapping: Mapping, fld: str, cells: pd.DataFrame, header: str | None) -> None:
+    """Guess a canonical value for each distinct value of `header` that the mapping does not map yet."""
+    if header not in cells.columns:
+        return
+    distinct = distinct_values(cells[header])
+    known = mapping.values.setdefault(fld, {})
+    for value, canonical in guess_values(fld, distinct, mapping.stages).items():
+        known.setdefault(value, canonical)
+
+
+def distinct_values(column: pd.Series) -> list[str]:
+    """The distinct trimmed, non-empty values of a column of text cells (spaces, NBSP trimmed)."""
+    values = pd.Series(column.dropna().unique(), dtype="str").str.replace("\u00a0", " ", regex=False).str.strip()
+    return sorted(set(values[values != ""]))
 
 
 def allowed_values(fld: str, stages: list[str]) -> list[str]:

@@ -32,27 +32,54 @@ def _parse_order(text: pd.Series, order: str) -> pd.Series:
 
 
 def detect_date_order(values: pd.Series) -> tuple[str, bool]:
-    """(order, ambiguous): the order that reads the most numeric dates; ambiguous when dmy and mdy tie."""
+    """(order, ambiguous): the order that reads the most numeric dates; ambiguous when every numeric
+    date reads both day-first and month-first (no day above 12)."""
     text = _clean_dates(values)
     numeric = text[text.str.match(_NUMERIC_DATE)]
     if numeric.empty:
         return "ymd", False
-    counts = {o: int(_parse_order(numeric, o).notna().sum()) for o in DATE_ORDERS}
+    read = {o: _parse_order(numeric, o).notna() for o in DATE_ORDERS}
+    counts = {o: int(r.sum()) for o, r in read.items()}
     best = max(counts, key=lambda o: (counts[o], o == "ymd", o == "dmy"))
-    ambiguous = best != "ymd" and counts["dmy"] == counts["mdy"] and counts["dmy"] > 0
+    day_first_only = int((read["dmy"] & ~read["mdy"]).sum())  # a tie with such dates is a mix, not doubt
+    ambiguous = best != "ymd" and counts["dmy"] == counts["mdy"] > 0 and day_first_only == 0
     return best, ambiguous
 
 
 def parse_dates(values: pd.Series, order: str) -> pd.Series:
     """Dates (datetime64, NaT where unreadable); numeric dates read in `order`, named months any way."""
+    return read_dates(values, order)[0]
+
+
+def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
+    """Dates as `parse_dates` reads them, and a mask of the cells that only another order could read
+    (a column of mixed formats: `03/15/2024` among day-first dates is read month-first, and said so)."""
     text = _clean_dates(values)
     parsed = _parse_order(text, order)
-    if order != "ymd":
-        parsed = parsed.fillna(_parse_order(text, "ymd"))
+    other = pd.Series(False, index=text.index)
+    for fallback in _fallback_orders(text, order):
+        rest = parsed.isna() & (text != "")
+        if not rest.any():
+            break
+        again = _parse_order(text[rest], fallback)
+        parsed[rest] = again
+        if fallback != "ymd":
+            other[again[again.notna()].index] = True
     rest = parsed.isna() & (text != "")
     if rest.any():
         parsed[rest] = _parse_words_or_serial(text[rest], dayfirst=order == "dmy")
-    return parsed.dt.normalize()
+    return parsed.dt.normalize(), other
+
+
+def _fallback_orders(text: pd.Series, order: str) -> list[str]:
+    """The orders tried, in turn, on cells the column's own order cannot read."""
+    if order != "ymd":
+        return ["ymd", "mdy" if order == "dmy" else "dmy"]
+    slashed = text[text.str.match(_NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")]
+    if slashed.empty:
+        return []
+    best, _ = detect_date_order(slashed)
+    return [best, "mdy" if best == "dmy" else "dmy"]
 
 
 def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:

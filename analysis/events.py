@@ -42,6 +42,7 @@ EVENT_FIELD_LABELS = {TIMESTAMP: "Event time", "stage": "Stage or activity"}
 MIN_EVENTS_PER_PILOT = 1.5  # a wide export has one row per ID (a few repeats at most); a log has several
 MAX_EVENT_COLUMNS = 15  # a history export has id, activity, time and a few attributes, not a full record
 DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of its filled cells
+MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
 SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
@@ -84,8 +85,13 @@ def is_event_log(cells: pd.DataFrame, given: Mapping | None = None) -> bool:
     if not {"pilot_id", "stage", TIMESTAMP} <= set(columns):
         return False
     ids = sample[columns["pilot_id"]].str.strip()
-    ids = ids[ids != ""]
-    return len(ids) >= 2 and len(ids) / max(ids.nunique(), 1) >= MIN_EVENTS_PER_PILOT
+    filled = ids != ""
+    if filled.sum() < 2 or filled.sum() / max(ids[filled].nunique(), 1) < MIN_EVENTS_PER_PILOT:
+        return False
+    # A wide export with repeated IDs repeats the same row; a log's repeats happen at different times.
+    times = sample[columns[TIMESTAMP]].str.strip()[filled].groupby(ids[filled]).nunique()
+    repeated = times[ids[filled].value_counts().reindex(times.index) > 1]
+    return bool((repeated > 1).mean() >= MOVING_SHARE)
 
 
 def complete_event_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mapping:

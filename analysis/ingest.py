@@ -27,6 +27,7 @@ MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not 
 # The same limit as .streamlit/config.toml's maxUploadSize (the browser refuses larger files itself);
 # the command line and the store check it too, so no path reads a file the app would refuse.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_ID_LENGTH = 40  # a record's first cell, when it is an ID, is one short word ("DHS-0009-2023", "AI-42")
 TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -136,10 +137,13 @@ def split_recovering(text: str, delimiter: str) -> tuple[list[list[str]], list[i
     physical: list[str] | None = None
     out, out_lines, problems = [], [], []
     for i, (record, start, end) in enumerate(zip(records, starts, ends)):
-        if end > start and _swallowed(record, width, at_end=i == len(records) - 1):
-            physical = physical or io.StringIO(text, newline="").readlines()
-            again = [next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
-                     for line in physical[start - 1:end]]
+        if not any("\n" in c or "\r" in c for c in record):
+            out.append(record)
+            out_lines.append(start)
+            continue
+        physical = physical or io.StringIO(text, newline="").readlines()
+        again = [_one_line(line.rstrip("\r\n"), delimiter) for line in physical[start - 1:end]]
+        if _swallowed(record, again, width, at_end=i == len(records) - 1):
             out += again
             out_lines += list(range(start, start + len(again)))
             problems.append({"row": start, "column": "", "problem": f"a quote opened on this line is never "
@@ -156,10 +160,25 @@ def _modal_width(records: list[list[str]]) -> int:
     return widths.most_common(1)[0][0] if widths else 0
 
 
-def _swallowed(record: list[str], width: int, at_end: bool) -> bool:
-    """A record over several lines that an unclosed quote made: the wrong width, or text that ran
-    on to the end of the file (its last cell still holding the final line break)."""
-    return len(record) != width or (at_end and bool(record) and record[-1].endswith(("\n", "\r")))
+def _swallowed(record: list[str], lines: list[list[str]], width: int, at_end: bool) -> bool:
+    """A record over several lines that an unclosed quote made: the file ended inside its quote (its
+    last cell still holds the final line break), or a line inside it reads as a record of its own
+    (the table's width, an ID-like first cell). A quoted cell of prose over several lines is neither."""
+    if at_end and record and record[-1].endswith(("\n", "\r")):
+        return True
+    return any(len(cells) == width and _id_like(cells[0]) for cells in lines[1:])
+
+
+def _id_like(cell: str) -> bool:
+    return 0 < len(cell.strip()) <= MAX_ID_LENGTH and not re.search(r"\s", cell.strip())
+
+
+def _one_line(line: str, delimiter: str) -> list[str]:
+    """The cells of one physical line; a line whose quotes do not pair up is split at every delimiter
+    and loses only its stray quote marks."""
+    if line.count('"') % 2 == 0:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    return [cell.strip('"') for cell in line.split(delimiter)]
 
 
 def find_header(records: list[list[str]]) -> int:

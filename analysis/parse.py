@@ -94,12 +94,19 @@ def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 _NUM_JUNK = re.compile(r"[^\d,.\-()]")
+_CURRENCY = re.compile(r"(?i)\b(?:USD|EUR|GBP|CHF|CAD|AUD|NZD|JPY|CNY|INR|SEK|NOK|DKK|PLN|BRL|ZAR)\b|[$€£¥₹]")
+_SCALE = re.compile(r"(?i)(?<=\d)\s*(k|m|mm|mn|bn|b)$")
+SCALES = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}  # 500k, 1.2M, 2bn in hand-kept sheets
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """Amounts as floats: currency signs and spaces dropped, `1,234.5` / `1.234,5` / `(500)` read;
-    a column whose commas are followed by one or two digits uses the decimal comma."""
-    text = values.fillna("").astype(str).str.strip()
+    """Amounts as floats: currency signs and codes dropped, `1,234.5` / `1.234,5` / `(500)` / `1.2M`
+    read; a column whose commas are followed by one or two digits uses the decimal comma. A cell with
+    other letters (`lots`, `=SUM(A1:A3)`) is not a number."""
+    text = values.fillna("").astype(str).str.strip().str.replace(_CURRENCY, "", regex=True).str.strip()
+    scale = text.str.extract(_SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
+    text = text.str.replace(_SCALE, "", regex=True)
+    words = text.str.contains(r"[^\W\d_]", regex=True)
     negative = text.str.startswith("(") & text.str.endswith(")") | text.str.startswith("-")
     digits = text.str.replace(_NUM_JUNK, "", regex=True).str.strip("()-")
     decimal_comma = digits.str.contains(r",\d{1,2}$", regex=True).any() and \
@@ -109,5 +116,5 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     as_comma = (both & comma_last) | (~both & decimal_comma)
     normal = digits.where(as_comma, digits.str.replace(",", "", regex=False))
     normal = normal.where(~as_comma, normal.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce")
+    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce").where(~words) * scale
     return number.where(~negative, -number)

@@ -46,7 +46,7 @@ CAUSE_LABELS = {
 HEADER_SYNONYMS: dict[str, list[str]] = {
     "pilot_id": ["pilot id", "id", "project id", "use case id", "initiative id", "key", "issue key",
                  "ticket", "number", "case id", "item id", "reference", "ref", "pilot", "project key",
-                 "work item id", "record id", "uid"],
+                 "work item id", "record id", "uid", "row id", "item key", "request id", "idea id"],
     "name": ["name", "pilot name", "project name", "title", "summary", "initiative", "project",
              "use case name", "initiative name", "short description"],
     "business_unit": ["business unit", "bu", "unit", "department", "division", "agency", "org",

@@ -22,11 +22,11 @@ import re
 
 import pandas as pd
 
-from analysis.ingest import TOTAL_WORDS, RawTable
+from analysis.ingest import RawTable
 from analysis.mapping import EXACT, Mapping, complete_values, guess_columns
 from analysis.parse import detect_date_order, parse_dates
-from analysis.schema import DATE_FIELDS, HEADER_SYNONYMS, normalise
-from analysis.validate import Derived, clean_cells, derive
+from analysis.schema import DATE_FIELDS, HEADER_SYNONYMS
+from analysis.validate import Derived, clean_cells, derive, empty_rows, total_rows
 
 TIMESTAMP = "timestamp"  # the mapping's key for an event log's time column
 TIMESTAMP_SYNONYMS = ["timestamp", "time stamp", "time", "date", "datetime", "date time", "event time",
@@ -38,19 +38,25 @@ ACTIVITY_SYNONYMS = ["activity", "activity name", "event", "event name", "event 
                      "new stage", "to", "to status", "new status", "new value", "to value", "transition",
                      "step", "milestone", "concept name", "stage entered", "moved to"]
 EVENT_ID_SYNONYMS = ["case id", "case", "case concept name", "trace id", "issue id", "item"]
-EVENT_FIELD_LABELS = {TIMESTAMP: "Event time", "stage": "Stage or activity"}
+PREVIOUS = "previous"  # the stage or status an event moved from: read past, the event's own value counts
+PREVIOUS_SYNONYMS = ["from", "from status", "from stage", "from value", "old value", "old status",
+                     "previous status", "previous stage", "previous value", "prior status", "from state"]
+EVENT_FIELD_LABELS = {TIMESTAMP: "Event time", "stage": "Stage or activity", PREVIOUS: "Moved from (ignored)"}
 MIN_EVENTS_PER_PILOT = 1.5  # a wide export has one row per ID (a few repeats at most); a log has several
 MAX_EVENT_COLUMNS = 15  # a history export has id, activity, time and a few attributes, not a full record
 DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of its filled cells
 MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
 SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # no zone: one fast parse
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 # Headers an event log's fields go by (the time-of-record date fields are made from the events).
 EVENT_SYNONYMS = {**{f: s for f, s in HEADER_SYNONYMS.items() if f not in DATE_FIELDS},
                   "pilot_id": HEADER_SYNONYMS["pilot_id"] + EVENT_ID_SYNONYMS,
-                  "stage": ACTIVITY_SYNONYMS + HEADER_SYNONYMS["stage"], TIMESTAMP: TIMESTAMP_SYNONYMS}
+                  "stage": ACTIVITY_SYNONYMS + HEADER_SYNONYMS["stage"], TIMESTAMP: TIMESTAMP_SYNONYMS,
+                  PREVIOUS: PREVIOUS_SYNONYMS,
+                  "status": HEADER_SYNONYMS["status"] + ["state"]}  # beside a stage column, a state is a status
 
 
 def guess_event_columns(cells: pd.DataFrame, stages: list[str]) -> tuple[dict, dict]:
@@ -147,11 +153,20 @@ def _summary_note(events: pd.DataFrame, derived: Derived) -> str:
 
 
 def parse_timestamps(values: pd.Series, order: str) -> pd.Series:
-    """Date and time of each event (NaT where unreadable); the time of day orders events of one day."""
-    day = parse_dates(values, order)
-    clock = values.str.extract(_CLOCK).astype("float64").fillna(0.0)
-    seconds = clock[0] * 3600 + clock[1] * 60 + clock[2]
-    return day + pd.to_timedelta(seconds.where(day.notna(), 0.0), unit="s")
+    """Date and time of each event (NaT where unreadable); the time of day orders events of one day.
+    ISO timestamps (most logs) take a fast path; the rest are read as `parse.parse_dates` reads dates."""
+    text = values.fillna("").astype("str").str.strip()
+    iso = text.str.match(_ISO)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if iso.any():
+        out[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+    rest = ~iso & (text != "")
+    if rest.any():
+        day = parse_dates(text[rest], order)
+        clock = text[rest].str.extract(_CLOCK).astype("float64").fillna(0.0)
+        seconds = clock[0] * 3600 + clock[1] * 60 + clock[2]
+        out[rest] = day + pd.to_timedelta(seconds.where(day.notna(), 0.0), unit="s")
+    return out
 
 
 def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date):
@@ -175,7 +190,8 @@ def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, to
     events["_status"] = status.where((status != "") & (keep_text | status_code.notna()))
     events["_status_code"] = status_code
     for header in cells.columns:
-        if header not in (tcol, stage_col, status_col, mapping.columns.get("pilot_id")):
+        if header not in (tcol, stage_col, status_col, mapping.columns.get("pilot_id"),
+                          mapping.columns.get(PREVIOUS)):
             events[header] = cells[header][ok].replace("", None)
     events = events.sort_values(["pilot_id", "_when", "_line"], kind="stable")
     columns = {"id": mapping.columns.get("pilot_id", ""), "time": tcol or "", "": ""}
@@ -187,13 +203,10 @@ def _reasons(cells, pid, text, when, lines, today: dt.date) -> tuple[pd.Series, 
     column the reason is about ("id", "time" or "" for the whole row)."""
     reason = pd.Series(None, index=cells.index, dtype="object")
     where = pd.Series("", index=cells.index, dtype="object")
-    filled = cells.ne("")
-    first = cells.where(filled).bfill(axis=1).iloc[:, 0].fillna("") if len(cells.columns) else pid
-    firsts = pd.Series(first.unique())
-    total = first.isin(firsts[firsts.map(normalise).isin(TOTAL_WORDS)])
-    copies = cells.duplicated(keep="first") & filled.any(axis=1)
+    empty, total = empty_rows(cells), total_rows(cells)
+    copies = cells.duplicated(keep="first") & ~empty
     first_line = lines.groupby([cells[c] for c in cells.columns], sort=False).transform("first")
-    checks = [(~filled.any(axis=1), "", "the row is empty"),
+    checks = [(empty, "", "the row is empty"),
               (total, "", "a total line, not an event"),
               (pid == "", "id", "no pilot ID; give the event its pilot's ID or remove the row"),
               (text == "", "time", "no timestamp; an event needs the time it happened"),
@@ -273,7 +286,6 @@ def _rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd
 
 def event_fields() -> list[str]:
     """The canonical fields an event log's columns can map to, in the editor's order."""
-    return ["pilot_id", "stage", TIMESTAMP, "status", "failure_cause"] + \
-        [f for f in HEADER_SYNONYMS if f not in DATE_FIELDS and f not in ("pilot_id", "stage", "status",
-                                                                          "failure_cause")]
+    first = ["pilot_id", "stage", TIMESTAMP, "status", "failure_cause"]
+    return first + [f for f in HEADER_SYNONYMS if f not in DATE_FIELDS and f not in first] + [PREVIOUS]
 

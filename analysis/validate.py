@@ -116,35 +116,50 @@ def _note_cells(notes: list[str], where: list[tuple[int, str]], what: str) -> No
 
 
 def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping) -> tuple[pd.Series, list]:
-    """Mask of rows kept, and (line, column, reason) for each row rejected."""
-    rejected, keep = [], pd.Series(True, index=cells.index)
+    """Mask of rows kept, and (line, column, reason) for each row rejected, in file order. Vectorised:
+    a wide export of a million rows is checked in seconds."""
     id_col = mapping.columns.get("pilot_id")
-    first_seen: dict[str, int] = {}
-    for idx, values in zip(cells.index, cells.itertuples(index=False, name=None)):
-        reason = _row_problem(values, cells, idx, id_col, first_seen, lines)
-        if reason:
-            keep[idx] = False
-            rejected.append((int(lines[idx]), id_col or "", reason))
-    return keep, rejected
+    empty, total = empty_rows(cells), total_rows(cells)
+    reason = pd.Series(None, index=cells.index, dtype="object")
+    reason[empty] = "the row is empty"
+    reason[total & ~empty] = "a total line, not a pilot"
+    if id_col:
+        pid = cells[id_col]
+        reason[reason.isna() & (pid == "")] = f"no pilot ID in column '{id_col}'; give the pilot an ID or remove the row"
+        repeats = _repeats(cells, lines, pid, reason.isna())
+        reason = reason.where(reason.notna(), repeats)
+    bad = reason.notna()
+    return ~bad, [(int(lines[i]), id_col or "", r) for i, r in reason[bad].items()]
 
 
-def _row_problem(values, cells, idx, id_col, first_seen, lines) -> str | None:
-    if not any(values):
-        return "the row is empty"
-    if is_total_row(list(values)):
-        return "a total line, not a pilot"
-    if not id_col:
-        return None
-    pid = cells.at[idx, id_col]
-    if not pid:
-        return f"no pilot ID in column '{id_col}'; give the pilot an ID or remove the row"
-    if pid in first_seen:
-        other = first_seen[pid]
-        same = tuple(cells.loc[other]) == tuple(values)
-        return (f"pilot ID '{pid}' repeats line {lines[other]}" +
-                (" (an exact copy)" if same else " with different data; keep one of the two rows"))
-    first_seen[pid] = idx
-    return None
+def _repeats(cells: pd.DataFrame, lines: pd.Series, pid: pd.Series, eligible: pd.Series) -> pd.Series:
+    """For each row whose pilot ID an earlier eligible row already has: which line it repeats, and
+    whether it is an exact copy of it."""
+    ids = pid[eligible]
+    again = ids[ids.duplicated(keep="first")]
+    out = pd.Series(None, index=cells.index, dtype="object")
+    if again.empty:
+        return out
+    first_index = pd.Series(ids.index, index=ids.values).groupby(level=0).first()
+    other = first_index.reindex(again.values).to_numpy()
+    same = (cells.loc[again.index].to_numpy() == cells.loc[other].to_numpy()).all(axis=1)
+    tail = np.where(same, " (an exact copy)", " with different data; keep one of the two rows")
+    out[again.index] = [f"pilot ID '{p}' repeats line {lines[o]}{t}" for p, o, t in zip(again, other, tail)]
+    return out
+
+
+def empty_rows(cells: pd.DataFrame) -> pd.Series:
+    """Rows whose every (cleaned) cell is empty."""
+    return ~cells.ne("").any(axis=1) if len(cells.columns) else pd.Series(True, index=cells.index)
+
+
+def total_rows(cells: pd.DataFrame) -> pd.Series:
+    """Rows whose first filled cell says total or sum (a spreadsheet's trailing total line)."""
+    first = pd.Series("", index=cells.index, dtype="object")
+    for column in reversed(cells.columns):  # the first filled cell of each row, a column at a time
+        first = cells[column].where(cells[column] != "", first)
+    distinct = pd.Series(first.unique())
+    return first.isin(distinct[distinct.map(lambda v: is_total_row([v]))])
 
 
 def _ids(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list[str]) -> None:

@@ -26,9 +26,9 @@ def editable_fields(mapping: Mapping) -> list[str]:
     return FIELDS + [f"{s}_date" for s in mapping.stages]
 
 
-def field_label(fld: str) -> str:
-    """`poc_date` -> "Date entered Proof of concept"; event fields by their own labels."""
-    if fld in EVENT_FIELD_LABELS:
+def field_label(fld: str, shape: str | None = None) -> str:
+    """`poc_date` -> "Date entered Proof of concept"; an event log's fields by their own labels."""
+    if shape == "events" and fld in EVENT_FIELD_LABELS or fld not in FIELD_LABELS and fld in EVENT_FIELD_LABELS:
         return EVENT_FIELD_LABELS[fld]
     if fld.endswith("_date") and fld not in FIELD_LABELS:
         return f"Date entered {stage_label(fld[:-5])}"
@@ -38,7 +38,7 @@ def field_label(fld: str) -> str:
 def column_table(mapping: Mapping) -> pd.DataFrame:
     """Columns: field, label, source (header or None), confidence (0..1, NaN when not mapped)."""
     fields = editable_fields(mapping)
-    return pd.DataFrame({"field": fields, "label": [field_label(f) for f in fields],
+    return pd.DataFrame({"field": fields, "label": [field_label(f, mapping.shape) for f in fields],
                          "source": [mapping.columns.get(f) for f in fields],
                          "confidence": [mapping.confidence.get(f, float("nan")) if f in mapping.columns
                                         else float("nan") for f in fields]})
@@ -57,13 +57,16 @@ def value_table(cells: pd.DataFrame, mapping: Mapping, fld: str) -> pd.DataFrame
                          "maps to": [known.get(v) if known.get(v) in allowed else None for v in counts.index]})
 
 
-def parse_stages(text: str) -> list[str]:
-    """Stage ids from a list typed one per line ("Acquisition and/or Development" ->
-    `acquisition_and_or_development`), in order, repeats dropped. Raises ValueError when unusable."""
+def parse_stages(text: str, current: list[str] | None = None) -> list[str]:
+    """Stage ids from a list typed one per line, in order, repeats dropped: a line naming a current
+    stage (by its id or its label) keeps that id; a new name becomes its slug ("Acquisition and/or
+    Development" -> `acquisition_and_or_development`). Raises ValueError when the list is unusable."""
+    known = {slug(name): s for s in current or [] for name in (s, stage_label(s))}
     stages: list[str] = []
     for line in text.splitlines():
-        if line.strip() and slug(line) not in stages:
-            stages.append(slug(line))
+        stage = known.get(slug(line), slug(line)) if line.strip() else None
+        if stage and stage not in stages:
+            stages.append(stage)
     if len(stages) < 2:
         raise ValueError("Give at least two stages, one per line, in the order pilots go through them.")
     if len(stages) > MAX_STAGES:

@@ -94,7 +94,8 @@ def _dataset_choice() -> str:
     listing = dataset_list()
     ids = [sample] + [i for i in listing["id"] if i != sample]
     names = dict(zip(listing["id"], listing["name"]))
-    wanted = st.query_params.get("ds", sample)
+    # A page switch in the navigation drops the query string: the dataset chosen before stays chosen.
+    wanted = st.query_params.get("ds") or st.session_state.get("ds_select") or sample
     wanted = wanted if wanted in ids else sample
     if st.session_state.get("ds_select") != wanted:
         st.session_state["ds_select"] = wanted

@@ -81,18 +81,22 @@ def _mostly_dates(column: pd.Series) -> bool:
 
 
 def is_event_log(cells: pd.DataFrame, given: Mapping | None = None) -> bool:
-    """True when the mapping says so, or when the cells have the shape of an event log."""
+    """True when the mapping says so, or when the cells have the shape of an event log: an ID that
+    repeats, a stage or activity column, and a timestamp that differs between an ID's rows."""
     if given is not None and given.shape:
         return given.shape == "events"
     if len(cells.columns) > MAX_EVENT_COLUMNS or len(cells) < 2:
         return False
     sample = cells.head(SAMPLE_ROWS)
-    columns, _ = guess_event_columns(sample, (given or Mapping()).stages)
-    if not {"pilot_id", "stage", TIMESTAMP} <= set(columns):
+    named, _ = guess_columns(list(sample.columns), sample, (given or Mapping()).stages, synonyms=EVENT_SYNONYMS)
+    if not {"pilot_id", "stage"} <= set(named):
         return False
-    ids = sample[columns["pilot_id"]].str.strip()
+    ids = sample[named["pilot_id"]].str.strip()
     filled = ids != ""
     if filled.sum() < 2 or filled.sum() / max(ids[filled].nunique(), 1) < MIN_EVENTS_PER_PILOT:
+        return False
+    columns, _ = guess_event_columns(sample, (given or Mapping()).stages)
+    if TIMESTAMP not in columns:
         return False
     # A wide export with repeated IDs repeats the same row; a log's repeats happen at different times.
     times = sample[columns[TIMESTAMP]].str.strip()[filled].groupby(ids[filled]).nunique()

@@ -92,7 +92,7 @@ def sniff_delimiter(text: str) -> str:
     sample = text[:SNIFF_CHARS]
     best, best_score = ",", (0.0, 0)
     for delim in DELIMITERS:
-        rows = list(_limited(csv.reader(io.StringIO(sample), delimiter=delim), 200))
+        rows = list(_limited(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), 200))
         widths = [len(r) for r in rows if any(c.strip() for c in r)]
         if not widths:
             continue
@@ -117,15 +117,21 @@ def split_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]
 
 
 def _split(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[int]]:
-    """Records, the line each starts on and the line each ends on."""
+    """Records, the line each starts on and the line each ends on (a text the csv module refuses
+    is split a line at a time instead)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records, starts, ends = [], [], []
     start = 1
-    for row in reader:
-        records.append(row)
-        starts.append(start)
-        ends.append(reader.line_num)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            records.append(row)
+            starts.append(start)
+            ends.append(reader.line_num)
+            start = reader.line_num + 1
+    except csv.Error:
+        lines = io.StringIO(text, newline="").readlines()
+        records = [_one_line(line.rstrip("\r\n"), delimiter) for line in lines]
+        starts = ends = list(range(1, len(lines) + 1))
     return records, starts, ends
 
 
@@ -136,14 +142,15 @@ def split_recovering(text: str, delimiter: str) -> tuple[list[list[str]], list[i
     width = _modal_width(records)
     physical: list[str] | None = None
     out, out_lines, problems = [], [], []
-    for i, (record, start, end) in enumerate(zip(records, starts, ends)):
+    for record, start, end in zip(records, starts, ends):
         if not any("\n" in c or "\r" in c for c in record):
             out.append(record)
             out_lines.append(start)
             continue
         physical = physical or io.StringIO(text, newline="").readlines()
-        again = [_one_line(line.rstrip("\r\n"), delimiter) for line in physical[start - 1:end]]
-        if _swallowed(record, again, width, at_end=i == len(records) - 1):
+        span = physical[start - 1:end]
+        again = [_one_line(line.rstrip("\r\n"), delimiter) for line in span]
+        if _swallowed(record, span, again, width):
             out += again
             out_lines += list(range(start, start + len(again)))
             problems.append({"row": start, "column": "", "problem": f"a quote opened on this line is never "
@@ -160,13 +167,15 @@ def _modal_width(records: list[list[str]]) -> int:
     return widths.most_common(1)[0][0] if widths else 0
 
 
-def _swallowed(record: list[str], lines: list[list[str]], width: int, at_end: bool) -> bool:
-    """A record over several lines that an unclosed quote made: the file ended inside its quote (its
-    last cell still holds the final line break), or a line inside it reads as a record of its own
-    (the table's width, an ID-like first cell). A quoted cell of prose over several lines is neither."""
-    if at_end and record and record[-1].endswith(("\n", "\r")):
+def _swallowed(record: list[str], span: list[str], lines: list[list[str]], width: int) -> bool:
+    """A record over several lines that an unclosed quote made: its quotes do not pair up (the file
+    ended inside one), or lines inside it read as records of their own (the table's width, an ID-like
+    first cell): one such line when the record has the wrong width, two when its width is right. A
+    quoted cell of prose over several lines is neither."""
+    if sum(line.count('"') for line in span) % 2:
         return True
-    return any(len(cells) == width and _id_like(cells[0]) for cells in lines[1:])
+    records = sum(len(cells) == width and _id_like(cells[0]) for cells in lines[1:])
+    return records >= (2 if len(record) == width else 1)
 
 
 def _id_like(cell: str) -> bool:

@@ -17,6 +17,7 @@ _SEP = re.compile(r"[./\s]+")
 _TIME = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMERIC_DATE = re.compile(r"^\d{1,4}-\d{1,2}-\d{1,4}$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
+PLAUSIBLE_YEARS = (1900, 2200)  # a date outside these years in a portfolio is a typing error, not a date
 EXCEL_SERIALS = (20_000, 80_000)  # 1954..2119: a bare number in this range in a date column is a serial
 
 
@@ -68,6 +69,7 @@ def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     rest = parsed.isna() & (text != "")
     if rest.any():
         parsed[rest] = _parse_words_or_serial(text[rest], dayfirst=order == "dmy")
+    parsed = parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS))
     return parsed.dt.normalize(), other
 
 
@@ -88,9 +90,18 @@ def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     out[serial] = EXCEL_EPOCH + pd.to_timedelta(number[serial].round(), unit="D")
     words = ~serial & text.str.contains(r"[A-Za-z]", regex=True)
-    for idx in text[words].index:  # named months ("12 Mar 2024", "March 12, 2024"): few, so one by one
-        out[idx] = pd.to_datetime(text[idx].replace("-", " "), errors="coerce", dayfirst=dayfirst)
+    if words.any():  # named months ("12 Mar 2024", "March 12, 2024"): each distinct text read once
+        named = {t: _named_date(t, dayfirst) for t in text[words].unique()}
+        out[words] = text[words].map(named).astype("datetime64[ns]")
     return out
+
+
+def _named_date(text: str, dayfirst: bool) -> pd.Timestamp:
+    try:
+        value = pd.to_datetime(text.replace("-", " "), errors="coerce", dayfirst=dayfirst)
+    except (ValueError, OverflowError):
+        return pd.NaT
+    return value if pd.notna(value) and PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1] else pd.NaT
 
 
 _NUM_JUNK = re.compile(r"[^\d,.\-()]")

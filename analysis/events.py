@@ -49,7 +49,7 @@ MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than on
 SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # no zone: one fast parse
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp])?")
 
 # Headers an event log's fields go by (the time-of-record date fields are made from the events).
 EVENT_SYNONYMS = {**{f: s for f, s in HEADER_SYNONYMS.items() if f not in DATE_FIELDS},
@@ -167,8 +167,10 @@ def parse_timestamps(values: pd.Series, order: str) -> pd.Series:
     rest = ~iso & (text != "")
     if rest.any():
         day = parse_dates(text[rest], order)
-        clock = text[rest].str.extract(_CLOCK).astype("float64").fillna(0.0)
-        seconds = clock[0] * 3600 + clock[1] * 60 + clock[2]
+        clock = text[rest].str.extract(_CLOCK)
+        hours = clock[0].astype("float64").fillna(0.0) % 12 + 12 * clock[3].str.lower().eq("p")
+        hours = hours.where(clock[3].notna(), clock[0].astype("float64").fillna(0.0))  # a 24-hour clock
+        seconds = hours * 3600 + clock[1].astype("float64").fillna(0.0) * 60 + clock[2].astype("float64").fillna(0.0)
         out[rest] = day + pd.to_timedelta(seconds.where(day.notna(), 0.0), unit="s")
     return out
 

@@ -27,6 +27,7 @@ from analysis.schema import (
 
 EXACT, PARTIAL = 1.0, 0.6  # an exact synonym vs a synonym found inside a longer header or value
 VALUE_AGREEMENT = 0.5  # a partial header match for a coded field needs half its values recognised
+DISAGREEING = 0.5  # an exact header name for a coded field whose values mostly do not read as it
 NEGATIONS = ("not", "no", "never", "non", "pre")  # "Planned (not in production)" is not production
 DATE_SUFFIXES = ("date", "entered", "entry date", "start", "started", "reached", "on", "at")
 
@@ -137,27 +138,43 @@ def guess_columns(headers: list[str], cells: pd.DataFrame, stages: list[str],
             columns[target], confidence[target] = header, EXACT
             used.add(header)
     names = synonyms or {f: HEADER_SYNONYMS[f] for f in FIELDS}
-    candidates = sorted(((header_match(h, names[f]), -i, f, h) for f in names
+    # Best score first; among equals, for a coded field the more usual name ("Status" before "Health"),
+    # then the earlier column.
+    candidates = sorted(((_score(f, h, names[f], cells), -_rank(h, names[f]) if f in VALUE_SYNONYMS else 0, -i,
+                          f, h) for f in names
                          for i, h in enumerate(headers) if h not in used), reverse=True)
-    for score, _, fld, header in candidates:
+    for score, _, _, fld, header in candidates:
         if score == 0 or fld in columns or header in used:
-            continue
-        if score < EXACT and not _values_agree(fld, cells[header]):
             continue
         columns[fld], confidence[fld] = header, score
         used.add(header)
     return columns, confidence
 
 
-def _values_agree(fld: str, column: pd.Series) -> bool:
-    """A partial header match for a coded field stands only if its values look like that field."""
-    if fld not in VALUE_SYNONYMS:
-        return True
+def _rank(header: str, synonyms: list[str]) -> int:
+    norm = normalise(header)
+    return synonyms.index(norm) if norm in synonyms else len(synonyms)
+
+
+def _score(fld: str, header: str, synonyms: list[str], cells: pd.DataFrame) -> float:
+    """How sure a header holds a field: its name's match; for a coded field whose values mostly do not
+    read as that field, half of it (a ServiceNow `state` of Open/Closed is a status, not the stage its
+    `phase` column holds). A partial name match for a coded field stands only when half its values agree."""
+    score = header_match(header, synonyms)
+    if score == 0 or fld not in VALUE_SYNONYMS or header not in cells.columns:
+        return score
+    agreement = value_agreement(fld, cells[header])
+    if agreement >= VALUE_AGREEMENT:
+        return score
+    return 0.0 if score < EXACT else score * DISAGREEING
+
+
+def value_agreement(fld: str, column: pd.Series) -> float:
+    """The share of a column's distinct values (up to 200) that read as values of a coded field."""
     values = column[column.str.strip() != ""].unique()[:200]
     if len(values) == 0:
-        return False
-    known = sum(value_match(v, VALUE_SYNONYMS[fld])[0] is not None for v in values)
-    return known / len(values) >= VALUE_AGREEMENT
+        return 0.0
+    return sum(value_match(v, VALUE_SYNONYMS[fld])[0] is not None for v in values) / len(values)
 
 
 def value_match(value: str, synonyms: dict[str, list[str]]) -> tuple[str | None, float]:

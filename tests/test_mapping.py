@@ -34,7 +34,7 @@ mappings = st.builds(
                             names, max_size=6),
     values=st.dictionaries(st.sampled_from(["stage", "status", "failure_cause", "sourcing"]),
                            st.dictionaries(names, st.none() | names, max_size=5), max_size=4),
-    stages=st.lists(names, min_size=2, max_size=6, unique=True),
+    stages=st.lists(names.filter(str.strip), min_size=2, max_size=6, unique=True),
     date_formats=st.dictionaries(names, st.sampled_from(["ymd", "dmy", "mdy"]), max_size=3),
     shape=st.sampled_from([None, "wide", "events"]),
 )

@@ -88,12 +88,18 @@ def sheet_choice(info: store.DatasetInfo) -> None:
     sheets = info.report.get("sheets") or []
     if len(sheets) < 2:
         return
-    chosen = st.selectbox("Sheet", sheets, index=sheets.index(info.report["sheet"]), key="sheet_choice")
-    if chosen != info.report["sheet"]:
+    chosen = st.selectbox("Sheet", sheets, index=sheets.index(info.report["sheet"]), key="sheet_choice",
+                          help="The workbook has several sheets; choose the one that holds the pilots.")
+    if chosen == info.report["sheet"]:
+        return
+    try:
         with store.connect() as con:
             new_id = store.ingest(con, store.upload_bytes(con, info.upload_sha), info.name, sheet=chosen)
-        select_dataset(new_id)
-        st.rerun()
+    except IngestError as exc:
+        st.error(f"Sheet '{md(chosen)}' could not be read: {md(exc)}")
+        return
+    select_dataset(new_id)
+    st.rerun()
 
 
 def reset_editor(ds: str) -> None:

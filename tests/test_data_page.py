@@ -151,3 +151,16 @@ def test_an_event_log_upload_shows_events_and_pilots_built() -> None:
                                                        "Pilots built": "2"}
     assert view.radio(key="shape_choice").value == "events"
     assert view.selectbox(key="map_timestamp").value == "Timestamp"
+
+
+def test_a_workbook_sheet_is_chosen_on_the_page() -> None:
+    from tests.test_tracker_exports import smartsheet_workbook
+
+    at = run_page("pages/data.py")
+    at.get("file_uploader")[0].set_value(("tracker.xlsx", smartsheet_workbook(), "application/vnd.ms-excel")).run()
+    view = run_page("pages/data.py", shown_ds(at))
+    assert view.selectbox(key="sheet_choice").options == ["AI Pilots", "Lookups"]
+    assert {m.label: m.value for m in view.metric}["Accepted"] == "4"
+    view.selectbox(key="sheet_choice").set_value("Lookups").run()
+    assert not view.exception
+    assert "Sheet 'Lookups' could not be read: The file has a header (Phase, Ideation) but no rows" in view.error[0].value

@@ -306,3 +306,11 @@ def test_summary_counts_every_row_of_a_messy_export() -> None:
     result = summary(analyse_file(text.encode(), "jira.csv", as_of=dt.date(2024, 6, 30)))
     assert result["rows"] == {"read": 5, "accepted": 2, "rejected": 3}
     assert result["outcomes"]["cancelled"] == 1 and result["pilots"] == 2
+
+
+def test_statuses_that_mean_retired_after_production_count_as_reached() -> None:
+    text = ("Pilot ID,Stage,Status\nP1,Pilot,Retired after production\nP2,Production,Decommissioned\n"
+            "P3,Pilot,Sunset\nP4,Pilot,Active\n")
+    result = summary(analyse_file(text.encode(), "e.csv"))
+    assert result["outcomes"]["retired"] == 3 and result["outcomes"]["active"] == 1
+    assert [f["reached"] for f in result["funnel"]] == [4, 4, 4, 4, 3]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.events import EVENT_FIELD_LABELS, event_fields, value_column
-from analysis.mapping import Mapping, allowed_values
+from analysis.mapping import Mapping, allowed_values, complete_values
 from analysis.schema import FIELD_LABELS, FIELDS, slug, stage_label
 
 CODED = ["stage", "status", "failure_cause", "sourcing"]  # fields whose values map to canonical ids
@@ -36,12 +36,15 @@ def field_label(fld: str, shape: str | None = None) -> str:
 
 
 def column_table(mapping: Mapping) -> pd.DataFrame:
-    """Columns: field, label, source (header or None), confidence (0..1, NaN when not mapped)."""
+    """Columns: field, label, source (header or None), confidence (0..1, NaN when not mapped), how (the
+    guess in words: matched by name, guessed and how sure, not found, or left empty by the user)."""
     fields = editable_fields(mapping)
+    sources = [mapping.columns.get(f) for f in fields]
+    confidence = [mapping.confidence.get(f, float("nan")) if s else float("nan") for f, s in zip(fields, sources)]
+    how = ["left empty" if f in mapping.columns and not s else "not found" if not s else
+           "matched by name" if c >= 1 else f"guessed, {c:.0%} sure" for f, s, c in zip(fields, sources, confidence)]
     return pd.DataFrame({"field": fields, "label": [field_label(f, mapping.shape) for f in fields],
-                         "source": [mapping.columns.get(f) for f in fields],
-                         "confidence": [mapping.confidence.get(f, float("nan")) if f in mapping.columns
-                                        else float("nan") for f in fields]})
+                         "source": pd.Series(sources, dtype="object"), "confidence": confidence, "how": how})
 
 
 def value_table(cells: pd.DataFrame, mapping: Mapping, fld: str) -> pd.DataFrame:
@@ -54,7 +57,8 @@ def value_table(cells: pd.DataFrame, mapping: Mapping, fld: str) -> pd.DataFrame
     known = mapping.values.get(fld, {})
     allowed = set(allowed_values(fld, mapping.stages))
     return pd.DataFrame({"source value": counts.index.astype("str"), "rows": counts.to_numpy(dtype="int64"),
-                         "maps to": [known.get(v) if known.get(v) in allowed else None for v in counts.index]})
+                         "maps to": pd.Series([known.get(v) if known.get(v) in allowed else None
+                                               for v in counts.index], dtype="object")})
 
 
 def parse_stages(text: str, current: list[str] | None = None) -> list[str]:
@@ -95,22 +99,33 @@ def edited_mapping(base: Mapping, columns: dict[str, str | None], values: dict[s
             mapping.columns[fld] = header
             if base.columns.get(fld) != header:
                 mapping.confidence[fld] = 1.0
-        else:
-            mapping.columns.pop(fld, None)
+        elif base.columns.get(fld):  # cleared by the user: stays empty, is not guessed again
+            mapping.columns[fld] = None
     for fld, table in values.items():
         mapping.values.setdefault(fld, {}).update(table)
     return restaged(mapping, stages)
 
 
 def restaged(mapping: Mapping, stages: list[str]) -> Mapping:
-    """The mapping on another stage list: what points at a stage no longer in it is dropped."""
-    if stages == mapping.stages:
-        return mapping
+    """The mapping on a stage list: what points at a stage not in it is dropped."""
     mapping.stages = list(stages)
     kept = set(stages)
     mapping.columns = {f: h for f, h in mapping.columns.items()
                        if not (f.endswith("_date") and f not in FIELDS and f[:-5] not in kept)}
-    mapping.values["stage"] = {v: s for v, s in mapping.values.get("stage", {}).items() if s in kept}
+    if "stage" in mapping.values:
+        mapping.values["stage"] = {v: s for v, s in mapping.values["stage"].items() if s is None or s in kept}
+    return mapping
+
+
+def with_stages(base: Mapping, stages: list[str], cells: pd.DataFrame) -> Mapping:
+    """The mapping on another stage list, its stage values guessed again where they pointed at a stage
+    no longer in it (what the value table shows while the user edits the list)."""
+    if stages == base.stages:
+        return base
+    mapping = restaged(base.copy(), stages)
+    if "stage" in mapping.values:  # what no rule knew under the old list may be known under the new one
+        mapping.values["stage"] = {v: s for v, s in mapping.values["stage"].items() if s is not None}
+    complete_values(mapping, "stage", cells, value_column(mapping, "stage"))
     return mapping
 
 

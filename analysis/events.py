@@ -125,7 +125,7 @@ def complete_event_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mappin
 def value_column(mapping: Mapping, fld: str) -> str | None:
     """The header whose values map to `fld`: its own column; for the status of an event log without a
     status column, the activity column."""
-    if fld == "status" and mapping.shape == "events" and "status" not in mapping.columns:
+    if fld == "status" and mapping.shape == "events" and not mapping.columns.get("status"):
         return mapping.columns.get("stage")
     return mapping.columns.get(fld)
 
@@ -178,7 +178,7 @@ def parse_timestamps(values: pd.Series, order: str) -> pd.Series:
 def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date):
     """The accepted events (pilot, line, time, canonical stage and status, texts) and, for each rejected
     row, its line and reason."""
-    pid = cells[mapping.columns["pilot_id"]] if "pilot_id" in mapping.columns else pd.Series("", cells.index)
+    pid = cells[mapping.columns["pilot_id"]] if mapping.columns.get("pilot_id") else pd.Series("", cells.index)
     tcol = mapping.columns.get(TIMESTAMP)
     text = cells[tcol] if tcol else pd.Series("", index=cells.index)
     order = mapping.date_formats.get(tcol) or detect_date_order(text.drop_duplicates().head(50_000))[0]
@@ -200,7 +200,7 @@ def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, to
                           mapping.columns.get(PREVIOUS)):
             events[header] = cells[header][ok].replace("", None)
     events = events.sort_values(["pilot_id", "_when", "_line"], kind="stable")
-    columns = {"id": mapping.columns.get("pilot_id", ""), "time": tcol or "", "": ""}
+    columns = {"id": mapping.columns.get("pilot_id") or "", "time": tcol or "", "": ""}
     return events, [(int(lines[i]), columns[where[i]], r) for i, r in reason[~ok].items()]
 
 

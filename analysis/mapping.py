@@ -36,7 +36,8 @@ DATE_SUFFIXES = ("date", "entered", "entry date", "start", "started", "reached",
 class Mapping:
     """Which source column holds each canonical field, how values map, and the dataset's stages."""
 
-    columns: dict[str, str] = field(default_factory=dict)  # canonical field (or <stage>_date) -> header
+    # canonical field (or <stage>_date) -> header; None: the file has no column for it (not guessed)
+    columns: dict[str, str | None] = field(default_factory=dict)
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)  # field -> source -> canonical
     stages: list[str] = field(default_factory=lambda: list(DEFAULT_STAGES))
     confidence: dict[str, float] = field(default_factory=dict)
@@ -64,7 +65,7 @@ class Mapping:
             raise ValueError(f"The mapping file is not valid JSON ({exc.msg}, line {exc.lineno}).") from exc
         if not isinstance(raw, dict):
             raise ValueError("A mapping file is a JSON object with 'columns' and 'values'.")
-        return _checked(cls(columns=_text_dict(raw.get("columns"), "columns"),
+        return _checked(cls(columns=_text_dict(raw.get("columns"), "columns", nulls=True),
                             values={str(k): _text_dict(v, f"values.{k}", nulls=True)
                                     for k, v in _dict(raw.get("values"), "values").items()},
                             stages=_stage_list(raw.get("stages")),
@@ -182,8 +183,11 @@ def value_match(value: str, synonyms: dict[str, list[str]]) -> tuple[str | None,
     norm = normalise(value)
     if not norm:
         return None, 0.0
+    for canonical in synonyms:  # a value named exactly as an id wins over another id's synonym
+        if norm == normalise(canonical):
+            return canonical, EXACT
     for canonical, words in synonyms.items():
-        if norm == normalise(canonical) or norm in words:
+        if norm in words:
             return canonical, EXACT
     best, best_len = None, 0
     for canonical, words in synonyms.items():
@@ -208,9 +212,21 @@ def guess_values(fld: str, values: list[str], stages: list[str]) -> dict[str, st
 
 
 def _synonyms_for(fld: str, stages: list[str]) -> dict[str, list[str]]:
-    if fld == "stage":
-        return {s: STAGE_SYNONYMS.get(s, []) + [normalise(s)] for s in stages}
-    return VALUE_SYNONYMS[fld]
+    if fld != "stage":
+        return VALUE_SYNONYMS[fld]
+    names = {normalise(s) for s in stages}
+    return {s: [normalise(s)] + [w for w in STAGE_SYNONYMS.get(s) or _inherited(s) if w not in names]
+            for s in stages}
+
+
+def _inherited(stage: str) -> list[str]:
+    """The names a dataset's own stage also goes by: those of the default stage it is a name of
+    ("Operation and Maintenance" is a name of production, so "In use" and "Live" map to it too)."""
+    name = normalise(stage)
+    for default, words in STAGE_SYNONYMS.items():
+        if name == default or name in words:
+            return [default] + words
+    return []
 
 
 def complete_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mapping:

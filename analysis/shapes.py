@@ -28,7 +28,7 @@ def usable(given: Mapping | None, headers: list[str]) -> tuple[Mapping | None, l
     if given is None:
         return None, []
     mapping, notes = given.copy(), []
-    missing = {f: h for f, h in mapping.columns.items() if h not in headers}
+    missing = {f: h for f, h in mapping.columns.items() if h is not None and h not in headers}
     if missing:
         notes.append("The mapping names column(s) this file does not have, so they were guessed instead: "
                      + ", ".join(f"{f} -> '{h}'" for f, h in sorted(missing.items())) + ".")

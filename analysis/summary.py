@@ -55,7 +55,7 @@ def summary(analysed: Analysed) -> dict:
         "funnel": stage_funnel(c, d.stages)[["stage", "reached"]].to_dict("records"),
         "outcomes": outcome_counts(c),
         "failure_causes": cause_counts(c)[["cause", "count"]].to_dict("records"),
-        "mapping": {k: v for k, v in d.mapping.columns.items()},
+        "mapping": {k: v for k, v in d.mapping.columns.items() if v},
         "unmapped_values": d.unmapped,
         "problems": d.problems,
         "failure_rates": _json_safe(rates),

@@ -140,13 +140,7 @@ def column_choices(base: Mapping, headers: list[str], shape: str) -> dict[str, s
 def column_select(row, headers: list[str]) -> str | None:
     options = [NONE] + headers
     index = options.index(row.source) if row.source in options else 0
-    if not isinstance(row.source, str):
-        how = "not found"
-    elif row.confidence >= 1:
-        how = "matched by name"
-    else:
-        how = f"guessed, {row.confidence:.0%} sure"
-    value = st.selectbox(f"{row.label} · {how}", options, index=index, key=f"map_{row.field}",
+    value = st.selectbox(f"{row.label} · {row.how}", options, index=index, key=f"map_{row.field}",
                          help="The source column this field is read from; (none) leaves it empty.")
     return None if value == NONE else value
 
@@ -256,9 +250,9 @@ def mapping_editor(info: store.DatasetInfo) -> None:
     shape = shape_choice(base)
     columns = column_choices(base, list(cells.columns), shape)
     st.markdown("**Stages and values**")
-    stages = stage_list(base)
-    values = value_tables(cells, base, stages)
-    pending = editor.edited_mapping(base, columns, values, stages, shape)
+    staged = editor.with_stages(base, stage_list(base), cells)
+    values = value_tables(cells, staged, staged.stages)
+    pending = editor.edited_mapping(staged, columns, values, staged.stages, shape)
     apply_changes(info, pending)
     mapping_file(info)
     if info.extras:

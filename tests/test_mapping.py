@@ -31,7 +31,7 @@ names = st.text(alphabet=string.ascii_letters + string.digits + " _-/()'é", min
 mappings = st.builds(
     Mapping,
     columns=st.dictionaries(st.sampled_from(["pilot_id", "name", "stage", "status", "start_date", "timestamp"]),
-                            names, max_size=6),
+                            st.none() | names, max_size=6),
     values=st.dictionaries(st.sampled_from(["stage", "status", "failure_cause", "sourcing"]),
                            st.dictionaries(names, st.none() | names, max_size=5), max_size=4),
     stages=st.lists(names.filter(str.strip), min_size=2, max_size=6, unique=True),

@@ -17,6 +17,7 @@ from analysis.schema import FIELD_LABELS, FIELDS, slug, stage_label
 CODED = ["stage", "status", "failure_cause", "sourcing"]  # fields whose values map to canonical ids
 VALUE_COLUMNS = ["source value", "rows", "maps to"]
 MAX_STAGES = 12  # a stage list longer than this is a list of statuses or tasks, not stages
+MAX_DISTINCT = 5_000  # a column with more distinct values is an ID or free text: no value table for it
 
 
 def editable_fields(mapping: Mapping) -> list[str]:
@@ -37,23 +38,36 @@ def field_label(fld: str, shape: str | None = None) -> str:
 
 def column_table(mapping: Mapping) -> pd.DataFrame:
     """Columns: field, label, source (header or None), confidence (0..1, NaN when not mapped), how (the
-    guess in words: matched by name, guessed and how sure, not found, or left empty by the user)."""
+    guess in words: sure (a header's exact name, or set by the user), guessed and how sure, not found,
+    or left empty by the user)."""
     fields = editable_fields(mapping)
     sources = [mapping.columns.get(f) for f in fields]
     confidence = [mapping.confidence.get(f, float("nan")) if s else float("nan") for f, s in zip(fields, sources)]
     how = ["left empty" if f in mapping.columns and not s else "not found" if not s else
-           "matched by name" if c >= 1 else f"guessed, {c:.0%} sure" for f, s, c in zip(fields, sources, confidence)]
+           "sure (100%)" if c >= 1 else f"guessed, {c:.0%} sure" for f, s, c in zip(fields, sources, confidence)]
     return pd.DataFrame({"field": fields, "label": [field_label(f, mapping.shape) for f in fields],
                          "source": pd.Series(sources, dtype="object"), "confidence": confidence, "how": how})
 
 
-def value_table(cells: pd.DataFrame, mapping: Mapping, fld: str) -> pd.DataFrame:
+def column_counts(cells: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each column's distinct non-empty values and their counts, most frequent first (columns with more
+    than MAX_DISTINCT values are left out): all the editor needs of an upload, small enough to keep."""
+    out = {}
+    for header in cells.columns:
+        counts = cells[header][cells[header] != ""].value_counts()
+        if len(counts) <= MAX_DISTINCT:
+            out[header] = counts
+    return out
+
+
+def value_table(counts: dict[str, pd.Series], mapping: Mapping, fld: str) -> pd.DataFrame:
     """Each distinct value of the column that `fld` reads, with its count and the canonical id it maps
-    to (None: not mapped). Columns: source value, rows, maps to — most frequent first."""
+    to (None: not mapped). Columns: source value, rows, maps to — most frequent first. `counts` is
+    `column_counts` of the upload."""
     header = value_column(mapping, fld)
-    if header not in cells.columns:
+    if header not in counts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in VALUE_COLUMNS})
-    counts = cells[header][cells[header] != ""].value_counts()
+    counts = counts[header]
     known = mapping.values.get(fld, {})
     allowed = set(allowed_values(fld, mapping.stages))
     return pd.DataFrame({"source value": counts.index.astype("str"), "rows": counts.to_numpy(dtype="int64"),
@@ -117,7 +131,7 @@ def restaged(mapping: Mapping, stages: list[str]) -> Mapping:
     return mapping
 
 
-def with_stages(base: Mapping, stages: list[str], cells: pd.DataFrame) -> Mapping:
+def with_stages(base: Mapping, stages: list[str], counts: dict[str, pd.Series]) -> Mapping:
     """The mapping on another stage list, its stage values guessed again where they pointed at a stage
     no longer in it (what the value table shows while the user edits the list)."""
     if stages == base.stages:
@@ -125,7 +139,9 @@ def with_stages(base: Mapping, stages: list[str], cells: pd.DataFrame) -> Mappin
     mapping = restaged(base.copy(), stages)
     if "stage" in mapping.values:  # what no rule knew under the old list may be known under the new one
         mapping.values["stage"] = {v: s for v, s in mapping.values["stage"].items() if s is not None}
-    complete_values(mapping, "stage", cells, value_column(mapping, "stage"))
+    header = value_column(mapping, "stage")
+    if header in counts:
+        complete_values(mapping, "stage", pd.DataFrame({header: counts[header].index.astype("str")}), header)
     return mapping
 
 

@@ -27,12 +27,16 @@ def md(text: object) -> str:
     return re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", str(text))
 
 
-@st.cache_data(show_spinner="Reading the stored upload…", max_entries=8)
-def editor_cells(ds: str) -> pd.DataFrame | None:
-    """The cleaned cells of a dataset's upload (datasets are immutable, so cached by id)."""
+@st.cache_data(show_spinner="Reading the stored upload…", max_entries=16)
+def upload_columns(ds: str) -> tuple[list[str], dict[str, pd.Series]] | None:
+    """The headers of a dataset's upload and each column's value counts (datasets are immutable, so
+    cached by id; counts, not cells, so a million-row upload costs little to keep)."""
     with store.connect() as con:
         raw = store.raw_table(con, ds)
-    return cleaned(raw).cells if raw is not None else None
+    if raw is None:
+        return None
+    cells = cleaned(raw).cells
+    return list(cells.columns), editor.column_counts(cells)
 
 
 def store_upload() -> None:
@@ -158,16 +162,16 @@ def stage_list(base: Mapping) -> list[str]:
         return list(base.stages)
 
 
-def value_tables(cells: pd.DataFrame, base: Mapping, stages: list[str]) -> dict[str, dict[str, str | None]]:
+def value_tables(counts: dict[str, pd.Series], base: Mapping, stages: list[str]) -> dict[str, dict[str, str | None]]:
     """For stage, status, cause and sourcing: each source value, its count and the id it maps to."""
-    fields = [f for f in VALUE_TABS if not editor.value_table(cells, base, f).empty]
+    fields = [f for f in VALUE_TABS if not editor.value_table(counts, base, f).empty]
     if not fields:
         st.caption("No stage, status, cause or sourcing column is mapped, so there are no values to map.")
         return {}
     edited = {}
     for fld, tab in zip(fields, st.tabs([VALUE_TABS[f] for f in fields])):
         with tab:
-            table = editor.value_table(cells, base, fld)
+            table = editor.value_table(counts, base, fld)
             options = allowed_values(fld, stages)
             result = st.data_editor(
                 table, key=f"values_{fld}", hide_index=True, width="stretch", disabled=["source value", "rows"],
@@ -238,8 +242,8 @@ def mapping_source(info: store.DatasetInfo) -> str:
 def mapping_editor(info: store.DatasetInfo) -> None:
     """Columns, stages and values as guessed (or saved), editable; applied by re-deriving."""
     st.subheader("Mapping")
-    cells = editor_cells(info.id)
-    if cells is None:
+    upload = upload_columns(info.id)
+    if upload is None:
         st.info("The original upload of this dataset is not stored, so its mapping cannot be changed here.")
         return
     source = {"saved": "the mapping saved for this export's headers", "user": "your mapping",
@@ -248,10 +252,11 @@ def mapping_editor(info: store.DatasetInfo) -> None:
                "again from the stored upload, nothing is uploaded again.")
     base = info.mapping
     shape = shape_choice(base)
-    columns = column_choices(base, list(cells.columns), shape)
+    headers, counts = upload
+    columns = column_choices(base, headers, shape)
     st.markdown("**Stages and values**")
-    staged = editor.with_stages(base, stage_list(base), cells)
-    values = value_tables(cells, staged, staged.stages)
+    staged = editor.with_stages(base, stage_list(base), counts)
+    values = value_tables(counts, staged, staged.stages)
     pending = editor.edited_mapping(staged, columns, values, staged.stages, shape)
     apply_changes(info, pending)
     mapping_file(info)

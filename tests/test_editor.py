@@ -19,15 +19,16 @@ def cells_of(text: str) -> pd.DataFrame:
 
 
 EXPORT = cells_of("Key,Phase,Outcome\nK1,Idea,Killed\nK2,Gate 3,Active\nK3,Gate 3,Active\nK4,Live,\n")
+COUNTS = editor.column_counts(EXPORT)
 
 
 def test_value_table_lists_each_value_with_its_count_and_guess() -> None:
     mapping = complete_mapping(None, EXPORT)
-    table = editor.value_table(EXPORT, mapping, "stage")
+    table = editor.value_table(COUNTS, mapping, "stage")
     assert table.values.tolist() == [["Gate 3", 2, None], ["Idea", 1, "intake"], ["Live", 1, "production"]]
-    assert editor.value_table(EXPORT, mapping, "status").values.tolist() == [["Active", 2, "active"],
+    assert editor.value_table(COUNTS, mapping, "status").values.tolist() == [["Active", 2, "active"],
                                                                             ["Killed", 1, "cancelled"]]
-    assert editor.value_table(EXPORT, mapping, "failure_cause").empty  # no cause column
+    assert editor.value_table(COUNTS, mapping, "failure_cause").empty  # no cause column
 
 
 def test_column_table_shows_each_field_with_its_source_and_confidence() -> None:
@@ -71,7 +72,7 @@ def test_an_edit_overrides_columns_and_values_and_is_listed_before_it_is_applied
 def test_a_new_stage_list_guesses_its_values_again(federal_bytes) -> None:
     cells = cleaned(read_upload(federal_bytes, "federal.csv")).cells
     base = complete_mapping(None, cells)
-    staged = editor.with_stages(base, FEDERAL_STAGES, cells)
+    staged = editor.with_stages(base, FEDERAL_STAGES, editor.column_counts(cells))
     values = staged.values["stage"]
     # Named like the default stages they stand for, the dataset's own stages take over their names:
     assert values["Operation and Maintenance"] == "operation_and_maintenance"
@@ -98,3 +99,11 @@ def test_restaging_keeps_values_the_user_left_unmapped() -> None:
     restaged = editor.restaged(mapping, ["idea", "poc", "done"])
     assert restaged.values["stage"] == {"A": "poc", "B": None}
     assert restaged.columns == {"poc_date": "PoC"}
+
+
+def test_column_counts_keep_what_the_editor_needs_and_leave_out_id_columns() -> None:
+    ids = [f"P{i}" for i in range(editor.MAX_DISTINCT + 1)]
+    cells = pd.DataFrame({"ID": ids, "Stage": ["PoC", "Pilot", ""] * (len(ids) // 3)})
+    counts = editor.column_counts(cells)
+    assert list(counts) == ["Stage"]
+    assert counts["Stage"].to_dict() == {"PoC": len(ids) // 3, "Pilot": len(ids) // 3}

@@ -167,41 +167,52 @@ def parse_timestamps(values: pd.Series, order: str) -> pd.Series:
     rest = ~iso & (text != "")
     if rest.any():
         day = parse_dates(text[rest], order)
-        clock = text[rest].str.extract(_CLOCK)
-        hours = clock[0].astype("float64").fillna(0.0) % 12 + 12 * clock[3].str.lower().eq("p")
-        hours = hours.where(clock[3].notna(), clock[0].astype("float64").fillna(0.0))  # a 24-hour clock
-        seconds = hours * 3600 + clock[1].astype("float64").fillna(0.0) * 60 + clock[2].astype("float64").fillna(0.0)
-        out[rest] = day + pd.to_timedelta(seconds.where(day.notna(), 0.0), unit="s")
+        out[rest] = day + pd.to_timedelta(_clock_seconds(text[rest]).where(day.notna(), 0.0), unit="s")
     return out
 
 
+def _clock_seconds(text: pd.Series) -> pd.Series:
+    """Seconds since midnight of the time in each text (0 without one); `2:15 PM` is 14:15."""
+    clock = text.str.extract(_CLOCK)
+    hour, minute, second = (clock[i].astype("float64").fillna(0.0) for i in range(3))
+    hour = hour.where(clock[3].isna(), hour % 12 + 12 * clock[3].str.lower().eq("p"))
+    return hour * 3600 + minute * 60 + second
+
+
 def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date):
-    """The accepted events (pilot, line, time, canonical stage and status, texts) and, for each rejected
-    row, its line and reason."""
-    pid = cells[mapping.columns["pilot_id"]] if mapping.columns.get("pilot_id") else pd.Series("", cells.index)
+    """The accepted events (see `_events`), sorted by pilot and time, and (line, column, reason) for each
+    rejected row."""
+    pid = _column(cells, mapping.columns.get("pilot_id"))
     tcol = mapping.columns.get(TIMESTAMP)
-    text = cells[tcol] if tcol else pd.Series("", index=cells.index)
+    text = _column(cells, tcol)
     order = mapping.date_formats.get(tcol) or detect_date_order(text.drop_duplicates().head(50_000))[0]
     when = parse_timestamps(text, order)
     reason, where = _reasons(cells, pid, text, when, lines, today)
     ok = reason.isna()
-    events = pd.DataFrame({"pilot_id": pid[ok], "_line": lines[ok], "_when": when[ok]})
-    stage_col, status_col = mapping.columns.get("stage"), value_column(mapping, "status")
-    activity = cells[stage_col][ok] if stage_col else pd.Series("", index=events.index)
-    events["_activity"] = activity
-    events["_stage"] = activity.map(mapping.values.get("stage", {})).where(activity != "")
-    status = cells[status_col][ok] if status_col else pd.Series("", index=events.index)
-    status_code = status.map(mapping.values.get("status", {})).where(status != "")
-    keep_text = status_col != stage_col  # activity names count as statuses only when they map to one
-    events["_status"] = status.where((status != "") & (keep_text | status_code.notna()))
-    events["_status_code"] = status_code
-    for header in cells.columns:
-        if header not in (tcol, stage_col, status_col, mapping.columns.get("pilot_id"),
-                          mapping.columns.get(PREVIOUS)):
-            events[header] = cells[header][ok].replace("", None)
-    events = events.sort_values(["pilot_id", "_when", "_line"], kind="stable")
+    events = _events(cells[ok], pid[ok], lines[ok], when[ok], mapping)
     columns = {"id": mapping.columns.get("pilot_id") or "", "time": tcol or "", "": ""}
     return events, [(int(lines[i]), columns[where[i]], r) for i, r in reason[~ok].items()]
+
+
+def _column(cells: pd.DataFrame, header: str | None) -> pd.Series:
+    return cells[header] if header else pd.Series("", index=cells.index, dtype="str")
+
+
+def _events(cells: pd.DataFrame, pid: pd.Series, lines: pd.Series, when: pd.Series, mapping: Mapping):
+    """Columns: pilot_id, _line, _when, _activity (text), _stage (id or NaN), _status (text counted as a
+    status), _status_code (id or NaN), then every other source column (None where empty)."""
+    stage_col, status_col = mapping.columns.get("stage"), value_column(mapping, "status")
+    events = pd.DataFrame({"pilot_id": pid, "_line": lines, "_when": when, "_activity": _column(cells, stage_col)})
+    events["_stage"] = events["_activity"].map(mapping.values.get("stage", {})).where(events["_activity"] != "")
+    status = _column(cells, status_col)
+    code = status.map(mapping.values.get("status", {})).where(status != "")
+    counted = status != "" if status_col != stage_col else code.notna()  # an activity counts when it names one
+    events["_status"], events["_status_code"] = status.where(counted), code
+    consumed = {mapping.columns.get(f) for f in ("pilot_id", "stage", TIMESTAMP, PREVIOUS)} | {status_col}
+    for header in cells.columns:
+        if header not in consumed:
+            events[header] = cells[header].replace("", None)
+    return events.sort_values(["pilot_id", "_when", "_line"], kind="stable")
 
 
 def _reasons(cells, pid, text, when, lines, today: dt.date) -> tuple[pd.Series, pd.Series]:

@@ -1,5 +1,6 @@
 """Data: upload an export, correct how it is mapped, and see every row accepted or rejected."""
 
+import logging
 import re
 
 import pandas as pd
@@ -13,6 +14,7 @@ from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_labe
 from analysis.validate import cleaned
 from pages.common import current_view, dataset_list, select_dataset
 
+LOG = logging.getLogger(__name__)
 NONE = "(none)"
 EDITOR_PREFIXES = ("map_", "values_", "stages_text", "shape_choice", "sheet_choice")
 SHAPES = {"wide": "a pilot (one row per pilot)", "events": "a stage change (an event log)"}
@@ -54,7 +56,13 @@ def store_upload() -> None:
                 new_id = store.ingest(con, upload.getvalue(), upload.name)
         except IngestError as exc:
             status.update(label=f"{upload.name} could not be read", state="error")
-            st.error(str(exc))
+            st.error(md(exc))
+            return
+        except Exception:  # the boundary with a user's file: a plain sentence, the traceback to the log
+            LOG.exception("reading upload %s", upload.name)
+            status.update(label=f"{upload.name} could not be read", state="error")
+            st.error(f"{md(upload.name)} could not be read because of a problem in this app, not in your "
+                     "file. The details are in the server log; export it as CSV and try again.")
             return
         status.update(label=f"{upload.name} is stored and selected.", state="complete", expanded=False)
     st.session_state["_stored"] = upload.file_id
@@ -204,7 +212,12 @@ def rederive(info: store.DatasetInfo, mapping: Mapping, remember: bool, diff: li
             if remember:
                 store.remember_mapping(con, new_id)
     except (IngestError, ValueError) as exc:
-        st.error(f"The mapping could not be applied: {exc}")
+        st.error(f"The mapping could not be applied: {md(exc)}")
+        return
+    except Exception:  # the boundary with a user's mapping: a plain sentence, the traceback to the log
+        LOG.exception("applying a mapping to %s", info.id)
+        st.error("The mapping could not be applied because of a problem in this app; the details are in the "
+                 "server log. The dataset shown is unchanged.")
         return
     st.session_state["_applied"] = diff or ["mapping file"]
     select_dataset(new_id)

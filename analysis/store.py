@@ -25,6 +25,7 @@ from analysis.validate import Derived
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "store"
 DB_FILE = "pilots.duckdb"
+MAX_REPORTED_PROBLEMS = 20_000  # a report lists this many; beyond, a million bad cells would bloat every read
 _WRITE_LOCK = threading.Lock()  # one writer at a time inside a process; reads run in parallel
 
 SCHEMA = """
@@ -202,9 +203,13 @@ def report(raw: RawTable, derived: Derived, mapping_source: str = "guessed") -> 
     """The validation report kept with a dataset: counts (rows read = accepted + rejected; for an event
     log the rows are events and `pilots` counts the pilots built), problems, notes, unmapped values,
     how the file was read and where the mapping came from (guessed, saved or user)."""
+    problems, notes = derived.problems[:MAX_REPORTED_PROBLEMS], list(derived.notes)
+    if len(derived.problems) > len(problems):
+        notes.append(f"{len(derived.problems):,} problems were found; the first {len(problems):,} are listed. "
+                     "Every rejected row is in the rejected-rows download.")
     return {"rows": derived.row_counts(), "pilots": len(derived.pilots), "shape": derived.shape,
-            "mapping_source": mapping_source,
-            "problems": derived.problems, "notes": derived.notes, "unmapped_values": derived.unmapped,
+            "mapping_source": mapping_source, "problems_total": len(derived.problems),
+            "problems": problems, "notes": notes, "unmapped_values": derived.unmapped,
             "encoding": raw.encoding, "delimiter": raw.delimiter, "header_line": raw.header_line,
             "sheet": raw.sheet, "sheets": raw.sheets, "confidence": derived.mapping.confidence}
 

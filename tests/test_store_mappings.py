@@ -97,3 +97,12 @@ def test_a_user_mapping_can_turn_a_file_into_an_event_log(con) -> None:
     events = store.rederive(con, first, Mapping(columns={"pilot_id": "Ref", "stage": "Milestone",
                                                          "timestamp": "When"}, shape="events"))
     assert stages_of(con, events) == ["pilot", "intake", "intake"]
+
+
+def test_a_report_lists_a_bounded_number_of_problems_and_says_how_many_there_were(con, monkeypatch) -> None:
+    monkeypatch.setattr(store, "MAX_REPORTED_PROBLEMS", 3)
+    data = b"Pilot ID,Stage,Budget\n" + b"".join(b"P%d,PoC,lots\n" % i for i in range(5))
+    report = store.dataset_info(con, store.ingest(con, data, "bad.csv")).report
+    assert report["problems_total"] == 5 and [p["row"] for p in report["problems"]] == [2, 3, 4]
+    assert "5 problems were found; the first 3 are listed." in report["notes"][-1]
+    assert report["rows"] == {"read": 5, "accepted": 5, "rejected": 0}

@@ -50,24 +50,29 @@ def store_upload() -> None:
     if upload is None or st.session_state.get("_stored") == upload.file_id:
         return
     with st.status(f"Reading {upload.name}…", expanded=True) as status:
-        try:
-            st.write(f"{upload.size:,} bytes received; reading, mapping and validating…")
-            with store.connect() as con:
-                new_id = store.ingest(con, upload.getvalue(), upload.name)
-        except IngestError as exc:
-            status.update(label=f"{upload.name} could not be read", state="error")
-            st.error(md(exc))
-            return
-        except Exception:  # the boundary with a user's file: a plain sentence, the traceback to the log
-            LOG.exception("reading upload %s", upload.name)
-            status.update(label=f"{upload.name} could not be read", state="error")
-            st.error(f"{md(upload.name)} could not be read because of a problem in this app, not in your "
-                     "file. The details are in the server log; export it as CSV and try again.")
-            return
-        status.update(label=f"{upload.name} is stored and selected.", state="complete", expanded=False)
+        st.write(f"{upload.size:,} bytes received; reading, mapping and validating…")
+        new_id, problem = ingest_upload(upload.getvalue(), upload.name)
+        status.update(label=f"{upload.name} could not be read" if problem else f"{upload.name} is stored and "
+                      "selected.", state="error" if problem else "complete", expanded=False)
+    if problem:
+        st.error(problem)  # outside the status box, so the reason is in plain sight
+        return
     st.session_state["_stored"] = upload.file_id
     select_dataset(new_id)
     st.rerun()
+
+
+def ingest_upload(data: bytes, name: str) -> tuple[str | None, str | None]:
+    """(dataset id, None) for a stored upload, or (None, the plain reason it could not be read)."""
+    try:
+        with store.connect() as con:
+            return store.ingest(con, data, name), None
+    except IngestError as exc:
+        return None, md(exc)
+    except Exception:  # the boundary with a user's file: a plain sentence, the traceback to the log
+        LOG.exception("reading upload %s", name)
+        return None, (f"{md(name)} could not be read because of a problem in this app, not in your file. "
+                      "The details are in the server log; export it as CSV and try again.")
 
 
 def counts(report: dict) -> None:
@@ -100,7 +105,7 @@ def sheet_choice(info: store.DatasetInfo) -> None:
     sheets = info.report.get("sheets") or []
     if len(sheets) < 2:
         return
-    chosen = st.selectbox("Sheet", sheets, index=sheets.index(info.report["sheet"]), key="sheet_choice",
+    chosen = st.selectbox("Sheet", sheets, key=seeded("sheet_choice", info.report["sheet"]),
                           help="The workbook has several sheets; choose the one that holds the pilots.")
     if chosen == info.report["sheet"]:
         return
@@ -114,6 +119,14 @@ def sheet_choice(info: store.DatasetInfo) -> None:
     st.rerun()
 
 
+def seeded(key: str, value: object) -> str:
+    """A widget key whose state starts at `value` for the shown dataset. Set through session state, so
+    the browser shows it even where the same key showed another dataset's value before."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
 def reset_editor(ds: str) -> None:
     """Editor widgets start from the shown dataset's mapping whenever another dataset is shown."""
     shown = st.session_state.get("_editor_for")
@@ -125,8 +138,8 @@ def reset_editor(ds: str) -> None:
 
 def shape_choice(base: Mapping) -> str:
     current = base.shape or "wide"
-    return st.radio("Each row of the file is", list(SHAPES), index=list(SHAPES).index(current),
-                    format_func=SHAPES.get, horizontal=True, key="shape_choice")
+    return st.radio("Each row of the file is", list(SHAPES), format_func=SHAPES.get, horizontal=True,
+                    key=seeded("shape_choice", current))
 
 
 def column_choices(base: Mapping, headers: list[str], shape: str) -> dict[str, str | None]:
@@ -151,15 +164,15 @@ def column_choices(base: Mapping, headers: list[str], shape: str) -> dict[str, s
 
 def column_select(row, headers: list[str]) -> str | None:
     options = [NONE] + headers
-    index = options.index(row.source) if row.source in options else 0
-    value = st.selectbox(f"{row.label} · {row.how}", options, index=index, key=f"map_{row.field}",
+    default = row.source if row.source in options else NONE
+    value = st.selectbox(f"{row.label} · {row.how}", options, key=seeded(f"map_{row.field}", default),
                          help="The source column this field is read from; (none) leaves it empty.")
     return None if value == NONE else value
 
 
 def stage_list(base: Mapping) -> list[str]:
     """The ordered stage list, one per line; an unusable list says why and keeps the current one."""
-    text = st.text_area("Stages, in order (one per line)", editor.stages_text(base.stages), key="stages_text",
+    text = st.text_area("Stages, in order (one per line)", key=seeded("stages_text", editor.stages_text(base.stages)),
                         height=150, help="A dataset may have its own stages, e.g. Initiated, Acquisition "
                                          "and/or Development, Implementation and Assessment, Operation and "
                                          "Maintenance. The last stage is production.")

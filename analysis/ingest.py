@@ -22,6 +22,7 @@ from analysis.schema import HEADER_SYNONYMS, normalise
 
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_CHARS = 200_000  # enough for a few hundred records, small enough to sniff in milliseconds
+SNIFF_LINES = 200
 HEADER_SEARCH_ROWS = 15  # title rows above the table are looked past, up to this many records
 MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not a portfolio table
 # The same limit as .streamlit/config.toml's maxUploadSize (the browser refuses larger files itself);
@@ -88,19 +89,28 @@ def check_not_binary(data: bytes, filename: str) -> None:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The candidate delimiter that splits the first records most consistently into most columns."""
+    """The candidate delimiter that splits the first records most consistently into most columns,
+    judged on records and on lines read one at a time (so a quote left open early does not hide the
+    delimiter by swallowing the rest of the sample)."""
     sample = text[:SNIFF_CHARS]
+    lines = io.StringIO(sample, newline="").readlines()[:SNIFF_LINES]
     best, best_score = ",", (0.0, 0)
     for delim in DELIMITERS:
-        rows = list(_limited(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), 200))
-        widths = [len(r) for r in rows if any(c.strip() for c in r)]
-        if not widths:
-            continue
-        width, count = Counter(widths).most_common(1)[0]
-        score = (count / len(widths) if width > 1 else 0.0, width)
+        records = list(_limited(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), SNIFF_LINES))
+        one_by_one = [_one_line(line.rstrip("\r\n"), delim) for line in lines]
+        score = max(_consistency(records), _consistency(one_by_one))
         if score > best_score:
             best, best_score = delim, score
     return best
+
+
+def _consistency(rows: list[list[str]]) -> tuple[float, int]:
+    """(share of the filled rows that have the commonest width, that width); 0 for a single column."""
+    widths = [len(r) for r in rows if any(c.strip() for c in r)]
+    if not widths:
+        return 0.0, 0
+    width, count = Counter(widths).most_common(1)[0]
+    return (count / len(widths) if width > 1 else 0.0, width)
 
 
 def _limited(reader, n: int):

@@ -314,3 +314,13 @@ def test_statuses_that_mean_retired_after_production_count_as_reached() -> None:
     result = summary(analyse_file(text.encode(), "e.csv"))
     assert result["outcomes"]["retired"] == 3 and result["outcomes"]["active"] == 1
     assert [f["reached"] for f in result["funnel"]] == [4, 4, 4, 4, 3]
+
+
+def test_an_early_unclosed_quote_does_not_hide_the_semicolon_delimiter() -> None:
+    rows = ["Pilot ID;Name;Stage;Notes", 'P1;"Broken, name;Pilot;x, y'] + \
+        [f"P{i};Name {i}, ok;PoC;a, b, c" for i in range(2, 300)]
+    d = derived("\n".join(rows) + "\n")
+    assert d.pilots["stage"].value_counts().to_dict() == {"poc": 298, "pilot": 1}
+    assert d.pilots["name"].tolist()[:2] == ["Broken, name", "Name 2, ok"]
+    assert "so lines 2-300 ran together" in problems_at(d, 2)[0]
+    assert_nothing_lost(d, 299)

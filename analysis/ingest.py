@@ -30,6 +30,7 @@ MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_ID_LENGTH = 40  # a record's first cell, when it is an ID, is one short word ("DHS-0009-2023", "AI-42")
 TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and encrypted .xlsx files are OLE containers
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -79,6 +80,9 @@ def check_not_binary(data: bytes, filename: str) -> None:
     if data.startswith(b"%PDF"):
         raise IngestError(f"{filename} is a PDF, not a table. Export the tracker as CSV or XLSX and "
                           "upload that instead.")
+    if data.startswith(OLE_MAGIC):
+        raise IngestError(f"{filename} is an old-style Excel workbook (.xls) or a password-protected one. "
+                          "Open it in Excel, save it as .xlsx or CSV, and upload that.")
     head = data[:65536]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return

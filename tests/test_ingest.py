@@ -45,6 +45,7 @@ def assert_nothing_lost(d: Derived, data_rows: int) -> None:
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj", "is a PDF, not a table"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "does not look like a text table"),
     (b"PK\x03\x04not really a workbook", "not a readable Excel workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "is an old-style Excel workbook (.xls) or a password"),
     (HEADER.encode(), "has a header (Pilot ID, Name, Stage, Status, Start Date, Budget) but no rows"),
     (("Portfolio export\n\n" + HEADER + ",,,,,\n\n").encode(), "but no rows below it"),
 ])

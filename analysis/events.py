@@ -25,7 +25,7 @@ import pandas as pd
 from analysis.ingest import RawTable
 from analysis.mapping import EXACT, Mapping, complete_values, guess_columns
 from analysis.parse import detect_date_order, parse_dates
-from analysis.schema import DATE_FIELDS, HEADER_SYNONYMS
+from analysis.schema import DATE_FIELDS, HEADER_SYNONYMS, normalise
 from analysis.validate import Derived, clean_cells, derive, empty_rows, total_rows
 
 TIMESTAMP = "timestamp"  # the mapping's key for an event log's time column
@@ -51,6 +51,9 @@ ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # no zone: one fast parse
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp])?")
 
+# A pilot's own start or end date ("Start Date", "Kick-off") is a column of a row per pilot, never the
+# time of an event: a file whose only date is one is read as one row per pilot.
+RECORD_DATES = set(HEADER_SYNONYMS["start_date"] + HEADER_SYNONYMS["end_date"]) - set(TIMESTAMP_SYNONYMS)
 # Headers an event log's fields go by (the time-of-record date fields are made from the events).
 EVENT_SYNONYMS = {**{f: s for f, s in HEADER_SYNONYMS.items() if f not in DATE_FIELDS},
                   "pilot_id": HEADER_SYNONYMS["pilot_id"] + EVENT_ID_SYNONYMS,
@@ -96,7 +99,7 @@ def is_event_log(cells: pd.DataFrame, given: Mapping | None = None) -> bool:
     if filled.sum() < 2 or filled.sum() / max(ids[filled].nunique(), 1) < MIN_EVENTS_PER_PILOT:
         return False
     columns, _ = guess_event_columns(sample, (given or Mapping()).stages)
-    if TIMESTAMP not in columns:
+    if TIMESTAMP not in columns or normalise(columns[TIMESTAMP]) in RECORD_DATES:
         return False
     # A wide export with repeated IDs repeats the same row; a log's repeats happen at different times.
     times = sample[columns[TIMESTAMP]].str.strip()[filled].groupby(ids[filled]).nunique()

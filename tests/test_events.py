@@ -194,3 +194,12 @@ def test_a_large_log_is_derived_without_a_per_pilot_loop() -> None:
     d = derived("Case ID,Activity,Timestamp\n" + "\n".join(rows) + "\n")
     assert d.row_counts() == {"read": len(rows), "accepted": len(rows), "rejected": 0}
     assert d.pilots["stage_index"].value_counts().sort_index().tolist() == [4_000] * 5
+
+
+def test_a_start_date_is_not_an_event_time() -> None:
+    # Pilots that share a programme ID and have their own start dates: a wide export with repeated IDs.
+    text = ("Project ID,Stage,Start Date\nPR1,PoC,2024-01-01\nPR1,Pilot,2024-02-01\nPR1,Idea,2024-03-01\n"
+            "PR2,PoC,2024-01-05\nPR2,Live,2024-02-05\n")
+    d = derived(text)
+    assert d.shape == "wide"
+    assert d.row_counts() == {"read": 5, "accepted": 2, "rejected": 3}

@@ -87,7 +87,7 @@ def cleaned(raw: RawTable) -> RawTable:
 def clean_cells(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> pd.DataFrame:
     """Cells trimmed (spaces and non-breaking spaces), HTML markup reduced to its text, and a note
     for markup and for spreadsheet formulas (kept as text, never run; downloads neutralise them)."""
-    out = pd.DataFrame(index=cells.index)
+    out: dict[str, pd.Series] = {}
     marked, formulas = [], []
     for column in cells.columns:
         text = cells[column].fillna("").astype("str").str.replace("\u00a0", " ", regex=False).str.strip()
@@ -102,7 +102,7 @@ def clean_cells(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> pd.D
     _note_cells(notes, marked, "held HTML markup; the tags were removed and the text kept")
     _note_cells(notes, formulas, "hold spreadsheet formulas (starting with '='); they are kept as text, never "
                 "run, and neutralised in downloads")
-    return out
+    return pd.DataFrame(out, index=cells.index, columns=list(cells.columns))
 
 
 def _html_text(value: str) -> str:

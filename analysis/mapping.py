@@ -23,6 +23,7 @@ from analysis.schema import (
     STATUSES,
     VALUE_SYNONYMS,
     normalise,
+    slug,
 )
 
 EXACT, PARTIAL = 1.0, 0.6  # an exact synonym vs a synonym found inside a longer header or value
@@ -91,11 +92,26 @@ def _text_dict(value: object, where: str, nulls: bool = False) -> dict:
 
 
 def _stage_list(value: object) -> list[str]:
+    """Stage ids from a mapping file; a name written as words ("Operation and Maintenance") becomes
+    its id (`operation_and_maintenance`), as the editor makes it."""
     if value is None:
         return list(DEFAULT_STAGES)
-    if not isinstance(value, list) or not value or not all(isinstance(s, str) and s.strip() for s in value):
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) and normalise(s) for s in value):
         raise ValueError("'stages' in a mapping file is a list of stage names, in order.")
-    return list(value)
+    stages = [slug(s) for s in value]
+    repeated = sorted({s for s in stages if stages.count(s) > 1})
+    if repeated:
+        raise ValueError(f"'stages' in a mapping file names {', '.join(repeated)} more than once.")
+    return stages
+
+
+def _stage_ids(mapping: Mapping) -> Mapping:
+    """Stage values and stage-date fields written as names, turned into the stage ids."""
+    if "stage" in mapping.values:
+        mapping.values["stage"] = {v: slug(c) if c is not None else None for v, c in mapping.values["stage"].items()}
+    mapping.columns = {(f"{slug(f[:-5])}_date" if f.endswith("_date") and slug(f[:-5]) in mapping.stages else f): h
+                       for f, h in mapping.columns.items()}
+    return mapping
 
 
 def _checked(mapping: Mapping) -> Mapping:
@@ -104,7 +120,7 @@ def _checked(mapping: Mapping) -> Mapping:
     bad = {v for v in mapping.date_formats.values() if v not in ("ymd", "dmy", "mdy")}
     if bad:
         raise ValueError(f"A date format is ymd, dmy or mdy, not {', '.join(sorted(bad))}.")
-    return mapping
+    return _stage_ids(mapping)
 
 
 def header_match(header: str, synonyms: list[str]) -> float:

@@ -28,13 +28,14 @@ FEDERAL_MAPPING = ROOT / "data" / "mappings" / "federal_ai_inventory_2023.json"
 FEDERAL_FUNNEL = [389, 307, 215, 159]
 
 names = st.text(alphabet=string.ascii_letters + string.digits + " _-/()'é", min_size=1, max_size=20)
+ids = st.from_regex(r"[a-z][a-z0-9]{0,6}(_[a-z0-9]{1,6}){0,2}", fullmatch=True)  # stage and value ids
 mappings = st.builds(
     Mapping,
     columns=st.dictionaries(st.sampled_from(["pilot_id", "name", "stage", "status", "start_date", "timestamp"]),
                             st.none() | names, max_size=6),
     values=st.dictionaries(st.sampled_from(["stage", "status", "failure_cause", "sourcing"]),
-                           st.dictionaries(names, st.none() | names, max_size=5), max_size=4),
-    stages=st.lists(names.filter(str.strip), min_size=2, max_size=6, unique=True),
+                           st.dictionaries(names, st.none() | ids, max_size=5), max_size=4),
+    stages=st.lists(ids, min_size=2, max_size=6, unique=True),
     date_formats=st.dictionaries(names, st.sampled_from(["ymd", "dmy", "mdy"]), max_size=3),
     shape=st.sampled_from([None, "wide", "events"]),
 )
@@ -57,6 +58,16 @@ def test_the_design_mapping_file_reads_with_the_default_stages() -> None:
     assert mapping.stages == ["intake", "scoping", "poc", "pilot", "production"] and mapping.shape is None
 
 
+def test_stage_names_written_as_words_become_stage_ids() -> None:
+    text = json.dumps({"stages": ["Initiated", "Acquisition and/or Development", "Operation and Maintenance"],
+                       "values": {"stage": {"O&M": "Operation and Maintenance", "Idea": "initiated"}},
+                       "columns": {"Operation and Maintenance_date": "Went live"}})
+    mapping = Mapping.from_json(text)
+    assert mapping.stages == ["initiated", "acquisition_and_or_development", "operation_and_maintenance"]
+    assert mapping.values["stage"] == {"O&M": "operation_and_maintenance", "Idea": "initiated"}
+    assert mapping.columns == {"operation_and_maintenance_date": "Went live"}
+
+
 @pytest.mark.parametrize("text, message", [
     ("{not json", "The mapping file is not valid JSON"),
     ("[1, 2]", "A mapping file is a JSON object"),
@@ -64,6 +75,8 @@ def test_the_design_mapping_file_reads_with_the_default_stages() -> None:
     ('{"columns": {"pilot_id": 3}}', "maps 'pilot_id' to 3; a name is expected"),
     ('{"stages": "intake, poc"}', "'stages' in a mapping file is a list of stage names"),
     ('{"stages": []}', "'stages' in a mapping file is a list of stage names"),
+    ('{"stages": ["Pilot", " - "]}', "'stages' in a mapping file is a list of stage names"),
+    ('{"stages": ["PoC", "poc", "Pilot"]}', "'stages' in a mapping file names poc more than once"),
     ('{"date_formats": {"Start": "yyyy-mm-dd"}}', "A date format is ymd, dmy or mdy, not yyyy-mm-dd"),
     ('{"shape": "long"}', "'shape' in a mapping file is \"wide\" or \"events\""),
 ])

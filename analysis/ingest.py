@@ -22,9 +22,15 @@ from analysis.schema import HEADER_SYNONYMS, normalise
 
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_CHARS = 200_000  # enough for a few hundred records, small enough to sniff in milliseconds
+SNIFF_LINES = 200
 HEADER_SEARCH_ROWS = 15  # title rows above the table are looked past, up to this many records
 MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not a portfolio table
+# The same limit as .streamlit/config.toml's maxUploadSize (the browser refuses larger files itself);
+# the command line and the store check it too, so no path reads a file the app would refuse.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_ID_LENGTH = 40  # a record's first cell, when it is an ID, is one short word ("DHS-0009-2023", "AI-42")
 TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and encrypted .xlsx files are OLE containers
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -46,6 +52,7 @@ class RawTable:
     problems: list[dict] = field(default_factory=list)  # {"row", "column", "problem"}
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    cleaned: bool = False  # cells already trimmed and stripped of markup (validate.clean_cells)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -73,6 +80,9 @@ def check_not_binary(data: bytes, filename: str) -> None:
     if data.startswith(b"%PDF"):
         raise IngestError(f"{filename} is a PDF, not a table. Export the tracker as CSV or XLSX and "
                           "upload that instead.")
+    if data.startswith(OLE_MAGIC):
+        raise IngestError(f"{filename} is an old-style Excel workbook (.xls) or a password-protected one. "
+                          "Open it in Excel, save it as .xlsx or CSV, and upload that.")
     head = data[:65536]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
@@ -83,19 +93,28 @@ def check_not_binary(data: bytes, filename: str) -> None:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The candidate delimiter that splits the first records most consistently into most columns."""
+    """The candidate delimiter that splits the first records most consistently into most columns,
+    judged on records and on lines read one at a time (so a quote left open early does not hide the
+    delimiter by swallowing the rest of the sample)."""
     sample = text[:SNIFF_CHARS]
+    lines = io.StringIO(sample, newline="").readlines()[:SNIFF_LINES]
     best, best_score = ",", (0.0, 0)
     for delim in DELIMITERS:
-        rows = list(_limited(csv.reader(io.StringIO(sample), delimiter=delim), 200))
-        widths = [len(r) for r in rows if any(c.strip() for c in r)]
-        if not widths:
-            continue
-        width, count = Counter(widths).most_common(1)[0]
-        score = (count / len(widths) if width > 1 else 0.0, width)
+        records = list(_limited(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), SNIFF_LINES))
+        one_by_one = [_one_line(line.rstrip("\r\n"), delim) for line in lines]
+        score = max(_consistency(records), _consistency(one_by_one))
         if score > best_score:
             best, best_score = delim, score
     return best
+
+
+def _consistency(rows: list[list[str]]) -> tuple[float, int]:
+    """(share of the filled rows that have the commonest width, that width); 0 for a single column."""
+    widths = [len(r) for r in rows if any(c.strip() for c in r)]
+    if not widths:
+        return 0.0, 0
+    width, count = Counter(widths).most_common(1)[0]
+    return (count / len(widths) if width > 1 else 0.0, width)
 
 
 def _limited(reader, n: int):
@@ -107,14 +126,82 @@ def _limited(reader, n: int):
 
 def split_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     """Every record of the text and the line it starts on (1-based)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records, lines = [], []
-    start = 1
-    for row in reader:
-        records.append(row)
-        lines.append(start)
-        start = reader.line_num + 1
+    records, lines, _ = _split(text, delimiter)
     return records, lines
+
+
+def _split(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """Records, the line each starts on and the line each ends on (a text the csv module refuses
+    is split a line at a time instead)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records, starts, ends = [], [], []
+    start = 1
+    try:
+        for row in reader:
+            records.append(row)
+            starts.append(start)
+            ends.append(reader.line_num)
+            start = reader.line_num + 1
+    except csv.Error:
+        lines = io.StringIO(text, newline="").readlines()
+        records = [_one_line(line.rstrip("\r\n"), delimiter) for line in lines]
+        starts = ends = list(range(1, len(lines) + 1))
+    return records, starts, ends
+
+
+def split_recovering(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[dict]]:
+    """Records and their lines, with runs of lines that an unclosed quote swallowed read again one
+    line at a time (so no row is lost), and a problem naming the line of each opening quote."""
+    records, starts, ends = _split(text, delimiter)
+    width = _modal_width(records)
+    physical: list[str] | None = None
+    out, out_lines, problems = [], [], []
+    for record, start, end in zip(records, starts, ends):
+        if not any("\n" in c or "\r" in c for c in record):
+            out.append(record)
+            out_lines.append(start)
+            continue
+        physical = physical or io.StringIO(text, newline="").readlines()
+        span = physical[start - 1:end]
+        again = [_one_line(line.rstrip("\r\n"), delimiter) for line in span]
+        if _swallowed(record, span, again, width):
+            out += again
+            out_lines += list(range(start, start + len(again)))
+            problems.append({"row": start, "column": "", "problem": f"a quote opened on this line is never "
+                             f"closed, so lines {start}-{end} ran together; they were read again one line at "
+                             "a time. Check this line's quotes in the export"})
+        else:
+            out.append(record)
+            out_lines.append(start)
+    return out, out_lines, problems
+
+
+def _modal_width(records: list[list[str]]) -> int:
+    widths = Counter(len(r) for r in records[:1000] if any(c.strip() for c in r))
+    return widths.most_common(1)[0][0] if widths else 0
+
+
+def _swallowed(record: list[str], span: list[str], lines: list[list[str]], width: int) -> bool:
+    """A record over several lines that an unclosed quote made: its quotes do not pair up (the file
+    ended inside one), or lines inside it read as records of their own (the table's width, an ID-like
+    first cell): one such line when the record has the wrong width, two when its width is right. A
+    quoted cell of prose over several lines is neither."""
+    if sum(line.count('"') for line in span) % 2:
+        return True
+    records = sum(len(cells) == width and _id_like(cells[0]) for cells in lines[1:])
+    return records >= (2 if len(record) == width else 1)
+
+
+def _id_like(cell: str) -> bool:
+    return 0 < len(cell.strip()) <= MAX_ID_LENGTH and not re.search(r"\s", cell.strip())
+
+
+def _one_line(line: str, delimiter: str) -> list[str]:
+    """The cells of one physical line; a line whose quotes do not pair up is split at every delimiter
+    and loses only its stray quote marks."""
+    if line.count('"') % 2 == 0:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    return [cell.strip('"') for cell in line.split(delimiter)]
 
 
 def find_header(records: list[list[str]]) -> int:
@@ -151,8 +238,10 @@ def unique_headers(raw: list[str]) -> list[str]:
 def read_text_table(text: str, encoding: str) -> RawTable:
     """A RawTable from decoded CSV/TSV/semicolon text."""
     delimiter = sniff_delimiter(text)
-    records, lines = split_records(text, delimiter)
-    return build_table(records, lines, encoding=encoding, delimiter=delimiter)
+    records, lines, problems = split_recovering(text, delimiter)
+    table = build_table(records, lines, encoding=encoding, delimiter=delimiter)
+    table.problems[:0] = problems
+    return table
 
 
 def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
@@ -160,12 +249,16 @@ def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
     if not records or not any(_filled(r) for r in records):
         raise IngestError("The file has no rows. Export the portfolio again with its rows and a header.")
     h = find_header(records)
+    records = _trim_empty_tail(records, h)
     header = unique_headers(records[h])
     if len(header) > MAX_COLUMNS:
         raise IngestError(f"The header has {len(header):,} columns; a portfolio export has far fewer "
                           f"(at most {MAX_COLUMNS:,} are read). Check the delimiter or export fewer fields.")
     notes = [f"The header is on line {lines[h]}; the {h} line(s) above it were read as a title."] if h else []
     body, body_lines = records[h + 1:], lines[h + 1:]
+    if not any(_filled(r) for r in body):
+        raise IngestError(f"The file has a header ({', '.join(header[:6])}{', ...' if len(header) > 6 else ''}) "
+                          "but no rows below it. Export the portfolio again with its rows.")
     problems = []
     cells = [_fit(row, len(header), line, header, problems) for row, line in zip(body, body_lines)]
     frame = pd.DataFrame(cells, columns=header, dtype="str") if cells else \
@@ -174,6 +267,19 @@ def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
     if dropped:
         notes.append(f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}.")
     return RawTable(frame, body_lines, header_line=lines[h], notes=notes, problems=problems, **meta)
+
+
+def _trim_empty_tail(records: list[list[str]], h: int) -> list[list[str]]:
+    """Records without the trailing columns that are empty in the header and in every row (a
+    spreadsheet saved with its unused columns): only those count towards MAX_COLUMNS."""
+    if len(records[h]) <= MAX_COLUMNS:
+        return records
+    width = max((_last_filled(r) for r in records[h:]), default=0)
+    return [r[:width] if i >= h else r for i, r in enumerate(records)]
+
+
+def _last_filled(row: list[str]) -> int:
+    return next((i + 1 for i in range(len(row) - 1, -1, -1) if row[i].strip()), 0)
 
 
 def _fit(row: list[str], width: int, line: int, header: list[str], problems: list[dict]) -> list[str]:
@@ -206,6 +312,10 @@ def is_total_row(values: list[str]) -> bool:
 
 def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None) -> RawTable:
     """Read any supported upload (CSV, TSV, semicolon CSV, XLSX) into a RawTable."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise IngestError(f"{filename} is {len(data) / 1024 ** 2:,.0f} MB; the limit is "
+                          f"{MAX_UPLOAD_BYTES // 1024 ** 2} MB. Export fewer columns, or the rows of a "
+                          "date range, and upload that.")
     if data.startswith(b"PK\x03\x04"):
         from analysis.xlsx import read_xlsx
 

@@ -14,9 +14,10 @@ import pandas as pd
 
 DATE_ORDERS = {"ymd": "%Y-%m-%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}
 _SEP = re.compile(r"[./\s]+")
-_TIME = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_TIME = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMERIC_DATE = re.compile(r"^\d{1,4}-\d{1,2}-\d{1,4}$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
+PLAUSIBLE_YEARS = (1900, 2200)  # a date outside these years in a portfolio is a typing error, not a date
 EXCEL_SERIALS = (20_000, 80_000)  # 1954..2119: a bare number in this range in a date column is a serial
 
 
@@ -32,27 +33,55 @@ def _parse_order(text: pd.Series, order: str) -> pd.Series:
 
 
 def detect_date_order(values: pd.Series) -> tuple[str, bool]:
-    """(order, ambiguous): the order that reads the most numeric dates; ambiguous when dmy and mdy tie."""
+    """(order, ambiguous): the order that reads the most numeric dates; ambiguous when every numeric
+    date reads both day-first and month-first (no day above 12)."""
     text = _clean_dates(values)
     numeric = text[text.str.match(_NUMERIC_DATE)]
     if numeric.empty:
         return "ymd", False
-    counts = {o: int(_parse_order(numeric, o).notna().sum()) for o in DATE_ORDERS}
+    read = {o: _parse_order(numeric, o).notna() for o in DATE_ORDERS}
+    counts = {o: int(r.sum()) for o, r in read.items()}
     best = max(counts, key=lambda o: (counts[o], o == "ymd", o == "dmy"))
-    ambiguous = best != "ymd" and counts["dmy"] == counts["mdy"] and counts["dmy"] > 0
+    day_first_only = int((read["dmy"] & ~read["mdy"]).sum())  # a tie with such dates is a mix, not doubt
+    ambiguous = best != "ymd" and counts["dmy"] == counts["mdy"] > 0 and day_first_only == 0
     return best, ambiguous
 
 
 def parse_dates(values: pd.Series, order: str) -> pd.Series:
     """Dates (datetime64, NaT where unreadable); numeric dates read in `order`, named months any way."""
+    return read_dates(values, order)[0]
+
+
+def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
+    """Dates as `parse_dates` reads them, and a mask of the cells that only another order could read
+    (a column of mixed formats: `03/15/2024` among day-first dates is read month-first, and said so)."""
     text = _clean_dates(values)
     parsed = _parse_order(text, order)
-    if order != "ymd":
-        parsed = parsed.fillna(_parse_order(text, "ymd"))
+    other = pd.Series(False, index=text.index)
+    for fallback in _fallback_orders(text, order):
+        rest = parsed.isna() & (text != "")
+        if not rest.any():
+            break
+        again = _parse_order(text[rest], fallback)
+        parsed[rest] = again
+        if fallback != "ymd":
+            other[again[again.notna()].index] = True
     rest = parsed.isna() & (text != "")
     if rest.any():
         parsed[rest] = _parse_words_or_serial(text[rest], dayfirst=order == "dmy")
-    return parsed.dt.normalize()
+    parsed = parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS))
+    return parsed.dt.normalize(), other
+
+
+def _fallback_orders(text: pd.Series, order: str) -> list[str]:
+    """The orders tried, in turn, on cells the column's own order cannot read."""
+    if order != "ymd":
+        return ["ymd", "mdy" if order == "dmy" else "dmy"]
+    slashed = text[text.str.match(_NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")]
+    if slashed.empty:
+        return []
+    best, _ = detect_date_order(slashed)
+    return [best, "mdy" if best == "dmy" else "dmy"]
 
 
 def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
@@ -61,20 +90,34 @@ def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     out[serial] = EXCEL_EPOCH + pd.to_timedelta(number[serial].round(), unit="D")
     words = ~serial & text.str.contains(r"[A-Za-z]", regex=True)
-    for idx in text[words].index:  # named months ("12 Mar 2024", "March 12, 2024"): few, so one by one
-        out[idx] = pd.to_datetime(text[idx].replace("-", " "), errors="coerce", dayfirst=dayfirst)
+    if words.any():  # named months ("12 Mar 2024", "March 12, 2024"): each distinct text read once
+        named = {t: _named_date(t, dayfirst) for t in text[words].unique()}
+        out[words] = text[words].map(named).astype("datetime64[ns]")
     return out
 
 
+def _named_date(text: str, dayfirst: bool) -> pd.Timestamp:
+    try:
+        value = pd.to_datetime(text.replace("-", " "), errors="coerce", dayfirst=dayfirst)
+    except (ValueError, OverflowError):
+        return pd.NaT
+    return value if pd.notna(value) and PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1] else pd.NaT
+
+
 _NUM_JUNK = re.compile(r"[^\d,.\-()]")
-_CURRENCY = r"(?:[A-Za-z]{3}|[$€£¥₹]|CHF|kr)?"
-_AMOUNT = re.compile(rf"^\(?-?\s*{_CURRENCY}\s*-?[\d][\d.,\s'\u00a0\u202f]*\s*{_CURRENCY}\)?$")
+_CURRENCY = re.compile(r"(?i)\b(?:USD|EUR|GBP|CHF|CAD|AUD|NZD|JPY|CNY|INR|SEK|NOK|DKK|PLN|BRL|ZAR)\b|[$€£¥₹]")
+_SCALE = re.compile(r"(?i)(?<=\d)\s*(k|m|mm|mn|bn|b)$")
+SCALES = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}  # 500k, 1.2M, 2bn in hand-kept sheets
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """Amounts as floats: currency signs and spaces dropped, `1,234.5` / `1.234,5` / `(500)` read;
-    a column whose commas are followed by one or two digits uses the decimal comma."""
-    text = values.fillna("").astype(str).str.strip()
+    """Amounts as floats: currency signs and codes dropped, `1,234.5` / `1.234,5` / `(500)` / `1.2M`
+    read; a column whose commas are followed by one or two digits uses the decimal comma. A cell with
+    other letters (`lots`, `=SUM(A1:A3)`) is not a number."""
+    text = values.fillna("").astype(str).str.strip().str.replace(_CURRENCY, "", regex=True).str.strip()
+    scale = text.str.extract(_SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
+    text = text.str.replace(_SCALE, "", regex=True)
+    words = text.str.contains(r"[^\W\d_]", regex=True)
     negative = text.str.startswith("(") & text.str.endswith(")") | text.str.startswith("-")
     digits = text.str.replace(_NUM_JUNK, "", regex=True).str.strip("()-")
     decimal_comma = digits.str.contains(r",\d{1,2}$", regex=True).any() and \
@@ -84,5 +127,5 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     as_comma = (both & comma_last) | (~both & decimal_comma)
     normal = digits.where(as_comma, digits.str.replace(",", "", regex=False))
     normal = normal.where(~as_comma, normal.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce").where(text.str.match(_AMOUNT))
+    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce").where(~words) * scale
     return number.where(~negative, -number)

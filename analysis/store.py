@@ -18,11 +18,14 @@ import duckdb
 import pandas as pd
 
 from analysis.ingest import RawTable, read_upload
-from analysis.mapping import Mapping, complete_mapping
-from analysis.validate import Derived, derive
+from analysis.mapping import Mapping
+from analysis.schema import normalise
+from analysis.shapes import derive_upload
+from analysis.validate import Derived
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "store"
 DB_FILE = "pilots.duckdb"
+MAX_REPORTED_PROBLEMS = 20_000  # a report lists this many; beyond, a million bad cells would bloat every read
 _WRITE_LOCK = threading.Lock()  # one writer at a time inside a process; reads run in parallel
 
 SCHEMA = """
@@ -30,6 +33,10 @@ CREATE TABLE IF NOT EXISTS uploads (sha TEXT PRIMARY KEY, filename TEXT, size BI
     created TIMESTAMP);
 CREATE TABLE IF NOT EXISTS datasets (id TEXT PRIMARY KEY, upload_sha TEXT, name TEXT, created TIMESTAMP,
     auto_mapping BOOLEAN, sheet TEXT, mapping TEXT, stages TEXT, extras TEXT, report TEXT);
+CREATE TABLE IF NOT EXISTS header_signatures (upload_sha TEXT, sheet TEXT, signature TEXT,
+    PRIMARY KEY (upload_sha, sheet));
+CREATE TABLE IF NOT EXISTS saved_mappings (signature TEXT PRIMARY KEY, mapping TEXT, dataset_id TEXT,
+    filename TEXT, saved TIMESTAMP);
 """
 
 
@@ -75,20 +82,94 @@ def dataset_id(data: bytes, mapping: Mapping) -> str:
 
 def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: Mapping | None = None,
            sheet: str | None = None) -> str:
-    """Store an upload and its dataset (reusing both when already stored); returns the dataset id."""
+    """Store an upload and its dataset (reusing both when already stored); returns the dataset id.
+
+    Without a mapping, the mapping saved for exports with the same headers (`remember_mapping`) is
+    used when there is one, and the report says so; otherwise every column and value is guessed."""
     sha = hashlib.sha256(data).hexdigest()
-    if mapping is None:
+    if mapping is None and _saved_for(con, _known_signature(con, sha, sheet)) is None:
         found = con.execute("SELECT id FROM datasets WHERE upload_sha = ? AND auto_mapping AND "
                             "coalesce(sheet, '') = coalesce(?, '')", [sha, sheet]).fetchone()
         if found:
             return found[0]
     raw = read_upload(data, filename, sheet)
-    full = complete_mapping(mapping, raw.cells)
-    derived = derive(raw, full)
-    return save(con, data, filename, raw, derived, auto=mapping is None)
+    signature = header_signature(list(raw.cells.columns))
+    _remember_signature(con, sha, sheet, signature)
+    saved = _saved_for(con, signature) if mapping is None else None
+    derived = derive_upload(raw, saved[0] if saved else mapping)
+    if saved:
+        derived.notes.insert(0, f"The mapping saved on {saved[1]:%Y-%m-%d} for exports with these headers "
+                                f"(from {saved[2]}) was used. Change it below under Mapping.")
+    return save(con, data, filename, raw, derived, auto=mapping is None and saved is None,
+                mapping_source="saved" if saved else ("user" if mapping is not None else "guessed"))
 
 
-def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto: bool) -> str:
+def header_signature(headers: list[str]) -> str:
+    """The same export's headers, whatever their order, case or punctuation, give the same signature."""
+    return hashlib.sha256("\x1f".join(sorted(normalise(h) for h in headers)).encode()).hexdigest()[:20]
+
+
+def _known_signature(con, sha: str, sheet: str | None) -> str | None:
+    row = con.execute("SELECT signature FROM header_signatures WHERE upload_sha = ? AND sheet = ?",
+                      [sha, sheet or ""]).fetchone()
+    return row[0] if row else None
+
+
+def _remember_signature(con, sha: str, sheet: str | None, signature: str) -> None:
+    with _WRITE_LOCK:
+        con.execute("INSERT INTO header_signatures VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [sha, sheet or "", signature])
+
+
+def _saved_for(con, signature: str | None) -> tuple[Mapping, dt.datetime, str] | None:
+    """The mapping saved for a header signature, when it was saved, and the file it was made on."""
+    if signature is None:
+        return None
+    row = con.execute("SELECT mapping, saved, filename FROM saved_mappings WHERE signature = ?",
+                      [signature]).fetchone()
+    return (Mapping.from_json(row[0]), row[1], row[2]) if row else None
+
+
+def remember_mapping(con, ds: str) -> str:
+    """Save a dataset's mapping for its export's header signature, so the next upload of the same
+    export is mapped the same way; returns the signature."""
+    row = con.execute("SELECT d.mapping, d.name, h.signature FROM datasets d JOIN header_signatures h "
+                      "ON h.upload_sha = d.upload_sha AND h.sheet = coalesce(d.sheet, '') WHERE d.id = ?",
+                      [ds]).fetchone()
+    if row is None:
+        raise ValueError(f"no stored dataset {ds} with a known header signature")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with _WRITE_LOCK:
+        con.execute("INSERT OR REPLACE INTO saved_mappings VALUES (?, ?, ?, ?, ?)", [row[2], row[0], ds, row[1], now])
+    return row[2]
+
+
+def saved_mapping(con, ds: str) -> Mapping | None:
+    """The mapping saved for the header signature of a dataset's upload, if any."""
+    row = con.execute("SELECT h.signature FROM datasets d JOIN header_signatures h ON h.upload_sha = "
+                      "d.upload_sha AND h.sheet = coalesce(d.sheet, '') WHERE d.id = ?", [ds]).fetchone()
+    saved = _saved_for(con, row[0]) if row else None
+    return saved[0] if saved else None
+
+
+def rederive(con, ds: str, mapping: Mapping) -> str:
+    """A new dataset from the stored bytes of a dataset's upload under another mapping (no re-upload)."""
+    row = con.execute("SELECT upload_sha, name, sheet FROM datasets WHERE id = ?", [ds]).fetchone()
+    data = upload_bytes(con, row[0]) if row else None
+    if data is None:
+        raise ValueError(f"the upload of dataset {ds} is not stored")
+    return ingest(con, data, row[1], mapping=mapping, sheet=row[2])
+
+
+def raw_table(con, ds: str) -> RawTable | None:
+    """The raw cells of a dataset's upload (the mapping editor lists its columns and values)."""
+    row = con.execute("SELECT upload_sha, name, sheet FROM datasets WHERE id = ?", [ds]).fetchone()
+    data = upload_bytes(con, row[0]) if row else None
+    return read_upload(data, row[1], row[2]) if data is not None else None
+
+
+def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto: bool,
+         mapping_source: str = "guessed") -> str:
     """Write the upload bytes, the dataset row and its pilots and rejected tables in one transaction."""
     ds = dataset_id(data, derived.mapping)
     sha = hashlib.sha256(data).hexdigest()
@@ -97,7 +178,7 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
             return ds
         con.execute("BEGIN TRANSACTION")
         try:
-            _insert(con, ds, sha, data, filename, raw, derived, auto)
+            _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -105,24 +186,30 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
     return ds
 
 
-def _insert(con, ds, sha, data, filename, raw, derived, auto) -> None:
+def _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [sha, filename, len(data), data, now])
     con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ds, sha, filename, now, auto, raw.sheet, derived.mapping.to_json(),
-                 json.dumps(derived.stages), json.dumps(derived.extras), json.dumps(report(raw, derived))])
+                 json.dumps(derived.stages), json.dumps(derived.extras), json.dumps(report(raw, derived, mapping_source))])
     pilots, rejected = derived.pilots, derived.rejected.astype("str")  # noqa: F841 (read by DuckDB)
     # table_name() admits only our own hex ids, quoted: no upload text reaches these statements
     con.execute(f"CREATE TABLE {table_name(ds)} AS SELECT * FROM pilots")  # noqa: S608
     con.execute(f"CREATE TABLE {table_name(ds, 'r')} AS SELECT * FROM rejected")  # noqa: S608
 
 
-def report(raw: RawTable, derived: Derived) -> dict:
-    """The validation report kept with a dataset: counts, problems, notes, unmapped values, reading."""
-    accepted, rejected = len(derived.pilots), len(derived.rejected)
-    return {"rows": {"read": derived.rows_read, "accepted": accepted, "rejected": rejected},
-            "problems": derived.problems, "notes": derived.notes, "unmapped_values": derived.unmapped,
+def report(raw: RawTable, derived: Derived, mapping_source: str = "guessed") -> dict:
+    """The validation report kept with a dataset: counts (rows read = accepted + rejected; for an event
+    log the rows are events and `pilots` counts the pilots built), problems, notes, unmapped values,
+    how the file was read and where the mapping came from (guessed, saved or user)."""
+    problems, notes = derived.problems[:MAX_REPORTED_PROBLEMS], list(derived.notes)
+    if len(derived.problems) > len(problems):
+        notes.append(f"{len(derived.problems):,} problems were found; the first {len(problems):,} are listed. "
+                     "Every rejected row is in the rejected-rows download.")
+    return {"rows": derived.row_counts(), "pilots": len(derived.pilots), "shape": derived.shape,
+            "mapping_source": mapping_source, "problems_total": len(derived.problems),
+            "problems": problems, "notes": notes, "unmapped_values": derived.unmapped,
             "encoding": raw.encoding, "delimiter": raw.delimiter, "header_line": raw.header_line,
             "sheet": raw.sheet, "sheets": raw.sheets, "confidence": derived.mapping.confidence}
 

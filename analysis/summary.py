@@ -11,10 +11,11 @@ from analysis.causes import cause_counts, failure_rates
 from analysis.cohorts import event_times, time_to_production
 from analysis.funnel import stage_funnel
 from analysis.ingest import read_upload
-from analysis.mapping import Mapping, complete_mapping
+from analysis.mapping import Mapping
 from analysis.outcomes import STALL_DAYS, classify, default_as_of, outcome_counts
 from analysis.schema import DIMENSIONS
-from analysis.validate import Derived, derive
+from analysis.shapes import derive_upload
+from analysis.validate import Derived
 
 
 @dataclass
@@ -31,7 +32,7 @@ def analyse_file(data: bytes, filename: str, mapping: Mapping | None = None, as_
                  stall_days: int = STALL_DAYS) -> Analysed:
     """Read, map, validate and classify one file."""
     raw = read_upload(data, filename)
-    derived = derive(raw, complete_mapping(mapping, raw.cells), as_of=as_of)
+    derived = derive_upload(raw, mapping, as_of=as_of)
     day = as_of or default_as_of(derived.pilots, derived.stages)
     return Analysed(derived, classify(derived.pilots, derived.stages, day, stall_days), day, stall_days)
 
@@ -47,13 +48,14 @@ def summary(analysed: Analysed) -> dict:
     rates = {dim: failure_rates(c, dim).drop(columns="pilots").to_dict("records")
              for dim in breakdown_dimensions(c, {}) }
     return {
-        "rows": {"read": d.rows_read, "accepted": len(d.pilots), "rejected": len(d.rejected)},
+        "rows": d.row_counts(),
+        "shape": d.shape,
         "pilots": len(d.pilots),
         "stages": d.stages,
         "funnel": stage_funnel(c, d.stages)[["stage", "reached"]].to_dict("records"),
         "outcomes": outcome_counts(c),
         "failure_causes": cause_counts(c)[["cause", "count"]].to_dict("records"),
-        "mapping": {k: v for k, v in d.mapping.columns.items()},
+        "mapping": {k: v for k, v in d.mapping.columns.items() if v},
         "unmapped_values": d.unmapped,
         "problems": d.problems,
         "failure_rates": _json_safe(rates),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from analysis import queries, store
 from analysis.export import safe_csv
@@ -88,13 +89,16 @@ def pilots_for(view: View) -> pd.DataFrame:
 
 
 def _dataset_choice() -> str:
-    """The dataset in the URL (`?ds=`), else the sample. The URL is the source of truth, so an upload
-    selects its dataset by setting `ds` (see `select_dataset`) and a refresh keeps it."""
+    """The dataset in the URL (`?ds=`), else the session's current one, else the sample. The URL is
+    the source of truth, so an upload selects its dataset by setting `ds` (see `select_dataset`) and a
+    refresh keeps it."""
     sample = sample_dataset_id()
     listing = dataset_list()
     ids = [sample] + [i for i in listing["id"] if i != sample]
     names = dict(zip(listing["id"], listing["name"]))
-    wanted = st.query_params.get("ds", sample)
+    # Switching pages in the sidebar drops `ds` from the URL (it is not a bound widget), so the
+    # session's current choice stands in for it; a link with `?ds=` still wins.
+    wanted = st.query_params.get("ds") or st.session_state.get("ds_select") or sample
     wanted = wanted if wanted in ids else sample
     if st.session_state.get("ds_select") != wanted:
         st.session_state["ds_select"] = wanted
@@ -156,7 +160,15 @@ def sidebar() -> View:
 
 
 def current_view() -> View:
-    """The view the sidebar built in this run (app.py stores it before running the page)."""
+    """The view the sidebar built in this run (app.py stores it before running the page).
+
+    Streamlit 1.67 treats a `pages/` folder beside the main script as an old-style multipage app until
+    `st.navigation` has run once in the server process: a deep link opened first after a restart runs
+    the page alone, without app.py. Then switch the old mode off and rerun, so app.py routes the link.
+    """
+    if "_view" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["_view"]
 
 

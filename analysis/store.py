@@ -52,13 +52,24 @@ def data_dir() -> Path:
     return Path(os.environ.get("PILOTS_DATA_DIR") or DEFAULT_DIR)
 
 
+# One idle connection per store file keeps its database open for the life of the process, so each use's
+# own connection attaches to it in a tenth of a millisecond instead of reopening the file (10-80 ms).
+# They are never used for queries: every use still gets a connection of its own from connect().
+_OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A new connection to the store, created with its tables when missing."""
     folder = path or data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(folder / DB_FILE))
-    con.execute(SCHEMA)
-    return con
+    file = str((folder / DB_FILE).resolve())
+    if file not in _OPEN:
+        with _WRITE_LOCK:
+            if file not in _OPEN:
+                folder.mkdir(parents=True, exist_ok=True)
+                anchor = duckdb.connect(file)
+                anchor.execute(SCHEMA)
+                _OPEN[file] = anchor
+    return duckdb.connect(file)
 
 
 def table_name(dataset_id: str, kind: str = "p") -> str:

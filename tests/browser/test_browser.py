@@ -69,7 +69,8 @@ def open_list(page, label: str, option: str):
 
 
 def test_the_app_lists_its_pages():
-    assert [p.url for p in PAGES][:3] == ["/", "/funnel", "/data"], PAGES
+    urls = [p.url for p in PAGES]
+    assert urls[0] == "/" and {"/funnel", "/data"} <= set(urls), PAGES
 
 
 @pytest.mark.parametrize("app_page", PAGES, ids=[p.slug for p in PAGES])
@@ -113,7 +114,7 @@ def test_a_sidebar_filter_changes_the_numbers(page, app_url):
     assert metrics(page)["Pilots"] == f"{SAMPLE_PILOTS:,}"
     choose(page, "Business unit", "HR")
     assert metrics(page)["Pilots"] == f"{HR_PILOTS:,}"
-    assert chart_titles(page)[0].startswith(f"0 of {HR_PILOTS} pilots")
+    assert bar_labels(page)[0] == f"{HR_PILOTS}", "the mini funnel starts at the filtered pilots"
     assert "bu=HR" in page.url, "the filter is in the address bar, so the link shares it"
     screenshot(page, "sample-overview-hr")
 

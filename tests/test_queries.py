@@ -74,3 +74,16 @@ def test_connections_to_one_store_share_its_data(tmp_path):
         ds = store.ingest(first, make_portfolio(2), "a.csv")
     with store.connect(tmp_path) as second:
         assert [r[0] for r in second.execute("SELECT id FROM datasets").fetchall()] == [ds]
+
+
+def test_pilots_come_in_file_order_beyond_one_row_group(tmp_path):
+    # DuckDB scans row groups of 122,880 rows in parallel; 400,000 rows make four of them.
+    with store.connect(tmp_path) as con:
+        table = store.table_name("big")
+        con.execute(f"CREATE TABLE {table} AS SELECT range + 2 AS row, 'P' || range AS pilot_id, "
+                    "CASE WHEN range % 3 = 0 THEN 'Ops' ELSE 'IT' END AS business_unit, "
+                    "NULL::TIMESTAMP AS start_date FROM range(400000)")
+        rows = queries.load_pilots(con, "big", Filters(), {})["row"]
+        assert rows.is_monotonic_increasing and len(rows) == 400_000
+        ops = queries.load_pilots(con, "big", Filters({"business_unit": ("Ops",)}), {})["row"]
+        assert ops.is_monotonic_increasing and len(ops) == 133_334

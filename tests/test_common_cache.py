@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import SAMPLE
 from streamlit.testing.v1 import AppTest
 
 from analysis import store
 from analysis.queries import Filters
 from pages import common
-from tests.conftest import SAMPLE
 
 
 def sample_view() -> common.View:

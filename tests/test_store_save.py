@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import FEDERAL, SAMPLE
 
 from analysis import queries, store
 from analysis.queries import Filters
 from analysis.store import _as_arrow
 from analysis.summary import analyse_file
-from tests.conftest import FEDERAL, SAMPLE
 
 
 @pytest.mark.parametrize("path", [SAMPLE, FEDERAL], ids=["sample", "federal"])

@@ -12,6 +12,7 @@ import csv
 import io
 
 import pytest
+from conftest import FEDERAL, SAMPLE
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis.funnel import pilots_at_step, stage_funnel
@@ -27,7 +28,6 @@ from tests.browser.harness import (
     screenshot,
     settle,
 )
-from tests.conftest import FEDERAL, SAMPLE
 
 PAGES = app_pages()
 NAV_LINKS = '[data-testid="stSidebarNavLink"]'

@@ -77,9 +77,33 @@ def data(view: common.View) -> int:
     return tables(problems, common.dataset_list()) + len(json.dumps(report))
 
 
+def cohorts(view: common.View) -> int:
+    """pages/cohorts.py at its defaults: the triangle by quarter, curves by start year, the newest cohort's
+    pilots. (Imported here: the page and its analyses arrive with issue 4.)"""
+    from analysis import cohorts as c
+    from analysis.figures import cohorts as f
+
+    pilots = common.pilots_for(view)
+    times = c.event_times(pilots, view.info.stages, view.as_of)
+    if times.empty:
+        return 0
+    c.comparison_sentence(times)
+    matrix = c.cohort_matrix(times, "quarter", 3)
+    segments = c.segment_labels(pilots, times, c.START_YEAR)
+    order = c.segment_order(segments, c.START_YEAR)
+    curves = c.segment_curves(times, segments, order)
+    summary = c.segment_summary(curves)
+    newest = c.cohort_periods(times["start_date"], "quarter").max()
+    cohort = pilots[pilots["pilot_id"].isin(times.loc[c.cohort_periods(times["start_date"]) == newest, "pilot_id"])]
+    return (figures(f.triangle_figure(matrix, "production", 3), f.incidence_figure(curves, summary, "Start year", True))
+            + tables(matrix.drop(columns="cohort_start"), c.at_risk_table(times, segments, order).rename(columns=str),
+                     common.pilot_table_frame(cohort.head(common.TABLE_ROWS))))
+
+
 PAGE_WORK: dict[str, Callable[[common.View], int]] = {
     "pages/overview.py": overview,
     "pages/funnel.py": funnel,
+    "pages/cohorts.py": cohorts,
     "pages/data.py": data,
 }
 

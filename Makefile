@@ -25,8 +25,10 @@ chromium:
 test: $(STAMP) lint chromium
 	$(BIN)/python -m pytest
 
+# Synthetic portfolios of 10k, 100k, 1M pilots and a 1.6M-event log, each measurement in a fresh process;
+# prints a table and writes bench/results.json. Fewer: make bench BENCH_ARGS="--sizes 10000 --repeats 1"
 bench: $(STAMP)
-	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:

@@ -17,38 +17,57 @@ def stage_funnel(classified: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     step_conversion (reached / reached at the previous stage; NaN for the first stage or after 0);
     overall_conversion (reached / reached at the first stage).
     """
-    known = classified[classified["stage_index"] >= 0]
-    index = known["stage_index"].to_numpy()
-    reached = np.array([(index >= i).sum() for i in range(len(stages))], dtype="int64")
-    at = [known[index == i] for i in range(len(stages))]
-    frame = pd.DataFrame({
-        "stage": stages,
-        "reached": reached,
-        "dropped": [int(a["cancelled"].sum()) for a in at],
-        "in_stage": [int(a["in_flight"].sum()) for a in at],
-        "moved_on": np.append(reached[1:], 0) if len(stages) else reached,
-    })
+    counts = _stage_counts(classified, len(stages), np.zeros(len(classified), dtype="int64"), 1)
+    return _funnel_frame(stages, *(c[0] for c in counts))
+
+
+def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd.DataFrame:
+    """stage_funnel for each segment of a dimension (missing values as '(blank)'), segments sorted.
+
+    Columns: segment, n (pilots in the segment with a known stage), then FUNNEL_COLUMNS.
+    """
+    segments = classified[dimension].fillna("(blank)").astype("str")
+    codes, names = pd.factorize(segments, sort=True)
+    counts = _stage_counts(classified, len(stages), codes, len(names))
+    parts = []
+    for g, segment in enumerate(names):
+        frame = _funnel_frame(stages, *(c[g] for c in counts))
+        frame.insert(0, "n", int(counts[0][g][0]) if len(stages) else 0)
+        frame.insert(0, "segment", segment)
+        parts.append(frame)
+    columns = ["segment", "n"] + FUNNEL_COLUMNS
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _stage_counts(classified: pd.DataFrame, n_stages: int, codes: np.ndarray,
+                  n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reached, dropped, in_stage) as group x stage arrays of counts, from one pass of bincounts over
+    the pilots with a known stage (no per-stage or per-segment frames: this runs on every rerun)."""
+    index = classified["stage_index"].to_numpy()
+    known = index >= 0
+    cell = codes[known] * n_stages + index[known]
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(cell[mask[known]], minlength=n_groups * n_stages).reshape(n_groups, n_stages)
+
+    at = count(np.ones(len(index), dtype=bool))
+    reached = at[:, ::-1].cumsum(axis=1)[:, ::-1]
+    return (reached, count(classified["cancelled"].to_numpy(dtype=bool)),
+            count(classified["in_flight"].to_numpy(dtype=bool)))
+
+
+def _funnel_frame(stages: list[str], reached: np.ndarray, dropped: np.ndarray,
+                  in_stage: np.ndarray) -> pd.DataFrame:
+    """The FUNNEL_COLUMNS frame of one group's counts per stage."""
+    reached = reached.astype("int64")
+    frame = pd.DataFrame({"stage": stages, "reached": reached, "dropped": dropped.astype("int64"),
+                          "in_stage": in_stage.astype("int64"),
+                          "moved_on": np.append(reached[1:], 0) if len(stages) else reached})
     previous = np.concatenate([[np.nan], reached[:-1]]).astype("float64") if len(stages) else reached
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["step_conversion"] = np.where(previous > 0, reached / previous, np.nan)
         frame["overall_conversion"] = reached / reached[0] if len(stages) and reached[0] else np.nan
     return frame
-
-
-def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd.DataFrame:
-    """stage_funnel for each segment of a dimension (missing values as '(blank)').
-
-    Columns: segment, n (pilots in the segment with a known stage), then FUNNEL_COLUMNS.
-    """
-    segments = classified[dimension].fillna("(blank)").astype("str")
-    parts = []
-    for segment, group in classified.groupby(segments, sort=True):
-        frame = stage_funnel(group, stages)
-        frame.insert(0, "n", int((group["stage_index"] >= 0).sum()))
-        frame.insert(0, "segment", segment)
-        parts.append(frame)
-    columns = ["segment", "n"] + FUNNEL_COLUMNS
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def pilots_at_step(classified: pd.DataFrame, stage_index: int, kind: str = "reached") -> pd.DataFrame:

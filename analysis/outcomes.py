@@ -28,10 +28,14 @@ DEFINITIONS = {
 }
 
 
+def date_fields(stages: list[str]) -> list[str]:
+    """Every canonical date field of a dataset with these stages."""
+    return ["start_date", "end_date", "last_update"] + [f"{s}_date" for s in stages]
+
+
 def date_columns(pilots: pd.DataFrame, stages: list[str]) -> list[str]:
     """The date columns of a canonical pilots frame."""
-    return [c for c in ["start_date", "end_date", "last_update"] + [f"{s}_date" for s in stages]
-            if c in pilots.columns]
+    return [c for c in date_fields(stages) if c in pilots.columns]
 
 
 def default_as_of(pilots: pd.DataFrame, stages: list[str]) -> dt.date | None:

@@ -69,10 +69,35 @@ def dimensions(extras: dict[str, str]) -> list[str]:
 
 
 def load_pilots(con, dataset_id: str, filters: Filters, extras: dict[str, str]) -> pd.DataFrame:
-    """The dataset's pilots that pass the filters, ordered by line in the file."""
+    """The dataset's pilots that pass the filters, ordered by line in the file.
+
+    The store writes a dataset's pilots in file order and DuckDB keeps insertion order in results without
+    ORDER BY (its default `preserve_insertion_order`), so no sort is needed: a sort doubles the time.
+    Fetched as Arrow and converted by pyarrow: the frame `.df()` gives, three to four times faster at
+    100k and 1M rows, except that a text column with no value at all stays text (str, NaN) where `.df()`
+    makes it object (None). The relation API wants a connection with no pending result, so it runs on a
+    cursor of its own (a cheap second connection to the same database)."""
     where, params = where_clause(filters, dimensions(extras))
-    sql = f"SELECT * FROM {table_name(dataset_id)} WHERE {where} ORDER BY row"  # noqa: S608
-    return con.execute(sql, params).df()
+    sql = f"SELECT * FROM {table_name(dataset_id)} WHERE {where}"  # noqa: S608
+    with con.cursor() as cur:
+        return cur.sql(sql, params=params).to_arrow_table().to_pandas()
+
+
+def latest_date(con, dataset_id: str, columns: list[str]) -> dt.date | None:
+    """The latest date in any of the columns that the dataset's table has (None when all are empty),
+    computed in SQL so the default as-of date needs no pilots in pandas."""
+    present = set(table_columns(con, dataset_id))
+    cols = [quote_ident(c) for c in columns if c in present]
+    if not cols:
+        return None
+    sql = f"SELECT greatest({', '.join(f'max({c})' for c in cols)}) FROM {table_name(dataset_id)}"  # noqa: S608
+    latest = con.execute(sql).fetchone()[0]
+    return None if latest is None else pd.Timestamp(latest).date()
+
+
+def table_columns(con, dataset_id: str) -> list[str]:
+    """The columns of the dataset's pilots table, in order."""
+    return [d[0] for d in con.execute(f"SELECT * FROM {table_name(dataset_id)} LIMIT 0").description]  # noqa: S608
 
 
 def filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from analysis.ingest import RawTable, read_upload
 from analysis.mapping import Mapping
@@ -59,13 +60,34 @@ def data_dir() -> Path:
     return Path(os.environ.get("PILOTS_DATA_DIR") or DEFAULT_DIR)
 
 
+# One idle connection per store file keeps its database open for the life of the process, so each use's
+# own connection attaches to it in a tenth of a millisecond instead of reopening the file (10-80 ms).
+# They are never used for queries: every use still gets a connection of its own from connect().
+_OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A new connection to the store, created with its tables when missing."""
     folder = path or data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(folder / DB_FILE))
-    con.execute(SCHEMA)
-    return con
+    file = str((folder / DB_FILE).resolve())
+    if file not in _OPEN:
+        with _WRITE_LOCK:
+            if file not in _OPEN:
+                folder.mkdir(parents=True, exist_ok=True)
+                anchor = duckdb.connect(file)
+                anchor.execute(SCHEMA)
+                _OPEN[file] = anchor
+    return duckdb.connect(file)
+
+
+def release(path: Path | None = None) -> None:
+    """Let go of the store file that `connect` keeps open, so another process (an app server started by a
+    test, a command) can open it; the next `connect` opens it again."""
+    file = str(((path or data_dir()) / DB_FILE).resolve())
+    with _WRITE_LOCK:
+        anchor = _OPEN.pop(file, None)
+    if anchor is not None:
+        anchor.close()
 
 
 def table_name(dataset_id: str, kind: str = "p") -> str:
@@ -193,10 +215,19 @@ def _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source) ->
     con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ds, sha, filename, now, auto, raw.sheet, derived.mapping.to_json(),
                  json.dumps(derived.stages), json.dumps(derived.extras), json.dumps(report(raw, derived, mapping_source))])
-    pilots, rejected = derived.pilots, derived.rejected.astype("str")  # noqa: F841 (read by DuckDB)
+    pilots, rejected = _as_arrow(derived.pilots), derived.rejected.astype("str")  # noqa: F841 (read by DuckDB)
     # table_name() admits only our own hex ids, quoted: no upload text reaches these statements
     con.execute(f"CREATE TABLE {table_name(ds)} AS SELECT * FROM pilots")  # noqa: S608
     con.execute(f"CREATE TABLE {table_name(ds, 'r')} AS SELECT * FROM rejected")  # noqa: S608
+
+
+def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The frame as an Arrow table, which DuckDB stores 1.5-2x faster than it scans pandas (same column
+    types and values); the frame itself when a column will not convert (mixed Python objects)."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return frame
 
 
 def report(raw: RawTable, derived: Derived, mapping_source: str = "guessed") -> dict:

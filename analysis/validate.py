@@ -250,7 +250,7 @@ def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list
     _status(out, coded["status"], mapping.stages, notes)
     cause_text = source["failure_cause"].where(source["failure_cause"] != "")  # NaN where empty
     out["failure_cause"] = coded["failure_cause"].where(coded["failure_cause"].notna(),
-                                                        "other (" + cause_text + ")")
+                                                        "other (" + cause_text + ")").astype("str")
     out["failure_cause_source"] = cause_text.astype("str")
     out["sourcing"] = coded["sourcing"].astype("str")
     return unmapped

@@ -15,11 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
 
 from analysis import snapshots, store
 from analysis.queries import Filters
 from analysis.snapshots import ViewState
+from tests.conftest import ROOT, SAMPLE
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +42,7 @@ def server(tmp_path_factory):
         ds = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)
         state = ViewState(Filters({"business_unit": ("Finance", "IT")}), dt.date(2026, 10, 31), 60, "sourcing")
         early = snapshots.create(con, ds, state, "funnel", "Made before the server started")
+    store.release(data)  # DuckDB lets one process at a time open the file: the server's turn
     port = int(os.environ.get("PILOTS_BROWSER_PORT") or free_port())
     env = {**os.environ, "PILOTS_DATA_DIR": str(data)}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -66,18 +67,6 @@ def wait_for(condition, seconds: float) -> None:
             pass
         time.sleep(0.3)
     raise TimeoutError("the app did not start")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (make chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def fresh_page(browser, **options):

@@ -4,20 +4,11 @@ import streamlit as st
 
 from analysis.causes import cause_counts
 from analysis.cohorts import comparison_sentence, event_times
-from analysis.figures.causes import causes_figure
+from analysis.figures.causes import causes_figure, money
 from analysis.figures.funnel import funnel_figure
 from analysis.funnel import stage_funnel
 from analysis.overview import headline, kpis
 from pages.common import current_view, definitions, empty_state, pilots_for, plain
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "—"
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:,.1f}{suffix}"
-    return f"{value:,.0f}"
 
 
 def _months(value: float | None) -> str:
@@ -49,7 +40,7 @@ tiles[4].metric("Months to production", _months(k.median_months_when_reached), "
                 delta_color="off", delta_arrow="off",
                 help="Median months from start to production among the pilots that reached it. Half of all "
                      f"pilots (in-flight censored, cancellation competing): {half}.")
-tiles[5].metric("Spend on cancelled", _money(k.spend_on_cancelled), "sunk in pilots that stopped"
+tiles[5].metric("Spend on cancelled", "—" if k.spend_on_cancelled is None else money(k.spend_on_cancelled), "sunk in pilots that stopped"
                 if k.spend_on_cancelled else None, delta_color="off", delta_arrow="off",
                 help="Sum of the spend column over cancelled pilots, in the export's currency.")
 if k.unknown_stage:

@@ -430,9 +430,16 @@ def cohorts_section(ctx: ReportContext) -> str:
                    f"flight count until the as-of date. The dotted line marks {COMPARE_MONTHS} months.</p>")
 
 
+NEEDS_TIME_DATES = ("Time to production needs a start date for each pilot (or stage dates to derive it from) and "
+                    "the date it reached production or was cancelled; this dataset has none, so it is not shown.")
+
+
 def time_section(ctx: ReportContext) -> str:
     """Cumulative incidence of production and of cancellation at 6, 12 and 24 months, and the median."""
-    ttp = time_to_production(event_times(ctx.classified, ctx.stages, ctx.state.as_of))
+    times = event_times(ctx.classified, ctx.stages, ctx.state.as_of)
+    if times.empty and len(ctx.classified):
+        return section("time-to-production", "Time to production", f"<p>{esc(NEEDS_TIME_DATES)}</p>")
+    ttp = time_to_production(times)
     rows = [(f"{m} months", pct(p), pct(c)) for m, p, c in zip(ttp["at_months"], ttp["production"], ttp["cancelled"])]
     median = ttp["median_months"]
     said = ("Half of the pilots reached production by month " + f"{median:.1f}." if median is not None

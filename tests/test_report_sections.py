@@ -16,7 +16,7 @@ from test_report import ReportReader
 from analysis.__main__ import main
 from analysis.causes import cause_counts, segment_rates, segment_test, spend_by_cause
 from analysis.cohorts import comparison_sentence, event_times
-from analysis.report import NEEDS_DATES, context_of_file, report_html
+from analysis.report import NEEDS_DATES, NEEDS_TIME_DATES, context_of_file, report_html
 from analysis.stalls import (
     NEEDS_PROGRESS_DATES,
     NEEDS_STAGE_DATES,
@@ -126,6 +126,7 @@ def test_federal_report_says_which_sections_need_dates(federal):
     for needed in (NEEDS_STAGE_DATES, NEEDS_PROGRESS_DATES):
         assert f"<p>{needed.replace(chr(39), '&#x27;')}</p>" in stalls
     assert cohorts == f"<h2>Cohorts</h2><p>{NEEDS_DATES}</p>"
+    assert section_text(text, "time-to-production") == f"<h2>Time to production</h2><p>{NEEDS_TIME_DATES}</p>"
     assert reader.numbers["stalls_need_dates"] == [NEEDS_STAGE_DATES, NEEDS_PROGRESS_DATES]
     assert reader.numbers["bottleneck"] is None and reader.numbers["stalled_pilots"] == []
     assert reader.numbers["cohort_sentence"] is None

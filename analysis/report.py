@@ -184,7 +184,7 @@ def causes_numbers(ctx: ReportContext) -> dict:
     c = ctx.classified
     cells = cause_stage_counts(c, ctx.stages)
     spend = spend_by_cause(c)
-    dim = ctx.state.breakdown if ctx.state.breakdown in _dimensions(ctx) and c["decided"].any() else None
+    dim = ctx.state.breakdown if ctx.state.breakdown in _dimensions(ctx) and c["cancelled"].any() else None
     test = None
     if dim:
         found = segment_test(segment_rates(c, dim, MIN_SEGMENT_N))
@@ -340,8 +340,9 @@ def _rates_part(ctx: ReportContext, dim: str, chart: bool) -> str:
 def failure_rates_section(ctx: ReportContext) -> str:
     """Cancelled / decided by each breakdown dimension, with 95% Wilson intervals and the test of the
     Failure causes page (segments with fewer than MIN_SEGMENT_N decided pilots are shown, not tested);
-    the report's breakdown first, with its chart."""
-    if not ctx.classified["decided"].any():
+    the report's breakdown first, with its chart. Left out, as on that page, when nothing is cancelled
+    (the causes section says so)."""
+    if not ctx.classified["cancelled"].any():
         return ""
     chosen = ctx.state.breakdown if ctx.state.breakdown in _dimensions(ctx) else None
     dims = ([chosen] if chosen else []) + [d for d in _dimensions(ctx) if d != chosen]

@@ -130,6 +130,11 @@ def test_federal_report_says_which_sections_need_dates(federal):
     assert reader.numbers["stalls_need_dates"] == [NEEDS_STAGE_DATES, NEEDS_PROGRESS_DATES]
     assert reader.numbers["bottleneck"] is None and reader.numbers["stalled_pilots"] == []
     assert reader.numbers["cohort_sentence"] is None
+    # no pilot is cancelled in the inventory: no causes and no failure rates (all 0%), as on the Causes page
+    assert int(result.classified["cancelled"].sum()) == 0 and reader.numbers["failure_rate_test"] is None
+    assert section_text(text, "causes").endswith("<p>No cancelled pilots in this selection, so there are no "
+                                                 "failure causes to show.</p>")
+    assert '<section id="failure-rates">' not in text
     assert not any(f'id="{c}"' in text for c in ["fig-stage-time", "fig-cohort-triangle", "fig-incidence"])
     assert reader.script_sources == [] and reader.links == []
 

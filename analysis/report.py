@@ -19,17 +19,54 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from analysis.causes import cause_counts, failure_rates
-from analysis.cohorts import event_times, time_to_production
-from analysis.figures.causes import causes_figure
+from analysis.causes import (
+    MIN_SEGMENT_N,
+    cause_counts,
+    cause_stage_counts,
+    failed,
+    segment_rates,
+    segment_test,
+    spend_by_cause,
+)
+from analysis.cohorts import (
+    COMPARE_MONTHS,
+    START_YEAR,
+    cohort_matrix,
+    comparison_sentence,
+    event_times,
+    segment_curves,
+    segment_labels,
+    segment_order,
+    segment_summary,
+    time_to_production,
+)
+from analysis.figures.causes import (
+    cause_stage_figure,
+    dimension_plural,
+    money,
+    pareto_figure,
+    segment_figure,
+    spend_figure,
+)
+from analysis.figures.cohorts import incidence_figure, triangle_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
+from analysis.figures.stalls import stage_time_figure, stage_time_table
 from analysis.funnel import funnel_by, stage_funnel
 from analysis.outcomes import DEFINITIONS, outcome_counts
 from analysis.overview import headline, kpis
 from analysis.queries import Filters
 from analysis.schema import DIMENSIONS, FIELD_LABELS, cause_label, stage_label
 from analysis.snapshots import Snapshot, ViewState
-from analysis.stats import describe_difference, segment_difference
+from analysis.stalls import (
+    bottleneck,
+    current_positions,
+    date_coverage,
+    stage_durations,
+    stage_time_summary,
+    stalled_pilots,
+    usable_durations,
+)
+from analysis.stats import describe_difference
 from analysis.store import DatasetInfo
 from analysis.summary import Analysed
 
@@ -139,7 +176,43 @@ def report_numbers(ctx: ReportContext) -> dict:
                                cause_counts(c)[["cause", "count"]].itertuples(index=False)],
             "time_to_production": time_to_production(event_times(c, ctx.stages, ctx.state.as_of)),
             "as_of": ctx.state.as_of.isoformat() if ctx.state.as_of else None,
-            "stall_days": ctx.state.stall_days}
+            "stall_days": ctx.state.stall_days} | causes_numbers(ctx) | stalls_numbers(ctx) | cohorts_numbers(ctx)
+
+
+def causes_numbers(ctx: ReportContext) -> dict:
+    """The numbers of the causes and failure-rate sections."""
+    c = ctx.classified
+    cells = cause_stage_counts(c, ctx.stages)
+    spend = spend_by_cause(c)
+    dim = ctx.state.breakdown if ctx.state.breakdown in _dimensions(ctx) and c["cancelled"].any() else None
+    test = None
+    if dim:
+        found = segment_test(segment_rates(c, dim, MIN_SEGMENT_N))
+        label = FIELD_LABELS.get(dim) or ctx.extras.get(dim, dim)
+        test = {"dimension": dim, "method": found.method, "p_value": found.p_value, "significant": found.significant,
+                "sentence": describe_difference(found, dimension_plural(dim, label))}
+    return {"cause_by_stage": [{"cause": a, "stage": b, "count": int(n)} for a, b, n in
+                               cells[["cause", "stage", "count"]].itertuples(index=False)],
+            "spend_by_cause": [{"cause": a, "spend": float(v), "pilots": int(n)} for a, v, n in
+                               spend[["cause", "spend", "pilots"]].itertuples(index=False)],
+            "failure_rate_test": test}
+
+
+def stalls_numbers(ctx: ReportContext) -> dict:
+    """The numbers of the stalls section (None where the dates do not allow them)."""
+    if ctx.classified.empty:
+        return {"bottleneck": None, "stalled_pilots": [], "stalls_need_dates": []}
+    n = _stalls_numbers(ctx)
+    return {"bottleneck": n["bottleneck"].sentence if n["bottleneck"] else None,
+            "stalled_pilots": [{"pilot_id": r.pilot_id, "days_without_progress": int(r.days_without_progress)}
+                               for r in n["stalled"].itertuples(index=False)],
+            "stalls_need_dates": n["coverage"].missing()}
+
+
+def cohorts_numbers(ctx: ReportContext) -> dict:
+    """The cohort comparison sentence (None without dated pilots)."""
+    times = event_times(ctx.classified, ctx.stages, ctx.state.as_of)
+    return {"cohort_sentence": comparison_sentence(times), "pilots_with_dates": len(times)}
 
 
 def numbers_block(ctx: ReportContext) -> str:
@@ -215,34 +288,159 @@ def breakdown_section(ctx: ReportContext) -> str:
 
 
 def causes_section(ctx: ReportContext) -> str:
-    """The commonest causes among cancelled pilots."""
+    """Why pilots are cancelled: the Pareto of causes, the cause x stage heatmap, spend lost by cause
+    (the figures and functions of the Failure causes page)."""
+    if not ctx.classified["cancelled"].any():
+        return section("causes", "Why pilots are cancelled",
+                       "<p>No cancelled pilots in this selection, so there are no failure causes to show.</p>")
     counts = cause_counts(ctx.classified)
     rows = [(cause_label(r.cause), f"{r.count:,}", pct(r.share)) for r in counts.itertuples(index=False)]
-    body = table(["Cause", "Cancelled pilots", "Share of cancellations"], rows, {1, 2}) if rows else ""
-    return section("causes", "Why pilots are cancelled", figure(causes_figure(counts, top=TOP_CAUSES), "fig-causes"),
-                   body)
+    cells = cause_stage_counts(ctx.classified, ctx.stages)
+    return section("causes", "Why pilots are cancelled", "<h3>Which cause kills most pilots</h3>",
+                   figure(pareto_figure(counts), "fig-causes"),
+                   table(["Cause", "Cancelled pilots", "Share of cancellations"], rows, {1, 2}),
+                   "<h3>At which stage each cause stops pilots</h3>",
+                   figure(cause_stage_figure(cells, ctx.stages), "fig-cause-stage"),
+                   "<p>Each cell: the cancelled pilots with that cause that were stopped at that stage, and "
+                   "their share of the cause's cancellations (row share).</p>", spend_part(ctx.classified))
+
+
+def spend_part(classified: pd.DataFrame) -> str:
+    """Spend lost on cancelled pilots, by cause: chart and table, or a sentence when none is recorded."""
+    spend = spend_by_cause(classified)
+    if spend.empty:
+        return ("<h3>Spend lost on cancelled pilots, by cause</h3><p>No spend is recorded for the cancelled "
+                "pilots here, so spend lost by cause is not shown.</p>")
+    rows = [(cause_label(r.cause), money(r.spend), pct(r.share), f"{r.pilots:,}", f"{r.with_spend:,}")
+            for r in spend.itertuples(index=False)]
+    return ("<h3>Spend lost on cancelled pilots, by cause</h3>" + figure(spend_figure(spend), "fig-spend")
+            + table(["Cause", "Spend lost", "Share of spend lost", "Cancelled pilots", "With spend recorded"],
+                    rows, {1, 2, 3, 4}))
+
+
+def _dimensions(ctx: ReportContext) -> list[str]:
+    """The breakdown dimensions present in the data."""
+    return [d for d in DIMENSIONS if d in ctx.classified and ctx.classified[d].notna().any()]
+
+
+def _rates_part(ctx: ReportContext, dim: str, chart: bool) -> str:
+    """One dimension's failure rates: the test sentence, the chart (for the breakdown), the table."""
+    rates = segment_rates(ctx.classified, dim, MIN_SEGMENT_N)
+    test = segment_test(rates)
+    label = FIELD_LABELS.get(dim) or ctx.extras.get(dim, dim)
+    rows = [(r.segment, f"{r.pilots:,}", f"{r.cancelled:,}", f"{r.decided:,}", pct(r.rate),
+             f"{pct(r.ci_low)} – {pct(r.ci_high)}" if r.decided else "—") for r in rates.itertuples()]
+    overall = failed(ctx.classified).sum() / ctx.classified["decided"].sum()
+    drawn = figure(segment_figure(rates, test, label, overall, MIN_SEGMENT_N, None), "fig-failure-rates") if chart else ""
+    return (f"<h3>By {esc(label.lower())}</h3><p>{esc(describe_difference(test, dimension_plural(dim, label)))}</p>"
+            + drawn + table([label, "Pilots", "Cancelled", "Decided", "Failure rate", "95% interval"], rows,
+                            {1, 2, 3, 4, 5}))
 
 
 def failure_rates_section(ctx: ReportContext) -> str:
-    """Cancelled / decided by each breakdown dimension, with 95% Wilson intervals and a test."""
-    parts = []
-    for dim in [d for d in DIMENSIONS if d in ctx.classified and ctx.classified[d].notna().any()]:
-        rates = failure_rates(ctx.classified, dim)
-        test = segment_difference(rates.rename(columns={"cancelled": "failures"}))
-        rows = [(r.segment, f"{r.pilots:,}", f"{r.cancelled:,}", f"{r.decided:,}", pct(r.rate),
-                 f"{pct(r.ci_low)} – {pct(r.ci_high)}" if r.decided else "—") for r in rates.itertuples()]
-        label = FIELD_LABELS[dim]
-        parts.append(f"<h3>By {esc(label.lower())}</h3><p>{esc(describe_difference(test, label.lower() + 's'))}</p>"
-                     + table([label, "Pilots", "Cancelled", "Decided", "Failure rate", "95% interval"], rows,
-                             {1, 2, 3, 4, 5}))
+    """Cancelled / decided by each breakdown dimension, with 95% Wilson intervals and the test of the
+    Failure causes page (segments with fewer than MIN_SEGMENT_N decided pilots are shown, not tested);
+    the report's breakdown first, with its chart. Left out, as on that page, when nothing is cancelled
+    (the causes section says so)."""
+    if not ctx.classified["cancelled"].any():
+        return ""
+    chosen = ctx.state.breakdown if ctx.state.breakdown in _dimensions(ctx) else None
+    dims = ([chosen] if chosen else []) + [d for d in _dimensions(ctx) if d != chosen]
+    parts = [_rates_part(ctx, d, d == chosen) for d in dims]
     intro = ("<p>Failure rate = cancelled / decided (reached production + cancelled); in-flight pilots are "
-             "censored, not failures. Intervals are 95% Wilson intervals.</p>")
+             f"censored, not failures. Intervals are 95% Wilson intervals. Segments with fewer than {MIN_SEGMENT_N} "
+             "decided pilots are listed but not tested.</p>")
     return section("failure-rates", "Failure rates by segment", intro, *parts) if parts else ""
+
+
+STALLED_HEADERS = {"pilot_id": "Pilot", "name": "Name", "stage": "Stage",
+                   "days_without_progress": "Days without progress", "business_unit": "Business unit",
+                   "sponsor": "Sponsor"}
+
+
+def _stalls_numbers(ctx: ReportContext) -> dict:
+    """The Stalls page's numbers: date coverage, the bottleneck, the stalled pilots."""
+    c, as_of = ctx.classified, ctx.state.as_of
+    coverage = date_coverage(c, ctx.stages, as_of)
+    durations = stage_durations(c, ctx.stages, as_of)
+    usable = usable_durations(durations)
+    summary = stage_time_summary(durations, ctx.stages)
+    found = bottleneck(summary, current_positions(c, ctx.stages, as_of)) if len(usable) else None
+    return {"coverage": coverage, "durations": durations, "usable": usable, "summary": summary,
+            "bottleneck": found, "stalled": stalled_pilots(c) if coverage.stalls else stalled_pilots(c.iloc[0:0])}
+
+
+def _stalled_table(stalled: pd.DataFrame) -> str:
+    rows = [(r.pilot_id, r.name, stage_label(r.stage), f"{int(r.days_without_progress):,}", r.business_unit,
+             r.sponsor) for r in stalled[list(STALLED_HEADERS)].itertuples(index=False)]
+    return table(list(STALLED_HEADERS.values()), rows, {3})
+
+
+def stalls_section(ctx: ReportContext) -> str:
+    """Where pilots stall: the bottleneck sentence, time in each stage, the stalled pilots; or which
+    dates the dataset lacks."""
+    if ctx.classified.empty:
+        return ""
+    n = _stalls_numbers(ctx)
+    days = ctx.state.stall_days
+    parts = [f'<p class="headline">{esc(n["bottleneck"].sentence)}</p>' if n["bottleneck"] else ""]
+    parts += [f"<p>{esc(note)}</p>" for note in n["coverage"].missing()]
+    if n["coverage"].time_in_stage and len(n["usable"]):
+        parts.append("<h3>Time in each stage</h3>"
+                     + figure(stage_time_figure(n["usable"], n["summary"], ctx.stages), "fig-stage-time")
+                     + "<p>Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage "
+                     "counts as censored at the as-of date, not as finished.</p>")
+        frame = stage_time_table(n["summary"])
+        parts.append(table(list(frame.columns), frame.itertuples(index=False), set(range(1, len(frame.columns)))))
+    if n["coverage"].stalls:
+        stalled = n["stalled"]
+        parts.append(f"<h3>Stalled pilots: no progress for more than {days:,} days ({len(stalled):,})</h3>"
+                     + (_stalled_table(stalled) if len(stalled) else
+                        f"<p>No in-flight pilot has gone more than {days:,} days without progress.</p>"))
+    return section("stalls", "Where pilots stall", *parts)
+
+
+NEEDS_DATES = ("The cohort triangle and the time-to-production curves need dates: a start date for each pilot "
+               "(or stage dates to derive it from), and the date it reached production or was cancelled. This "
+               "dataset has none, so they are not drawn.")
+TRIANGLE_STEP = 3  # columns in quarters, rows by start quarter: the Cohorts page's defaults
+
+
+def cohorts_section(ctx: ReportContext) -> str:
+    """Are we getting better? The cohort comparison sentence, the cohort triangle and the
+    time-to-production curves by start year (the Cohorts page's defaults)."""
+    if ctx.classified.empty:
+        return ""
+    times = event_times(ctx.classified, ctx.stages, ctx.state.as_of)
+    if times.empty:
+        return section("cohorts", "Cohorts", f"<p>{esc(NEEDS_DATES)}</p>")
+    left_out = len(ctx.classified) - len(times)
+    matrix = cohort_matrix(times, "quarter", TRIANGLE_STEP)
+    segments = segment_labels(ctx.classified, times, START_YEAR)
+    curves = segment_curves(times, segments, segment_order(segments, START_YEAR))
+    return section("cohorts", "Cohorts", f'<p class="headline">{esc(comparison_sentence(times))}</p>',
+                   f"<p>{len(times):,} pilots with dates"
+                   + (f"; {left_out:,} without a start date or an event date are left out" if left_out else "")
+                   + ".</p>",
+                   figure(triangle_figure(matrix, "production", TRIANGLE_STEP), "fig-cohort-triangle"),
+                   "<p>Each cell is the share of the cohort that reached production within that many quarters of "
+                   "starting. Faded cells marked ≥ are partly observed: some pilots are younger, so the share can "
+                   "still rise.</p>",
+                   figure(incidence_figure(curves, segment_summary(curves), "Start year", True), "fig-incidence"),
+                   "<p>Cumulative incidence (Aalen–Johansen): production and cancellation compete; pilots still in "
+                   f"flight count until the as-of date. The dotted line marks {COMPARE_MONTHS} months.</p>")
+
+
+NEEDS_TIME_DATES = ("Time to production needs a start date for each pilot (or stage dates to derive it from) and "
+                    "the date it reached production or was cancelled; this dataset has none, so it is not shown.")
 
 
 def time_section(ctx: ReportContext) -> str:
     """Cumulative incidence of production and of cancellation at 6, 12 and 24 months, and the median."""
-    ttp = time_to_production(event_times(ctx.classified, ctx.stages, ctx.state.as_of))
+    times = event_times(ctx.classified, ctx.stages, ctx.state.as_of)
+    if times.empty and len(ctx.classified):
+        return section("time-to-production", "Time to production", f"<p>{esc(NEEDS_TIME_DATES)}</p>")
+    ttp = time_to_production(times)
     rows = [(f"{m} months", pct(p), pct(c)) for m, p, c in zip(ttp["at_months"], ttp["production"], ttp["cancelled"])]
     median = ttp["median_months"]
     said = ("Half of the pilots reached production by month " + f"{median:.1f}." if median is not None
@@ -276,7 +474,7 @@ def source_section(ctx: ReportContext) -> str:
 
 SECTIONS: list[Callable[[ReportContext], str]] = [
     header_section, overview_section, funnel_section, breakdown_section, causes_section, failure_rates_section,
-    time_section, definitions_section, source_section,
+    stalls_section, time_section, cohorts_section, definitions_section, source_section,
 ]
 
 STYLE = """

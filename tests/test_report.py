@@ -103,7 +103,8 @@ def test_report_shows_every_funnel_count_and_section(sample_report):
     assert cells == [[label, f"{s['reached']:,}"] for label, s in
                      zip(["Intake", "Scoping", "Proof of concept", "Pilot", "Production"], result["funnel"])]
     for heading in ["Overview", "Funnel", "Funnel by sourcing", "Why pilots are cancelled",
-                    "Failure rates by segment", "Time to production", "Definitions", "Where the data came from"]:
+                    "Failure rates by segment", "Where pilots stall", "Time to production", "Cohorts", "Definitions",
+                    "Where the data came from"]:
         assert f"<h2>{heading}</h2>" in text, heading
     assert "sample_portfolio.csv" in body and "Rows read" in body
 
@@ -114,7 +115,8 @@ def test_report_opens_offline(sample_report):
     assert reader.script_sources == [], "no script is fetched from anywhere"
     assert reader.links == [], "no element loads or links anything"
     assert "Plotly.newPlot" in text and len(text) > 3_000_000, "plotly.js is inline (several MB)"
-    charts = ["fig-funnel", "fig-funnel-steps", "fig-funnel-by", "fig-causes"]
+    charts = ["fig-funnel", "fig-funnel-steps", "fig-funnel-by", "fig-causes", "fig-cause-stage", "fig-spend",
+              "fig-failure-rates", "fig-stage-time", "fig-cohort-triangle", "fig-incidence"]
     assert text.count('class="chart"') == len(charts)
     assert all(re.search(rf'Plotly\.newPlot\(\s*"{c}"', text) for c in charts), "each chart is drawn by the inline library"
 

@@ -78,6 +78,17 @@ def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     return spread(parsed, codes, values), spread(other, codes, values)
 
 
+def read_column_dates(values: pd.Series, order: str | None = None) -> tuple[pd.Series, pd.Series, str, bool]:
+    """`read_dates` in `order`, or in the order `detect_date_order` finds when it is None: (dates,
+    other-order mask, order, ambiguous). The distinct values are found once for both."""
+    codes, uniques, counts = distinct(values)
+    ambiguous = False
+    if order is None:
+        order, ambiguous = detect_date_order(uniques, counts)
+    parsed, other = _read_distinct(uniques, counts, order)
+    return spread(parsed, codes, values), spread(other, codes, values), order, ambiguous
+
+
 def _read_distinct(values: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
     """`read_dates` of distinct values, each counting `counts` times where the column's mix matters."""
     text = _clean_dates(values)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row
 from analysis.mapping import Mapping
-from analysis.parse import detect_date_order, distinct, parse_numbers, read_dates, spread
+from analysis.parse import distinct, parse_numbers, read_column_dates, spread
 from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
 
 ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or typing error
@@ -210,14 +210,11 @@ def _dates(out, cells, lines, mapping, problems, today: dt.date, as_of: dt.date 
         out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
         if not column:
             continue
-        order = mapping.date_formats.get(column)
-        if order is None:
-            order, ambiguous = detect_date_order(cells[column])
-            if ambiguous:
-                problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
-                                 "day-first or month-first (no day above 12); read as day-first. Set the "
-                                 "date format in the mapping if that is wrong"})
-        parsed, other_order = read_dates(cells[column], order)
+        parsed, other_order, order, ambiguous = read_column_dates(cells[column], mapping.date_formats.get(column))
+        if ambiguous:
+            problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
+                             "day-first or month-first (no day above 12); read as day-first. Set the "
+                             "date format in the mapping if that is wrong"})
         _warn_bad(cells[column], parsed, lines, column, "is not a date that can be read", problems)
         for idx in other_order[other_order].index:
             problems.append({"row": int(lines[idx]), "column": column, "problem": f"'{cells[column][idx][:40]}' "

@@ -225,14 +225,15 @@ def _reasons(cells, pid, text, when, lines, today: dt.date) -> tuple[pd.Series, 
     where = pd.Series("", index=cells.index, dtype="object")
     empty, total = empty_rows(cells), total_rows(cells)
     copies, first_line = _copies(cells, lines, empty)
+    unread, future = when.isna(), when > pd.Timestamp(today) + pd.Timedelta(days=1)
+    # messages naming a cell are made for the rows concerned only (aligned on the index below)
     checks = [(empty, "", "the row is empty"),
               (total, "", "a total line, not an event"),
               (pid == "", "id", "no pilot ID; give the event its pilot's ID or remove the row"),
               (text == "", "time", "no timestamp; an event needs the time it happened"),
-              (when.isna(), "time", "'" + text.str[:40] + "' is not a date that can be read, so the event "
-                                    "cannot be placed"),
-              (when > pd.Timestamp(today) + pd.Timedelta(days=1), "time",
-               "'" + text.str[:40] + "' is in the future, so the event cannot be placed"),
+              (unread, "time", "'" + text[unread].str[:40] + "' is not a date that can be read, so the event "
+                               "cannot be placed"),
+              (future, "time", "'" + text[future].str[:40] + "' is in the future, so the event cannot be placed"),
               (copies, "", "an exact copy of the event on line " + first_line.astype("str"))]
     for mask, column, why in checks:
         new = reason.isna() & mask

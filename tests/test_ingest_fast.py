@@ -1,5 +1,5 @@
 """The two reading paths (Arrow's reader for clean text, the csv module for the rest) give identical
-RawTables on clean text, and unclean text is left to the csv-module path."""
+RawTables on clean text (quoted cells included), and unclean text is left to the csv-module path."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ CLEAN = {
     "blank and repeated headers": lambda: b"id,,name,name,\nP1,,A,B,\nP2,,C,D,\n",
     "blank rows of delimiters": lambda: b"id,name,stage\nP1,A,PoC\n,,\n , ,\nTotal,,\n",
     "padded cells": lambda: b"id , name\n P1 ,\xc2\xa0Alpha \n",
+    "quoted cells": lambda: b'id,"name, full",stage\nP1,"Smith, J",PoC\n"P2","say ""hi""",""\n',
+    "quotes inside cells": lambda: b'id,name,note\nP1,x"y"z,"a"b\nP2,"q""",say "hi"\n',
+    "quoted line break written as text": lambda: b'id,name\nP1,"a \\n b"\n',
     "blank lines": lambda: b"id,name\nP1,A\n\nP2,B\n\n",
     "one column": lambda: b"Pilot ID\nP1\nP2\n",
     "html and formulas": lambda: b"id,name,budget\nP1,<b>Bold</b> &amp; co,=SUM(A1:A3)\n",
@@ -76,8 +79,11 @@ def test_the_sample_reads_600_pilots_on_lines_2_to_601():
 
 
 UNCLEAN = {
-    "quoted cells": b'id,name\nP1,"Smith, J"\nP2,B\n',
     "quote spanning lines": b'id,name\nP1,"two\nlines"\nP2,B\n',
+    "quote spanning lines far down": b"id,name\n" + b"".join(b"P%d,A\n" % i for i in range(30))
+                                      + b'P99,"open\nP100,B\n',
+    "crlf inside a quoted cell": b'id,name\r\nP1,"two\r\nlines"\r\nP2,B\r\n',
+    "unpaired quote near the top": b'id,name\nP1,5" screen\nP2,B\n',
     "ragged short": b"id,name,stage\nP1,A\nP2,B,PoC\n",
     "ragged long": b"id,name\nP1,A,extra\nP2,B\n",
     "lone carriage return": b"id,name\rP1,A\rP2,B\r",
@@ -95,7 +101,7 @@ def test_unclean_text_is_left_to_the_csv_module(name):
     assert read_clean_text(text, sniff_delimiter(text), encoding) is None
 
 
-def test_the_federal_inventory_has_quoted_cells_and_reads_as_before(federal_bytes):
+def test_the_federal_inventory_has_cells_over_several_lines_and_reads_as_before(federal_bytes):
     text, encoding = decode(federal_bytes)
     assert read_clean_text(text, sniff_delimiter(text), encoding) is None
     assert_same(read_upload(federal_bytes, FEDERAL.name), csv_module_table(federal_bytes))

@@ -31,7 +31,7 @@ def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
 def cause_counts(classified: pd.DataFrame) -> pd.DataFrame:
     """Causes of the cancelled pilots, commonest first (ties by name), unmapped ones kept as
     `other (<text>)`. Columns: cause, count, share (of cancelled), cumulative_share, pilot_ids."""
-    cancelled = classified[classified["cancelled"]]
+    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "pilot_id"]]  # only what is read
     causes = _causes(cancelled)
     counts = causes.value_counts().rename_axis("cause").reset_index(name="count")
     counts = counts.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)

@@ -42,9 +42,8 @@ def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> 
     times = event_times(classified, stages, as_of)
     median = median_time(incidence_curves(times)["production"], "cif") if len(times) else None
     reached = times.loc[times["event"] == 1, "months"]
-    cancelled = classified[classified["cancelled"]]
-    spend = cancelled["spend"].sum(min_count=1) if "spend" in cancelled and cancelled["spend"].notna().any() \
-        else None
+    cancelled = classified.loc[classified["cancelled"], "spend"] if "spend" in classified else None
+    spend = cancelled.sum(min_count=1) if cancelled is not None and cancelled.notna().any() else None
     return Kpis(pilots=len(classified), reached_production=int(classified["reached_production"].sum()),
                 cancelled=int(classified["cancelled"].sum()), in_flight=int(classified["in_flight"].sum()),
                 stalled=int(classified["stalled"].sum()), decided=int(classified["decided"].sum()),

@@ -21,6 +21,19 @@ PLAUSIBLE_YEARS = (1900, 2200)  # a date outside these years in a portfolio is a
 EXCEL_SERIALS = (20_000, 80_000)  # 1954..2119: a bare number in this range in a date column is a serial
 
 
+def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """(codes, uniques, counts): each value's position among the column's distinct values (missing
+    values are one of them), and how often each occurs. A column of 100k dates holds a few thousand
+    distinct ones, so each is parsed once and mapped back (`spread`)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=values.dtype), np.bincount(codes, minlength=len(uniques))
+
+
+def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series:
+    """A result computed per distinct value, back on every row of `values` (same index)."""
+    return result.take(codes).set_axis(values.index)
+
+
 def _clean_dates(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.strip().str.replace("\u00a0", " ", regex=False)
     text = text.str.replace(_TIME, "", regex=True)
@@ -32,17 +45,21 @@ def _parse_order(text: pd.Series, order: str) -> pd.Series:
     return pd.to_datetime(text, format=fmt, errors="coerce")
 
 
-def detect_date_order(values: pd.Series) -> tuple[str, bool]:
+def detect_date_order(values: pd.Series, counts: np.ndarray | None = None) -> tuple[str, bool]:
     """(order, ambiguous): the order that reads the most numeric dates; ambiguous when every numeric
-    date reads both day-first and month-first (no day above 12)."""
+    date reads both day-first and month-first (no day above 12). With `counts`, `values` are distinct
+    values and each counts that many times."""
+    if counts is None:
+        _, values, counts = distinct(values)
     text = _clean_dates(values)
-    numeric = text[text.str.match(_NUMERIC_DATE)]
+    is_numeric = text.str.match(_NUMERIC_DATE).to_numpy(dtype=bool)
+    numeric, weight = text[is_numeric], counts[is_numeric]
     if numeric.empty:
         return "ymd", False
-    read = {o: _parse_order(numeric, o).notna() for o in DATE_ORDERS}
-    counts = {o: int(r.sum()) for o, r in read.items()}
+    read = {o: _parse_order(numeric, o).notna().to_numpy() for o in DATE_ORDERS}
+    counts = {o: int(weight[r].sum()) for o, r in read.items()}
     best = max(counts, key=lambda o: (counts[o], o == "ymd", o == "dmy"))
-    day_first_only = int((read["dmy"] & ~read["mdy"]).sum())  # a tie with such dates is a mix, not doubt
+    day_first_only = int(weight[read["dmy"] & ~read["mdy"]].sum())  # a tie with such dates is a mix, not doubt
     ambiguous = best != "ymd" and counts["dmy"] == counts["mdy"] > 0 and day_first_only == 0
     return best, ambiguous
 
@@ -54,11 +71,30 @@ def parse_dates(values: pd.Series, order: str) -> pd.Series:
 
 def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     """Dates as `parse_dates` reads them, and a mask of the cells that only another order could read
-    (a column of mixed formats: `03/15/2024` among day-first dates is read month-first, and said so)."""
+    (a column of mixed formats: `03/15/2024` among day-first dates is read month-first, and said so).
+    Each distinct value is read once."""
+    codes, uniques, counts = distinct(values)
+    parsed, other = _read_distinct(uniques, counts, order)
+    return spread(parsed, codes, values), spread(other, codes, values)
+
+
+def read_column_dates(values: pd.Series, order: str | None = None) -> tuple[pd.Series, pd.Series, str, bool]:
+    """`read_dates` in `order`, or in the order `detect_date_order` finds when it is None: (dates,
+    other-order mask, order, ambiguous). The distinct values are found once for both."""
+    codes, uniques, counts = distinct(values)
+    ambiguous = False
+    if order is None:
+        order, ambiguous = detect_date_order(uniques, counts)
+    parsed, other = _read_distinct(uniques, counts, order)
+    return spread(parsed, codes, values), spread(other, codes, values), order, ambiguous
+
+
+def _read_distinct(values: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
+    """`read_dates` of distinct values, each counting `counts` times where the column's mix matters."""
     text = _clean_dates(values)
     parsed = _parse_order(text, order)
     other = pd.Series(False, index=text.index)
-    for fallback in _fallback_orders(text, order):
+    for fallback in _fallback_orders(text, counts, order):
         rest = parsed.isna() & (text != "")
         if not rest.any():
             break
@@ -73,14 +109,14 @@ def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     return parsed.dt.normalize(), other
 
 
-def _fallback_orders(text: pd.Series, order: str) -> list[str]:
+def _fallback_orders(text: pd.Series, counts: np.ndarray, order: str) -> list[str]:
     """The orders tried, in turn, on cells the column's own order cannot read."""
     if order != "ymd":
         return ["ymd", "mdy" if order == "dmy" else "dmy"]
-    slashed = text[text.str.match(_NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")]
-    if slashed.empty:
+    slashed = (text.str.match(_NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")).to_numpy(dtype=bool)
+    if not slashed.any():
         return []
-    best, _ = detect_date_order(slashed)
+    best, _ = detect_date_order(text[slashed], counts[slashed])
     return [best, "mdy" if best == "dmy" else "dmy"]
 
 
@@ -113,7 +149,14 @@ SCALES = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}  # 500k
 def parse_numbers(values: pd.Series) -> pd.Series:
     """Amounts as floats: currency signs and codes dropped, `1,234.5` / `1.234,5` / `(500)` / `1.2M`
     read; a column whose commas are followed by one or two digits uses the decimal comma. A cell with
-    other letters (`lots`, `=SUM(A1:A3)`) is not a number."""
+    other letters (`lots`, `=SUM(A1:A3)`) is not a number. Each distinct value is read once."""
+    codes, uniques, _ = distinct(values)
+    return spread(_numbers_of(uniques), codes, values)
+
+
+def _numbers_of(values: pd.Series) -> pd.Series:
+    """`parse_numbers` of distinct values (the decimal-comma choice depends on which values occur, not
+    on how often)."""
     text = values.fillna("").astype(str).str.strip().str.replace(_CURRENCY, "", regex=True).str.strip()
     scale = text.str.extract(_SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
     text = text.str.replace(_SCALE, "", regex=True)

@@ -23,7 +23,6 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
 # Conventional 5% significance level; "significant" in the dashboard means p < ALPHA.
 ALPHA = 0.05
@@ -49,11 +48,21 @@ PAIRWISE_COLUMNS = ["segment_a", "segment_b", "p_value", "p_holm", "significant"
 _CENSORED, _EVENT, _COMPETING = 0, 1, 2
 
 
+def _scipy_stats():
+    """scipy.stats, imported on first use: importing it takes ~0.4 s, which a command that never tests
+    a difference (the summary) should not pay."""
+    from scipy import stats
+
+    return stats
+
+
 def _z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile for a confidence level in (0, 1)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    from scipy.special import ndtri  # what scipy.stats.norm.ppf computes, without importing scipy.stats
+
+    return float(ndtri(0.5 + confidence / 2))
 
 
 # ---------------------------------------------------------------- proportions
@@ -164,7 +173,7 @@ def pairwise_fisher_holm(table: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFr
     usable = _usable_segments(table)
     counts = _contingency(usable)
     pairs = list(combinations(range(len(usable)), 2))
-    raw = [float(stats.fisher_exact(counts[[i, j]]).pvalue) for i, j in pairs]
+    raw = [float(_scipy_stats().fisher_exact(counts[[i, j]]).pvalue) for i, j in pairs]
     adjusted = holm_adjust(raw)
     names = usable["segment"].to_numpy()
     return pd.DataFrame(
@@ -198,16 +207,16 @@ def segment_difference(table: pd.DataFrame, alpha: float = ALPHA) -> SegmentTest
     if k < 2:
         return SegmentTest(METHOD_NONE, None, None, False, k)
     counts = _contingency(usable)
-    small = bool((stats.contingency.expected_freq(counts) < MIN_EXPECTED_COUNT).any())
+    small = bool((_scipy_stats().contingency.expected_freq(counts) < MIN_EXPECTED_COUNT).any())
     if small and k == 2:
-        result = stats.fisher_exact(counts)
+        result = _scipy_stats().fisher_exact(counts)
         p = float(result.pvalue)
         return SegmentTest(METHOD_FISHER, float(result.statistic), p, p < alpha, k)
     if small:
         pairwise = pairwise_fisher_holm(usable, alpha)
         p = float(pairwise["p_holm"].min())
         return SegmentTest(METHOD_PAIRWISE, None, p, p < alpha, k, pairwise)
-    result = stats.chi2_contingency(counts, correction=False)
+    result = _scipy_stats().chi2_contingency(counts, correction=False)
     p = float(result.pvalue)
     return SegmentTest(METHOD_CHI_SQUARE, float(result.statistic), p, p < alpha, k)
 

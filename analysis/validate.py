@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from analysis.ingest import RawTable, is_total_row
+from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row
 from analysis.mapping import Mapping
-from analysis.parse import detect_date_order, parse_numbers, read_dates
+from analysis.parse import distinct, parse_numbers, read_column_dates, spread
 from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
 
 ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or typing error
@@ -92,18 +92,29 @@ def clean_cells(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> pd.D
     marked, formulas = [], []
     for column in cells.columns:
         text = cells[column].fillna("").astype("str").str.replace("\u00a0", " ", regex=False).str.strip()
-        maybe = text.str.contains("<", regex=False) | text.str.contains("&", regex=False)
-        has_html = maybe & text.where(maybe, "").str.contains(HTML_HINT, regex=True)
+        has_html = _matches(text, text.str.contains("<", regex=False) | text.str.contains("&", regex=False),
+                            HTML_HINT.search)
         if has_html.any():
             text = text.where(~has_html, text[has_html].map(_html_text))
             marked += [(int(lines[i]), column) for i in has_html[has_html].index]
-        is_formula = text.str.match(FORMULA)
+        is_formula = _matches(text, text.str.startswith("="), FORMULA.match)
         formulas += [(int(lines[i]), column) for i in is_formula[is_formula].index]
         out[column] = text
     _note_cells(notes, marked, "held HTML markup; the tags were removed and the text kept")
     _note_cells(notes, formulas, "hold spreadsheet formulas (starting with '='); they are kept as text, never "
                 "run, and neutralised in downloads")
     return pd.DataFrame(out, index=cells.index, columns=list(cells.columns))
+
+
+def _matches(text: pd.Series, maybe: pd.Series, test) -> pd.Series:
+    """Where `test` (a compiled pattern's search or match) finds the pattern, tried only on the cells
+    that `maybe` (a fast column-wise test every match passes) picks, each distinct cell once."""
+    out = pd.Series(False, index=text.index)
+    if maybe.any():
+        candidates = text[maybe]
+        found = {v: test(v) is not None for v in candidates.unique()}
+        out[maybe] = candidates.map(found).astype(bool)
+    return out
 
 
 def _html_text(value: str) -> str:
@@ -159,8 +170,18 @@ def total_rows(cells: pd.DataFrame) -> pd.Series:
     first = pd.Series("", index=cells.index, dtype="object")
     for column in reversed(cells.columns):  # the first filled cell of each row, a column at a time
         first = cells[column].where(cells[column] != "", first)
-    distinct = pd.Series(first.unique())
-    return first.isin(distinct[distinct.map(lambda v: is_total_row([v]))])
+    return first.isin(_total_words(pd.Series(first.unique(), dtype="str")))
+
+
+def _total_words(values: pd.Series) -> pd.Series:
+    """The values that say total or sum (`is_total_row`). ASCII values are normalised column-wise
+    (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text);
+    the others, usually few, one at a time."""
+    ascii_ = values.str.isascii()
+    plain = values[ascii_].str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
+    other = values[~ascii_]
+    return pd.concat([values[ascii_][plain.isin(TOTAL_WORDS)],
+                      other[other.map(lambda v: is_total_row([v])).astype(bool)]])
 
 
 def _ids(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list[str]) -> None:
@@ -189,14 +210,11 @@ def _dates(out, cells, lines, mapping, problems, today: dt.date, as_of: dt.date 
         out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
         if not column:
             continue
-        order = mapping.date_formats.get(column)
-        if order is None:
-            order, ambiguous = detect_date_order(cells[column])
-            if ambiguous:
-                problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
-                                 "day-first or month-first (no day above 12); read as day-first. Set the "
-                                 "date format in the mapping if that is wrong"})
-        parsed, other_order = read_dates(cells[column], order)
+        parsed, other_order, order, ambiguous = read_column_dates(cells[column], mapping.date_formats.get(column))
+        if ambiguous:
+            problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
+                             "day-first or month-first (no day above 12); read as day-first. Set the "
+                             "date format in the mapping if that is wrong"})
         _warn_bad(cells[column], parsed, lines, column, "is not a date that can be read", problems)
         for idx in other_order[other_order].index:
             problems.append({"row": int(lines[idx]), "column": column, "problem": f"'{cells[column][idx][:40]}' "
@@ -241,8 +259,7 @@ def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list
     unmapped = {"stage": [], "status": [], "failure_cause": []}
     source = {f: (cells[c] if (c := mapping.columns.get(f)) else pd.Series("", index=cells.index))
               for f in ("stage", "status", "failure_cause", "sourcing")}
-    coded = {f: source[f].map(lambda v, f=f: mapping.values.get(f, {}).get(v) if v else None)
-             for f in source}
+    coded = {f: _code(source[f], mapping.values.get(f, {})) for f in source}
     for f in unmapped:
         unknown = source[f][(source[f] != "") & coded[f].isna()]
         unmapped[f] = sorted(unknown.unique().tolist())
@@ -254,6 +271,14 @@ def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list
     out["failure_cause_source"] = cause_text.astype("str")
     out["sourcing"] = coded["sourcing"].astype("str")
     return unmapped
+
+
+def _code(values: pd.Series, table: dict) -> pd.Series:
+    """The canonical id of each value under the mapping's value table (None where empty or unknown),
+    looked up once per distinct value."""
+    codes, uniques, _ = distinct(values)
+    ids = pd.Series([table.get(v) if v else None for v in uniques], dtype="object")
+    return spread(ids, codes, values)
 
 
 def _stage(out: pd.DataFrame, coded: pd.Series, stages: list[str], notes: list[str]) -> None:

@@ -26,7 +26,7 @@ from analysis.ingest import RawTable
 from analysis.mapping import EXACT, Mapping, complete_values, guess_columns
 from analysis.parse import detect_date_order, parse_dates
 from analysis.schema import DATE_FIELDS, HEADER_SYNONYMS, normalise
-from analysis.validate import Derived, clean_cells, derive, empty_rows, total_rows
+from analysis.validate import Derived, clean_cells, derive, empty_rows, rejected_frame, total_rows
 
 TIMESTAMP = "timestamp"  # the mapping's key for an event log's time column
 TIMESTAMP_SYNONYMS = ["timestamp", "time stamp", "time", "date", "datetime", "date time", "event time",
@@ -142,7 +142,7 @@ def derive_events(raw: RawTable, mapping: Mapping, today: dt.date | None = None)
     wide, wide_mapping = _wide(events, cells.columns, mapping)
     derived = derive(RawTable(wide.drop(columns="_line"), wide["_line"].tolist(), raw.encoding, raw.delimiter,
                               raw.header_line, cleaned=True), wide_mapping, today)
-    rej = _rejected_frame(cells, lines, rejected)
+    rej = rejected_frame(cells, lines, rejected)
     derived.problems = sorted(list(raw.problems) + derived.problems + [
         {"row": line, "column": column, "problem": reason} for line, column, reason in rejected],
         key=lambda p: p["row"])
@@ -305,15 +305,6 @@ def _unmapped_activities(events: pd.DataFrame, mapping: Mapping) -> list[str]:
     if mapping.columns.get("status") is None:
         none &= events["_status_code"].isna()
     return sorted(events.loc[none, "_activity"].unique().tolist())
-
-
-def _rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
-    rows = {line: reason for line, _, reason in rejected}
-    mask = lines.isin(list(rows))
-    frame = cells[mask].copy()
-    frame.insert(0, "reason", [rows[int(x)] for x in lines[mask]])
-    frame.insert(0, "row", lines[mask].to_numpy())
-    return frame.reset_index(drop=True)
 
 
 def event_fields() -> list[str]:

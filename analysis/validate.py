@@ -69,7 +69,7 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
     _numbers(out, cells[keep], lines[keep], mapping, problems)
     unmapped = _coded(out, cells[keep], mapping, notes)
     extras = _extras(out, cells[keep], mapping)
-    rej = _rejected_frame(cells, lines, rejected)
+    rej = rejected_frame(cells, lines, rejected)
     problems += [{"row": int(r), "column": c, "problem": p} for r, c, p in rejected]
     problems.sort(key=lambda p: p["row"])
     return Derived(out.reset_index(drop=True), rej, problems, mapping, list(mapping.stages), extras,
@@ -326,7 +326,8 @@ def _extras(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> dict[st
     return extras
 
 
-def _rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
+def rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
+    """The rejected rows as read (row, reason, then the source cells), for the download."""
     rows = {line: reason for line, _, reason in rejected}
     mask = lines.isin(list(rows))
     frame = cells[mask].copy()

@@ -124,12 +124,6 @@ def _limited(reader, n: int):
         yield row
 
 
-def split_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """Every record of the text and the line it starts on (1-based)."""
-    records, lines, _ = _split(text, delimiter)
-    return records, lines
-
-
 def _split(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[int]]:
     """Records, the line each starts on and the line each ends on (a text the csv module refuses
     is split a line at a time instead)."""

@@ -542,7 +542,7 @@ def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: l
         st.caption(f"The first {TABLE_ROWS:,} of {len(frame):,} {label} are shown; the download has all of them.")
     st.download_button(f"Download these {len(frame):,} {label} (CSV)",
                        lambda: safe_csv(pilot_table_frame(frame, columns, labels)),
-                       file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}")
+                       file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}", on_click="ignore")
 
 
 def selected_ids(event: object) -> list[str]:

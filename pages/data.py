@@ -236,7 +236,7 @@ def mapping_file(info: store.DatasetInfo) -> None:
     left, right = st.columns(2)
     stem = info.name.rsplit(".", 1)[0]
     left.download_button("Download this mapping (JSON)", info.mapping.to_json(), file_name=f"{stem}.mapping.json",
-                         mime="application/json", key="dl_mapping",
+                         mime="application/json", key="dl_mapping", on_click="ignore",
                          help="Keep it next to the export; `python -m analysis summary FILE --mapping` takes it too.")
     upload = right.file_uploader("Apply a mapping file (JSON)", type=["json"], key="mapping_file")
     if upload is None or st.session_state.get("_mapping_file") == upload.file_id:
@@ -306,7 +306,8 @@ def validation(info: store.DatasetInfo) -> None:
         with store.connect() as con:
             rejected = store.rejected_rows(con, info.id)
         st.download_button(f"Download the {rows['rejected']:,} rejected rows (CSV)", safe_csv(rejected),
-                           file_name=f"rejected_{info.id}.csv", mime="text/csv", key="dl_rejected")
+                           file_name=f"rejected_{info.id}.csv", mime="text/csv", key="dl_rejected",
+                           on_click="ignore")
 
 
 st.title("Data")

@@ -121,8 +121,10 @@ def test_a_sidebar_filter_changes_the_numbers(page, app_url):
 
 def download_rows(page, label_start: str) -> list[dict[str, str]]:
     """Click the download button whose label starts with `label_start`; the CSV's rows."""
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text=label_start)
+    button.wait_for(state="visible")
     with page.expect_download() as info:
-        page.locator('[data-testid="stDownloadButton"] button', has_text=label_start).click()
+        button.click()
     text = info.value.path().read_text(encoding="utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from analysis.ingest import IngestError
 from analysis.mapping import Mapping
 from analysis.outcomes import STALL_DAYS
-from analysis.report import context_of_file, report_html
 from analysis.summary import Analysed, analyse_file, summary
 
 
@@ -50,6 +49,9 @@ def run_summary(args: argparse.Namespace) -> dict:
 
 def run_report(args: argparse.Namespace) -> str:
     """Write the HTML report for the parsed arguments; returns a line saying where it went."""
+    # plotly and the figures are imported only when a report is asked for: the summary starts faster
+    from analysis.report import context_of_file, report_html
+
     context = context_of_file(analysed_file(args), args.file.name, args.breakdown)
     text = report_html(context)
     args.output.write_text(text, encoding="utf-8")

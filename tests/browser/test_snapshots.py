@@ -6,92 +6,36 @@ the downloaded report opened offline."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from analysis import snapshots, store
 from analysis.queries import Filters
 from analysis.snapshots import ViewState
-from tests.conftest import ROOT, SAMPLE
+from tests.browser.harness import VIEWPORT, open_page, rerun, running_app, settle
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FINANCE_IT = "bu=Finance&bu=IT&stall=60"  # a live view of the sample: 230 pilots
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A fresh app on its own store holding the sample and one snapshot made before the server started."""
-    data = tmp_path_factory.mktemp("browser-store")
+    folder = tmp_path_factory.mktemp("snapshot-app")
+    data = folder / "store"
     with store.connect(data) as con:
         ds = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)
         state = ViewState(Filters({"business_unit": ("Finance", "IT")}), dt.date(2026, 10, 31), 60, "sourcing")
         early = snapshots.create(con, ds, state, "funnel", "Made before the server started")
     store.release(data)  # DuckDB lets one process at a time open the file: the server's turn
-    port = int(os.environ.get("PILOTS_BROWSER_PORT") or free_port())
-    env = {**os.environ, "PILOTS_DATA_DIR": str(data)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://localhost:{port}"
-    try:
-        wait_for(lambda: urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200, 60)
+    with running_app(data, folder / "streamlit.log") as base:
         yield base, early
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-def wait_for(condition, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            if condition():
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError("the app did not start")
 
 
 def fresh_page(browser, **options):
     """A page in a new browser context: no cookies, no session, as a colleague opening a link."""
-    return browser.new_context(viewport={"width": 1400, "height": 1000}, **options).new_page()
-
-
-IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
-    && !document.querySelector('[data-stale="true"]')"""
-
-
-def settle(page, first: str = "h1") -> None:
-    """Wait until the app has drawn `first` and has been idle (not running, nothing stale) for a second."""
-    page.wait_for_selector(first, timeout=60_000)
-    quiet_since = None
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        if page.evaluate(IDLE):
-            quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since >= 1.0:
-                return
-        else:
-            quiet_since = None
-        time.sleep(0.1)
-    raise TimeoutError("the app kept running")
+    return browser.new_context(viewport=VIEWPORT, **options).new_page()
 
 
 def metrics(page) -> dict[str, str]:
@@ -101,7 +45,7 @@ def metrics(page) -> dict[str, str]:
 
 
 def go_to(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+    rerun(page, lambda: page.locator('[data-testid="stSidebarNav"] a', has_text=title).click())
     page.wait_for_selector(f"h1:has-text('{title}')", timeout=60_000)
     settle(page)
 
@@ -113,7 +57,8 @@ def banner_count(page, title: str) -> int:
 def test_first_link_after_a_start_opens_the_snapshot_and_page_switches_stay_in_it(server, browser):
     base, early = server
     page = fresh_page(browser)
-    page.goto(f"{base}/funnel?snapshot={early.token}")  # the server's very first request
+    open_page(page, f"{base}/funnel?snapshot={early.token}")  # the server's very first request
+    page.wait_for_selector("h1:has-text('Funnel')", timeout=60_000)  # the first visit reruns once (common.py)
     settle(page)
     assert page.locator("h1").first.inner_text() == "Funnel" and banner_count(page, early.title) == 1
     go_to(page, "Overview")
@@ -122,27 +67,25 @@ def test_first_link_after_a_start_opens_the_snapshot_and_page_switches_stay_in_i
     go_to(page, "Data")
     assert page.url == f"{base}/data?snapshot={early.token}" and banner_count(page, early.title) == 1
     live = fresh_page(browser)
-    live.goto(f"{base}/?{FINANCE_IT}")
-    settle(live)
+    open_page(live, f"{base}/?{FINANCE_IT}")
     assert frozen == metrics(live) and frozen["Pilots"] == "230"
 
 
 def test_a_snapshot_made_in_the_sidebar_reopens_in_a_fresh_browser_with_the_same_numbers(server, browser):
     base, _ = server
     page = fresh_page(browser)
-    page.goto(f"{base}/?{FINANCE_IT}")
-    settle(page)
+    open_page(page, f"{base}/?{FINANCE_IT}")
     live = metrics(page)
     page.get_by_text("Share snapshot").click()
     page.get_by_label("Title").fill("Review <b>deck</b>")
     page.get_by_label("Note (optional)").fill("Finance and IT")
-    page.get_by_role("button", name="Create snapshot link").click()
-    settle(page)
-    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').last.inner_text().replace("\n", "")
+    rerun(page, lambda: page.get_by_role("button", name="Create snapshot link").click())
+    code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    assert code.count() == 1, page.locator('[data-testid="stSidebar"]').inner_text()
+    link = code.inner_text().replace("\n", "")
     assert link.startswith(f"{base}/?snapshot=") and snapshots.is_token_shaped(link.split("=", 1)[1])
     other = fresh_page(browser)
-    other.goto(link)
-    settle(other)
+    open_page(other, link)
     assert metrics(other) == live and banner_count(other, "Review <b>deck</b>") == 1
     assert other.get_by_text("Finance and IT").count() == 1
 
@@ -150,19 +93,18 @@ def test_a_snapshot_made_in_the_sidebar_reopens_in_a_fresh_browser_with_the_same
 def test_changing_a_frozen_filter_leaves_for_a_live_view_with_the_change(server, browser):
     base, early = server
     page = fresh_page(browser)
-    page.goto(f"{base}/?snapshot={early.token}")
-    settle(page)
+    open_page(page, f"{base}/?snapshot={early.token}")
     page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(2).click()  # sourcing
-    page.get_by_role("option", name="buy").click()
+    rerun(page, lambda: page.get_by_role("option", name="buy").click())
     page.keyboard.press("Escape")
+    page.get_by_text(f"You left the snapshot “{early.title}”").wait_for(timeout=60_000)
     settle(page)
     assert page.get_by_text(f"You left the snapshot “{early.title}”").count() == 1
     assert banner_count(page, early.title) == 0 and "snapshot=" not in page.url
     for part in ("bu=Finance", "bu=IT", "src=buy", "stall=60", "ds="):
         assert part in page.url, part
     same = fresh_page(browser)
-    same.goto(page.url)
-    settle(same)
+    open_page(same, page.url)
     assert metrics(same) == metrics(page) and int(metrics(page)["Pilots"]) < 230
 
 
@@ -170,8 +112,7 @@ def test_a_bad_link_shows_only_the_message(server, browser):
     base, early = server
     page = fresh_page(browser)
     wrong = early.token[:-1] + ("y" if early.token.endswith("x") else "x")  # one character off, never equal
-    page.goto(f"{base}/funnel?snapshot={wrong}")
-    settle(page, first="[data-testid='stAlert']")
+    open_page(page, f"{base}/funnel?snapshot={wrong}")
     assert page.locator('[data-testid="stMain"]').inner_text().strip() == "This snapshot link is not available."
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0 and page.locator("h1").count() == 0
 
@@ -179,8 +120,7 @@ def test_a_bad_link_shows_only_the_message(server, browser):
 def test_the_downloaded_report_opens_offline_with_the_snapshot_numbers(server, browser, tmp_path):
     base, early = server
     page = fresh_page(browser, accept_downloads=True)
-    page.goto(f"{base}/?snapshot={early.token}")
-    settle(page)
+    open_page(page, f"{base}/?snapshot={early.token}")
     shown = metrics(page)
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download report").click()

@@ -53,6 +53,9 @@ class RawTable:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     cleaned: bool = False  # cells already trimmed and stripped of markup (validate.clean_cells)
+    # (cells, {header: parse.Distinct}): the cleaned columns' distinct values, kept by validate.cleaned for
+    # derive; valid only while `cells` is that same frame
+    distinct: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -8,6 +8,7 @@ it is read day-first and the user is told, and the mapping's `date_formats` can 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,64 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
     distinct ones, so each is parsed once and mapped back (`spread`)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, pd.Series(uniques, dtype=values.dtype), np.bincount(codes, minlength=len(uniques))
+
+
+SAMPLE_ROWS = 10_000  # enough rows to tell an ID-like column (mostly distinct values) from a coded one
+MOSTLY_DISTINCT = 0.5  # above this share of distinct values in the sample, a column is not factorised
+
+
+@dataclass
+class Distinct:
+    """A column held as its distinct values: `uniques` (index 0..k-1, the column's dtype) and each row's
+    position among them (`codes`). Work on a column's values is done once per distinct value and taken
+    back to the rows (`rows`): a million rows hold a few thousand distinct dates and five stages.
+
+    A column of mostly distinct values (IDs, names) is not worth hashing: it is held as itself (`exact`
+    False: `codes` number the rows and `uniques` may repeat a value); every use here only needs each
+    row's value, except telling equal values apart (see `keys`)."""
+
+    codes: np.ndarray
+    uniques: pd.Series
+    exact: bool = True
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Distinct:
+        """The distinct values of a column, in the order they first appear (missing values are one)."""
+        head = values.iloc[:SAMPLE_ROWS]
+        if len(values) > SAMPLE_ROWS and head.nunique(dropna=False) > MOSTLY_DISTINCT * len(head):
+            return cls(np.arange(len(values)), values.reset_index(drop=True), exact=False)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return cls(codes, pd.Series(uniques, dtype=values.dtype))
+
+    def counts(self) -> np.ndarray:
+        return np.bincount(self.codes, minlength=len(self.uniques))
+
+    def rows(self, per_value: pd.Series | np.ndarray) -> np.ndarray:
+        """A result computed per distinct value (a mask, numbers, dates), on every row."""
+        return np.asarray(per_value)[self.codes]
+
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """A number per row of `rows` (positions) that is equal for equal values."""
+        if self.exact:
+            return self.codes[rows]
+        return pd.factorize(self.uniques.take(self.codes[rows]), use_na_sentinel=False)[0]
+
+    def subset(self, keep: np.ndarray) -> Distinct:
+        """The distinct values of the rows `keep` (a mask) picks, in the order they first appear there:
+        the same as `Distinct.of` those rows' values."""
+        if not self.exact:
+            kept = self.uniques.take(self.codes[keep]).reset_index(drop=True)
+            return Distinct(np.arange(len(kept)), kept, exact=False)
+        codes, which = pd.factorize(self.codes[keep])
+        return Distinct(codes, self.uniques.take(which).reset_index(drop=True))
+
+    def remapped(self, values: pd.Series) -> Distinct:
+        """These rows with each distinct value replaced by `values` (one per distinct value; equal
+        replacements become one distinct value)."""
+        if not self.exact or values.equals(self.uniques):
+            return Distinct(self.codes, values, exact=self.exact)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return Distinct(codes[self.codes], pd.Series(uniques, dtype=values.dtype))
 
 
 def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series:
@@ -82,11 +141,19 @@ def read_column_dates(values: pd.Series, order: str | None = None) -> tuple[pd.S
     """`read_dates` in `order`, or in the order `detect_date_order` finds when it is None: (dates,
     other-order mask, order, ambiguous). The distinct values are found once for both."""
     codes, uniques, counts = distinct(values)
+    parsed, other, order, ambiguous = distinct_dates(uniques, counts, order)
+    return spread(parsed, codes, values), spread(other, codes, values), order, ambiguous
+
+
+def distinct_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = None
+                   ) -> tuple[pd.Series, pd.Series, str, bool]:
+    """`read_column_dates` of a column's distinct values, each occurring `counts` times: one result per
+    distinct value (index as `uniques`)."""
     ambiguous = False
     if order is None:
         order, ambiguous = detect_date_order(uniques, counts)
     parsed, other = _read_distinct(uniques, counts, order)
-    return spread(parsed, codes, values), spread(other, codes, values), order, ambiguous
+    return parsed, other, order, ambiguous
 
 
 def _read_distinct(values: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
@@ -151,10 +218,10 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     read; a column whose commas are followed by one or two digits uses the decimal comma. A cell with
     other letters (`lots`, `=SUM(A1:A3)`) is not a number. Each distinct value is read once."""
     codes, uniques, _ = distinct(values)
-    return spread(_numbers_of(uniques), codes, values)
+    return spread(numbers_of(uniques), codes, values)
 
 
-def _numbers_of(values: pd.Series) -> pd.Series:
+def numbers_of(values: pd.Series) -> pd.Series:
     """`parse_numbers` of distinct values (the decimal-comma choice depends on which values occur, not
     on how often)."""
     text = values.fillna("").astype(str).str.strip().str.replace(_CURRENCY, "", regex=True).str.strip()

@@ -57,6 +57,14 @@ class Distinct:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         return cls(codes, pd.Series(uniques, dtype=values.dtype))
 
+    def exactly(self) -> Distinct:
+        """These rows as truly distinct values (hashed when they were held as themselves): for work that
+        is costly per value (dates, numbers)."""
+        if self.exact:
+            return self
+        codes, uniques = pd.factorize(self.uniques, use_na_sentinel=False)
+        return Distinct(codes[self.codes], pd.Series(uniques, dtype=self.uniques.dtype))
+
     def counts(self) -> np.ndarray:
         return np.bincount(self.codes, minlength=len(self.uniques))
 
@@ -221,9 +229,25 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return spread(numbers_of(uniques), codes, values)
 
 
+PLAIN_NUMBER = "[0-9]{1,15}"  # digits only, few enough to be exact as a float: the commonest amounts
+
+
 def numbers_of(values: pd.Series) -> pd.Series:
     """`parse_numbers` of distinct values (the decimal-comma choice depends on which values occur, not
-    on how often)."""
+    on how often). Values of digits alone are read directly: they are the same in every convention and
+    have no say in the decimal-comma choice."""
+    plain = values.fillna("").astype(str).str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    if not plain.any():
+        return _written_numbers(values)
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    out[plain] = pd.to_numeric(values[plain].astype(str)).astype("float64")
+    if not plain.all():
+        out[~plain] = _written_numbers(values[~plain])
+    return out
+
+
+def _written_numbers(values: pd.Series) -> pd.Series:
+    """`numbers_of`, each value read as written (currency, separators, signs, scale)."""
     text = values.fillna("").astype(str).str.strip().str.replace(_CURRENCY, "", regex=True).str.strip()
     scale = text.str.extract(_SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
     text = text.str.replace(_SCALE, "", regex=True)

@@ -308,7 +308,7 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.dat
         out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
         if not column:
             continue
-        values = cols.kept(column)
+        values = cols.kept(column).exactly()
         text = values.uniques
         parsed, other_order, order, ambiguous = distinct_dates(text, values.counts(), mapping.date_formats.get(column))
         if ambiguous:
@@ -338,7 +338,7 @@ def _numbers(out, cols: _Columns, at: np.ndarray, mapping, problems) -> None:
         out[fld] = np.nan
         if not column:
             continue
-        values = cols.kept(column)
+        values = cols.kept(column).exactly()
         number = numbers_of(values.uniques)
         _warn(values, number.isna() & (values.uniques != ""), at, column,
               "is not a number that can be read; left empty", problems)
@@ -360,7 +360,7 @@ def _warn(values: Distinct, mask: pd.Series, at: np.ndarray, column: str, what: 
 def _coded(out: pd.DataFrame, cols: _Columns, mapping: Mapping, notes: list[str]) -> dict:
     """Stage, status, cause and sourcing mapped to canonical ids; unknown values listed, never dropped."""
     unmapped = {"stage": [], "status": [], "failure_cause": []}
-    source = {f: cols.kept(mapping.columns.get(f)) for f in ("stage", "status", "failure_cause", "sourcing")}
+    source = {f: cols.kept(mapping.columns.get(f)).exactly() for f in ("stage", "status", "failure_cause", "sourcing")}
     coded = {f: _code(source[f].uniques, mapping.values.get(f, {})) for f in source}
     for f in unmapped:
         text = source[f].uniques

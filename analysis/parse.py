@@ -101,10 +101,24 @@ def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series
     return result.take(codes).set_axis(values.index)
 
 
+# What `_SEP`'s class matches among ASCII characters (Python's \s includes \v and \x1c-\x1f), written for
+# Arrow's regular expressions, which test a whole column at once: only the values it finds (and any that
+# are not ASCII) go through Python's `re`, a value at a time.
+_SEP_ASCII = r"[./\t\n\x0b\f\r\x1c-\x1f ]"
+
+
 def _clean_dates(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.strip().str.replace("\u00a0", " ", regex=False)
-    text = text.str.replace(_TIME, "", regex=True)
-    return text.str.replace(_SEP, "-", regex=True).str.strip("-")
+    text = _replace_some(text, text.str.contains(":", regex=False), _TIME, "")  # every time holds a colon
+    text = _replace_some(text, ~text.str.isascii() | text.str.contains(_SEP_ASCII, regex=True), _SEP, "-")
+    return text.str.strip("-")
+
+
+def _replace_some(text: pd.Series, maybe: pd.Series, pattern: re.Pattern, repl: str) -> pd.Series:
+    """`text.str.replace(pattern, repl)`, run only on the values `maybe` picks (the others hold no match)."""
+    if not maybe.any():
+        return text
+    return text.where(~maybe, text[maybe].str.replace(pattern, repl, regex=True))
 
 
 def _parse_order(text: pd.Series, order: str) -> pd.Series:
@@ -118,7 +132,11 @@ def detect_date_order(values: pd.Series, counts: np.ndarray | None = None) -> tu
     values and each counts that many times."""
     if counts is None:
         _, values, counts = distinct(values)
-    text = _clean_dates(values)
+    return _detect_cleaned(_clean_dates(values), counts)
+
+
+def _detect_cleaned(text: pd.Series, counts: np.ndarray) -> tuple[str, bool]:
+    """`detect_date_order` of values already through `_clean_dates`."""
     is_numeric = text.str.match(_NUMERIC_DATE).to_numpy(dtype=bool)
     numeric, weight = text[is_numeric], counts[is_numeric]
     if numeric.empty:
@@ -157,16 +175,20 @@ def distinct_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = N
                    ) -> tuple[pd.Series, pd.Series, str, bool]:
     """`read_column_dates` of a column's distinct values, each occurring `counts` times: one result per
     distinct value (index as `uniques`)."""
-    ambiguous = False
+    ambiguous, text = False, _clean_dates(uniques)
     if order is None:
-        order, ambiguous = detect_date_order(uniques, counts)
-    parsed, other = _read_distinct(uniques, counts, order)
+        order, ambiguous = _detect_cleaned(text, counts)
+    parsed, other = _read_cleaned(text, counts, order)
     return parsed, other, order, ambiguous
 
 
 def _read_distinct(values: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
     """`read_dates` of distinct values, each counting `counts` times where the column's mix matters."""
-    text = _clean_dates(values)
+    return _read_cleaned(_clean_dates(values), counts, order)
+
+
+def _read_cleaned(text: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
+    """`_read_distinct` of values already through `_clean_dates`."""
     parsed = _parse_order(text, order)
     other = pd.Series(False, index=text.index)
     for fallback in _fallback_orders(text, counts, order):

@@ -289,12 +289,21 @@ def _on_rows(values: Distinct, per_value: pd.Series, index: pd.Index) -> pd.Seri
     return pd.Series(per_value.array.take(values.codes), index=index)
 
 
+def _text(cols: _Columns, column: str, index: pd.Index) -> pd.Series | pd.api.extensions.ExtensionArray:
+    """A column's text on the accepted rows, empty cells missing: the cleaned column itself (no copy)
+    when every row is accepted and no cell is empty."""
+    values = cols.kept(column)
+    text = values.uniques.replace("", None).astype("str")
+    if cols.keep is None and cols.cells[column].dtype == "str" and text.equals(values.uniques):
+        return cols.cells[column].array
+    return _on_rows(values, text, index)
+
+
 def _texts(out: pd.DataFrame, cols: _Columns, mapping: Mapping) -> None:
     for fld in ("name", "business_unit", "use_case", "sponsor"):
         column = mapping.columns.get(fld)
         if column:
-            values = cols.kept(column)
-            out[fld] = _on_rows(values, values.uniques.replace("", None).astype("str"), out.index)
+            out[fld] = _text(cols, column, out.index)
         else:
             out[fld] = pd.Series(None, index=out.index, dtype="str")
 
@@ -455,8 +464,7 @@ def _extras(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Map
         while name in extras or name in out.columns:
             name += "_"
         extras[name] = header
-        values = cols.kept(header)
-        out[name] = _on_rows(values, values.uniques.replace("", None).astype("str"), out.index)
+        out[name] = _text(cols, header, out.index)
     return extras
 
 

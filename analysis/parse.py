@@ -141,7 +141,10 @@ def _detect_cleaned(text: pd.Series, counts: np.ndarray) -> tuple[str, bool]:
     numeric, weight = text[is_numeric], counts[is_numeric]
     if numeric.empty:
         return "ymd", False
-    read = {o: _parse_order(numeric, o).notna().to_numpy() for o in DATE_ORDERS}
+    # A value starting with a four-digit year reads in no order but year first (%d and %m take two digits)
+    year_first = bool(numeric.str.match(r"^\d{4}-").all())
+    read = {o: _parse_order(numeric, o).notna().to_numpy() if o == "ymd" or not year_first
+            else np.zeros(len(numeric), dtype=bool) for o in DATE_ORDERS}
     counts = {o: int(weight[r].sum()) for o, r in read.items()}
     best = max(counts, key=lambda o: (counts[o], o == "ymd", o == "dmy"))
     day_first_only = int(weight[read["dmy"] & ~read["mdy"]].sum())  # a tie with such dates is a mix, not doubt

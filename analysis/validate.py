@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row
 from analysis.mapping import Mapping
@@ -144,8 +146,13 @@ def _clean(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> tuple[pd.
     return pd.DataFrame(out, index=cells.index, columns=list(cells.columns)), found
 
 
+CLEAN_HINT = "[<&\u00a0]|^="  # a value holding none of these, and no space to trim, is left as it is
+
+
 def _clean_values(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """(cleaned text, held HTML, is a formula) of each value."""
+    if _already_clean(values):
+        return values, np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
     text = values.fillna("").astype("str").str.replace("\u00a0", " ", regex=False).str.strip()
     has_html = _matches(text, text.str.contains("<", regex=False) | text.str.contains("&", regex=False),
                         HTML_HINT.search)
@@ -153,6 +160,17 @@ def _clean_values(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]
         text = text.where(~has_html, text[has_html].map(_html_text))
     is_formula = _matches(text, text.str.startswith("="), FORMULA.match)
     return text, has_html.to_numpy(dtype=bool), is_formula.to_numpy(dtype=bool)
+
+
+def _already_clean(values: pd.Series) -> bool:
+    """True when cleaning leaves every value as it is and finds no markup or formula: text without
+    missing values, non-breaking spaces, '<', '&', a leading '=' or spaces to trim (tested by Arrow on
+    the whole column at once; the same trimming as pandas' `str.strip`)."""
+    if values.dtype != "str" or values.isna().any():
+        return False
+    text = pa.chunked_array(values.array._pa_array)
+    return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \
+        pc.all(pc.equal(pc.utf8_trim_whitespace(text), text)).as_py() is not False
 
 
 def _matches(text: pd.Series, maybe: pd.Series, test) -> pd.Series:

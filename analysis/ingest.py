@@ -260,7 +260,7 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
     reads and checks them, so a large upload is neither decoded nor encoded again in Python. Arrow
     refuses bytes that are not UTF-8 (None: the caller decodes them as the other path does)."""
     body = text.encode("utf-8") if body is None else body
-    if bytes_count(body, b"\r") != bytes_count(body, b"\r\n"):
+    if _has(body, b"\r") and bytes_count(body, b"\r") != bytes_count(body, b"\r\n"):
         return None
     head = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
     if any(line.count('"') % 2 for line in head):  # read one line at a time, such a line loses its quotes
@@ -268,9 +268,11 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
     top = [_one_line(line.rstrip("\r"), delimiter) for line in head]
     if not any(_filled(r) for r in top) or find_header(top) != 0 or not 0 < len(top[0]) <= MAX_COLUMNS:
         return None
-    body_table = _arrow_cells(body, delimiter, len(top[0]), quoted=bytes_count(body, b'"') > 0)
-    physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n")
-    if body_table is None or len(body_table) != physical - 1 or not len(body_table):
+    quoted = _has(body, b'"')
+    body_table = _arrow_cells(body, delimiter, len(top[0]), quoted=quoted)
+    # Without a quote character every line is a record, so only quoted text can run lines together
+    physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n") if quoted and body_table else 0
+    if body_table is None or quoted and len(body_table) != physical - 1 or not len(body_table):
         return None
     frame = pd.DataFrame({name: body_table.column(i).to_pandas()
                           for i, name in enumerate(unique_headers(top[0]))})
@@ -286,6 +288,12 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
 def bytes_count(data: bytes | memoryview, sub: bytes) -> int:
     """How often `sub` occurs in `data` (a memoryview is counted without copying it)."""
     return data.count(sub) if isinstance(data, bytes) else data.obj.count(sub, len(data.obj) - data.nbytes)
+
+
+def _has(data: bytes | memoryview, sub: bytes) -> bool:
+    """Whether `sub` occurs in `data` (stops at the first)."""
+    return (data if isinstance(data, bytes) else data.obj).find(sub, 0 if isinstance(data, bytes) else
+                                                                len(data.obj) - data.nbytes) >= 0
 
 
 def read_utf8_upload(data: bytes) -> RawTable | None:

@@ -489,7 +489,7 @@ def _extras(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Map
 def rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
     """The rejected rows as read (row, reason, then the source cells), for the download."""
     rows = {line: reason for line, _, reason in rejected}
-    mask = lines.isin(list(rows))
+    mask = lines.isin(list(rows)) if rows else slice(0, 0)  # none rejected: no need to scan a million lines
     frame = cells[mask].copy()
     frame.insert(0, "reason", [rows[int(x)] for x in lines[mask]])
     frame.insert(0, "row", lines[mask].to_numpy())

@@ -274,15 +274,25 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
     physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n") if quoted and body_table else 0
     if body_table is None or quoted and len(body_table) != physical - 1 or not len(body_table):
         return None
-    frame = pd.DataFrame({name: body_table.column(i).to_pandas()
-                          for i, name in enumerate(unique_headers(top[0]))})
+    columns = body_table.columns
     del body_table
+    frame = pd.DataFrame(_single_chunks(columns, unique_headers(top[0])))
     if not any(frame[c].ne("").any() for c in frame.columns):
         return None
     frame, dropped = _drop_empty_columns(frame, raw_names=top[0])
     notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
     return RawTable(frame, list(range(2, len(frame) + 2)), encoding=encoding, delimiter=delimiter, header_line=1,
                     notes=notes)
+
+
+def _single_chunks(columns: list, names: list[str]) -> dict[str, pd.Series]:
+    """Arrow text columns as Series of one chunk each (what the pilots table is stored from: see
+    store._as_arrow), each column's chunks let go of (`columns` emptied) as soon as it is joined."""
+    out = {}
+    for i, name in enumerate(names):
+        out[name] = columns[i].to_pandas()
+        columns[i] = None
+    return out
 
 
 def bytes_count(data: bytes | memoryview, sub: bytes) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 DATE_ORDERS = {"ymd": "%Y-%m-%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}
 _SEP = re.compile(r"[./\s]+")
@@ -53,7 +54,9 @@ class Distinct:
         """The distinct values of a column, in the order they first appear (missing values are one)."""
         head = values.iloc[:SAMPLE_ROWS]
         if len(values) > SAMPLE_ROWS and head.nunique(dropna=False) > MOSTLY_DISTINCT * len(head):
-            return cls(np.arange(len(values)), values.reset_index(drop=True), exact=False)
+            return cls(np.arange(len(values), dtype=np.int32), values.reset_index(drop=True), exact=False)
+        if values.dtype == "str" and len(values) < 2 ** 31:
+            return cls(*_arrow_factorized(values))
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         return cls(codes, pd.Series(uniques, dtype=values.dtype))
 
@@ -73,10 +76,14 @@ class Distinct:
         return np.asarray(per_value)[self.codes]
 
     def keys(self, rows: np.ndarray) -> np.ndarray:
-        """A number per row of `rows` (positions) that is equal for equal values."""
+        """A number per row of `rows` (positions) that is equal for equal values; when not `exact`, the
+        values are numbered in the order they first appear among those rows."""
         if self.exact:
             return self.codes[rows]
-        return pd.factorize(self.uniques.take(self.codes[rows]), use_na_sentinel=False)[0]
+        values = self.uniques if len(rows) == len(self.codes) else self.uniques.take(self.codes[rows])
+        if values.dtype == "str":
+            return _arrow_factorized(values)[0]  # half the memory of pandas' codes
+        return pd.factorize(values, use_na_sentinel=False)[0]
 
     def subset(self, keep: np.ndarray) -> Distinct:
         """The distinct values of the rows `keep` (a mask) picks, in the order they first appear there:
@@ -94,6 +101,18 @@ class Distinct:
             return Distinct(self.codes, values, exact=self.exact)
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         return Distinct(codes[self.codes], pd.Series(uniques, dtype=values.dtype))
+
+
+def _arrow_factorized(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """`pd.factorize(values, use_na_sentinel=False)` of a str column by Arrow, with 4-byte codes instead
+    of 8 (a million rows of 19 columns: 76 MB less). Arrow's dictionary is shared by every chunk and in
+    the order values first appear, as pandas' is."""
+    encoded = pa.chunked_array(values.array._pa_array).dictionary_encode(null_encoding="encode")
+    if encoded.num_chunks == 0:
+        return np.zeros(0, dtype=np.int32), pd.Series([], dtype=values.dtype)
+    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
+    uniques = pd.Series(encoded.chunk(0).dictionary.to_pandas(), dtype=values.dtype)
+    return codes.astype(np.int32, copy=False), uniques
 
 
 def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -133,6 +133,7 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     _remember_signature(con, sha, sheet, signature)
     saved = _saved_for(con, signature) if mapping is None else None
     derived = derive_upload(raw, saved[0] if saved else mapping)
+    raw = replace(raw, cells=raw.cells.iloc[:0], distinct=None)  # the report needs how it was read, not its cells
     if saved:
         derived.notes.insert(0, f"The mapping saved on {saved[1]:%Y-%m-%d} for exports with these headers "
                                 f"(from {saved[2]}) was used. Change it below under Mapping.")

@@ -219,7 +219,11 @@ def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: 
     repeats, and whether it is an exact copy of it."""
     eligible = np.flatnonzero(pd.isna(reason))
     keys = ids.keys(eligible)
-    again = pd.Series(keys).duplicated(keep="first").to_numpy()
+    if ids.exact:
+        again = pd.Series(keys).duplicated(keep="first").to_numpy()
+    else:  # keys number the values in the order they first appear: a repeat's key is not above an earlier one
+        again = np.zeros(len(keys), dtype=bool)
+        again[1:] = keys[1:] <= np.maximum.accumulate(keys)[:-1]
     if not again.any():
         return
     first_of = np.empty(int(keys.max()) + 1, dtype=np.intp)
@@ -255,7 +259,9 @@ def _total_mask(cells: pd.DataFrame, cols: _Columns) -> np.ndarray:
         codes = values.codes[pending]
         filled = values.uniques.ne("").to_numpy(dtype=bool)[codes]
         text = pd.Series(values.uniques, dtype="str")
-        total[pending[filled]] = text.isin(_total_words(text.dropna())).to_numpy(dtype=bool)[codes[filled]]
+        found = _total_words(text)
+        if len(found):
+            total[pending[filled]] = text.isin(found).to_numpy(dtype=bool)[codes[filled]]
         pending = pending[~filled]
     return total
 
@@ -280,13 +286,13 @@ def _total_words(values: pd.Series) -> pd.Series:
     """The values that say total or sum (`is_total_row`). ASCII values are normalised column-wise
     (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text),
     only those that hold a TOTAL_HINT word (normalising keeps runs of letters as they are); the others,
-    usually few, one at a time."""
+    usually few, one at a time. Missing values say nothing."""
     ascii_ = values.str.isascii()
-    maybe = values[ascii_]
-    maybe = maybe[maybe.str.contains(TOTAL_HINT, case=False, regex=True)]
-    plain = maybe.str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
+    maybe = values.notna() & (~ascii_ | values.str.contains(TOTAL_HINT, case=False, regex=True))
+    values, ascii_ = values[maybe], ascii_[maybe]
+    plain = values[ascii_].str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
     other = values[~ascii_]
-    return pd.concat([maybe[plain.isin(TOTAL_WORDS)],
+    return pd.concat([values[ascii_][plain.isin(TOTAL_WORDS)],
                       other[other.map(lambda v: is_total_row([v])).astype(bool)]])
 
 
@@ -441,13 +447,12 @@ def _stage(out: pd.DataFrame, source: Distinct, coded: pd.Series, stages: list[s
 
 def _earliest(dates: list[pd.Series], index: pd.Index) -> pd.Series:
     """The earliest of each row's dates (NaT when it has none), as `DataFrame.min(axis=1)` gives it,
-    without building the frame."""
-    if not dates:
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
-    ticks = np.stack([d.to_numpy(dtype="datetime64[us]").view("int64") for d in dates])
-    missing = ticks == np.iinfo("int64").min  # NaT
-    earliest = np.where(missing, np.iinfo("int64").max, ticks).min(axis=0)
-    earliest[missing.all(axis=0)] = np.iinfo("int64").min
+    without building the frame (a column at a time)."""
+    earliest = np.full(len(index), np.iinfo("int64").max)
+    for date in dates:
+        ticks = date.to_numpy(dtype="datetime64[us]").view("int64")
+        np.minimum(earliest, np.where(ticks == np.iinfo("int64").min, earliest, ticks), out=earliest)  # NaT
+    earliest[earliest == np.iinfo("int64").max] = np.iinfo("int64").min
     return pd.Series(earliest.view("datetime64[us]"), index=index)
 
 

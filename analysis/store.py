@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -215,14 +216,19 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
     with _WRITE_LOCK:
         if con.execute("SELECT 1 FROM datasets WHERE id = ?", [ds]).fetchone():
             return ds
-        keep_upload(con, sha, data)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+        path = _upload_path(con, sha)
+        # The file is written while DuckDB stores the pilots (both let go of the GIL), and is whole before
+        # the transaction commits: a committed dataset always has its upload.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            written = pool.submit(_keep_file, path, data)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source)
+                written.result()
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
     return ds
 
 
@@ -307,7 +313,11 @@ def keep_upload(con, sha: str, data: bytes) -> None:
     """Write an upload's bytes to `uploads/<sha>` beside the database, unless a file of that name is
     there: written to a temporary file, flushed to disk, then renamed, so a crash leaves either no file
     or the whole one (a file left by a failed transaction is reused by the next upload of the same bytes)."""
-    path = _upload_path(con, sha)
+    _keep_file(_upload_path(con, sha), data)
+
+
+def _keep_file(path: Path, data: bytes) -> None:
+    """`keep_upload` once its path is known."""
     if path.exists() and path.stat().st_size == len(data):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -318,6 +328,11 @@ def keep_upload(con, sha: str, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
+        folder = os.open(path.parent, os.O_RDONLY)  # and the rename itself reaches the disk
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

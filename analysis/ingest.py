@@ -271,7 +271,7 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
     quoted = _has(body, b'"')
     body_table = _arrow_cells(body, delimiter, len(top[0]), quoted=quoted)
     # Without a quote character every line is a record, so only quoted text can run lines together
-    physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n") if quoted and body_table else 0
+    physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n") if quoted and body_table is not None else 0
     if body_table is None or quoted and len(body_table) != physical - 1 or not len(body_table):
         return None
     columns = body_table.columns

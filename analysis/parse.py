@@ -55,7 +55,7 @@ class Distinct:
         head = values.iloc[:SAMPLE_ROWS]
         if len(values) > SAMPLE_ROWS and head.nunique(dropna=False) > MOSTLY_DISTINCT * len(head):
             return cls(np.arange(len(values), dtype=np.int32), values.reset_index(drop=True), exact=False)
-        if values.dtype == "str" and len(values) < 2 ** 31:
+        if isinstance(values.array, pd.arrays.ArrowStringArray) and len(values) < 2 ** 31:
             return cls(*_arrow_factorized(values))
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         return cls(codes, pd.Series(uniques, dtype=values.dtype))
@@ -81,7 +81,7 @@ class Distinct:
         if self.exact:
             return self.codes[rows]
         values = self.uniques if len(rows) == len(self.codes) else self.uniques.take(self.codes[rows])
-        if values.dtype == "str":
+        if isinstance(values.array, pd.arrays.ArrowStringArray):
             return _arrow_factorized(values)[0]  # half the memory of pandas' codes
         return pd.factorize(values, use_na_sentinel=False)[0]
 

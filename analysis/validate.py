@@ -166,7 +166,7 @@ def _already_clean(values: pd.Series) -> bool:
     """True when cleaning leaves every value as it is and finds no markup or formula: text without
     missing values, non-breaking spaces, '<', '&', a leading '=' or spaces to trim (tested by Arrow on
     the whole column at once; the same trimming as pandas' `str.strip`)."""
-    if values.dtype != "str" or values.isna().any():
+    if not isinstance(values.array, pd.arrays.ArrowStringArray) or values.isna().any():
         return False
     text = pa.chunked_array(values.array._pa_array)
     return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \

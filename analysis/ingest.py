@@ -53,6 +53,9 @@ class RawTable:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     cleaned: bool = False  # cells already trimmed and stripped of markup (validate.clean_cells)
+    # (cells, {header: parse.Distinct}): the cleaned columns' distinct values, kept by validate.cleaned for
+    # derive; valid only while `cells` is that same frame
+    distinct: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -75,7 +78,7 @@ def _is_cp1252(data: bytes) -> bool:
 
 def check_not_binary(data: bytes, filename: str) -> None:
     """Raise IngestError for an empty file or one that is not text (PDF, image, archive...)."""
-    if not data.strip():
+    if not data or data.isspace():  # data.strip() would copy the whole upload
         raise IngestError(f"{filename} is empty. Export the portfolio again with its rows and a header.")
     if data.startswith(b"%PDF"):
         raise IngestError(f"{filename} is a PDF, not a table. Export the tracker as CSV or XLSX and "
@@ -242,7 +245,8 @@ def read_text_table(text: str, encoding: str) -> RawTable:
     return table
 
 
-def read_clean_text(text: str, delimiter: str, encoding: str) -> RawTable | None:
+def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memoryview | None = None
+                    ) -> RawTable | None:
     """The table of clean text read by pyarrow's CSV reader (10-20x faster than the csv module and a
     row at a time in Python), or None when the text is not clean: it holds a lone carriage return, a
     quoted cell spans lines (Arrow reads fewer rows than there are lines below the header), a line has
@@ -250,8 +254,13 @@ def read_clean_text(text: str, delimiter: str, encoding: str) -> RawTable | None
     is not on the first line, or no row is filled. On clean text each line is one record, which Arrow
     splits as the csv module does (quoted cells, doubled quotes, quotes inside a cell: checked against
     it on random text), so the csv-module path (`build_table`) gives the same table, with line numbers
-    1 + the row's position; that path reads everything else."""
-    if text.count("\r") != text.count("\r\n"):
+    1 + the row's position; that path reads everything else.
+
+    `body`: the UTF-8 bytes of the whole text, when `text` is only its start (`read_utf8_upload`): Arrow
+    reads and checks them, so a large upload is neither decoded nor encoded again in Python. Arrow
+    refuses bytes that are not UTF-8 (None: the caller decodes them as the other path does)."""
+    body = text.encode("utf-8") if body is None else body
+    if _has(body, b"\r") and bytes_count(body, b"\r") != bytes_count(body, b"\r\n"):
         return None
     head = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
     if any(line.count('"') % 2 for line in head):  # read one line at a time, such a line loses its quotes
@@ -259,12 +268,16 @@ def read_clean_text(text: str, delimiter: str, encoding: str) -> RawTable | None
     top = [_one_line(line.rstrip("\r"), delimiter) for line in head]
     if not any(_filled(r) for r in top) or find_header(top) != 0 or not 0 < len(top[0]) <= MAX_COLUMNS:
         return None
-    body = _arrow_cells(text, delimiter, len(top[0]), quoted='"' in text)
-    physical = text.count("\n") + (not text.endswith("\n"))
-    if body is None or len(body) != physical - 1 or not len(body):
+    quoted = _has(body, b'"')
+    body_table = _arrow_cells(body, delimiter, len(top[0]), quoted=quoted)
+    # Without a quote character every line is a record, so only quoted text can run lines together
+    physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n") if quoted and body_table is not None else 0
+    if body_table is None or quoted and len(body_table) != physical - 1 or not len(body_table):
         return None
-    frame = pd.DataFrame({name: body.column(i).to_pandas() for i, name in enumerate(unique_headers(top[0]))})
-    if not frame.ne("").any().any():
+    columns = body_table.columns
+    del body_table
+    frame = pd.DataFrame(_single_chunks(columns, unique_headers(top[0])))
+    if not any(frame[c].ne("").any() for c in frame.columns):
         return None
     frame, dropped = _drop_empty_columns(frame, raw_names=top[0])
     notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
@@ -272,7 +285,46 @@ def read_clean_text(text: str, delimiter: str, encoding: str) -> RawTable | None
                     notes=notes)
 
 
-def _arrow_cells(text: str, delimiter: str, width: int, quoted: bool):
+def _single_chunks(columns: list, names: list[str]) -> dict[str, pd.Series]:
+    """Arrow text columns as Series of one chunk each (what the pilots table is stored from: see
+    store._as_arrow), each column's chunks let go of (`columns` emptied) as soon as it is joined."""
+    out = {}
+    for i, name in enumerate(names):
+        out[name] = columns[i].to_pandas()
+        columns[i] = None
+    return out
+
+
+def bytes_count(data: bytes | memoryview, sub: bytes) -> int:
+    """How often `sub` occurs in `data` (a memoryview is counted without copying it)."""
+    return data.count(sub) if isinstance(data, bytes) else data.obj.count(sub, len(data.obj) - data.nbytes)
+
+
+def _has(data: bytes | memoryview, sub: bytes) -> bool:
+    """Whether `sub` occurs in `data` (stops at the first)."""
+    return (data if isinstance(data, bytes) else data.obj).find(sub, 0 if isinstance(data, bytes) else
+                                                                len(data.obj) - data.nbytes) >= 0
+
+
+def read_utf8_upload(data: bytes) -> RawTable | None:
+    """The table of a clean UTF-8 upload (with or without a byte-order mark) read straight from its bytes:
+    only its start is decoded here, to find the delimiter and the header. None when it is not UTF-8 or not
+    clean; then `read_text_table` reads the decoded text, with the same result for clean UTF-8 text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = memoryview(data)[3:] if bom else data
+    try:  # the first SNIFF_CHARS characters at least (at most 4 bytes each); a character cut at the end waits
+        head = codecs.getincrementaldecoder("utf-8")().decode(body[:4 * SNIFF_CHARS + 3])
+    except UnicodeDecodeError:
+        return None
+    whole = len(body) <= 4 * SNIFF_CHARS + 3
+    if not whole and head.count("\n") < HEADER_SEARCH_ROWS:  # the header rows run past the decoded start
+        return None
+    return read_clean_text(head, sniff_delimiter(head), "UTF-8 with BOM" if bom else "UTF-8", body=body)
+
+
+def _arrow_cells(body: bytes | memoryview, delimiter: str, width: int, quoted: bool):
     """The lines below the header as an Arrow table of `width` text columns, every cell as the csv
     module reads it (a blank line is a row of empty cells, as the csv-module path pads it); None when a
     line has another number of cells. A quoted cell may hold a line break here, so that the caller sees
@@ -285,11 +337,11 @@ def _arrow_cells(text: str, delimiter: str, width: int, quoted: bool):
         {"quote_char": False}
     try:
         return pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(body)),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, escape_char=False, ignore_empty_lines=False,
                                              **quoting),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
@@ -372,5 +424,8 @@ def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None)
 
         return read_xlsx(data, filename, sheet)
     check_not_binary(data, filename)
+    fast = read_utf8_upload(data)
+    if fast is not None:
+        return fast
     text, encoding = decode(data)
     return read_text_table(text, encoding)

@@ -145,9 +145,12 @@ def stage_date_field(header: str, stages: list[str]) -> str | None:
 
 
 def guess_columns(headers: list[str], cells: pd.DataFrame, stages: list[str],
-                  synonyms: dict[str, list[str]] | None = None) -> tuple[dict, dict]:
+                  synonyms: dict[str, list[str]] | None = None,
+                  distinct: dict[str, pd.Series] | None = None) -> tuple[dict, dict]:
     """Canonical field -> source header, and field -> confidence; each header used at most once.
-    `synonyms` (field -> header names) replaces the wide fields and their stage-date columns."""
+    `synonyms` (field -> header names) replaces the wide fields and their stage-date columns.
+    `distinct` (header -> the column's values without repeats, in the order they first appear), when
+    given, is read instead of whole columns."""
     columns, confidence, used = {}, {}, set()
     for header in headers if synonyms is None else []:
         target = stage_date_field(header, stages)
@@ -157,7 +160,7 @@ def guess_columns(headers: list[str], cells: pd.DataFrame, stages: list[str],
     names = synonyms or {f: HEADER_SYNONYMS[f] for f in FIELDS}
     # Best score first; among equals, for a coded field the more usual name ("Status" before "Health"),
     # then the earlier column.
-    candidates = sorted(((_score(f, h, names[f], cells), -_rank(h, names[f]) if f in VALUE_SYNONYMS else 0, -i,
+    candidates = sorted(((_score(f, h, names[f], cells, distinct), -_rank(h, names[f]) if f in VALUE_SYNONYMS else 0, -i,
                           f, h) for f in names
                          for i, h in enumerate(headers) if h not in used), reverse=True)
     for score, _, _, fld, header in candidates:
@@ -173,14 +176,15 @@ def _rank(header: str, synonyms: list[str]) -> int:
     return synonyms.index(norm) if norm in synonyms else len(synonyms)
 
 
-def _score(fld: str, header: str, synonyms: list[str], cells: pd.DataFrame) -> float:
+def _score(fld: str, header: str, synonyms: list[str], cells: pd.DataFrame,
+           distinct: dict[str, pd.Series] | None = None) -> float:
     """How sure a header holds a field: its name's match; for a coded field whose values mostly do not
     read as that field, half of it (a ServiceNow `state` of Open/Closed is a status, not the stage its
     `phase` column holds). A partial name match for a coded field stands only when half its values agree."""
     score = header_match(header, synonyms)
     if score == 0 or fld not in VALUE_SYNONYMS or header not in cells.columns:
         return score
-    agreement = value_agreement(fld, cells[header])
+    agreement = value_agreement(fld, distinct[header] if distinct and header in distinct else cells[header])
     if agreement >= VALUE_AGREEMENT:
         return score
     return 0.0 if score < EXACT else score * DISAGREEING
@@ -245,11 +249,13 @@ def _inherited(stage: str) -> list[str]:
     return []
 
 
-def complete_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mapping:
-    """The user's mapping (from the editor or a file) with every gap filled by a guess."""
+def complete_mapping(given: Mapping | None, cells: pd.DataFrame,
+                     distinct: dict[str, pd.Series] | None = None) -> Mapping:
+    """The user's mapping (from the editor or a file) with every gap filled by a guess. `distinct`: as
+    for `guess_columns` (a million rows hold a handful of stages: reading them saves whole-column scans)."""
     mapping = given.copy() if given else Mapping()
     headers = list(cells.columns)
-    guessed, confidence = guess_columns(headers, cells, mapping.stages)
+    guessed, confidence = guess_columns(headers, cells, mapping.stages, distinct=distinct)
     taken = set(mapping.columns.values())
     for fld, header in guessed.items():
         if fld not in mapping.columns and header not in taken:
@@ -258,15 +264,18 @@ def complete_mapping(given: Mapping | None, cells: pd.DataFrame) -> Mapping:
     for fld in mapping.columns:
         mapping.confidence.setdefault(fld, EXACT)
     for fld in ("stage", "status", "failure_cause", "sourcing"):
-        complete_values(mapping, fld, cells, mapping.columns.get(fld))
+        header = mapping.columns.get(fld)
+        complete_values(mapping, fld, cells, header, distinct.get(header) if distinct and header else None)
     return mapping
 
 
-def complete_values(mapping: Mapping, fld: str, cells: pd.DataFrame, header: str | None) -> None:
-    """Guess a canonical value for each distinct value of `header` that the mapping does not map yet."""
+def complete_values(mapping: Mapping, fld: str, cells: pd.DataFrame, header: str | None,
+                    values: pd.Series | None = None) -> None:
+    """Guess a canonical value for each distinct value of `header` that the mapping does not map yet
+    (`values`: the column's values without repeats, read instead of the column when given)."""
     if header not in cells.columns:
         return
-    distinct = distinct_values(cells[header])
+    distinct = distinct_values(cells[header] if values is None else values)
     known = mapping.values.setdefault(fld, {})
     for value, canonical in guess_values(fld, distinct, mapping.stages).items():
         known.setdefault(value, canonical)

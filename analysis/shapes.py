@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from analysis.events import complete_event_mapping, derive_events, is_event_log
 from analysis.ingest import RawTable
 from analysis.mapping import Mapping, allowed_values, complete_mapping
@@ -19,9 +21,16 @@ def derive_upload(raw: RawTable, given: Mapping | None = None, today: dt.date | 
     if is_event_log(raw.cells, given):
         derived = derive_events(raw, complete_event_mapping(given, raw.cells), today)
     else:
-        derived = derive(raw, complete_mapping(given, raw.cells), today, as_of)
+        derived = derive(raw, complete_mapping(given, raw.cells, distinct_values(raw)), today, as_of)
     derived.notes[:0] = notes
     return derived
+
+
+def distinct_values(raw: RawTable) -> dict[str, pd.Series] | None:
+    """Each column's values without repeats, in the order they first appear, as cleaning found them."""
+    if not raw.distinct or raw.distinct[0] is not raw.cells:
+        return None
+    return {header: values.uniques for header, values in raw.distinct[1].items()}
 
 
 def usable(given: Mapping | None, headers: list[str]) -> tuple[Mapping | None, list[str]]:

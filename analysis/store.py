@@ -1,7 +1,11 @@
-"""The embedded store: uploads (original bytes), immutable datasets and their pilots, in one DuckDB file.
+"""The embedded store: immutable datasets and their pilots in one DuckDB file, and the original bytes
+of each upload in a content-addressed file beside it (`uploads/<sha256>`).
 
 One connection per use (`with connect() as con:`); within a process DuckDB shares one database
 instance between connections to the same file. Identifiers here are our own hex ids, quoted anyway.
+The bytes live outside the database because DuckDB stores a large BLOB slowly (a 175 MB upload took
+1.6 s to insert and checkpoint, more than reading it) and keeps it in every copy of the file; a plain
+file is written in a tenth of that, and `uploads` keeps its sha, name and size.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 import threading
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -26,6 +32,7 @@ from analysis.validate import Derived
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "store"
 DB_FILE = "pilots.duckdb"
+UPLOADS_DIR = "uploads"  # beside DB_FILE: one file per upload, named by the sha256 of its bytes
 MAX_REPORTED_PROBLEMS = 20_000  # a report lists this many; beyond, a million bad cells would bloat every read
 _WRITE_LOCK = threading.Lock()  # one writer at a time inside a process; reads run in parallel
 
@@ -99,7 +106,14 @@ def table_name(dataset_id: str, kind: str = "p") -> str:
 
 def dataset_id(data: bytes, mapping: Mapping) -> str:
     """Content hash of the bytes and the mapping: the same upload under the same mapping is one dataset."""
-    return hashlib.sha256(data + mapping.to_json().encode()).hexdigest()[:20]
+    return _dataset_id(hashlib.sha256(data), mapping)
+
+
+def _dataset_id(upload_hash: hashlib._Hash, mapping: Mapping) -> str:
+    """`dataset_id` from the running hash of the bytes (hashing 175 MB again costs 0.1 s)."""
+    both = upload_hash.copy()
+    both.update(mapping.to_json().encode())
+    return both.hexdigest()[:20]
 
 
 def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: Mapping | None = None,
@@ -108,7 +122,8 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
 
     Without a mapping, the mapping saved for exports with the same headers (`remember_mapping`) is
     used when there is one, and the report says so; otherwise every column and value is guessed."""
-    sha = hashlib.sha256(data).hexdigest()
+    upload_hash = hashlib.sha256(data)
+    sha = upload_hash.hexdigest()
     if mapping is None and _saved_for(con, _known_signature(con, sha, sheet)) is None:
         found = con.execute("SELECT id FROM datasets WHERE upload_sha = ? AND auto_mapping AND "
                             "coalesce(sheet, '') = coalesce(?, '')", [sha, sheet]).fetchone()
@@ -119,11 +134,13 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     _remember_signature(con, sha, sheet, signature)
     saved = _saved_for(con, signature) if mapping is None else None
     derived = derive_upload(raw, saved[0] if saved else mapping)
+    raw = replace(raw, cells=raw.cells.iloc[:0], distinct=None)  # the report needs how it was read, not its cells
     if saved:
         derived.notes.insert(0, f"The mapping saved on {saved[1]:%Y-%m-%d} for exports with these headers "
                                 f"(from {saved[2]}) was used. Change it below under Mapping.")
     return save(con, data, filename, raw, derived, auto=mapping is None and saved is None,
-                mapping_source="saved" if saved else ("user" if mapping is not None else "guessed"))
+                mapping_source="saved" if saved else ("user" if mapping is not None else "guessed"),
+                upload_hash=upload_hash)
 
 
 def header_signature(headers: list[str]) -> str:
@@ -191,27 +208,34 @@ def raw_table(con, ds: str) -> RawTable | None:
 
 
 def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto: bool,
-         mapping_source: str = "guessed") -> str:
-    """Write the upload bytes, the dataset row and its pilots and rejected tables in one transaction."""
-    ds = dataset_id(data, derived.mapping)
-    sha = hashlib.sha256(data).hexdigest()
+         mapping_source: str = "guessed", upload_hash: hashlib._Hash | None = None) -> str:
+    """Write the upload bytes (a file, see `keep_upload`), then the upload's and the dataset's rows and its
+    pilots and rejected tables in one transaction. `upload_hash`: sha256 of `data`, when already known."""
+    upload_hash = upload_hash or hashlib.sha256(data)
+    ds, sha = _dataset_id(upload_hash, derived.mapping), upload_hash.hexdigest()
     with _WRITE_LOCK:
         if con.execute("SELECT 1 FROM datasets WHERE id = ?", [ds]).fetchone():
             return ds
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+        path = _upload_path(con, sha)
+        # The file is written while DuckDB stores the pilots (both let go of the GIL), and is whole before
+        # the transaction commits: a committed dataset always has its upload.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            written = pool.submit(_keep_file, path, data)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source)
+                written.result()
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
     return ds
 
 
 def _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [sha, filename, len(data), data, now])
+    con.execute("INSERT INTO uploads VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING",
+                [sha, filename, len(data), now])
     con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ds, sha, filename, now, auto, raw.sheet, derived.mapping.to_json(),
                  json.dumps(derived.stages), json.dumps(derived.extras), json.dumps(report(raw, derived, mapping_source))])
@@ -223,9 +247,11 @@ def _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source) ->
 
 def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
     """The frame as an Arrow table, which DuckDB stores 1.5-2x faster than it scans pandas (same column
-    types and values); the frame itself when a column will not convert (mixed Python objects)."""
+    types and values); the frame itself when a column will not convert (mixed Python objects). One chunk
+    per column: DuckDB stores a table of several chunks in parallel row groups that its next checkpoint
+    rewrites (1 s more for 1M pilots, and a file twice the size)."""
     try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        return pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return frame
 
@@ -268,9 +294,56 @@ def list_datasets(con) -> pd.DataFrame:
 
 
 def upload_bytes(con, sha: str) -> bytes | None:
-    """The original bytes of an upload (kept so a mapping change re-derives without re-uploading)."""
+    """The original bytes of an upload (kept so a mapping change re-derives without re-uploading); None
+    when the store has no such upload, or its file is gone or does not hash to its name. Stores made
+    before the bytes moved to files hold them in `uploads.content`."""
     row = con.execute("SELECT content FROM uploads WHERE sha = ?", [sha]).fetchone()
-    return bytes(row[0]) if row else None
+    if row is None:
+        return None
+    if row[0] is not None:
+        return bytes(row[0])
+    try:
+        data = _upload_path(con, sha).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha else None
+
+
+def keep_upload(con, sha: str, data: bytes) -> None:
+    """Write an upload's bytes to `uploads/<sha>` beside the database, unless a file of that name is
+    there: written to a temporary file, flushed to disk, then renamed, so a crash leaves either no file
+    or the whole one (a file left by a failed transaction is reused by the next upload of the same bytes)."""
+    _keep_file(_upload_path(con, sha), data)
+
+
+def _keep_file(path: Path, data: bytes) -> None:
+    """`keep_upload` once its path is known."""
+    if path.exists() and path.stat().st_size == len(data):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+        folder = os.open(path.parent, os.O_RDONLY)  # and the rename itself reaches the disk
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _upload_path(con, sha: str) -> Path:
+    """Where an upload's bytes live: the uploads folder beside the connection's database file."""
+    if not all(c in "0123456789abcdef" for c in sha) or len(sha) != 64:
+        raise ValueError("not an upload sha")
+    (file,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(file).parent / UPLOADS_DIR / sha
 
 
 def rejected_rows(con, ds: str) -> pd.DataFrame:

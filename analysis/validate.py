@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row
 from analysis.mapping import Mapping
-from analysis.parse import distinct, parse_numbers, read_column_dates, spread
+from analysis.parse import Distinct, distinct_dates, numbers_of
 from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
 
 ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or typing error
@@ -56,19 +58,25 @@ class Derived:
 
 def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of: dt.date | None = None) -> Derived:
     """Canonical pilots from raw cells, under the (completed) mapping. Future dates (after today) are left
-    empty; dates after an explicit `as_of` are kept and reported."""
+    empty; dates after an explicit `as_of` are kept and reported.
+
+    Each column is read as its distinct values (`parse.Distinct`): cleaning, dates, numbers and codes are
+    worked out once per distinct value and taken back to the rows, and the pilots frame is built a column
+    at a time from those."""
     lines = pd.Series(raw.lines, index=raw.cells.index, dtype="int64")
-    notes = list(raw.notes)
-    cells = raw.cells if raw.cleaned else clean_cells(raw.cells, lines, notes)
-    problems = list(raw.problems)
-    keep, rejected = _reject_rows(cells, lines, mapping)
-    out = pd.DataFrame({"row": lines[keep].to_numpy()}, index=cells.index[keep])
-    _ids(out, cells[keep], mapping, notes)
-    _texts(out, cells[keep], mapping)
-    _dates(out, cells[keep], lines[keep], mapping, problems, today or dt.date.today(), as_of)
-    _numbers(out, cells[keep], lines[keep], mapping, problems)
-    unmapped = _coded(out, cells[keep], mapping, notes)
-    extras = _extras(out, cells[keep], mapping)
+    raw = cleaned(raw)
+    cells, notes, problems = raw.cells, list(raw.notes), list(raw.problems)
+    cols = _Columns(cells, raw.distinct[1] if raw.distinct and raw.distinct[0] is cells else {})
+    keep, rejected = _reject_rows(cells, lines, mapping, cols)
+    cols.keep = None if keep.all() else keep
+    kept_lines = lines.to_numpy()[keep]
+    out = pd.DataFrame({"row": kept_lines}, index=cells.index[keep])
+    _ids(out, cells, cols, mapping, notes)
+    _texts(out, cols, mapping)
+    _dates(out, cols, kept_lines, mapping, problems, today or dt.date.today(), as_of)
+    _numbers(out, cols, kept_lines, mapping, problems)
+    unmapped = _coded(out, cols, mapping, notes)
+    extras = _extras(out, cells, cols, mapping)
     rej = rejected_frame(cells, lines, rejected)
     problems += [{"row": int(r), "column": c, "problem": p} for r, c, p in rejected]
     problems.sort(key=lambda p: p["row"])
@@ -76,34 +84,93 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
                    unmapped, notes, rows_read=len(cells))
 
 
+class _Columns:
+    """The distinct values of each column of the cleaned cells (computed when first asked for), and of
+    the accepted rows (`kept`) once `keep` is set."""
+
+    def __init__(self, cells: pd.DataFrame, known: dict[str, Distinct]):
+        self.cells, self.known, self.keep = cells, dict(known), None
+        self.kept_known: dict[str, Distinct] = {}
+
+    def all(self, column: str) -> Distinct:
+        if column not in self.known:
+            self.known[column] = Distinct.of(self.cells[column])
+        return self.known[column]
+
+    def kept(self, column: str | None) -> Distinct:
+        """The accepted rows of a column; a column of empty cells for None (a field not mapped)."""
+        if column is None:
+            return Distinct(np.zeros(len(self.cells) if self.keep is None else int(self.keep.sum()), dtype=np.intp),
+                            pd.Series([""], dtype="str"))
+        if self.keep is None:
+            return self.all(column)
+        if column not in self.kept_known:
+            self.kept_known[column] = self.all(column).subset(self.keep)
+        return self.kept_known[column]
+
+
 def cleaned(raw: RawTable) -> RawTable:
     """The raw table with its cells cleaned once (see `clean_cells`), its notes saying what was cleaned."""
     if raw.cleaned:
         return raw
     notes = list(raw.notes)
-    cells = clean_cells(raw.cells, pd.Series(raw.lines, index=raw.cells.index, dtype="int64"), notes)
-    return replace(raw, cells=cells, notes=notes, cleaned=True)
+    cells, columns = _clean(raw.cells, pd.Series(raw.lines, index=raw.cells.index, dtype="int64"), notes)
+    return replace(raw, cells=cells, notes=notes, cleaned=True, distinct=(cells, columns))
 
 
 def clean_cells(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> pd.DataFrame:
     """Cells trimmed (spaces and non-breaking spaces), HTML markup reduced to its text, and a note
     for markup and for spreadsheet formulas (kept as text, never run; downloads neutralise them)."""
+    return _clean(cells, lines, notes)[0]
+
+
+def _clean(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> tuple[pd.DataFrame, dict[str, Distinct]]:
+    """`clean_cells`, worked out once per distinct value of each column, and the cleaned columns' distinct
+    values. A column that cleaning leaves as it was is not copied."""
     out: dict[str, pd.Series] = {}
+    found: dict[str, Distinct] = {}
     marked, formulas = [], []
+    at = lines.to_numpy()
     for column in cells.columns:
-        text = cells[column].fillna("").astype("str").str.replace("\u00a0", " ", regex=False).str.strip()
-        has_html = _matches(text, text.str.contains("<", regex=False) | text.str.contains("&", regex=False),
-                            HTML_HINT.search)
-        if has_html.any():
-            text = text.where(~has_html, text[has_html].map(_html_text))
-            marked += [(int(lines[i]), column) for i in has_html[has_html].index]
-        is_formula = _matches(text, text.str.startswith("="), FORMULA.match)
-        formulas += [(int(lines[i]), column) for i in is_formula[is_formula].index]
-        out[column] = text
+        values = Distinct.of(cells[column])
+        text, has_html, is_formula = _clean_values(values.uniques)
+        marked += [(int(at[i]), column) for i in np.flatnonzero(values.rows(has_html))] if has_html.any() else []
+        formulas += [(int(at[i]), column) for i in np.flatnonzero(values.rows(is_formula))] if is_formula.any() else []
+        found[column] = values.remapped(text)
+        same = cells[column].dtype == "str" and text.equals(values.uniques)
+        out[column] = cells[column] if same else pd.Series(
+            text.array if not values.exact else text.array.take(values.codes), index=cells.index)
     _note_cells(notes, marked, "held HTML markup; the tags were removed and the text kept")
     _note_cells(notes, formulas, "hold spreadsheet formulas (starting with '='); they are kept as text, never "
                 "run, and neutralised in downloads")
-    return pd.DataFrame(out, index=cells.index, columns=list(cells.columns))
+    return pd.DataFrame(out, index=cells.index, columns=list(cells.columns)), found
+
+
+CLEAN_HINT = "[<&\u00a0]|^="  # a value holding none of these, and no space to trim, is left as it is
+
+
+def _clean_values(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """(cleaned text, held HTML, is a formula) of each value."""
+    if _already_clean(values):
+        return values, np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
+    text = values.fillna("").astype("str").str.replace("\u00a0", " ", regex=False).str.strip()
+    has_html = _matches(text, text.str.contains("<", regex=False) | text.str.contains("&", regex=False),
+                        HTML_HINT.search)
+    if has_html.any():
+        text = text.where(~has_html, text[has_html].map(_html_text))
+    is_formula = _matches(text, text.str.startswith("="), FORMULA.match)
+    return text, has_html.to_numpy(dtype=bool), is_formula.to_numpy(dtype=bool)
+
+
+def _already_clean(values: pd.Series) -> bool:
+    """True when cleaning leaves every value as it is and finds no markup or formula: text without
+    missing values, non-breaking spaces, '<', '&', a leading '=' or spaces to trim (tested by Arrow on
+    the whole column at once; the same trimming as pandas' `str.strip`)."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray) or values.isna().any():
+        return False
+    text = pa.chunked_array(values.array._pa_array)
+    return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \
+        pc.all(pc.equal(pc.utf8_trim_whitespace(text), text)).as_py() is not False
 
 
 def _matches(text: pd.Series, maybe: pd.Series, test) -> pd.Series:
@@ -127,37 +194,76 @@ def _note_cells(notes: list[str], where: list[tuple[int, str]], what: str) -> No
         notes.append(f"{len(where)} cell(s) {what} (first: line {line}, column '{column}').")
 
 
-def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping) -> tuple[pd.Series, list]:
-    """Mask of rows kept, and (line, column, reason) for each row rejected, in file order. Vectorised:
-    a wide export of a million rows is checked in seconds."""
+def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, cols: _Columns) -> tuple[np.ndarray, list]:
+    """Mask of rows kept, and (line, column, reason) for each row rejected, in file order. Worked out on
+    the columns' distinct values: a wide export of a million rows is checked in a fraction of a second."""
     id_col = mapping.columns.get("pilot_id")
-    empty, total = empty_rows(cells), total_rows(cells)
-    reason = pd.Series(None, index=cells.index, dtype="object")
+    empty, total = _empty_mask(cells, cols), _total_mask(cells, cols)
+    reason = np.full(len(cells), None, dtype=object)
     reason[empty] = "the row is empty"
     reason[total & ~empty] = "a total line, not a pilot"
     if id_col:
-        pid = cells[id_col]
-        reason[reason.isna() & (pid == "")] = f"no pilot ID in column '{id_col}'; give the pilot an ID or remove the row"
-        repeats = _repeats(cells, lines, pid, reason.isna())
-        reason = reason.where(reason.notna(), repeats)
-    bad = reason.notna()
-    return ~bad, [(int(lines[i]), id_col or "", r) for i, r in reason[bad].items()]
+        ids = cols.all(id_col)
+        no_id = ids.rows(ids.uniques.eq("").to_numpy(dtype=bool)) & pd.isna(reason)
+        reason[no_id] = f"no pilot ID in column '{id_col}'; give the pilot an ID or remove the row"
+        _mark_repeats(reason, cells, lines.to_numpy(), ids)
+    bad = np.flatnonzero(~pd.isna(reason))
+    at = lines.to_numpy()
+    keep = np.ones(len(cells), dtype=bool)
+    keep[bad] = False
+    return keep, [(int(at[i]), id_col or "", reason[i]) for i in bad]
 
 
-def _repeats(cells: pd.DataFrame, lines: pd.Series, pid: pd.Series, eligible: pd.Series) -> pd.Series:
-    """For each row whose pilot ID an earlier eligible row already has: which line it repeats, and
-    whether it is an exact copy of it."""
-    ids = pid[eligible]
-    again = ids[ids.duplicated(keep="first")]
-    out = pd.Series(None, index=cells.index, dtype="object")
-    if again.empty:
-        return out
-    first_index = pd.Series(ids.index, index=ids.values).groupby(level=0).first()
-    other = first_index.reindex(again.values).to_numpy()
-    same = (cells.loc[again.index].to_numpy() == cells.loc[other].to_numpy()).all(axis=1)
-    tail = np.where(same, " (an exact copy)", " with different data; keep one of the two rows")
-    out[again.index] = [f"pilot ID '{p}' repeats line {lines[o]}{t}" for p, o, t in zip(again, other, tail)]
-    return out
+def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: Distinct) -> None:
+    """For each row whose pilot ID an earlier eligible row (not yet rejected) already has: which line it
+    repeats, and whether it is an exact copy of it."""
+    eligible = np.flatnonzero(pd.isna(reason))
+    keys = ids.keys(eligible)
+    if ids.exact:
+        again = pd.Series(keys).duplicated(keep="first").to_numpy()
+    else:  # keys number the values in the order they first appear: a repeat's key is not above an earlier one
+        again = np.zeros(len(keys), dtype=bool)
+        again[1:] = keys[1:] <= np.maximum.accumulate(keys)[:-1]
+    if not again.any():
+        return
+    first_of = np.empty(int(keys.max()) + 1, dtype=np.intp)
+    first_of[keys[~again]] = eligible[~again]
+    rows, other = eligible[again], first_of[keys[again]]
+    same = (cells.iloc[rows].to_numpy() == cells.iloc[other].to_numpy()).all(axis=1)
+    names = ids.uniques.to_numpy()
+    for row, first, copy in zip(rows, other, same):
+        tail = " (an exact copy)" if copy else " with different data; keep one of the two rows"
+        reason[row] = f"pilot ID '{names[ids.codes[row]]}' repeats line {at[first]}{tail}"
+
+
+def _empty_mask(cells: pd.DataFrame, cols: _Columns) -> np.ndarray:
+    """`empty_rows` from the columns' distinct values."""
+    empty = np.ones(len(cells), dtype=bool)
+    for column in cells.columns:
+        values = cols.all(column)
+        empty &= ~values.rows(values.uniques.ne("").to_numpy(dtype=bool))
+        if not empty.any():
+            break
+    return empty
+
+
+def _total_mask(cells: pd.DataFrame, cols: _Columns) -> np.ndarray:
+    """`total_rows` from the columns' distinct values: each row's first filled cell is looked for a
+    column at a time, among the rows whose cells so far were all empty (after the first column, few)."""
+    total = np.zeros(len(cells), dtype=bool)
+    pending = np.arange(len(cells))
+    for column in cells.columns:
+        if not len(pending):
+            break
+        values = cols.all(column)
+        codes = values.codes[pending]
+        filled = values.uniques.ne("").to_numpy(dtype=bool)[codes]
+        text = pd.Series(values.uniques, dtype="str")
+        found = _total_words(text)
+        if len(found):
+            total[pending[filled]] = text.isin(found).to_numpy(dtype=bool)[codes[filled]]
+        pending = pending[~filled]
+    return total
 
 
 def empty_rows(cells: pd.DataFrame) -> pd.Series:
@@ -173,35 +279,60 @@ def total_rows(cells: pd.DataFrame) -> pd.Series:
     return first.isin(_total_words(pd.Series(first.unique(), dtype="str")))
 
 
+TOTAL_HINT = "total|sum|overall"  # every word of TOTAL_WORDS holds one of these, in any case
+
+
 def _total_words(values: pd.Series) -> pd.Series:
     """The values that say total or sum (`is_total_row`). ASCII values are normalised column-wise
-    (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text);
-    the others, usually few, one at a time."""
+    (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text),
+    only those that hold a TOTAL_HINT word (normalising keeps runs of letters as they are); the others,
+    usually few, one at a time. Missing values say nothing."""
     ascii_ = values.str.isascii()
+    maybe = values.notna() & (~ascii_ | values.str.contains(TOTAL_HINT, case=False, regex=True))
+    values, ascii_ = values[maybe], ascii_[maybe]
     plain = values[ascii_].str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
     other = values[~ascii_]
     return pd.concat([values[ascii_][plain.isin(TOTAL_WORDS)],
                       other[other.map(lambda v: is_total_row([v])).astype(bool)]])
 
 
-def _ids(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list[str]) -> None:
+def _ids(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mapping, notes: list[str]) -> None:
     column = mapping.columns.get("pilot_id")
-    if column:
-        out["pilot_id"] = cells[column].to_numpy()
+    if column and cells[column].dtype == "str":  # the text as it is (a str column needs no conversion)
+        out["pilot_id"] = cells[column].array if cols.keep is None else cells[column].array[cols.keep]
+    elif column:
+        out["pilot_id"] = cells[column].to_numpy() if cols.keep is None else cells[column].to_numpy()[cols.keep]
     else:
         out["pilot_id"] = ["row-" + str(r) for r in out["row"]]
         notes.append("The file has no ID column, so pilots are named by their line number (row-2, row-3, ...). "
                      "Map an ID column on the Data page if the export has one.")
 
 
-def _texts(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> None:
+def _on_rows(values: Distinct, per_value: pd.Series, index: pd.Index) -> pd.Series:
+    """A text result computed per distinct value (str dtype), on every row."""
+    return pd.Series(per_value.array.take(values.codes), index=index)
+
+
+def _text(cols: _Columns, column: str, index: pd.Index) -> pd.Series | pd.api.extensions.ExtensionArray:
+    """A column's text on the accepted rows, empty cells missing: the cleaned column itself (no copy)
+    when every row is accepted and no cell is empty."""
+    values = cols.kept(column)
+    text = values.uniques.replace("", None).astype("str")
+    if cols.keep is None and cols.cells[column].dtype == "str" and text.equals(values.uniques):
+        return cols.cells[column].array
+    return _on_rows(values, text, index)
+
+
+def _texts(out: pd.DataFrame, cols: _Columns, mapping: Mapping) -> None:
     for fld in ("name", "business_unit", "use_case", "sponsor"):
         column = mapping.columns.get(fld)
-        out[fld] = cells[column].replace("", None).to_numpy() if column else None
-        out[fld] = out[fld].astype("str") if column else pd.Series(None, index=out.index, dtype="str")
+        if column:
+            out[fld] = _text(cols, column, out.index)
+        else:
+            out[fld] = pd.Series(None, index=out.index, dtype="str")
 
 
-def _dates(out, cells, lines, mapping, problems, today: dt.date, as_of: dt.date | None) -> None:
+def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.date, as_of: dt.date | None) -> None:
     """Dates read per column. A future date (after today) is left empty; a date after an explicit as-of
     date is kept (the analyses treat it as not yet happened) and reported."""
     fields = DATE_FIELDS + [f"{s}_date" for s in mapping.stages]
@@ -210,109 +341,143 @@ def _dates(out, cells, lines, mapping, problems, today: dt.date, as_of: dt.date 
         out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
         if not column:
             continue
-        parsed, other_order, order, ambiguous = read_column_dates(cells[column], mapping.date_formats.get(column))
+        values = cols.kept(column).exactly()
+        text = values.uniques
+        parsed, other_order, order, ambiguous = distinct_dates(text, values.counts(), mapping.date_formats.get(column))
         if ambiguous:
             problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
                              "day-first or month-first (no day above 12); read as day-first. Set the "
                              "date format in the mapping if that is wrong"})
-        _warn_bad(cells[column], parsed, lines, column, "is not a date that can be read", problems)
-        for idx in other_order[other_order].index:
-            problems.append({"row": int(lines[idx]), "column": column, "problem": f"'{cells[column][idx][:40]}' "
-                             f"was read as {parsed[idx]:%Y-%m-%d}, in another day/month order than the rest "
-                             f"of the column ({ORDER_NAMES[order]}); check it"})
+        _warn(values, parsed.isna() & (text != ""), at, column, "is not a date that can be read; left empty", problems)
+        for i in np.flatnonzero(values.rows(other_order.to_numpy(dtype=bool))):
+            code = values.codes[i]
+            problems.append({"row": int(at[i]), "column": column, "problem": f"'{text[code][:40]}' was read as "
+                             f"{parsed[code]:%Y-%m-%d}, in another day/month order than the rest of the column "
+                             f"({ORDER_NAMES[order]}); check it"})
         future = parsed > pd.Timestamp(today)
-        _warn_mask(future, lines, column, "is in the future; left empty", problems, cells[column])
+        _warn(values, future, at, column, "is in the future; left empty", problems)
         if as_of is not None:
             late = ~future & (parsed > pd.Timestamp(as_of))
-            _warn_mask(late, lines, column, f"is after the as-of date {as_of}; counted as not yet happened",
-                       problems, cells[column])
-        out[fld] = parsed.mask(future).astype("datetime64[us]")
+            _warn(values, late, at, column, f"is after the as-of date {as_of}; counted as not yet happened", problems)
+        out[fld] = values.rows(parsed.mask(future).astype("datetime64[us]"))
 
 
 ORDER_NAMES = {"ymd": "year first", "dmy": "day first", "mdy": "month first"}
 
 
-def _numbers(out, cells, lines, mapping, problems) -> None:
+def _numbers(out, cols: _Columns, at: np.ndarray, mapping, problems) -> None:
     for fld in NUMBER_FIELDS:
         column = mapping.columns.get(fld)
         out[fld] = np.nan
         if not column:
             continue
-        number = parse_numbers(cells[column])
-        _warn_bad(cells[column], number, lines, column, "is not a number that can be read", problems)
+        values = cols.kept(column).exactly()
+        number = numbers_of(values.uniques)
+        _warn(values, number.isna() & (values.uniques != ""), at, column,
+              "is not a number that can be read; left empty", problems)
         bad = (number < 0) | (number.abs() > ABSURD_AMOUNT)
-        _warn_mask(bad, lines, column, "is negative or implausibly large; left empty", problems, cells[column])
-        out[fld] = number.mask(bad).astype("float64")
+        _warn(values, bad, at, column, "is negative or implausibly large; left empty", problems)
+        out[fld] = values.rows(number.mask(bad).astype("float64"))
 
 
-def _warn_bad(text: pd.Series, parsed: pd.Series, lines, column: str, what: str, problems) -> None:
-    _warn_mask(parsed.isna() & (text != ""), lines, column, what + "; left empty", problems, text)
+def _warn(values: Distinct, mask: pd.Series, at: np.ndarray, column: str, what: str, problems: list) -> None:
+    """A problem for each row whose value `mask` (one per distinct value) picks, in row order."""
+    mask = mask.fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        return
+    text = values.uniques.to_numpy()
+    for i in np.flatnonzero(mask[values.codes]):
+        problems.append({"row": int(at[i]), "column": column, "problem": f"'{text[values.codes[i]][:60]}' {what}"})
 
 
-def _warn_mask(mask: pd.Series, lines, column, what, problems, text) -> None:
-    for idx in mask[mask.fillna(False)].index:
-        problems.append({"row": int(lines[idx]), "column": column, "problem": f"'{text[idx][:60]}' {what}"})
-
-
-def _coded(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, notes: list[str]) -> dict:
+def _coded(out: pd.DataFrame, cols: _Columns, mapping: Mapping, notes: list[str]) -> dict:
     """Stage, status, cause and sourcing mapped to canonical ids; unknown values listed, never dropped."""
     unmapped = {"stage": [], "status": [], "failure_cause": []}
-    source = {f: (cells[c] if (c := mapping.columns.get(f)) else pd.Series("", index=cells.index))
-              for f in ("stage", "status", "failure_cause", "sourcing")}
-    coded = {f: _code(source[f], mapping.values.get(f, {})) for f in source}
+    source = {f: cols.kept(mapping.columns.get(f)).exactly() for f in ("stage", "status", "failure_cause", "sourcing")}
+    coded = {f: _code(source[f].uniques, mapping.values.get(f, {})) for f in source}
     for f in unmapped:
-        unknown = source[f][(source[f] != "") & coded[f].isna()]
-        unmapped[f] = sorted(unknown.unique().tolist())
-    _stage(out, coded["stage"], mapping.stages, notes)
-    _status(out, coded["status"], mapping.stages, notes)
-    cause_text = source["failure_cause"].where(source["failure_cause"] != "")  # NaN where empty
-    out["failure_cause"] = coded["failure_cause"].where(coded["failure_cause"].notna(),
-                                                        "other (" + cause_text + ")").astype("str")
-    out["failure_cause_source"] = cause_text.astype("str")
-    out["sourcing"] = coded["sourcing"].astype("str")
+        text = source[f].uniques
+        unmapped[f] = sorted(text[(text != "") & coded[f].isna()].unique().tolist())
+    stage = _stage(out, source["stage"], coded["stage"], mapping.stages, notes)
+    _status(out, stage, source["status"], coded["status"], mapping.stages, notes)
+    cause, text = source["failure_cause"], source["failure_cause"].uniques
+    cause_text = text.where(text != "")  # NaN where empty
+    out["failure_cause"] = _on_rows(cause, coded["failure_cause"].where(
+        coded["failure_cause"].notna(), "other (" + cause_text + ")").astype("str"), out.index)
+    out["failure_cause_source"] = _on_rows(cause, cause_text.astype("str"), out.index)
+    out["sourcing"] = _on_rows(source["sourcing"], coded["sourcing"].astype("str"), out.index)
     return unmapped
 
 
 def _code(values: pd.Series, table: dict) -> pd.Series:
-    """The canonical id of each value under the mapping's value table (None where empty or unknown),
-    looked up once per distinct value."""
-    codes, uniques, _ = distinct(values)
-    ids = pd.Series([table.get(v) if v else None for v in uniques], dtype="object")
-    return spread(ids, codes, values)
+    """The canonical id of each (distinct) value under the mapping's value table (None where empty or
+    unknown)."""
+    return pd.Series([table.get(v) if v else None for v in values], index=values.index, dtype="object")
 
 
-def _stage(out: pd.DataFrame, coded: pd.Series, stages: list[str], notes: list[str]) -> None:
-    dated = pd.Series(None, index=out.index, dtype="object")
-    for s in stages:
-        dated = dated.where(out[f"{s}_date"].isna(), s)
-    stage = coded.where(coded.notna(), dated)
-    index = stage.map({s: i for i, s in enumerate(stages)})
-    out["stage"] = stage.fillna(UNKNOWN_STAGE).astype("str")
-    out["stage_index"] = index.fillna(-1).astype("int64")
-    missing = int((out["stage"] == UNKNOWN_STAGE).sum())
+def _positions(values: Distinct, coded: pd.Series, names: list[str]) -> np.ndarray:
+    """Each row's coded value as a position in `names` (extended with any other coded value), -1 where
+    the value has no code."""
+    names += sorted({c for c in coded.dropna() if c not in names})
+    where = {n: i for i, n in enumerate(names)}
+    return values.rows(np.array([where[c] if c is not None else -1 for c in coded], dtype=np.intp))
+
+
+def _stage(out: pd.DataFrame, source: Distinct, coded: pd.Series, stages: list[str], notes: list[str]) -> dict:
+    """The stage of each row: its coded value, else the last stage it has a date for; the stage index
+    (-1 for unknown). Returns the stage names and each row's position among them (-1: unknown)."""
+    names = list(stages)
+    position = _positions(source, coded, names)
+    dated = np.full(len(out), -1, dtype=np.intp)
+    for i, s in enumerate(stages):
+        dated = np.where(out[f"{s}_date"].notna().to_numpy(), i, dated)
+    position = np.where(position >= 0, position, dated)
+    missing = int((position < 0).sum()) + sum(int((position == i).sum()) for i, n in enumerate(names)
+                                              if n == UNKNOWN_STAGE)
     if missing:
         notes.append(f"{missing} pilot(s) have no stage that could be read; they are kept as 'unknown' "
                      "and left out of the funnel.")
+    first = _earliest([out[f"{s}_date"] for s in stages], out.index)
     if out["start_date"].isna().all() and any(out[f"{s}_date"].notna().any() for s in stages):
-        out["start_date"] = out[[f"{s}_date" for s in stages]].min(axis=1)
+        out["start_date"] = first
     else:
-        out["start_date"] = out["start_date"].fillna(out[[f"{s}_date" for s in stages]].min(axis=1))
+        out["start_date"] = out["start_date"].fillna(first)
+    return {"names": names, "position": position}
 
 
-def _status(out: pd.DataFrame, coded: pd.Series, stages: list[str], notes: list[str]) -> None:
-    last = len(stages) - 1
-    default = np.where(out["stage_index"] == last, "production", "active")
-    status = coded.where(coded.notna(), pd.Series(default, index=out.index))
-    out["status"] = status.astype("str")
-    behind = status.isin(PRODUCTION_STATUSES) & (out["stage_index"] < last)
+def _earliest(dates: list[pd.Series], index: pd.Index) -> pd.Series:
+    """The earliest of each row's dates (NaT when it has none), as `DataFrame.min(axis=1)` gives it,
+    without building the frame (a column at a time)."""
+    earliest = np.full(len(index), np.iinfo("int64").max)
+    for date in dates:
+        ticks = date.to_numpy(dtype="datetime64[us]").view("int64")
+        np.minimum(earliest, np.where(ticks == np.iinfo("int64").min, earliest, ticks), out=earliest)  # NaT
+    earliest[earliest == np.iinfo("int64").max] = np.iinfo("int64").min
+    return pd.Series(earliest.view("datetime64[us]"), index=index)
+
+
+def _status(out: pd.DataFrame, stage: dict, source: Distinct, coded: pd.Series, stages: list[str],
+            notes: list[str]) -> None:
+    """Status (coded, else production at the last stage and active before it), then stage and stage
+    index with a production status moved to the last stage."""
+    last, position = len(stages) - 1, stage["position"]
+    index = np.where(position < len(stages), position, -1)
+    names = ["production", "active"]
+    status = _positions(source, coded, names)
+    status = np.where(status >= 0, status, np.where(index == last, 0, 1))
+    behind = np.isin(np.array(names, dtype=object), PRODUCTION_STATUSES)[status] & (index < last)
     if behind.any():
-        out.loc[behind, "stage"] = stages[last]
-        out.loc[behind, "stage_index"] = last
+        position, index = np.where(behind, last, position), np.where(behind, last, index)
+    stage_names = pd.Series(stage["names"] + [UNKNOWN_STAGE], dtype="str")
+    out["stage"] = stage_names.array.take(np.where(position >= 0, position, len(stage["names"])))
+    out["stage_index"] = index.astype("int64")
+    out["status"] = pd.Series(names, dtype="str").array.take(status)
+    if behind.any():
         notes.append(f"{int(behind.sum())} pilot(s) have a production status but an earlier stage; "
                      f"they are counted as having reached {stages[last]}.")
 
 
-def _extras(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> dict[str, str]:
+def _extras(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mapping) -> dict[str, str]:
     used = set(mapping.columns.values())
     extras: dict[str, str] = {}
     for header in cells.columns:
@@ -322,14 +487,14 @@ def _extras(out: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping) -> dict[st
         while name in extras or name in out.columns:
             name += "_"
         extras[name] = header
-        out[name] = cells[header].replace("", None).astype("str").to_numpy()
+        out[name] = _text(cols, header, out.index)
     return extras
 
 
 def rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
     """The rejected rows as read (row, reason, then the source cells), for the download."""
     rows = {line: reason for line, _, reason in rejected}
-    mask = lines.isin(list(rows))
+    mask = lines.isin(list(rows)) if rows else slice(0, 0)  # none rejected: no need to scan a million lines
     frame = cells[mask].copy()
     frame.insert(0, "reason", [rows[int(x)] for x in lines[mask]])
     frame.insert(0, "row", lines[mask].to_numpy())

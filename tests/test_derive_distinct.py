@@ -1,0 +1,169 @@
+"""The derivation works on each column's distinct values (analysis/parse.Distinct) and reads clean
+UTF-8 uploads straight from their bytes; these tests pin both fast paths to the slow ones they replaced.
+The reference is the row-wise code as it was (tests/reference_validate.py, reference_parse.py: frozen
+copies of commit f1c84e2): on tricky portfolios, small and larger than the sample that decides whether a
+column is hashed (parse.SAMPLE_ROWS), every output must be identical."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import random
+import re
+
+import pandas as pd
+import pytest
+
+from analysis import parse
+from analysis.ingest import decode, read_text_table, read_upload
+from analysis.mapping import Mapping, complete_mapping
+from analysis.parse import _SEP, _SEP_ASCII, Distinct, numbers_of
+from analysis.shapes import distinct_values
+from analysis.validate import cleaned, derive
+from tests import reference_parse, reference_validate
+from tests.builders import HEADERS, make_portfolio, pilot
+
+TODAY = dt.date(2026, 11, 26)
+
+IDS = ["", " ", "\u00a0", "=A1", "<b>P7</b>", "P&amp;1", "Total", "TOTAL:", "Grand-Total", "sum", "Ｔｏｔａｌ"]
+TEXTS = ["", "Finance", " Finance ", "Finance\u00a0", "<i>HR</i>", "R&amp;D", "=SUM(A1:A3)", "Ops & IT", "Café"]
+STAGES = ["", "PoC", "Proof of Concept", "pilot", "Live", "In production", "Weird", "scoping", "Intake", "n/a"]
+STATUSES = ["", "Active", "Killed", "Live", "On hold", "Retired", "Paused?", "cancelled"]
+CAUSES = ["", "Poor data availability", "Vendor issues", "No ROI", "Something else", "budget cut"]
+DATES = ["", "2024-01-05", "2024-1-5", "05/01/2024", "13/01/2024", "01/13/2024", "12 Mar 2024", "March 3, 2024",
+         "45000", "2099-01-01", "soon", "2024-01-05 10:30", "2024-01-05T10:30:00Z", "2024.02.03", " 2024-02-03 ",
+         "1850-01-01", "2026-11-20"]
+AMOUNTS = ["", "272000", "1,234.50", "€1.2M", "(500)", "-5", "lots", "1e13", "500k", " 42 ", "USD 9,000",
+           "1.234,56", "=SUM(A1:A3)", "3.5", "0012"]
+
+
+def tricky_rows(n: int, seed: int) -> list[dict[str, object]]:
+    """`n` pilots with every awkward value the derivation handles: repeated IDs (far apart, exact copies
+    and not), empty and total lines, markup, formulas, padded text, mixed date orders, future dates,
+    written amounts, unknown stages and causes, and two columns no field maps (extras)."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(1, n + 1):
+        row = pilot(i, **{"Business Unit": rng.choice(TEXTS), "Stage": rng.choice(STAGES),
+                          "Status": rng.choice(STATUSES), "Failure Cause": rng.choice(CAUSES),
+                          "Start Date": rng.choice(DATES), "End Date": rng.choice(DATES),
+                          "PoC Date": rng.choice(DATES), "Production Date": rng.choice(DATES),
+                          "Budget": rng.choice(AMOUNTS), "Spend": rng.choice(AMOUNTS),
+                          "Region": rng.choice(TEXTS), "Notes": f"note {rng.randrange(n)}"})
+        if rng.random() < 0.02:
+            row["Pilot ID"] = rng.choice(IDS)
+        elif rng.random() < 0.02:
+            row["Pilot ID"] = f" P{rng.randrange(1, n + 1):03d} "  # the same ID as another, once trimmed
+        rows.append(row)
+    if n > 4:
+        rows.insert(n // 2 + 1, dict(rows[n // 2]))  # a copy right below its original
+        rows += [dict(rows[1]), dict(rows[2], Name="Other"), {h: "" for h in HEADERS},
+                 {"Pilot ID": "", "Name": "Total", "Budget": "999"}]
+    return rows
+
+
+HEADERS_PLUS = HEADERS + ["Region", "Notes"]
+SIZES = {"small": 60, "over the sample": parse.SAMPLE_ROWS + 2_500}
+
+
+def assert_same_derivation(new, old) -> None:
+    pd.testing.assert_frame_equal(new.pilots, old.pilots, check_exact=True)
+    pd.testing.assert_frame_equal(new.rejected, old.rejected, check_exact=True)
+    assert new.problems == old.problems
+    assert (new.notes, new.unmapped, new.extras, new.rows_read) == (old.notes, old.unmapped, old.extras, old.rows_read)
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+@pytest.mark.parametrize("as_of", [None, dt.date(2025, 6, 30)])
+def test_derive_gives_what_the_row_wise_derivation_gave(size, as_of):
+    raw = read_upload(make_portfolio(tricky_rows(SIZES[size], seed=7), headers=HEADERS_PLUS), "t.csv")
+    mapping = complete_mapping(None, raw.cells)
+    new = derive(raw, mapping, today=TODAY, as_of=as_of)
+    old = reference_validate.derive(raw, mapping, today=TODAY, as_of=as_of)
+    assert len(old.rejected) > 4 and len(old.problems) > 50  # the input is as tricky as it means to be
+    assert_same_derivation(new, old)
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_derive_after_cleaning_once_and_with_a_given_mapping(size):
+    """The path the app takes: cells cleaned once (their distinct values kept), a mapping with date
+    formats, value codes, a stage list of its own and no ID column."""
+    raw = read_upload(make_portfolio(tricky_rows(SIZES[size], seed=11), headers=HEADERS_PLUS), "t.csv")
+    given = Mapping(columns={"pilot_id": None, "stage": "Stage", "start_date": "Start Date"},
+                    values={"stage": {"Weird": "pilot", "n/a": None}, "status": {"Paused?": "on_hold"}},
+                    date_formats={"End Date": "mdy", "PoC Date": "dmy"})
+    mapping = complete_mapping(given, raw.cells)
+    once = cleaned(raw)
+    assert once.distinct is not None and once.distinct[0] is once.cells
+    assert_same_derivation(derive(once, mapping, today=TODAY),
+                           reference_validate.derive(raw, mapping, today=TODAY))
+
+
+def test_mapping_guesses_from_distinct_values_are_the_guesses_from_whole_columns():
+    raw = cleaned(read_upload(make_portfolio(tricky_rows(SIZES["over the sample"], seed=3),
+                                             headers=HEADERS_PLUS), "t.csv"))
+    assert complete_mapping(None, raw.cells, distinct_values(raw)) == complete_mapping(None, raw.cells)
+
+
+def test_distinct_values_of_a_column_and_of_a_subset():
+    values = pd.Series(["b", "a", None, "b", "", None, "c"], dtype="str")
+    d = Distinct.of(values)
+    assert d.codes.tolist() == [0, 1, 2, 0, 3, 2, 4] and d.uniques.fillna("<NA>").tolist() == ["b", "a", "<NA>", "", "c"]
+    kept = d.subset(pd.Series([False, True, True, True, False, False, True]).to_numpy())
+    assert kept.uniques.fillna("<NA>").tolist() == ["a", "<NA>", "b", "c"] and kept.codes.tolist() == [0, 1, 2, 3]
+    ids = pd.Series([f"P{i % 9000}" for i in range(parse.SAMPLE_ROWS + 10)], dtype="str")
+    held = Distinct.of(ids)  # mostly distinct: held as itself, not hashed
+    assert not held.exact and held.keys(held.codes)[9000] == held.keys(held.codes)[0] == 0
+
+
+def test_amounts_read_as_the_row_wise_reader_read_them():
+    values = pd.Series(AMOUNTS + ["1234", "99999999999999999999", "00", "12,5", "1 000", "٣٤"], dtype="str")
+    for subset in (values, values[values.str.fullmatch("[0-9]*")], values[~values.str.contains("[.,]")]):
+        pd.testing.assert_series_equal(numbers_of(subset), reference_parse._numbers_of(subset), check_exact=True)
+
+
+def test_date_separators_are_found_by_arrow_exactly_where_python_finds_them():
+    """The column-wise test that spares most dates Python's regular expressions: every ASCII character
+    and a few others, alone and inside a date."""
+    characters = [chr(i) for i in range(128)] + ["\u00a0", "\u2003", "\x85", "é"]
+    text = pd.Series([c for c in characters] + [f"2024{c}01{c}05" for c in characters], dtype="str")
+    arrow = (~text.str.isascii() | text.str.contains(_SEP_ASCII, regex=True)).tolist()
+    assert arrow == [not v.isascii() or bool(_SEP.search(v)) for v in text]
+    assert [bool(re.search(_SEP_ASCII, v)) for v in text if v.isascii()] == \
+        [bool(_SEP.search(v)) for v in text if v.isascii()]
+
+
+def test_dates_read_as_the_row_wise_reader_read_them():
+    values = pd.Series(DATES * 3 + ["2024-13-01", "31/12/2024 23:59", "1/2/2024", "2024/1/2", "45000.4"], dtype="str")
+    for order in (None, "ymd", "dmy", "mdy"):
+        for subset in (values, values[values.str.match(r"^\d{4}-")], values[~values.str.contains("-")]):
+            new, old = parse.read_column_dates(subset, order), reference_parse.read_column_dates(subset, order)
+            pd.testing.assert_series_equal(new[0], old[0], check_exact=True)
+            pd.testing.assert_series_equal(new[1], old[1], check_exact=True)
+            assert new[2:] == old[2:]
+
+
+def _text_path(data: bytes):
+    text, encoding = decode(data)
+    return read_text_table(text, encoding)
+
+
+BIG = make_portfolio(tricky_rows(9_000, seed=5), headers=HEADERS_PLUS)  # over the 800 kB decoded to sniff
+
+
+@pytest.mark.parametrize("name, data", [
+    ("big", BIG),
+    ("big with a byte-order mark", codecs.BOM_UTF8 + BIG),
+    ("big, Windows-1252 near its end", BIG[:-200] + "Zoë’s".encode("cp1252") + BIG[-200:]),
+    ("big, invalid UTF-8 after a byte-order mark", codecs.BOM_UTF8 + BIG[:-100] + b"\xff" + BIG[-100:]),
+    ("big, a lone carriage return near its end", BIG[:-150] + b"\r" + BIG[-150:]),
+    ("big, a quoted line break near its end", BIG[:-300] + b'"a\nb"' + BIG[-300:]),
+    ("big, no final newline", BIG.rstrip(b"\n")),
+    ("big, CRLF", BIG.replace(b"\n", b"\r\n")),
+    ("header below long title lines", b"x" * 900_000 + b"\n" + BIG),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_reading_from_the_bytes_gives_what_reading_the_decoded_text_gives(name, data):
+    fast, slow = read_upload(data, "t.csv"), _text_path(data)
+    pd.testing.assert_frame_equal(fast.cells, slow.cells, check_exact=True)
+    assert (fast.lines, fast.encoding, fast.delimiter, fast.header_line, fast.notes, fast.problems) == \
+        (slow.lines, slow.encoding, slow.delimiter, slow.header_line, slow.notes, slow.problems)

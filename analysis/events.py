@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis.ingest import RawTable
@@ -48,6 +50,7 @@ DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of
 MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
 SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
+DATE_ORDER_SAMPLE = 50_000  # distinct timestamps enough to tell day-first from month-first
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # no zone: one fast parse
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp])?")
 
@@ -138,8 +141,8 @@ def derive_events(raw: RawTable, mapping: Mapping, today: dt.date | None = None)
     lines = pd.Series(raw.lines, index=raw.cells.index, dtype="int64")
     notes = list(raw.notes)
     cells = raw.cells if raw.cleaned else clean_cells(raw.cells, lines, notes)
-    events, rejected = _accepted_events(cells, lines, mapping, today or dt.date.today())
-    wide, wide_mapping = _wide(events, cells.columns, mapping)
+    log, rejected = _accepted_events(cells, lines, mapping, today or dt.date.today())
+    wide, wide_mapping = _wide(log, cells.columns, mapping)
     derived = derive(RawTable(wide.drop(columns="_line"), wide["_line"].tolist(), raw.encoding, raw.delimiter,
                               raw.header_line, cleaned=True), wide_mapping, today)
     rej = rejected_frame(cells, lines, rejected)
@@ -148,13 +151,13 @@ def derive_events(raw: RawTable, mapping: Mapping, today: dt.date | None = None)
         key=lambda p: p["row"])
     derived.rejected = pd.concat([rej, derived.rejected], ignore_index=True) if len(derived.rejected) else rej
     derived.rows_read, derived.mapping, derived.shape = len(cells), mapping, "events"
-    derived.notes = notes + [n for n in derived.notes if n not in notes] + [_summary_note(events, derived)]
-    derived.unmapped["stage"] = _unmapped_activities(events, mapping)
+    derived.notes = notes + [n for n in derived.notes if n not in notes] + [_summary_note(len(log.line), derived)]
+    derived.unmapped["stage"] = _unmapped_activities(log, mapping)
     return derived
 
 
-def _summary_note(events: pd.DataFrame, derived: Derived) -> str:
-    return (f"Read as an event log: {len(events):,} events accepted, {len(derived.rejected):,} rejected, "
+def _summary_note(events: int, derived: Derived) -> str:
+    return (f"Read as an event log: {events:,} events accepted, {len(derived.rejected):,} rejected, "
             f"{len(derived.pilots):,} pilots built (furthest stage, first entry into each stage, status "
             "and cause of the last event).")
 
@@ -164,6 +167,8 @@ def parse_timestamps(values: pd.Series, order: str) -> pd.Series:
     ISO timestamps (most logs) take a fast path; the rest are read as `parse.parse_dates` reads dates."""
     text = values.fillna("").astype("str").str.strip()
     iso = text.str.match(_ISO)
+    if iso.all():  # the usual log: one parse of the whole column, no masked assignment
+        return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if iso.any():
         out[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
@@ -182,50 +187,121 @@ def _clock_seconds(text: pd.Series) -> pd.Series:
     return hour * 3600 + minute * 60 + second
 
 
-def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date):
-    """The accepted events (see `_events`), sorted by pilot and time, and (line, column, reason) for each
-    rejected row."""
-    pid = _column(cells, mapping.columns.get("pilot_id"))
+@dataclass
+class _Coded:
+    """A column of events as integer codes into `values` (-1 where the event has no value)."""
+
+    codes: np.ndarray
+    values: np.ndarray  # object
+
+    def at(self, positions: np.ndarray) -> _Coded:
+        return _Coded(self.codes[positions], self.values)
+
+
+@dataclass
+class _Log:
+    """The accepted events in (pilot, time, line) order: `pilot` codes into `ids` (0, 1, ... in the order
+    of each pilot's first accepted event), the file `line`, the time `when`, and the `columns` of
+    `_event_columns`."""
+
+    ids: np.ndarray
+    pilot: np.ndarray
+    line: np.ndarray
+    when: np.ndarray  # datetime64[us]
+    columns: dict[str, _Coded]
+
+
+def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date) -> tuple[_Log, list]:
+    """The accepted events (a `_Log`) and (line, column, reason) for each rejected row. Each source column
+    is factorized once; the checks, the sort and the per-pilot values work on the integer codes."""
     tcol = mapping.columns.get(TIMESTAMP)
     text = _column(cells, tcol)
-    order = mapping.date_formats.get(tcol) or detect_date_order(text.drop_duplicates().head(50_000))[0]
+    order = mapping.date_formats.get(tcol) or detect_date_order(_first_distinct(text, DATE_ORDER_SAMPLE))[0]
     when = parse_timestamps(text, order)
-    reason, where = _reasons(cells, pid, text, when, lines, today)
-    ok = reason.isna()
-    events = _events(cells[ok], pid[ok], lines[ok], when[ok], mapping)
+    factors = {h: pd.factorize(cells[h]) for h in cells.columns if h != tcol}
+    reason, where = _reasons(cells, _column(cells, mapping.columns.get("pilot_id")), text, when, lines, today,
+                             factors)
+    accepted = np.flatnonzero(~cells.index.isin(reason.index))
+    log = _events(factors, accepted, lines.to_numpy(), when.to_numpy(), mapping)
     columns = {"id": mapping.columns.get("pilot_id") or "", "time": tcol or "", "": ""}
-    return events, [(int(lines[i]), columns[where[i]], r) for i, r in reason[~ok].items()]
+    return log, [(int(lines[i]), columns[where[i]], r) for i, r in reason.items()]
+
+
+def _first_distinct(text: pd.Series, n: int) -> pd.Series:
+    """`text.drop_duplicates().head(n)`, found on a growing head of the column: a log of a million
+    distinct timestamps is not hashed whole to find the first 50,000."""
+    size = n
+    while True:
+        head = text.iloc[:size].drop_duplicates()
+        if len(head) >= n or size >= len(text):
+            return head.head(n)
+        size *= 4
 
 
 def _column(cells: pd.DataFrame, header: str | None) -> pd.Series:
     return cells[header] if header else pd.Series("", index=cells.index, dtype="str")
 
 
-def _events(cells: pd.DataFrame, pid: pd.Series, lines: pd.Series, when: pd.Series, mapping: Mapping):
-    """Columns: pilot_id, _line, _when, _activity (text), _stage (id or NaN), _status (text counted as a
-    status), _status_code (id or NaN), then every other source column (None where empty)."""
+def _events(factors: dict, accepted: np.ndarray, lines: np.ndarray, when: np.ndarray, mapping: Mapping) -> _Log:
+    """The accepted rows as a `_Log`, sorted by pilot, time and line."""
+    none = (np.zeros(len(lines), "intp"), pd.Index([""], dtype="str"))
+    id_codes, id_values = factors.get(mapping.columns.get("pilot_id"), none)
+    pilot, first = pd.factorize(id_codes[accepted])
+    line, when = lines[accepted], when[accepted]
+    order = np.lexsort((line, when.view("int64"), pilot))
+    rows = accepted[order]
+    columns = {name: coded.at(rows) for name, coded in _event_columns(factors, mapping, len(lines)).items()}
+    return _Log(id_values.take(first), pilot[order], line[order], when[order], columns)
+
+
+def _event_columns(factors: dict, mapping: Mapping, rows: int) -> dict[str, _Coded]:
+    """Per row: _activity (text), _stage (id), _status (text counted as a status), _status_code (id), then
+    every other source column (empty cells have no value), each worked out once per distinct value."""
     stage_col, status_col = mapping.columns.get("stage"), value_column(mapping, "status")
-    events = pd.DataFrame({"pilot_id": pid, "_line": lines, "_when": when, "_activity": _column(cells, stage_col)})
-    events["_stage"] = events["_activity"].map(mapping.values.get("stage", {})).where(events["_activity"] != "")
-    status = _column(cells, status_col)
-    code = status.map(mapping.values.get("status", {})).where(status != "")
-    counted = status != "" if status_col != stage_col else code.notna()  # an activity counts when it names one
-    events["_status"], events["_status_code"] = status.where(counted), code
+    none = (np.zeros(rows, "intp"), pd.Index([""], dtype="str"))
+    activity, status = factors.get(stage_col, none), factors.get(status_col, none)
+    status_text = _filled(status[1])
+    status_ids = _mapped(status_text, mapping.values.get("status", {}))
+    if status_col == stage_col:  # an activity counts as a status when it names one
+        status_text = np.where(pd.notna(status_ids), status_text, None)
+    columns = {"_activity": _Coded(activity[0], np.asarray(activity[1], dtype=object)),
+               "_stage": _coded(activity[0], _mapped(_filled(activity[1]), mapping.values.get("stage", {}))),
+               "_status": _coded(status[0], status_text),
+               "_status_code": _coded(status[0], status_ids)}
     consumed = {mapping.columns.get(f) for f in ("pilot_id", "stage", TIMESTAMP, PREVIOUS)} | {status_col}
-    for header in cells.columns:
-        if header not in consumed:
-            events[header] = cells[header].replace("", None)
-    return events.sort_values(["pilot_id", "_when", "_line"], kind="stable")
+    for header, (codes, values) in factors.items():
+        if header not in consumed and not header.startswith("_") and header != "pilot_id":
+            columns[header] = _coded(codes, _filled(values))
+    return columns
 
 
-def _reasons(cells, pid, text, when, lines, today: dt.date) -> tuple[pd.Series, pd.Series]:
-    """Why each row cannot be an event (None where it can), checked in this order, and which
-    column the reason is about ("id", "time" or "" for the whole row)."""
-    reason = pd.Series(None, index=cells.index, dtype="object")
-    where = pd.Series("", index=cells.index, dtype="object")
+def _filled(values: pd.Index) -> np.ndarray:
+    """Distinct text values as objects, None for the empty one."""
+    out = np.asarray(values, dtype=object)
+    out[np.asarray(values == "", dtype=bool)] = None
+    return out
+
+
+def _mapped(values: np.ndarray, table: dict) -> np.ndarray:
+    """Each distinct value's id under a value table (None where empty or unknown)."""
+    return np.array([None if v is None else table.get(v) for v in values], dtype=object)
+
+
+def _coded(codes: np.ndarray, values: np.ndarray) -> _Coded:
+    """Codes into `values`, -1 where the value is missing."""
+    missing = np.append(pd.isna(values), True)
+    return _Coded(np.where(missing[codes], -1, codes), values)
+
+
+def _reasons(cells, pid, text, when, lines, today: dt.date, factors: dict) -> tuple[pd.Series, pd.Series]:
+    """Why each rejected row cannot be an event, checked in this order, and which column the reason is
+    about ("id", "time" or "" for the whole row); both indexed by the rejected rows only."""
     empty, total = empty_rows(cells), total_rows(cells)
-    copies, first_line = _copies(cells, lines, empty)
+    copies, first_line = _copies(cells, lines, empty, when, factors)
     unread, future = when.isna(), when > pd.Timestamp(today) + pd.Timedelta(days=1)
+    bad = empty | total | (pid == "") | (text == "") | unread | future | copies
+    reason = pd.Series(None, index=cells.index[bad], dtype="object")
+    where = pd.Series("", index=reason.index, dtype="object")
     # messages naming a cell are made for the rows concerned only (aligned on the index below)
     checks = [(empty, "", "the row is empty"),
               (total, "", "a total line, not an event"),
@@ -236,16 +312,19 @@ def _reasons(cells, pid, text, when, lines, today: dt.date) -> tuple[pd.Series, 
               (future, "time", "'" + text[future].str[:40] + "' is in the future, so the event cannot be placed"),
               (copies, "", "an exact copy of the event on line " + first_line.astype("str"))]
     for mask, column, why in checks:
-        new = reason.isna() & mask
+        new = reason.isna() & mask[bad]
         reason, where = reason.where(~new, why), where.where(~new, column)
     return reason, where
 
 
-def _copies(cells: pd.DataFrame, lines: pd.Series, empty: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Which filled rows repeat an earlier row exactly, and, for the rows that may (those whose hash
-    another row shares, a superset of the copies), the line of the first row like them. Only those
-    rows are compared cell by cell: 1.6M events take a second less."""
-    candidate = pd.util.hash_pandas_object(cells, index=False).duplicated(keep=False)
+def _copies(cells: pd.DataFrame, lines: pd.Series, empty: pd.Series, when: pd.Series,
+            factors: dict) -> tuple[pd.Series, pd.Series]:
+    """Which filled rows repeat an earlier row exactly, and, for the rows that may (those whose codes and
+    time another row shares, a superset of the copies: equal text reads as an equal time), the line of
+    the first row like them. Only those rows are compared cell by cell."""
+    keys = pd.DataFrame({i: codes for i, (codes, _) in enumerate(factors.values())})
+    keys["when"] = when.to_numpy().view("int64")
+    candidate = keys.duplicated(keep=False).to_numpy()
     maybe = cells[candidate]
     copies = pd.Series(False, index=cells.index)
     copies[candidate] = maybe.duplicated(keep="first")
@@ -253,25 +332,59 @@ def _copies(cells: pd.DataFrame, lines: pd.Series, empty: pd.Series) -> tuple[pd
     return copies & ~empty, first_line
 
 
-def _wide(events: pd.DataFrame, headers, mapping: Mapping) -> tuple[pd.DataFrame, Mapping]:
+def _wide(log: _Log, headers, mapping: Mapping) -> tuple[pd.DataFrame, Mapping]:
     """One row of text cells per pilot (ISO dates), and the wide mapping that reads them."""
-    group = events.groupby("pilot_id", sort=False)
-    wide = pd.DataFrame({"_line": group["_line"].min()})
-    wide["first event"] = _iso(group["_when"].min())
-    wide["last event"] = _iso(group["_when"].max())
-    last_code = group["_status_code"].last()
-    wide["ended"] = wide["last event"].where(last_code.reindex(wide.index).isin(ENDING_STATUSES), "")
-    entered = events.dropna(subset=["_stage"]).groupby(["pilot_id", "_stage"])["_when"].min().unstack()
+    n = len(log.ids)
+    starts = np.flatnonzero(np.r_[True, log.pilot[1:] != log.pilot[:-1]]) if n else np.zeros(0, "intp")
+    last = np.r_[starts[1:], len(log.pilot)][:n] - 1
+    wide = {"pilot id": log.ids, "_line": np.minimum.reduceat(log.line, starts) if n else np.zeros(0, "int64"),
+            "first event": _iso(log.when[starts]), "last event": _iso(log.when[last])}
+    ended = np.isin(_last_value(log, "_status_code"), ENDING_STATUSES)
+    wide["ended"] = wide["last event"].where(ended, "")
     stage_headers = {s: f"entered {s}" for s in mapping.stages}
-    for stage, header in stage_headers.items():
-        wide[header] = _iso(entered[stage]).reindex(wide.index).fillna("") if stage in entered else ""
-    carried = [c for c in events.columns if not c.startswith("_") and c != "pilot_id"]
-    lasts = group[carried + ["_status"]].last()
-    for column in carried:
-        wide[column] = lasts[column].fillna("").astype("str")
-    wide["status text"] = lasts["_status"].fillna("").astype("str")
-    wide = wide.sort_values("_line").reset_index(names="pilot id")
-    return _unique_headers(wide, headers, mapping, stage_headers)
+    stage = log.columns["_stage"]
+    for s, header in stage_headers.items():
+        entered = _first_position(log.pilot, np.append(stage.values == s, False)[stage.codes], n)
+        wide[header] = _iso(np.where(entered >= 0, log.when[entered], np.datetime64("NaT")))
+    carried = [c for c in log.columns if not c.startswith("_")]
+    for column in carried + ["_status"]:
+        wide["status text" if column == "_status" else column] = _text(_last_value(log, column))
+    frame = pd.DataFrame(wide).sort_values("_line", kind="stable").reset_index(drop=True)
+    return _unique_headers(frame, headers, mapping, stage_headers)
+
+
+def _last_value(log: _Log, column: str) -> np.ndarray:
+    """Each pilot's value of a column in its last event that has one (None where none has)."""
+    coded = log.columns[column]
+    filled = np.flatnonzero(coded.codes >= 0)
+    pilot = log.pilot[filled]
+    last = filled[np.r_[pilot[1:] != pilot[:-1], True]] if len(filled) else filled
+    codes = np.full(len(log.ids), -1)
+    codes[log.pilot[last]] = coded.codes[last]
+    return np.append(coded.values, None)[codes]
+
+
+def _first_position(pilot: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per pilot, the position of its first event where `mask` holds (-1 where none does)."""
+    where = np.flatnonzero(mask)
+    group = pilot[where]
+    first = where[np.r_[True, group[1:] != group[:-1]]] if len(where) else where
+    out = np.full(n, -1)
+    out[pilot[first]] = first
+    return out
+
+
+def _text(values: np.ndarray) -> pd.Series:
+    """Text cells of values (empty where None), made once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return pd.Series(pd.array([*uniques, ""], dtype="str").take(codes))
+
+
+def _iso(when: np.ndarray) -> pd.Series:
+    """ISO dates of times (empty where NaT), formatted once per distinct day."""
+    days, codes = np.unique(when.astype("datetime64[D]"), return_inverse=True)
+    text = pd.Series(days).dt.strftime("%Y-%m-%d").fillna("")
+    return pd.Series(pd.array(text, dtype="str").take(codes.reshape(-1)))
 
 
 def _unique_headers(wide: pd.DataFrame, headers, mapping: Mapping, stage_headers: dict) -> tuple:
@@ -295,16 +408,16 @@ def _free(name: str, headers) -> str:
     return name
 
 
-def _iso(when: pd.Series) -> pd.Series:
-    return when.dt.strftime("%Y-%m-%d").fillna("")
-
-
-def _unmapped_activities(events: pd.DataFrame, mapping: Mapping) -> list[str]:
-    """Activities that map to no stage and (when they stand for statuses too) to no status."""
-    none = events["_stage"].isna() & (events["_activity"] != "")
+def _unmapped_activities(log: _Log, mapping: Mapping) -> list[str]:
+    """Activities of accepted events that map to no stage and (when they stand for statuses too) to no
+    status."""
+    activity = log.columns["_activity"]
+    none = (activity.values != "") & pd.isna(log.columns["_stage"].values)
     if mapping.columns.get("status") is None:
-        none &= events["_status_code"].isna()
-    return sorted(events.loc[none, "_activity"].unique().tolist())
+        none &= pd.isna(log.columns["_status_code"].values)
+    present = np.zeros(len(activity.values), dtype=bool)
+    present[activity.codes] = True
+    return sorted(activity.values[none & present].tolist())
 
 
 def event_fields() -> list[str]:

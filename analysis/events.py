@@ -50,6 +50,7 @@ DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of
 MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
 SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
+HASH_MULTIPLIER = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio): mixes codes into a row key
 DATE_ORDER_SAMPLE = 50_000  # distinct timestamps enough to tell day-first from month-first
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # no zone: one fast parse
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp])?")
@@ -162,19 +163,20 @@ def _summary_note(events: int, derived: Derived) -> str:
             "and cause of the last event).")
 
 
-def parse_timestamps(values: pd.Series, order: str) -> pd.Series:
+def parse_timestamps(values: pd.Series, order: str | None = None) -> pd.Series:
     """Date and time of each event (NaT where unreadable); the time of day orders events of one day.
-    ISO timestamps (most logs) take a fast path; the rest are read as `parse.parse_dates` reads dates."""
+    ISO timestamps (most logs) take a fast path; the rest are read as `parse.parse_dates` reads dates,
+    in `order` or, without one, the order `detect_date_order` finds in the first distinct values."""
     text = values.fillna("").astype("str").str.strip()
     iso = text.str.match(_ISO)
-    if iso.all():  # the usual log: one parse of the whole column, no masked assignment
+    if iso.all():  # the usual log: one parse of the whole column, no masked assignment, no order to find
         return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if iso.any():
         out[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
     rest = ~iso & (text != "")
     if rest.any():
-        day = parse_dates(text[rest], order)
+        day = parse_dates(text[rest], order or detect_date_order(_first_distinct(text, DATE_ORDER_SAMPLE))[0])
         out[rest] = day + pd.to_timedelta(_clock_seconds(text[rest]).where(day.notna(), 0.0), unit="s")
     return out
 
@@ -200,11 +202,10 @@ class _Coded:
 
 @dataclass
 class _Log:
-    """The accepted events in (pilot, time, line) order: `pilot` codes into `ids` (0, 1, ... in the order
-    of each pilot's first accepted event), the file `line`, the time `when`, and the `columns` of
-    `_event_columns`."""
+    """The accepted events in (pilot, time, line) order: `pilot` codes into `ids` (0, 1, ...), the file
+    `line`, the time `when`, and the `columns` of `_event_columns`."""
 
-    ids: np.ndarray
+    ids: pd.Index
     pilot: np.ndarray
     line: np.ndarray
     when: np.ndarray  # datetime64[us]
@@ -213,17 +214,17 @@ class _Log:
 
 def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date) -> tuple[_Log, list]:
     """The accepted events (a `_Log`) and (line, column, reason) for each rejected row. Each source column
-    is factorized once; the checks, the sort and the per-pilot values work on the integer codes."""
-    tcol = mapping.columns.get(TIMESTAMP)
+    but the time is factorized once; the checks, the sort and the per-pilot values work on the codes."""
+    tcol, id_col = mapping.columns.get(TIMESTAMP), mapping.columns.get("pilot_id")
     text = _column(cells, tcol)
-    order = mapping.date_formats.get(tcol) or detect_date_order(_first_distinct(text, DATE_ORDER_SAMPLE))[0]
-    when = parse_timestamps(text, order)
+    when = parse_timestamps(text, mapping.date_formats.get(tcol))
     factors = {h: pd.factorize(cells[h]) for h in cells.columns if h != tcol}
-    reason, where = _reasons(cells, _column(cells, mapping.columns.get("pilot_id")), text, when, lines, today,
-                             factors)
-    accepted = np.flatnonzero(~cells.index.isin(reason.index))
+    order = _event_order(_factor(factors, id_col, len(cells))[0], when.to_numpy().view("int64"), lines.to_numpy())
+    copies = _copies(cells, lines, order, when, factors, id_col)
+    reason, where = _reasons(cells, _column(cells, id_col), text, when, today, copies)
+    accepted = order[~cells.index[order].isin(reason.index)]
     log = _events(factors, accepted, lines.to_numpy(), when.to_numpy(), mapping)
-    columns = {"id": mapping.columns.get("pilot_id") or "", "time": tcol or "", "": ""}
+    columns = {"id": id_col or "", "time": tcol or "", "": ""}
     return log, [(int(lines[i]), columns[where[i]], r) for i, r in reason.items()]
 
 
@@ -238,28 +239,37 @@ def _first_distinct(text: pd.Series, n: int) -> pd.Series:
         size *= 4
 
 
+def _factor(factors: dict, header: str | None, rows: int) -> tuple[np.ndarray, pd.Index]:
+    """A column's (codes, distinct values); a column of empty cells where the mapping names none."""
+    return factors.get(header) or (np.zeros(rows, "intp"), pd.Index([""], dtype="str"))
+
+
+def _event_order(pilot: np.ndarray, when: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """The row positions sorted by pilot, time and line. A log grouped by pilot and in time order (as
+    most exports are) is already sorted: checked in a few milliseconds, not sorted again."""
+    step = pilot[1:] - pilot[:-1]
+    if np.all(line[1:] > line[:-1]) and np.all((step > 0) | ((step == 0) & (when[1:] >= when[:-1]))):
+        return np.arange(len(pilot))
+    return np.lexsort((line, when, pilot))
+
+
 def _column(cells: pd.DataFrame, header: str | None) -> pd.Series:
     return cells[header] if header else pd.Series("", index=cells.index, dtype="str")
 
 
 def _events(factors: dict, accepted: np.ndarray, lines: np.ndarray, when: np.ndarray, mapping: Mapping) -> _Log:
-    """The accepted rows as a `_Log`, sorted by pilot, time and line."""
-    none = (np.zeros(len(lines), "intp"), pd.Index([""], dtype="str"))
-    id_codes, id_values = factors.get(mapping.columns.get("pilot_id"), none)
-    pilot, first = pd.factorize(id_codes[accepted])
-    line, when = lines[accepted], when[accepted]
-    order = np.lexsort((line, when.view("int64"), pilot))
-    rows = accepted[order]
-    columns = {name: coded.at(rows) for name, coded in _event_columns(factors, mapping, len(lines)).items()}
-    return _Log(id_values.take(first), pilot[order], line[order], when[order], columns)
+    """The accepted rows (positions in pilot, time and line order) as a `_Log`."""
+    id_codes, id_values = _factor(factors, mapping.columns.get("pilot_id"), len(lines))
+    pilot, first = pd.factorize(id_codes[accepted])  # in pilot order already: codes count up
+    columns = {name: coded.at(accepted) for name, coded in _event_columns(factors, mapping, len(lines)).items()}
+    return _Log(id_values.take(first), pilot, lines[accepted], when[accepted], columns)
 
 
 def _event_columns(factors: dict, mapping: Mapping, rows: int) -> dict[str, _Coded]:
     """Per row: _activity (text), _stage (id), _status (text counted as a status), _status_code (id), then
     every other source column (empty cells have no value), each worked out once per distinct value."""
     stage_col, status_col = mapping.columns.get("stage"), value_column(mapping, "status")
-    none = (np.zeros(rows, "intp"), pd.Index([""], dtype="str"))
-    activity, status = factors.get(stage_col, none), factors.get(status_col, none)
+    activity, status = _factor(factors, stage_col, rows), _factor(factors, status_col, rows)
     status_text = _filled(status[1])
     status_ids = _mapped(status_text, mapping.values.get("status", {}))
     if status_col == stage_col:  # an activity counts as a status when it names one
@@ -293,13 +303,13 @@ def _coded(codes: np.ndarray, values: np.ndarray) -> _Coded:
     return _Coded(np.where(missing[codes], -1, codes), values)
 
 
-def _reasons(cells, pid, text, when, lines, today: dt.date, factors: dict) -> tuple[pd.Series, pd.Series]:
+def _reasons(cells, pid, text, when, today: dt.date, copies: tuple) -> tuple[pd.Series, pd.Series]:
     """Why each rejected row cannot be an event, checked in this order, and which column the reason is
     about ("id", "time" or "" for the whole row); both indexed by the rejected rows only."""
     empty, total = empty_rows(cells), total_rows(cells)
-    copies, first_line = _copies(cells, lines, empty, when, factors)
+    copy, first_line = copies[0] & ~empty, copies[1]
     unread, future = when.isna(), when > pd.Timestamp(today) + pd.Timedelta(days=1)
-    bad = empty | total | (pid == "") | (text == "") | unread | future | copies
+    bad = empty | total | (pid == "") | (text == "") | unread | future | copy
     reason = pd.Series(None, index=cells.index[bad], dtype="object")
     where = pd.Series("", index=reason.index, dtype="object")
     # messages naming a cell are made for the rows concerned only (aligned on the index below)
@@ -310,26 +320,32 @@ def _reasons(cells, pid, text, when, lines, today: dt.date, factors: dict) -> tu
               (unread, "time", "'" + text[unread].str[:40] + "' is not a date that can be read, so the event "
                                "cannot be placed"),
               (future, "time", "'" + text[future].str[:40] + "' is in the future, so the event cannot be placed"),
-              (copies, "", "an exact copy of the event on line " + first_line.astype("str"))]
+              (copy, "", "an exact copy of the event on line " + first_line.astype("str"))]
     for mask, column, why in checks:
         new = reason.isna() & mask[bad]
         reason, where = reason.where(~new, why), where.where(~new, column)
     return reason, where
 
 
-def _copies(cells: pd.DataFrame, lines: pd.Series, empty: pd.Series, when: pd.Series,
-            factors: dict) -> tuple[pd.Series, pd.Series]:
-    """Which filled rows repeat an earlier row exactly, and, for the rows that may (those whose codes and
-    time another row shares, a superset of the copies: equal text reads as an equal time), the line of
-    the first row like them. Only those rows are compared cell by cell."""
-    keys = pd.DataFrame({i: codes for i, (codes, _) in enumerate(factors.values())})
-    keys["when"] = when.to_numpy().view("int64")
-    candidate = keys.duplicated(keep=False).to_numpy()
+def _copies(cells: pd.DataFrame, lines: pd.Series, order: np.ndarray, when: pd.Series, factors: dict,
+            id_col: str | None) -> tuple[pd.Series, pd.Series]:
+    """Which rows repeat an earlier row exactly, and, for the rows that may, the line of the first row
+    like them. Rows that may: those whose pilot and time (next to each other in `order`) and whose other
+    cells (a hash of their codes) another row shares; equal text reads as an equal time, so they are a
+    superset of the copies. Only those rows are compared cell by cell."""
+    pilot, time = _factor(factors, id_col, len(cells))[0][order], when.to_numpy().view("int64")[order]
+    same = np.r_[False, (pilot[1:] == pilot[:-1]) & (time[1:] == time[:-1])]
+    run = order[same | np.r_[same[1:], False]]
+    key = np.zeros(len(run), dtype=np.uint64)
+    for codes, _ in factors.values():  # equal cells, equal key (a collision only widens the superset)
+        key = key * np.uint64(HASH_MULTIPLIER) + codes[run].astype(np.uint64)
+    candidate = np.zeros(len(cells), dtype=bool)
+    candidate[run[pd.Series(key).duplicated(keep=False).to_numpy()]] = True
     maybe = cells[candidate]
     copies = pd.Series(False, index=cells.index)
     copies[candidate] = maybe.duplicated(keep="first")
     first_line = lines[candidate].groupby([maybe[c] for c in maybe.columns], sort=False).transform("first")
-    return copies & ~empty, first_line
+    return copies, first_line
 
 
 def _wide(log: _Log, headers, mapping: Mapping) -> tuple[pd.DataFrame, Mapping]:
@@ -339,7 +355,8 @@ def _wide(log: _Log, headers, mapping: Mapping) -> tuple[pd.DataFrame, Mapping]:
     last = np.r_[starts[1:], len(log.pilot)][:n] - 1
     wide = {"pilot id": log.ids, "_line": np.minimum.reduceat(log.line, starts) if n else np.zeros(0, "int64"),
             "first event": _iso(log.when[starts]), "last event": _iso(log.when[last])}
-    ended = np.isin(_last_value(log, "_status_code"), ENDING_STATUSES)
+    status = log.columns["_status_code"]
+    ended = np.isin(np.append(status.values, None)[_last_codes(log, "_status_code")], ENDING_STATUSES)
     wide["ended"] = wide["last event"].where(ended, "")
     stage_headers = {s: f"entered {s}" for s in mapping.stages}
     stage = log.columns["_stage"]
@@ -348,20 +365,21 @@ def _wide(log: _Log, headers, mapping: Mapping) -> tuple[pd.DataFrame, Mapping]:
         wide[header] = _iso(np.where(entered >= 0, log.when[entered], np.datetime64("NaT")))
     carried = [c for c in log.columns if not c.startswith("_")]
     for column in carried + ["_status"]:
-        wide["status text" if column == "_status" else column] = _text(_last_value(log, column))
+        wide["status text" if column == "_status" else column] = _text(log.columns[column].values,
+                                                                       _last_codes(log, column))
     frame = pd.DataFrame(wide).sort_values("_line", kind="stable").reset_index(drop=True)
     return _unique_headers(frame, headers, mapping, stage_headers)
 
 
-def _last_value(log: _Log, column: str) -> np.ndarray:
-    """Each pilot's value of a column in its last event that has one (None where none has)."""
+def _last_codes(log: _Log, column: str) -> np.ndarray:
+    """Each pilot's code of a column in its last event that has a value (-1 where none has)."""
     coded = log.columns[column]
     filled = np.flatnonzero(coded.codes >= 0)
     pilot = log.pilot[filled]
     last = filled[np.r_[pilot[1:] != pilot[:-1], True]] if len(filled) else filled
     codes = np.full(len(log.ids), -1)
     codes[log.pilot[last]] = coded.codes[last]
-    return np.append(coded.values, None)[codes]
+    return codes
 
 
 def _first_position(pilot: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -374,17 +392,16 @@ def _first_position(pilot: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _text(values: np.ndarray) -> pd.Series:
-    """Text cells of values (empty where None), made once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return pd.Series(pd.array([*uniques, ""], dtype="str").take(codes))
+def _text(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """Text cells of the values at codes (empty where the code is -1 or the value None)."""
+    text = pd.array([("" if v is None else v) for v in values] + [""], dtype="str")
+    return pd.Series(text.take(codes))
 
 
 def _iso(when: np.ndarray) -> pd.Series:
     """ISO dates of times (empty where NaT), formatted once per distinct day."""
-    days, codes = np.unique(when.astype("datetime64[D]"), return_inverse=True)
-    text = pd.Series(days).dt.strftime("%Y-%m-%d").fillna("")
-    return pd.Series(pd.array(text, dtype="str").take(codes.reshape(-1)))
+    codes, days = pd.factorize(when.astype("datetime64[D]"))
+    return _text(pd.Series(days).dt.strftime("%Y-%m-%d").to_numpy(dtype=object), codes)
 
 
 def _unique_headers(wide: pd.DataFrame, headers, mapping: Mapping, stage_headers: dict) -> tuple:

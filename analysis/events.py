@@ -50,6 +50,7 @@ DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of
 MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
 SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
+TOTAL_HINT = r"tot|sum|overall"  # every word of ingest.TOTAL_WORDS holds one, whatever its case and spacing
 HASH_MULTIPLIER = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio): mixes codes into a row key
 DATE_ORDER_SAMPLE = 50_000  # distinct timestamps enough to tell day-first from month-first
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # no zone: one fast parse
@@ -221,7 +222,8 @@ def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, to
     factors = {h: pd.factorize(cells[h]) for h in cells.columns if h != tcol}
     order = _event_order(_factor(factors, id_col, len(cells))[0], when.to_numpy().view("int64"), lines.to_numpy())
     copies = _copies(cells, lines, order, when, factors, id_col)
-    reason, where = _reasons(cells, _column(cells, id_col), text, when, today, copies)
+    total = _total_rows(cells, factors)
+    reason, where = _reasons(cells, _column(cells, id_col), text, when, today, (total, *copies))
     accepted = order[~cells.index[order].isin(reason.index)]
     log = _events(factors, accepted, lines.to_numpy(), when.to_numpy(), mapping)
     columns = {"id": id_col or "", "time": tcol or "", "": ""}
@@ -303,11 +305,12 @@ def _coded(codes: np.ndarray, values: np.ndarray) -> _Coded:
     return _Coded(np.where(missing[codes], -1, codes), values)
 
 
-def _reasons(cells, pid, text, when, today: dt.date, copies: tuple) -> tuple[pd.Series, pd.Series]:
+def _reasons(cells, pid, text, when, today: dt.date, found: tuple) -> tuple[pd.Series, pd.Series]:
     """Why each rejected row cannot be an event, checked in this order, and which column the reason is
-    about ("id", "time" or "" for the whole row); both indexed by the rejected rows only."""
-    empty, total = empty_rows(cells), total_rows(cells)
-    copy, first_line = copies[0] & ~empty, copies[1]
+    about ("id", "time" or "" for the whole row); both indexed by the rejected rows only. `found`: the
+    total lines, the copies and the line each copy repeats."""
+    empty, (total, copy, first_line) = empty_rows(cells), found
+    copy = copy & ~empty
     unread, future = when.isna(), when > pd.Timestamp(today) + pd.Timedelta(days=1)
     bad = empty | total | (pid == "") | (text == "") | unread | future | copy
     reason = pd.Series(None, index=cells.index[bad], dtype="object")
@@ -325,6 +328,20 @@ def _reasons(cells, pid, text, when, today: dt.date, copies: tuple) -> tuple[pd.
         new = reason.isna() & mask[bad]
         reason, where = reason.where(~new, why), where.where(~new, column)
     return reason, where
+
+
+def _total_rows(cells: pd.DataFrame, factors: dict) -> pd.Series:
+    """`validate.total_rows`, run on the rows that may be total lines only: those with a cell that holds
+    one of TOTAL_HINT's words or a letter outside ASCII (which `normalise` folds), tested once per
+    distinct value of each factorized column."""
+    maybe = np.zeros(len(cells), dtype=bool)
+    for header in cells.columns:
+        codes, values = factors.get(header, (None, cells[header]))
+        hint = np.asarray(values.str.contains(TOTAL_HINT, case=False, regex=True) | ~values.str.isascii())
+        maybe |= hint if codes is None else hint[codes]
+    total = pd.Series(False, index=cells.index)
+    total[maybe] = total_rows(cells[maybe])
+    return total
 
 
 def _copies(cells: pd.DataFrame, lines: pd.Series, order: np.ndarray, when: pd.Series, factors: dict,

@@ -143,8 +143,7 @@ def derive_events(raw: RawTable, mapping: Mapping, today: dt.date | None = None)
     lines = pd.Series(raw.lines, index=raw.cells.index, dtype="int64")
     notes = list(raw.notes)
     cells = raw.cells if raw.cleaned else clean_cells(raw.cells, lines, notes)
-    log, rejected = _accepted_events(cells, lines, mapping, today or dt.date.today())
-    wide, wide_mapping = _wide(log, cells.columns, mapping)
+    wide, wide_mapping, rejected, (accepted, unmapped) = _wide_table(cells, lines, mapping, today or dt.date.today())
     derived = derive(RawTable(wide.drop(columns="_line"), wide["_line"].tolist(), raw.encoding, raw.delimiter,
                               raw.header_line, cleaned=True), wide_mapping, today)
     rej = rejected_frame(cells, lines, rejected)
@@ -153,9 +152,16 @@ def derive_events(raw: RawTable, mapping: Mapping, today: dt.date | None = None)
         key=lambda p: p["row"])
     derived.rejected = pd.concat([rej, derived.rejected], ignore_index=True) if len(derived.rejected) else rej
     derived.rows_read, derived.mapping, derived.shape = len(cells), mapping, "events"
-    derived.notes = notes + [n for n in derived.notes if n not in notes] + [_summary_note(len(log.line), derived)]
-    derived.unmapped["stage"] = _unmapped_activities(log, mapping)
+    derived.notes = notes + [n for n in derived.notes if n not in notes] + [_summary_note(accepted, derived)]
+    derived.unmapped["stage"] = unmapped
     return derived
+
+
+def _wide_table(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, today: dt.date) -> tuple:
+    """(the wide table of the accepted events, its mapping, the rejected rows, (events accepted, unmapped
+    activities)); the events' arrays are freed on return, before the wide table is derived."""
+    log, rejected = _accepted_events(cells, lines, mapping, today)
+    return *_wide(log, cells.columns, mapping), rejected, (len(log.line), _unmapped_activities(log, mapping))
 
 
 def _summary_note(events: int, derived: Derived) -> str:
@@ -197,9 +203,6 @@ class _Coded:
     codes: np.ndarray
     values: np.ndarray  # object
 
-    def at(self, positions: np.ndarray) -> _Coded:
-        return _Coded(self.codes[positions], self.values)
-
 
 @dataclass
 class _Log:
@@ -219,7 +222,7 @@ def _accepted_events(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, to
     tcol, id_col = mapping.columns.get(TIMESTAMP), mapping.columns.get("pilot_id")
     text = _column(cells, tcol)
     when = parse_timestamps(text, mapping.date_formats.get(tcol))
-    factors = {h: pd.factorize(cells[h]) for h in cells.columns if h != tcol}
+    factors = {h: _factorize(cells[h]) for h in cells.columns if h != tcol}
     order = _event_order(_factor(factors, id_col, len(cells))[0], when.to_numpy().view("int64"), lines.to_numpy())
     copies = _copies(cells, lines, order, when, factors, id_col)
     total = _total_rows(cells, factors)
@@ -241,9 +244,15 @@ def _first_distinct(text: pd.Series, n: int) -> pd.Series:
         size *= 4
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(codes, distinct values); 32-bit codes halve the memory of every per-event array made from them."""
+    codes, values = pd.factorize(column)
+    return codes.astype(np.int32), values
+
+
 def _factor(factors: dict, header: str | None, rows: int) -> tuple[np.ndarray, pd.Index]:
     """A column's (codes, distinct values); a column of empty cells where the mapping names none."""
-    return factors.get(header) or (np.zeros(rows, "intp"), pd.Index([""], dtype="str"))
+    return factors.get(header) or (np.zeros(rows, np.int32), pd.Index([""], dtype="str"))
 
 
 def _event_order(pilot: np.ndarray, when: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -263,8 +272,9 @@ def _events(factors: dict, accepted: np.ndarray, lines: np.ndarray, when: np.nda
     """The accepted rows (positions in pilot, time and line order) as a `_Log`."""
     id_codes, id_values = _factor(factors, mapping.columns.get("pilot_id"), len(lines))
     pilot, first = pd.factorize(id_codes[accepted])  # in pilot order already: codes count up
-    columns = {name: coded.at(accepted) for name, coded in _event_columns(factors, mapping, len(lines)).items()}
-    return _Log(id_values.take(first), pilot, lines[accepted], when[accepted], columns)
+    events = {header: (codes[accepted], values) for header, (codes, values) in factors.items()}
+    return _Log(id_values.take(first), pilot.astype(np.int32), lines[accepted], when[accepted],
+                _event_columns(events, mapping, len(accepted)))
 
 
 def _event_columns(factors: dict, mapping: Mapping, rows: int) -> dict[str, _Coded]:
@@ -302,7 +312,7 @@ def _mapped(values: np.ndarray, table: dict) -> np.ndarray:
 def _coded(codes: np.ndarray, values: np.ndarray) -> _Coded:
     """Codes into `values`, -1 where the value is missing."""
     missing = np.append(pd.isna(values), True)
-    return _Coded(np.where(missing[codes], -1, codes), values)
+    return _Coded(np.where(missing[codes], np.int32(-1), codes), values)
 
 
 def _reasons(cells, pid, text, when, today: dt.date, found: tuple) -> tuple[pd.Series, pd.Series]:

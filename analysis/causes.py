@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.pilots import ids_by_group
 from analysis.schema import UNKNOWN_STAGE
 from analysis.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 
@@ -24,8 +25,11 @@ def _causes(cancelled: pd.DataFrame) -> pd.Series:
 
 
 def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
-    """The pilot ids of each group, as lists."""
-    return frame["pilot_id"].groupby(keys, sort=False).agg(list)
+    """The pilot ids of each group, as lists (in frame order), indexed by the group's key(s)."""
+    grouped = frame.groupby(keys, sort=False)
+    sizes = grouped.size()
+    codes = grouped.ngroup().to_numpy()
+    return pd.Series(ids_by_group(frame, codes, len(sizes)), index=sizes.index, dtype="object")
 
 
 def cause_counts(classified: pd.DataFrame) -> pd.DataFrame:

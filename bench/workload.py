@@ -19,7 +19,7 @@ from analysis import store
 from analysis.causes import cause_counts
 from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
 from analysis.overview import headline, kpis
 from analysis.queries import Filters, dimensions
 from pages import common
@@ -60,8 +60,7 @@ def funnel(view: common.View) -> int:
     table = stage_funnel(pilots, stages)
     dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
     by = funnel_by(pilots, stages, dims[0]) if dims else None
-    reached_ids = [pilots_at_step(pilots, i)["pilot_id"].tolist() for i in range(len(stages))]
-    sent = figures(funnel_figure(table, reached_ids), funnel_steps_figure(table))
+    sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
     sent += tables(table, common.pilot_table_frame(pilots_at_step(pilots, 0, "reached").head(common.TABLE_ROWS)))
     if by is not None:
         sent += figures(funnel_by_figure(by, dims[0])) + tables(by)

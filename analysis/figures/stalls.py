@@ -1,13 +1,16 @@
 """Stall figures: time in each stage (raw spells and the Kaplan-Meier median / 90th percentile), and
-where the in-flight pilots sit now. Every mark carries the ids of the pilots behind it in customdata."""
+where the in-flight pilots sit now. The time-in-stage points carry their pilot's id in customdata (one
+point per pilot and stage); the position bars a [part, stage] key, the figure keeping the ids behind
+each key on the server (base.with_drill)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.base import OUTCOME_COLOURS, empty_figure, layout
+from analysis.figures.base import OUTCOME_COLOURS, PilotKeys, empty_figure, layout, with_drill
 from analysis.schema import stage_label
 from analysis.stalls import IN_FLIGHT
 
@@ -27,15 +30,19 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
     if durations.empty:
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
+    labels = {s: stage_label(s) for s in stages}
     fig = go.Figure()
     for observed, name, colour in ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
                                    (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"])):
         part = durations[durations["observed"] == observed]
-        fig.add_box(x=_months(part["days"]), y=[stage_label(s) for s in part["stage"]], name=name,
+        # numpy arrays, one per attribute: plotly copies them whole, where it checks a list element by element
+        months, ids = _months(part["days"]).to_numpy(), part["pilot_id"].to_numpy(dtype=object)
+        hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(ids, months.tolist(), part["exit"].tolist())]
+        fig.add_box(x=months, y=part["stage"].map(labels).to_numpy(dtype=object), name=name,
                     orientation="h", boxpoints="all", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
-                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=[[p] for p in part["pilot_id"]],
-                    hovertext=[f"{p}: {m:.1f} months, {e}" for p, m, e in
-                               zip(part["pilot_id"], _months(part["days"]), part["exit"])], hoverinfo="text")
+                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=ids,
+                    hovertext=np.array(hover, dtype=object), hoverinfo="text")
+    with_drill(fig, PilotKeys(durations["pilot_id"]))
     _km_markers(fig, summary)
     fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]))
     fig.update_xaxes(title="months in stage", rangemode="tozero")
@@ -66,11 +73,14 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
         return empty_figure("No pilots in flight in this selection.")
     labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
               for s, d in zip(positions["stage"], positions["median_days_there"])]
-    fig = go.Figure()
-    for name, counts, ids, colour in _position_parts(positions, stall_days):
-        fig.add_bar(y=labels, x=counts, name=name, orientation="h", marker_color=colour, customdata=ids,
-                    text=counts, textposition="inside", hoverinfo="text",
+    fig, drill = go.Figure(), {}
+    for part, name, counts, ids, colour in _position_parts(positions, stall_days):
+        keys = [[part, s] for s in positions["stage"]]
+        drill |= {(part, s): i for s, i in zip(positions["stage"], ids)}
+        fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
+                    text=counts.tolist(), textposition="inside", hoverinfo="text",
                     hovertext=[f"{lab}: {n} {name}" for lab, n in zip(labels, counts)])
+    with_drill(fig, drill)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="in-flight pilots now (count)")
     fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
@@ -78,13 +88,13 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
 
 
 def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:
-    """(name, counts, ids per stage, colour) of each stacked part."""
+    """(key, name, counts, ids per stage, colour) of each stacked part."""
     if stall_days is None:
-        return [("in flight (no dates to tell stalled ones)", positions["in_flight"], list(positions["pilot_ids"]),
-                 OUTCOME_COLOURS["active"])]
-    progressing = [sorted(set(a) - set(b)) for a, b in zip(positions["pilot_ids"], positions["stalled_ids"])]
-    return [("progressing", positions["in_flight"] - positions["stalled"], progressing, OUTCOME_COLOURS["active"]),
-            (f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
+        return [("in_flight", "in flight (no dates to tell stalled ones)", positions["in_flight"],
+                 list(positions["pilot_ids"]), OUTCOME_COLOURS["active"])]
+    return [("progressing", "progressing", positions["in_flight"] - positions["stalled"],
+             list(positions["progressing_ids"]), OUTCOME_COLOURS["active"]),
+            ("stalled", f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
              list(positions["stalled_ids"]), OUTCOME_COLOURS["stalled"])]
 
 

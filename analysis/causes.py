@@ -6,6 +6,7 @@ Every frame that feeds a chart carries `pilot_ids` (a list per row) so a click c
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.pilots import ids_by_group
@@ -68,8 +69,9 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFr
 
 def start_quarter(start: pd.Series) -> pd.Series:
     """'2024 Q1' for each start date (missing for missing dates)."""
-    quarters = start.dt.to_period("Q")
-    return quarters.map(lambda q: f"{q.year} Q{q.quarter}" if pd.notna(q) else None)
+    codes, quarters = pd.factorize(start.dt.to_period("Q"))  # each distinct quarter named once
+    names = np.array([f"{q.year} Q{q.quarter}" for q in quarters] + [None], dtype="object")  # -1: no date
+    return pd.Series(names[codes], index=start.index, name=start.name).astype("str")
 
 
 def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX) -> pd.DataFrame:

@@ -39,7 +39,10 @@ def _next_entry(classified: pd.DataFrame, stages: list[str], i: int) -> pd.Serie
     production = classified["end_date"].where(classified["reached_production"])
     if not later:
         return production
-    return classified[later].bfill(axis=1).iloc[:, 0].fillna(production)
+    first = classified[later[0]]
+    for column in later[1:]:  # the first date along the row, column by column (a row-wise bfill is slow)
+        first = first.fillna(classified[column])
+    return first.fillna(production)
 
 
 def _stage_spells(classified: pd.DataFrame, stages: list[str], i: int, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -526,8 +526,8 @@ def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
     shown = frame[cols].copy()
     for col in cols:
         if col in DISPLAY:  # each distinct value labelled once (a table has thousands of rows, a few values)
-            labels = {v: DISPLAY[col](v) if isinstance(v, str) else v for v in shown[col].dropna().unique()}
-            shown[col] = shown[col].map(labels)
+            named = {v: DISPLAY[col](v) if isinstance(v, str) else v for v in shown[col].dropna().unique()}
+            shown[col] = shown[col].map(named)
         elif pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.date
     if "days_without_progress" in shown:

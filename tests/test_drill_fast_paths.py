@@ -128,6 +128,8 @@ def test_table_labels_equal_the_value_by_value_labels(sample):
         assert shown.isna().tolist() == slow.isna().tolist(), col
         assert shown.dropna().tolist() == slow.dropna().tolist(), col
     assert "Proof of concept" in set(pilot_table_frame(classified, ["stage"]).iloc[:, 0])
+    headers = pilot_table_frame(classified, ["sponsor", "stage"], {"sponsor": "Owner (sponsor)"}).columns
+    assert list(headers) == ["Owner (sponsor)", "Stage"]  # the caller's headers beside labelled columns
 
 
 # ------------------------------------------------------------------ drill-down by key

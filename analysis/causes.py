@@ -38,12 +38,18 @@ def cause_counts(classified: pd.DataFrame) -> pd.DataFrame:
     `other (<text>)`. Columns: cause, count, share (of cancelled), cumulative_share, pilot_ids."""
     cancelled = classified.loc[classified["cancelled"], ["failure_cause", "pilot_id"]]  # only what is read
     causes = _causes(cancelled)
-    counts = causes.value_counts().rename_axis("cause").reset_index(name="count")
-    counts = counts.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)
+    counts = _ranked_causes(causes)
     counts["share"] = counts["count"] / max(len(cancelled), 1)
     counts["cumulative_share"] = counts["share"].cumsum()
     counts["pilot_ids"] = counts["cause"].map(_ids(cancelled, causes)).astype("object")
     return counts
+
+
+def _ranked_causes(causes: pd.Series) -> pd.DataFrame:
+    """The causes commonest first, ties by name (cause_counts' order, without its ids). Columns: cause,
+    count."""
+    counts = causes.value_counts().rename_axis("cause").reset_index(name="count")
+    return counts.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)
 
 
 def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
@@ -61,7 +67,7 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFr
     cells["column_share"] = cells["count"] / cells.groupby("stage")["count"].transform("sum")
     ids = _ids(cancelled, keys)
     cells["pilot_ids"] = [ids[(c, s)] for c, s in zip(cells["cause"], cells["stage"])]
-    cause_order = {c: i for i, c in enumerate(cause_counts(classified)["cause"])}
+    cause_order = {c: i for i, c in enumerate(_ranked_causes(keys[0])["cause"])}
     stage_order = {s: i for i, s in enumerate([*stages, UNKNOWN_STAGE])}
     order = cells["cause"].map(cause_order) * len(stage_order) + cells["stage"].map(stage_order)
     return cells.loc[order.sort_values(kind="stable").index].reset_index(drop=True)
@@ -85,7 +91,7 @@ def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX) 
     columns = ["cohort", "cause", "count", "cohort_cancelled", "share", "pilot_ids"]
     if cancelled.empty:
         return pd.DataFrame(columns=columns)
-    leading = cause_counts(cancelled)["cause"].head(top).tolist()
+    leading = _ranked_causes(_causes(cancelled))["cause"].head(top).tolist()
     causes = _causes(cancelled).where(lambda c: c.isin(leading), OTHER_CAUSES).rename("cause")
     keys = [start_quarter(cancelled["start_date"]).rename("cohort"), causes]
     mix = cancelled.groupby(keys).size().rename("count").reset_index()

@@ -13,7 +13,7 @@ import pytest
 
 from analysis import causes, stalls
 from analysis.cohorts import event_times, incidence_curves
-from analysis.figures.base import PilotKeys, drill, mark_key
+from analysis.figures.base import RowKeys, drill, mark_key
 from analysis.figures.causes import (
     cause_stage_figure,
     cohort_mix_figure,
@@ -26,6 +26,7 @@ from analysis.figures.stalls import positions_figure, stage_time_figure
 from analysis.funnel import ReachedIds, pilots_at_step, stage_funnel
 from analysis.overview import kpis
 from analysis.pilots import SEARCH_COLUMNS, ids_by_group, search_mask
+from analysis.schema import stage_label
 from analysis.stats import median_time
 from analysis.summary import analyse_file
 from pages.common import DISPLAY, pilot_table_frame, selected_ids
@@ -174,9 +175,17 @@ def test_funnel_and_stall_marks_list_their_pilots(sample):
     assert sorted(click(pos, ("stalled", "poc"))) == sorted(positions.set_index("stage").loc["poc", "stalled_ids"])
     durations = stalls.usable_durations(stalls.stage_durations(classified, stages, as_of))
     times = stage_time_figure(durations, stalls.stage_time_summary(durations, stages), stages)
-    assert isinstance(drill(times), PilotKeys)
-    first = times.data[0].customdata[0]
-    assert click(times, first) == [first] and first in set(durations["pilot_id"])
+    assert isinstance(drill(times), RowKeys)
+    boxes = [t for t in times.data if t.type == "box"]
+    keys = [int(k) for t in boxes for k in t.customdata]
+    assert sorted(keys) == list(range(len(durations)))  # every spell a point, once
+    for box in boxes:  # each point's key lists its own pilot, whose spell the point and its hover show
+        for k, months, hover in zip(box.customdata[:50], box.x[:50], box.hovertext[:50]):
+            row = durations.iloc[int(k)]
+            assert click(times, int(k)) == [row["pilot_id"]]
+            assert hover == f"{row['pilot_id']}: {months:.1f} months, {row['exit']}"
+            assert box.y0 == stage_label(row["stage"]) and months == pytest.approx(row["days"] / 30.4375)
+    assert click(times, len(durations)) == [] and click(times, "P001") == []
     assert mark_key(["a", "b"]) == ("a", "b") and mark_key("a") == "a"
 
 

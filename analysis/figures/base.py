@@ -3,7 +3,7 @@
 Colours are Okabe & Ito's colour-blind-safe set; each outcome keeps its colour on every chart.
 
 Drill-down by key. Each clickable mark carries a short key in `customdata` (a stage id, a cause, a
-[cause, stage] pair, a segment, a pilot id where a chart has one mark per pilot), never the ids of the
+[cause, stage] pair, a segment; a row number where a chart has one mark per pilot), never the ids of the
 pilots behind it: plotly validates every element of customdata when a figure is built, and every
 element travels to the browser (and into the HTML report), megabytes per chart at 100k pilots. The
 ids stay on the server, in the figure's private `_drill` attribute ({key: pilot ids}; plotly lets
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
 OUTCOME_COLOURS = {
@@ -89,21 +90,22 @@ def mark_key(customdata: object) -> Hashable:
     return tuple(customdata) if isinstance(customdata, list) else customdata
 
 
-class PilotKeys(Mapping):
-    """The drill-down of a chart with one mark per pilot: the key is the pilot id itself, so nothing is
-    built per pilot (a dict of 100k one-element lists would cost more than the chart). Any text key
-    maps to itself: the page lists the pilots of its frame with those ids."""
+class RowKeys(Mapping):
+    """The drill-down of a chart with one mark per pilot: the key is the mark's row number in the pilot
+    ids given (a number travels as a typed array, where 300k id strings would be megabytes), so nothing
+    is built per pilot. The chart and its selection come from the same run: Streamlit gives a changed
+    figure a new element, and with it an empty selection."""
 
     def __init__(self, ids: Sequence[str]) -> None:
         self._ids = ids
 
     def __getitem__(self, key: Hashable) -> list[str]:
-        if not isinstance(key, str):
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= key < len(self._ids):
             raise KeyError(key)
-        return [key]
+        return [self._ids[key]]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self._ids)))
 
     def __len__(self) -> int:
         return len(self._ids)

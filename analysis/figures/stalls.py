@@ -1,7 +1,7 @@
 """Stall figures: time in each stage (raw spells and the Kaplan-Meier median / 90th percentile), and
-where the in-flight pilots sit now. The time-in-stage points carry their pilot's id in customdata (one
-point per pilot and stage); the position bars a [part, stage] key, the figure keeping the ids behind
-each key on the server (base.with_drill)."""
+where the in-flight pilots sit now. The time-in-stage points carry their row number in customdata (one
+point per pilot and stage), the position bars a [part, stage] key; the figure keeps the ids behind each
+key on the server (base.with_drill)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.base import OUTCOME_COLOURS, PilotKeys, empty_figure, layout, with_drill
+from analysis.figures.base import OUTCOME_COLOURS, RowKeys, empty_figure, layout, with_drill
 from analysis.schema import stage_label
 from analysis.stalls import IN_FLIGHT
 
@@ -23,28 +23,41 @@ def _months(days: pd.Series) -> pd.Series:
     return days.astype("float64") / DAYS_PER_MONTH
 
 
+SPELL_KINDS = ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
+               (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"]))
+
+
 def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: list[str]) -> go.Figure:
     """Per stage, a box of the months spent there by pilots that left it (moved on or cancelled) and one
     of the months so far of pilots still there (censored at the as-of date), every pilot a point;
-    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both."""
+    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both.
+
+    One point per pilot and stage (300k at 100k pilots), so each point costs: a box per stage and kind
+    placed by `y0` (no label per point), side by side by `offsetgroup`, and as its key the point's row
+    in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id)."""
     if durations.empty:
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
-    labels = {s: stage_label(s) for s in stages}
-    fig = go.Figure()
-    for observed, name, colour in ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
-                                   (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"])):
-        part = durations[durations["observed"] == observed]
-        # numpy arrays, one per attribute: plotly copies them whole, where it checks a list element by element
-        months, ids = _months(part["days"]).to_numpy(), part["pilot_id"].to_numpy(dtype=object)
-        hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(ids, months.tolist(), part["exit"].tolist())]
-        fig.add_box(x=months, y=part["stage"].map(labels).to_numpy(dtype=object), name=name,
+    months = _months(durations["days"]).to_numpy()
+    hover = np.array([f"{p}: {m:.1f} months, {e}" for p, m, e in
+                      zip(durations["pilot_id"].tolist(), months.tolist(), durations["exit"].tolist())], dtype="object")
+    observed, at = durations["observed"].to_numpy(dtype=bool), durations["stage"].to_numpy(dtype="object")
+    boxes = []
+    for kept, name, colour in SPELL_KINDS:
+        for stage in stages[:-1]:
+            rows = np.flatnonzero((observed == kept) & (at == stage))
+            if len(rows):
+                boxes.append(dict(
+                    type="box", x=months[rows], y0=stage_label(stage), name=name, legendgroup=name,
+                    showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
                     orientation="h", boxpoints="all", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
-                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=ids,
-                    hovertext=np.array(hover, dtype=object), hoverinfo="text")
-    with_drill(fig, PilotKeys(durations["pilot_id"]))
+                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows, hovertext=hover[rows],
+                    hoverinfo="text"))
+    fig = with_drill(go.Figure(data=boxes), RowKeys(durations["pilot_id"].to_numpy(dtype="object")))
     _km_markers(fig, summary)
-    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]))
+    # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
+    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
+                      legend=dict(traceorder="normal"))
     fig.update_xaxes(title="months in stage", rangemode="tozero")
     return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
 

@@ -60,7 +60,7 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFr
     count, row_share (of the cause's cancellations), column_share (of the stage's cancellations),
     pilot_ids.
     """
-    cancelled = classified[classified["cancelled"]]
+    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "stage", "pilot_id"]]  # what is read
     keys = [_causes(cancelled).rename("cause"), cancelled["stage"].astype("str").rename("stage")]
     cells = cancelled.groupby(keys).size().rename("count").reset_index()
     cells["row_share"] = cells["count"] / cells.groupby("cause")["count"].transform("sum")
@@ -87,7 +87,8 @@ def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX) 
     Columns: cohort ('2024 Q1', in time order), cause, count, cohort_cancelled (the cohort's cancelled
     pilots), share (count / cohort_cancelled), pilot_ids.
     """
-    cancelled = classified[classified["cancelled"] & classified["start_date"].notna()]
+    cancelled = classified.loc[classified["cancelled"] & classified["start_date"].notna(),
+                               ["failure_cause", "start_date", "pilot_id"]]
     columns = ["cohort", "cause", "count", "cohort_cancelled", "share", "pilot_ids"]
     if cancelled.empty:
         return pd.DataFrame(columns=columns)
@@ -109,8 +110,10 @@ def spend_by_cause(classified: pd.DataFrame) -> pd.DataFrame:
     spend. Columns: cause, pilots (cancelled), with_spend (of them with a spend recorded), spend (sum of
     the recorded spends), share (of all spend lost), pilot_ids."""
     columns = ["cause", "pilots", "with_spend", "spend", "share", "pilot_ids"]
-    cancelled = classified[classified["cancelled"]]
-    if "spend" not in cancelled or cancelled["spend"].notna().sum() == 0:
+    if "spend" not in classified:
+        return pd.DataFrame(columns=columns)
+    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "spend", "pilot_id"]]
+    if cancelled["spend"].notna().sum() == 0:
         return pd.DataFrame(columns=columns)
     causes = _causes(cancelled).rename("cause")
     lost = cancelled.groupby(causes).agg(pilots=("pilot_id", "size"), with_spend=("spend", "count"),
@@ -153,7 +156,7 @@ def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEG
     """
     rates = failure_rates(classified, dimension, cause)
     rates["ranked"] = rates["decided"] >= min_n
-    decided = classified[classified["decided"]]
+    decided = classified.loc[classified["decided"], [dimension, "pilot_id"]]
     ids = _ids(decided, decided[dimension].fillna(BLANK_SEGMENT).astype("str"))
     rates["pilot_ids"] = [ids.get(s, []) for s in rates["segment"]]
     rates["_order"] = rates["rate"].where(rates["ranked"], -1.0 - rates["decided"] / (1 + rates["decided"].max()))

@@ -22,8 +22,9 @@ from analysis.figures.causes import (
     spend_figure,
 )
 from analysis.figures.funnel import funnel_figure
-from analysis.figures.stalls import positions_figure, stage_time_figure
+from analysis.figures.stalls import positions_figure, stage_time_choices, stage_time_figure
 from analysis.funnel import ReachedIds, pilots_at_step, stage_funnel
+from analysis.outcomes import classify
 from analysis.overview import kpis
 from analysis.pilots import SEARCH_COLUMNS, ids_by_group, search_mask
 from analysis.schema import stage_label
@@ -112,6 +113,22 @@ def test_next_entry_equals_the_row_wise_bfill(sample):
         slow = classified[later].bfill(axis=1).iloc[:, 0].fillna(
             classified["end_date"].where(classified["reached_production"]))
         assert stalls._next_entry(classified, stages, i).tolist() == slow.tolist()
+
+
+def test_stage_time_choices_equal_the_groupby_lists(sample):
+    classified, stages, as_of = sample
+    durations = stalls.usable_durations(stalls.stage_durations(classified, stages, as_of))
+    groups = durations.groupby(["stage_index", "stage", "exit"], sort=True)["pilot_id"]
+    slow = {f"{stage_label(s)}: {kind} ({len(ids)})": ids.tolist() for (_, s, kind), ids in groups}
+    assert stage_time_choices(durations) == slow
+    assert list(stage_time_choices(durations)) == list(slow)  # same order in the select box
+
+
+def test_classify_leaves_its_input_alone(sample):
+    result = analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
+    pilots, before = result.derived.pilots, result.derived.pilots.copy()
+    classify(pilots, result.derived.stages, result.as_of)
+    pd.testing.assert_frame_equal(pilots, before)
 
 
 def test_kpi_median_equals_the_incidence_curve(sample):

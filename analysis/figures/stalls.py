@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures.base import OUTCOME_COLOURS, RowKeys, empty_figure, layout, with_drill
+from analysis.pilots import ids_by_group
 from analysis.schema import stage_label
 from analysis.stalls import IN_FLIGHT
 
@@ -146,8 +147,10 @@ def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 def stage_time_choices(durations: pd.DataFrame) -> dict[str, list[str]]:
     """One choice per stage and way of leaving it (moved on, cancelled, still there)."""
-    groups = durations.groupby(["stage_index", "stage", "exit"], sort=True)["pilot_id"]
-    return {f"{stage_label(s)}: {kind} ({len(ids)})": ids.tolist() for (_, s, kind), ids in groups}
+    grouped = durations.groupby(["stage_index", "stage", "exit"], sort=True)
+    sizes = grouped.size()
+    ids = ids_by_group(durations, grouped.ngroup().to_numpy(), len(sizes))
+    return {f"{stage_label(s)}: {kind} ({len(i)})": i for (_, s, kind), i in zip(sizes.index, ids)}
 
 
 def positions_choices(positions: pd.DataFrame) -> dict[str, list[str]]:

@@ -61,7 +61,7 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
              ("in_stage", "still in stage", OUTCOME_COLOURS["active"]),
              ("dropped", "cancelled here", OUTCOME_COLOURS["cancelled"])]
     for col, name, colour in parts:
-        fig.add_bar(y=labels, x=funnel[col], name=name, orientation="h", marker_color=colour,
+        fig.add_bar(y=labels, x=funnel[col].tolist(), name=name, orientation="h", marker_color=colour,
                     text=funnel[col], textposition="inside",
                     hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>")
     fig.update_layout(barmode="stack")
@@ -82,9 +82,9 @@ def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int =
     fig = go.Figure()
     for i, seg in enumerate(top):
         part = by[by["segment"] == seg]
-        fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"],
+        fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"].tolist(),
                     name=f"{plotly_text(seg)} (n={int(part['n'].iloc[0])})", marker_color=SEGMENT_COLOURS[i % 8],
-                    customdata=part["reached"], hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
+                    customdata=part["reached"].tolist(), hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
                     "<extra>" + str(seg).replace("<", "&lt;") + "</extra>")
     last = by[by["stage"] == by["stage"].iloc[-1]].set_index("segment").loc[top]
     best = last["overall_conversion"].idxmax()

@@ -92,7 +92,7 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
         keys = [[part, s] for s in positions["stage"]]
         drill |= {(part, s): i for s, i in zip(positions["stage"], ids)}
         fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
-                    text=counts.tolist(), textposition="inside", hoverinfo="text",
+                    text=counts, textposition="inside", hoverinfo="text",
                     hovertext=[f"{lab}: {n} {name}" for lab, n in zip(labels, counts)])
     with_drill(fig, drill)
     fig.update_yaxes(autorange="reversed")

@@ -6,8 +6,10 @@ Every frame that feeds a chart carries `pilot_ids` (a list per row) so a click c
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from analysis.pilots import ids_by_group
 from analysis.schema import UNKNOWN_STAGE
 from analysis.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 
@@ -24,8 +26,11 @@ def _causes(cancelled: pd.DataFrame) -> pd.Series:
 
 
 def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
-    """The pilot ids of each group, as lists."""
-    return frame["pilot_id"].groupby(keys, sort=False).agg(list)
+    """The pilot ids of each group, as lists (in frame order), indexed by the group's key(s)."""
+    grouped = frame.groupby(keys, sort=False)
+    sizes = grouped.size()
+    codes = grouped.ngroup().to_numpy()
+    return pd.Series(ids_by_group(frame, codes, len(sizes)), index=sizes.index, dtype="object")
 
 
 def cause_counts(classified: pd.DataFrame) -> pd.DataFrame:
@@ -33,12 +38,18 @@ def cause_counts(classified: pd.DataFrame) -> pd.DataFrame:
     `other (<text>)`. Columns: cause, count, share (of cancelled), cumulative_share, pilot_ids."""
     cancelled = classified.loc[classified["cancelled"], ["failure_cause", "pilot_id"]]  # only what is read
     causes = _causes(cancelled)
-    counts = causes.value_counts().rename_axis("cause").reset_index(name="count")
-    counts = counts.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)
+    counts = _ranked_causes(causes)
     counts["share"] = counts["count"] / max(len(cancelled), 1)
     counts["cumulative_share"] = counts["share"].cumsum()
     counts["pilot_ids"] = counts["cause"].map(_ids(cancelled, causes)).astype("object")
     return counts
+
+
+def _ranked_causes(causes: pd.Series) -> pd.DataFrame:
+    """The causes commonest first, ties by name (cause_counts' order, without its ids). Columns: cause,
+    count."""
+    counts = causes.value_counts().rename_axis("cause").reset_index(name="count")
+    return counts.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)
 
 
 def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
@@ -49,14 +60,14 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFr
     count, row_share (of the cause's cancellations), column_share (of the stage's cancellations),
     pilot_ids.
     """
-    cancelled = classified[classified["cancelled"]]
+    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "stage", "pilot_id"]]  # what is read
     keys = [_causes(cancelled).rename("cause"), cancelled["stage"].astype("str").rename("stage")]
     cells = cancelled.groupby(keys).size().rename("count").reset_index()
     cells["row_share"] = cells["count"] / cells.groupby("cause")["count"].transform("sum")
     cells["column_share"] = cells["count"] / cells.groupby("stage")["count"].transform("sum")
     ids = _ids(cancelled, keys)
     cells["pilot_ids"] = [ids[(c, s)] for c, s in zip(cells["cause"], cells["stage"])]
-    cause_order = {c: i for i, c in enumerate(cause_counts(classified)["cause"])}
+    cause_order = {c: i for i, c in enumerate(_ranked_causes(keys[0])["cause"])}
     stage_order = {s: i for i, s in enumerate([*stages, UNKNOWN_STAGE])}
     order = cells["cause"].map(cause_order) * len(stage_order) + cells["stage"].map(stage_order)
     return cells.loc[order.sort_values(kind="stable").index].reset_index(drop=True)
@@ -64,8 +75,9 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFr
 
 def start_quarter(start: pd.Series) -> pd.Series:
     """'2024 Q1' for each start date (missing for missing dates)."""
-    quarters = start.dt.to_period("Q")
-    return quarters.map(lambda q: f"{q.year} Q{q.quarter}" if pd.notna(q) else None)
+    codes, quarters = pd.factorize(start.dt.to_period("Q"))  # each distinct quarter named once
+    names = np.array([f"{q.year} Q{q.quarter}" for q in quarters] + [None], dtype="object")  # -1: no date
+    return pd.Series(names[codes], index=start.index, name=start.name).astype("str")
 
 
 def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX) -> pd.DataFrame:
@@ -75,11 +87,12 @@ def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX) 
     Columns: cohort ('2024 Q1', in time order), cause, count, cohort_cancelled (the cohort's cancelled
     pilots), share (count / cohort_cancelled), pilot_ids.
     """
-    cancelled = classified[classified["cancelled"] & classified["start_date"].notna()]
+    cancelled = classified.loc[classified["cancelled"] & classified["start_date"].notna(),
+                               ["failure_cause", "start_date", "pilot_id"]]
     columns = ["cohort", "cause", "count", "cohort_cancelled", "share", "pilot_ids"]
     if cancelled.empty:
         return pd.DataFrame(columns=columns)
-    leading = cause_counts(cancelled)["cause"].head(top).tolist()
+    leading = _ranked_causes(_causes(cancelled))["cause"].head(top).tolist()
     causes = _causes(cancelled).where(lambda c: c.isin(leading), OTHER_CAUSES).rename("cause")
     keys = [start_quarter(cancelled["start_date"]).rename("cohort"), causes]
     mix = cancelled.groupby(keys).size().rename("count").reset_index()
@@ -97,8 +110,10 @@ def spend_by_cause(classified: pd.DataFrame) -> pd.DataFrame:
     spend. Columns: cause, pilots (cancelled), with_spend (of them with a spend recorded), spend (sum of
     the recorded spends), share (of all spend lost), pilot_ids."""
     columns = ["cause", "pilots", "with_spend", "spend", "share", "pilot_ids"]
-    cancelled = classified[classified["cancelled"]]
-    if "spend" not in cancelled or cancelled["spend"].notna().sum() == 0:
+    if "spend" not in classified:
+        return pd.DataFrame(columns=columns)
+    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "spend", "pilot_id"]]
+    if cancelled["spend"].notna().sum() == 0:
         return pd.DataFrame(columns=columns)
     causes = _causes(cancelled).rename("cause")
     lost = cancelled.groupby(causes).agg(pilots=("pilot_id", "size"), with_spend=("spend", "count"),
@@ -141,7 +156,7 @@ def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEG
     """
     rates = failure_rates(classified, dimension, cause)
     rates["ranked"] = rates["decided"] >= min_n
-    decided = classified[classified["decided"]]
+    decided = classified.loc[classified["decided"], [dimension, "pilot_id"]]
     ids = _ids(decided, decided[dimension].fillna(BLANK_SEGMENT).astype("str"))
     rates["pilot_ids"] = [ids.get(s, []) for s in rates["segment"]]
     rates["_order"] = rates["rate"].where(rates["ranked"], -1.0 - rates["decided"] / (1 + rates["decided"].max()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -76,3 +78,22 @@ def pilots_at_step(classified: pd.DataFrame, stage_index: int, kind: str = "reac
     masks = {"reached": idx >= stage_index, "dropped": (idx == stage_index) & classified["cancelled"],
              "in_stage": (idx == stage_index) & classified["in_flight"], "moved_on": idx > stage_index}
     return classified[masks[kind]]
+
+
+class ReachedIds(Mapping):
+    """The ids of the pilots that reached each stage, by stage id, found when asked for (a click on the
+    funnel): the first bar stands for every pilot, too many ids to list on every rerun."""
+
+    def __init__(self, classified: pd.DataFrame, stages: list[str]) -> None:
+        self._classified, self._stages = classified, stages
+
+    def __getitem__(self, stage: object) -> list[str]:
+        if stage not in self._stages:
+            raise KeyError(stage)
+        return pilots_at_step(self._classified, self._stages.index(stage))["pilot_id"].tolist()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stages)
+
+    def __len__(self) -> int:
+        return len(self._stages)

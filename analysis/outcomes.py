@@ -55,7 +55,7 @@ def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
              stall_days: int = STALL_DAYS) -> pd.DataFrame:
     """The pilots with outcome columns added: outcome, reached_production, cancelled, in_flight,
     decided, last_progress (date), days_without_progress (float, NaN without dates), stalled (bool)."""
-    out = pilots.copy()
+    out = pilots.copy(deep=False)  # copy-on-write: the new columns never touch the caller's frame
     out["outcome"] = outcome_of(out["status"], out["stage_index"], len(stages) - 1)
     out["reached_production"] = out["outcome"].isin(["production", "retired"])
     out["cancelled"] = out["outcome"].eq("cancelled")

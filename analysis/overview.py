@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.cohorts import event_times, incidence_curves
-from analysis.stats import median_time
+from analysis.cohorts import event_times
+from analysis.stats import cumulative_incidence, median_time
+
+PRODUCTION = 1  # cohorts.event_times' event code of production (cohorts.incidence_curves uses the same)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class Kpis:
 def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Kpis:
     """The KPI tiles for a classified (filtered) set of pilots."""
     times = event_times(classified, stages, as_of)
-    median = median_time(incidence_curves(times)["production"], "cif") if len(times) else None
+    median = median_time(cumulative_incidence(times["months"], times["event"], PRODUCTION), "cif") if len(times) \
+        else None
     reached = times.loc[times["event"] == 1, "months"]
     cancelled = classified.loc[classified["cancelled"], "spend"] if "spend" in classified else None
     spend = cancelled.sum(min_count=1) if cancelled is not None and cancelled.notna().any() else None

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohorts import DAYS_PER_MONTH
+from analysis.pilots import ids_by_group
 from analysis.schema import stage_label
 from analysis.stats import kaplan_meier, median_time
 
@@ -38,7 +39,10 @@ def _next_entry(classified: pd.DataFrame, stages: list[str], i: int) -> pd.Serie
     production = classified["end_date"].where(classified["reached_production"])
     if not later:
         return production
-    return classified[later].bfill(axis=1).iloc[:, 0].fillna(production)
+    first = classified[later[0]]
+    for column in later[1:]:  # the first date along the row, column by column (a row-wise bfill is slow)
+        first = first.fillna(classified[column])
+    return first.fillna(production)
 
 
 def _stage_spells(classified: pd.DataFrame, stages: list[str], i: int, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -106,29 +110,45 @@ def stage_time_summary(durations: pd.DataFrame, stages: list[str]) -> pd.DataFra
                                        "median_ci_low", "median_ci_high", "p90_days", "longest_days"])
 
 
+POSITION_COLUMNS = ["stage", "in_flight", "stalled", "dated", "median_days_there", "longest_days_there",
+                    "pilot_ids", "stalled_ids", "progressing_ids"]
+
+
 def current_positions(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
     """Where each in-flight pilot with a known stage sits now. Columns: stage, in_flight, stalled,
     dated (of them with an entry date for the stage), median_days_there (NaN without dates),
-    longest_days_there, pilot_ids, stalled_ids. One row per stage but the last, in order."""
-    flying = classified[classified["in_flight"] & (classified["stage_index"] >= 0)]
-    rows = []
-    for i, stage in enumerate(stages[:-1]):
-        here = flying[flying["stage_index"] == i]
-        days = _days_there(here, stage, as_of)
-        rows.append({"stage": stage, "in_flight": len(here), "stalled": int(here["stalled"].sum()),
-                     "dated": int(days.notna().sum()), "median_days_there": days.median(),
-                     "longest_days_there": days.max(), "pilot_ids": here["pilot_id"].tolist(),
-                     "stalled_ids": here.loc[here["stalled"], "pilot_id"].tolist()})
-    return pd.DataFrame(rows, columns=["stage", "in_flight", "stalled", "dated", "median_days_there",
-                                       "longest_days_there", "pilot_ids", "stalled_ids"])
+    longest_days_there, pilot_ids, stalled_ids, progressing_ids (in flight, not stalled; ids in frame
+    order). One row per stage but the last, in order."""
+    last = max(len(stages) - 1, 0)
+    index = classified["stage_index"].to_numpy()
+    flying = classified["in_flight"].to_numpy(dtype=bool) & (index >= 0) & (index < last)
+    codes = np.where(flying, index, -1)
+    stalled = classified["stalled"].to_numpy(dtype=bool)
+    days = _days_there(classified, stages, codes, as_of)
+    by_stage = pd.Series(days[flying]).groupby(codes[flying])
+    frame = pd.DataFrame({
+        "stage": stages[:last], "in_flight": np.bincount(codes[flying], minlength=last),
+        "stalled": np.bincount(codes[flying & stalled], minlength=last),
+        "dated": np.bincount(codes[flying & ~np.isnan(days)], minlength=last),
+        "median_days_there": by_stage.median().reindex(range(last)).to_numpy(dtype="float64"),
+        "longest_days_there": by_stage.max().reindex(range(last)).to_numpy(dtype="float64"),
+        "pilot_ids": ids_by_group(classified, codes, last),
+        "stalled_ids": ids_by_group(classified, np.where(stalled, codes, -1), last),
+        "progressing_ids": ids_by_group(classified, np.where(stalled, -1, codes), last)})
+    return frame[POSITION_COLUMNS]
 
 
-def _days_there(here: pd.DataFrame, stage: str, as_of: dt.date | None) -> pd.Series:
-    """Days from entering the stage to the as-of date (NaN without a date)."""
-    column = f"{stage}_date"
-    if as_of is None or column not in here:
-        return pd.Series(np.nan, index=here.index, dtype="float64")
-    return (pd.Timestamp(as_of) - here[column]).dt.days.astype("float64")
+def _days_there(classified: pd.DataFrame, stages: list[str], codes: np.ndarray, as_of: dt.date | None) -> np.ndarray:
+    """Days from entering the current stage (`codes`: its index, -1 for none) to the as-of date, per
+    pilot (NaN without a date)."""
+    days = np.full(len(classified), np.nan)
+    if as_of is None:
+        return days
+    for i, stage in enumerate(stages):
+        here = codes == i
+        if f"{stage}_date" in classified and here.any():
+            days[here] = (pd.Timestamp(as_of) - classified[f"{stage}_date"][here]).dt.days.astype("float64").to_numpy()
+    return days
 
 
 @dataclass(frozen=True)

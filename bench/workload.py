@@ -19,7 +19,7 @@ from analysis import store
 from analysis.causes import cause_counts
 from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
 from analysis.overview import headline, kpis
 from analysis.queries import Filters, dimensions
 from pages import common
@@ -60,7 +60,7 @@ def funnel(view: common.View) -> int:
     table = stage_funnel(pilots, stages)
     dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
     by = funnel_by(pilots, stages, dims[0]) if dims else None
-    sent = figures(funnel_figure(table), funnel_steps_figure(table))
+    sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
     sent += tables(table, common.pilot_table_frame(pilots_at_step(pilots, 0, "reached").head(common.TABLE_ROWS)))
     if by is not None:
         sent += figures(funnel_by_figure(by, dims[0])) + tables(by)
@@ -100,11 +100,104 @@ def cohorts(view: common.View) -> int:
                      common.pilot_table_frame(cohort.head(common.TABLE_ROWS))))
 
 
+def causes(view: common.View) -> int:
+    """pages/causes.py at its defaults: the Pareto, cause x stage, failure rate by the first dimension (every
+    cancellation, MIN_SEGMENT_N), the cause mix by start quarter and spend lost, each with its choices."""
+    from analysis import causes as c
+    from analysis.figures import causes as f
+    from analysis.stats import describe_difference
+
+    pilots = common.pilots_for(view)
+    if not int(pilots["cancelled"].sum()):
+        return 0
+    counts = c.cause_counts(pilots)
+    cells = c.cause_stage_counts(pilots, view.info.stages)
+    sent = figures(f.pareto_figure(counts), f.cause_stage_figure(cells, view.info.stages))
+    f.pareto_choices(counts), f.cause_stage_choices(cells)
+    dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
+    if dims:
+        rates = c.segment_rates(pilots, dims[0], c.MIN_SEGMENT_N, None)
+        test = c.segment_test(rates)
+        overall = c.failed(pilots, None).sum() / pilots["decided"].sum()
+        label = common.dimension_label(view.info, dims[0])
+        describe_difference(test, f.dimension_plural(dims[0], label))
+        sent += figures(f.segment_figure(rates, test, label, overall, c.MIN_SEGMENT_N, None))
+        f.segment_choices(rates), f.small_segments_note(rates, c.MIN_SEGMENT_N)
+        if test.significant and test.segments_compared > 2:
+            sent += tables(f.pairs_table(test.pairwise if test.pairwise is not None else c.segment_pairs(rates)))
+        sent += tables(f.segment_table(rates, label, c.MIN_SEGMENT_N))
+    mix = c.cause_mix_by_cohort(pilots)
+    if not mix.empty:
+        sent += figures(f.cohort_mix_figure(mix))
+        f.cohort_choices(mix)
+    spend = c.spend_by_cause(pilots)
+    if not spend.empty:
+        sent += figures(f.spend_figure(spend))
+        f.spend_choices(spend)
+    return sent
+
+
+def stalls(view: common.View) -> int:
+    """pages/stalls.py: time in stage (figure, choices, table), positions, the bottleneck, the stalled pilots."""
+    from analysis import stalls as s
+    from analysis.figures import stalls as f
+
+    pilots = common.pilots_for(view)
+    stages = view.info.stages
+    if pilots.empty:
+        return 0
+    coverage = s.date_coverage(pilots, stages, view.as_of)
+    durations = s.stage_durations(pilots, stages, view.as_of)
+    usable = s.usable_durations(durations)
+    summary = s.stage_time_summary(durations, stages)
+    positions = s.current_positions(pilots, stages, view.as_of)
+    if len(usable):
+        s.bottleneck(summary, positions)
+    sent = 0
+    if coverage.time_in_stage and not usable.empty:
+        sent += figures(f.stage_time_figure(usable, summary, stages)) + tables(f.stage_time_table(summary))
+        f.stage_time_choices(usable)
+    sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None))
+    f.positions_choices(positions)
+    stalled = s.stalled_pilots(pilots)
+    if coverage.stalls and not stalled.empty:
+        columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
+                   "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
+        sent += tables(common.pilot_table_frame(stalled.head(common.TABLE_ROWS), columns,
+                                                {"sponsor": "Owner (sponsor)"}))
+    return sent
+
+
+def pilots(view: common.View) -> int:
+    """pages/pilots.py with no search, outcome or stalled filter: the first TABLE_ROWS pilots."""
+    from analysis.pilots import search_mask
+
+    frame = common.pilots_for(view)
+    if frame.empty:
+        return 0
+    set(frame["outcome"])
+    shown = frame[search_mask(frame, "")]
+    columns = common.PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras]
+    return tables(common.pilot_table_frame(shown.head(common.TABLE_ROWS), columns, view.info.extras))
+
+
+def snapshots(view: common.View) -> int:
+    """pages/snapshots.py: the list of snapshots as a table (links made as the page makes them)."""
+    snaps = common.snapshot_list()
+    if snaps.empty:
+        return 0
+    return tables(snaps.assign(link=[f"/{p}?{common.SNAPSHOT_PARAM}={t}" for p, t in zip(snaps["page"], snaps["token"])]))
+
+
 PAGE_WORK: dict[str, Callable[[common.View], int]] = {
     "pages/overview.py": overview,
     "pages/funnel.py": funnel,
+    "pages/causes.py": causes,
+    "pages/stalls.py": stalls,
     "pages/cohorts.py": cohorts,
+    "pages/pilots.py": pilots,
     "pages/data.py": data,
+    "pages/snapshots.py": snapshots,
 }
 
 

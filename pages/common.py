@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from streamlit.errors import StreamlitAPIException
 
 from analysis import queries, snapshots, store
 from analysis.export import safe_csv
+from analysis.figures.base import Drill, drill, mark_key
 from analysis.outcomes import DEFINITIONS, STALL_DAYS, classify, date_fields
 from analysis.queries import Filters
 from analysis.report import ReportContext, report_html, source_of_dataset
@@ -523,8 +525,9 @@ def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
     labels = labels or {}
     shown = frame[cols].copy()
     for col in cols:
-        if col in DISPLAY:
-            shown[col] = shown[col].map(lambda v, f=DISPLAY[col]: f(v) if isinstance(v, str) else v)
+        if col in DISPLAY:  # each distinct value labelled once (a table has thousands of rows, a few values)
+            named = {v: DISPLAY[col](v) if isinstance(v, str) else v for v in shown[col].dropna().unique()}
+            shown[col] = shown[col].map(named)
         elif pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.date
     if "days_without_progress" in shown:
@@ -545,20 +548,31 @@ def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: l
                        file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}", on_click="ignore")
 
 
-def selected_ids(event: object) -> list[str]:
-    """The pilot ids in the customdata of the points clicked (or box-selected) on a plotly chart, in
-    order, without repeats; [] when nothing is selected. Figures carry a list of ids per point."""
+def selected_keys(event: object) -> list[Hashable]:
+    """The keys (figures.base.mark_key of the customdata) of the points clicked (or box-selected) on a
+    plotly chart, in order, without repeats; [] when nothing is selected."""
     selection = event.get("selection") if hasattr(event, "get") else None
-    ids: list[str] = []
-    for point in (selection or {}).get("points", []):
-        data = point.get("customdata")
-        ids.extend(str(i) for i in (data if isinstance(data, list) else [] if data is None else [data]))
-    return list(dict.fromkeys(ids))
+    keys = [mark_key(point.get("customdata")) for point in (selection or {}).get("points", [])]
+    return list(dict.fromkeys(k for k in keys if k is not None))
+
+
+def selected_ids(event: object, ids: Drill) -> list[str]:
+    """The ids of the pilots behind the marks clicked on a plotly chart (`ids`: the figure's drill-down,
+    figures.base.drill), in order, without repeats; [] when nothing is selected. A key the figure no
+    longer has (its mark went with a filter change) lists nobody."""
+    found: list[str] = []
+    for key in selected_keys(event):
+        try:
+            found.extend(ids[key])
+        except (KeyError, TypeError):  # TypeError: a key plotly could hand back that cannot be hashed
+            continue
+    return list(dict.fromkeys(found))
 
 
 def clickable_chart(fig, key: str) -> list[str]:
-    """A plotly chart whose marks can be clicked; returns the ids of the pilots behind the clicked marks."""
-    return selected_ids(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",)))
+    """A plotly chart whose marks can be clicked; returns the ids of the pilots behind the clicked marks
+    (each mark carries a key, the figure the ids behind each key: figures.base)."""
+    return selected_ids(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",)), drill(fig))
 
 
 def pilots_behind(fig, key: str, pilots: pd.DataFrame, choices: dict[str, list[str]],

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
 from analysis.schema import stage_label
 from pages.common import (
     clickable_chart,
@@ -27,8 +27,7 @@ if known.empty:
                 "column on the Data page.")
     st.stop()
 funnel = stage_funnel(pilots, stages)
-reached_ids = [pilots_at_step(pilots, i)["pilot_id"].tolist() for i in range(len(stages))]
-clicked = clickable_chart(funnel_figure(funnel, reached_ids), key="funnel")
+clicked = clickable_chart(funnel_figure(funnel, ReachedIds(pilots, stages)), key="funnel")
 if clicked:
     st.caption(f"{plural(len(clicked), 'pilot')} behind the step you clicked (double-click the chart to clear)")
     pilot_table(pilots[pilots["pilot_id"].isin(clicked)], key="funnel_clicked")

@@ -18,6 +18,7 @@ from analysis.causes import (
     segment_test,
     spend_by_cause,
 )
+from analysis.figures.base import drill, mark_key
 from analysis.figures.causes import (
     cause_stage_figure,
     pareto_figure,
@@ -62,7 +63,7 @@ def test_cause_counts_sorted_with_unmapped_and_missing_kept(causes_portfolio):
 def test_pareto_figure_carries_the_ids_and_states_the_finding(causes_portfolio):
     counts = cause_counts(causes_portfolio)
     fig = pareto_figure(counts)
-    assert [list(c) for c in fig.data[0].customdata] == counts["pilot_ids"].tolist()
+    assert [drill(fig)[mark_key(c)] for c in fig.data[0].customdata] == counts["pilot_ids"].tolist()
     assert list(fig.data[1].x) == pytest.approx([3 / 7, 5 / 7, 6 / 7, 1.0])  # the cumulative line
     assert fig.data[1].xaxis == "x2"
     # 3/7 = 43% < 50%, 5/7 = 71%: two causes account for half
@@ -87,7 +88,7 @@ def test_cause_stage_heatmap_cells_and_click_markers(causes_portfolio):
     assert list(heat.x) == ["Intake", "Scoping", "Proof of concept", "Pilot"]  # nobody is cancelled in production
     assert heat.z[0].tolist() == [0, 0, 2, 1]
     assert heat.text[0] == ["", "", "2<br>67%", "1<br>33%"]
-    assert [list(c) for c in markers.customdata] == cells["pilot_ids"].tolist()
+    assert [drill(fig)[mark_key(list(c))] for c in markers.customdata] == cells["pilot_ids"].tolist()
 
 
 def test_wilson_interval_of_three_of_four_matches_the_published_value():

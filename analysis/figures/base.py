@@ -1,11 +1,21 @@
 """The one palette and layout every figure shares, and the empty-state figure.
 
 Colours are Okabe & Ito's colour-blind-safe set; each outcome keeps its colour on every chart.
-Every figure carries the pilot ids behind each mark in `customdata` for drill-down.
+
+Drill-down by key. Each clickable mark carries a short key in `customdata` (a stage id, a cause, a
+[cause, stage] pair, a segment; a row number where a chart has one mark per pilot), never the ids of the
+pilots behind it: plotly validates every element of customdata when a figure is built, and every
+element travels to the browser (and into the HTML report), megabytes per chart at 100k pilots. The
+ids stay on the server, in the figure's private `_drill` attribute ({key: pilot ids}; plotly lets
+attributes that start with "_" through and never serialises them). `drill(fig)` reads it; `mark_key`
+turns a clicked point's customdata back into its key (plotly hands a list back for a list).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+
+import numpy as np
 import plotly.graph_objects as go
 
 OUTCOME_COLOURS = {
@@ -59,3 +69,43 @@ def plotly_text(text: object) -> str:
     """Text from an upload as plotly shows it literally: plotly reads <b>, <br>, <a href=...> in titles,
     labels and legends as markup, so `&`, `<` and `>` become entities (which it shows as the characters)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+Drill = Mapping[Hashable, Sequence[str]]  # the pilot ids behind each mark's key
+
+
+def with_drill(fig: go.Figure, ids: Drill) -> go.Figure:
+    """The figure with the pilot ids behind each mark's key kept on the server (see the module doc)."""
+    fig._drill = ids
+    return fig
+
+
+def drill(fig: go.Figure) -> Drill:
+    """The pilot ids behind each mark's key ({} for a figure without drill-down)."""
+    return getattr(fig, "_drill", {})
+
+
+def mark_key(customdata: object) -> Hashable:
+    """The key a clicked mark carries: its customdata, a list (a [cause, stage] cell) as a tuple."""
+    return tuple(customdata) if isinstance(customdata, list) else customdata
+
+
+class RowKeys(Mapping):
+    """The drill-down of a chart with one mark per pilot: the key is the mark's row number in the pilot
+    ids given (a number travels as a typed array, where 300k id strings would be megabytes), so nothing
+    is built per pilot. The chart and its selection come from the same run: Streamlit gives a changed
+    figure a new element, and with it an empty selection."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self._ids = ids
+
+    def __getitem__(self, key: Hashable) -> list[str]:
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not 0 <= key < len(self._ids):
+            raise KeyError(key)
+        return [self._ids[key]]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self._ids)))
+
+    def __len__(self) -> int:
+        return len(self._ids)

@@ -1,5 +1,7 @@
 """Failure-cause figures: the Pareto of causes, cause x stage, failure rate by segment, cause mix by
-start cohort, spend lost by cause. Every mark carries the ids of the pilots behind it in customdata."""
+start cohort, spend lost by cause. Every clickable mark carries a key in customdata (the cause, the
+[cause, stage] cell, the segment, the [quarter, cause] part) and the figure keeps the pilot ids behind
+each key on the server (base.with_drill)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.causes import OTHER_CAUSES
-from analysis.figures.base import OUTCOME_COLOURS, SEGMENT_COLOURS, empty_figure, layout, plotly_text
+from analysis.figures.base import (
+    OUTCOME_COLOURS,
+    SEGMENT_COLOURS,
+    empty_figure,
+    layout,
+    plotly_text,
+    with_drill,
+)
 from analysis.schema import UNKNOWN_STAGE, cause_label, stage_label
 from analysis.stats import SegmentTest, format_p_value
 
@@ -20,8 +29,14 @@ BAR_HEIGHT = 28  # pixels per bar of a horizontal bar chart
 MAX_SEGMENT_BARS = 25  # more bars than this are unreadable; the table beside the chart lists them all
 
 
-def _ids(frame: pd.DataFrame) -> list[list[str]]:
-    return [list(ids) for ids in frame["pilot_ids"]]
+def _drill(fig: go.Figure, frame: pd.DataFrame, keys: list) -> go.Figure:
+    """The figure with the pilot ids of each row of `frame` kept under the row's key (if it has them)."""
+    return with_drill(fig, dict(zip(keys, frame["pilot_ids"]))) if "pilot_ids" in frame else fig
+
+
+def _cells(*columns: pd.Series) -> list[list[str]]:
+    """Keys of several parts, one [a, b] list per row (plotly hands a list back for a click)."""
+    return [list(row) for row in zip(*columns)]
 
 
 def rate_text(cancelled: int, decided: int, low: float, high: float) -> str:
@@ -45,10 +60,12 @@ def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:
         return empty_figure("No cancelled pilots in this selection, so no causes to show.")
     part = counts.head(top)
     labels = [plotly_text(cause_label(c)) for c in part["cause"]]
-    fig = go.Figure(go.Bar(x=part["count"], y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
+    keys = part["cause"].tolist()
+    fig = go.Figure(go.Bar(x=part["count"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
                            text=[f"{n} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
-                           customdata=_ids(part) if "pilot_ids" in part else None,
+                           customdata=keys if "pilot_ids" in part else None,
                            textposition="auto", hovertemplate="%{y}: %{x} cancelled pilots<extra></extra>"))
+    _drill(fig, part, keys)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="cancelled pilots (count)")
     return layout(fig, f"{labels[0]} is the commonest cause ({part['share'].iloc[0]:.0%} of cancellations)",
@@ -73,13 +90,15 @@ def pareto_figure(counts: pd.DataFrame) -> go.Figure:
     if counts.empty:
         return empty_figure("No cancelled pilots in this selection, so no causes to show.")
     labels = [plotly_text(cause_label(c)) for c in counts["cause"]]
+    keys = counts["cause"].tolist()
     fig = go.Figure(go.Bar(
-        x=counts["count"], y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
-        name="cancelled pilots", customdata=_ids(counts), textposition="auto",
+        x=counts["count"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
+        name="cancelled pilots", customdata=keys, textposition="auto",
         text=[f"{n:,} ({s:.0%})" for n, s in zip(counts["count"], counts["share"])],
         hovertext=[f"{lab}: {n:,} cancelled pilots ({s:.0%}); click to list them"
                    for lab, n, s in zip(labels, counts["count"], counts["share"])], hoverinfo="text"))
-    fig.add_scatter(x=counts["cumulative_share"], y=labels, xaxis="x2", mode="lines+markers",
+    _drill(fig, counts, keys)
+    fig.add_scatter(x=counts["cumulative_share"].tolist(), y=labels, xaxis="x2", mode="lines+markers",
                     name="cumulative share of cancellations (%, top axis)", line=dict(color=CUMULATIVE_COLOUR), marker=dict(size=6),
                     hovertemplate="%{y}: cumulative %{x:.0%}<extra></extra>")
     fig.update_layout(xaxis2=dict(overlaying="x", side="top", range=[0, 1.02], tickformat=".0%", showgrid=False,
@@ -127,9 +146,11 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
              f"{k:.0%} of the stage); click to list them"
              for c, s, n, r, k in zip(cells["cause"], cells["stage"], cells["count"], cells["row_share"],
                                       cells["column_share"])]
+    keys = _cells(cells["cause"], cells["stage"])
     fig.add_scatter(x=[stage_label(s) for s in cells["stage"]], y=[plotly_text(cause_label(c)) for c in cells["cause"]],
-                    mode="markers", marker=dict(size=30, symbol="square", opacity=0), customdata=_ids(cells),
+                    mode="markers", marker=dict(size=30, symbol="square", opacity=0), customdata=keys,
                     hovertext=hover, hoverinfo="text", showlegend=False, name="cells")
+    _drill(fig, cells, [tuple(k) for k in keys])
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=None, side="top")  # the stages name themselves; a top title would hit the chart title
     fig = layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
@@ -163,12 +184,15 @@ def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str,
              for lab, c, d, lo, hi, r in zip(labels, shown["cancelled"], shown["decided"], shown["ci_low"],
                                              shown["ci_high"], shown["ranked"])]
     fig = go.Figure(go.Bar(
-        x=shown["rate"], y=labels, orientation="h", customdata=_ids(shown), hovertext=hover, hoverinfo="text",
+        x=shown["rate"].tolist(), y=labels, orientation="h", customdata=shown["segment"].tolist(), hovertext=hover,
+        hoverinfo="text",
         marker_color=[OUTCOME_COLOURS["cancelled"] if r else SMALL_SEGMENT_COLOUR for r in shown["ranked"]],
-        error_x=dict(type="data", array=shown["ci_high"] - shown["rate"], arrayminus=shown["rate"] - shown["ci_low"],
+        error_x=dict(type="data", array=(shown["ci_high"] - shown["rate"]).tolist(),
+                     arrayminus=(shown["rate"] - shown["ci_low"]).tolist(),
                      color=CUMULATIVE_COLOUR, thickness=1.5, width=4),
         text=[f"{c} of {d} ({c / d:.0%})" for c, d in zip(shown["cancelled"], shown["decided"])],
         textposition="inside", insidetextanchor="start", name="failure rate"))
+    _drill(fig, shown, shown["segment"].tolist())
     if overall is not None:
         fig.add_vline(x=overall, line=dict(color=CUMULATIVE_COLOUR, dash="dot"),
                       annotation_text=f"all: {overall:.0%}", annotation_position="top")
@@ -194,15 +218,18 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
         return empty_figure("No cancelled pilots with a start date, so no cause mix by start quarter.")
     totals = mix.drop_duplicates("cohort").set_index("cohort")["cohort_cancelled"]
     x_labels = {q: f"{q}<br>n={int(n)}" for q, n in totals.items()}
-    fig = go.Figure()
+    fig, drill = go.Figure(), {}
     for i, cause in enumerate(dict.fromkeys(mix["cause"])):
         part = mix[mix["cause"] == cause]
         colour = OTHER_CAUSES_COLOUR if cause == OTHER_CAUSES else SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)]
         label = plotly_text(cause_label(cause))
-        fig.add_bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"], name=label, marker_color=colour,
-                    customdata=_ids(part), hoverinfo="text",
+        keys = _cells(part["cohort"], part["cause"])
+        drill |= dict(zip(map(tuple, keys), part["pilot_ids"]))
+        fig.add_bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
+                    marker_color=colour, customdata=keys, hoverinfo="text",
                     hovertext=[f"{q}: {label} {n} of {t} cancelled ({s:.0%})" for q, n, t, s in
                                zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])])
+    with_drill(fig, drill)
     fig.update_layout(barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values())))
     fig.update_yaxes(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1])
     fig.update_xaxes(title="start quarter (n = cancelled pilots)")
@@ -218,13 +245,14 @@ def spend_figure(spend: pd.DataFrame) -> go.Figure:
     labels = [plotly_text(cause_label(c)) for c in spend["cause"]]
     total = spend["spend"].sum()
     fig = go.Figure(go.Bar(
-        x=spend["spend"], y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
-        customdata=_ids(spend), textposition="auto", hoverinfo="text",
+        x=spend["spend"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
+        customdata=spend["cause"].tolist(), textposition="auto", hoverinfo="text",
         text=[f"{money(v)} ({s:.0%}, {p} pilots)" for v, s, p in zip(spend["spend"], spend["share"], spend["pilots"])],
         hovertext=[f"{lab}: {v:,.0f} lost on {p} cancelled pilots (spend recorded for {w})"
                    for lab, v, p, w in zip(labels, spend["spend"], spend["pilots"], spend["with_spend"])]))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="spend on cancelled pilots (currency of the export)")
+    _drill(fig, spend, spend["cause"].tolist())
     top = spend.iloc[0]
     title = (f"{money(total)} spent on cancelled pilots; {lower_first(cause_label(top['cause']))} lost the most "
              f"({money(top['spend'])}, {top['share']:.0%})")

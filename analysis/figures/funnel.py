@@ -9,9 +9,11 @@ from analysis.figures.base import (
     OUTCOME_COLOURS,
     REACHED_COLOUR,
     SEGMENT_COLOURS,
+    Drill,
     empty_figure,
     layout,
     plotly_text,
+    with_drill,
 )
 from analysis.schema import stage_label
 
@@ -26,8 +28,10 @@ def funnel_title(funnel: pd.DataFrame) -> str:
             f"the biggest drop is into {stage_label(funnel['stage'].iloc[worst]).lower()}")
 
 
-def funnel_figure(funnel: pd.DataFrame, ids: list[list[str]] | None = None, height: int = 380) -> go.Figure:
-    """Horizontal funnel: pilots that reached each stage, with step and overall conversion on the bar."""
+def funnel_figure(funnel: pd.DataFrame, ids: Drill | None = None, height: int = 380) -> go.Figure:
+    """Horizontal funnel: pilots that reached each stage, with step and overall conversion on the bar.
+    With `ids` (the pilots that reached each stage, by stage id: funnel.ReachedIds), each bar carries its
+    stage id as the drill-down key."""
     if funnel.empty or int(funnel["reached"].iloc[0]) == 0:
         return empty_figure("No pilots with a known stage in this selection.")
     labels = [stage_label(s) for s in funnel["stage"]]
@@ -37,9 +41,11 @@ def funnel_figure(funnel: pd.DataFrame, ids: list[list[str]] | None = None, heig
              f"step conversion: {'—' if pd.isna(c) else f'{c:.0%}'}<extra></extra>"
              for lab, r, d, s, c in zip(labels, funnel["reached"], funnel["dropped"], funnel["in_stage"],
                                         funnel["step_conversion"])]
-    fig = go.Figure(go.Bar(x=funnel["reached"], y=labels, orientation="h", text=text, textposition="auto",
-                           marker_color=REACHED_COLOUR, hovertemplate=hover, customdata=ids,
-                           name="reached"))
+    fig = go.Figure(go.Bar(x=funnel["reached"].tolist(), y=labels, orientation="h", text=text, textposition="auto",
+                           marker_color=REACHED_COLOUR, hovertemplate=hover,
+                           customdata=None if ids is None else funnel["stage"].tolist(), name="reached"))
+    if ids is not None:
+        with_drill(fig, ids)
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title="pilots (count)")
     return layout(fig, funnel_title(funnel), height)
@@ -55,7 +61,7 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
              ("in_stage", "still in stage", OUTCOME_COLOURS["active"]),
              ("dropped", "cancelled here", OUTCOME_COLOURS["cancelled"])]
     for col, name, colour in parts:
-        fig.add_bar(y=labels, x=funnel[col], name=name, orientation="h", marker_color=colour,
+        fig.add_bar(y=labels, x=funnel[col].tolist(), name=name, orientation="h", marker_color=colour,
                     text=funnel[col], textposition="inside",
                     hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>")
     fig.update_layout(barmode="stack")
@@ -76,9 +82,9 @@ def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int =
     fig = go.Figure()
     for i, seg in enumerate(top):
         part = by[by["segment"] == seg]
-        fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"],
+        fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"].tolist(),
                     name=f"{plotly_text(seg)} (n={int(part['n'].iloc[0])})", marker_color=SEGMENT_COLOURS[i % 8],
-                    customdata=part["reached"], hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
+                    customdata=part["reached"].tolist(), hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
                     "<extra>" + str(seg).replace("<", "&lt;") + "</extra>")
     last = by[by["stage"] == by["stage"].iloc[-1]].set_index("segment").loc[top]
     best = last["overall_conversion"].idxmax()

@@ -1,13 +1,17 @@
 """Stall figures: time in each stage (raw spells and the Kaplan-Meier median / 90th percentile), and
-where the in-flight pilots sit now. Every mark carries the ids of the pilots behind it in customdata."""
+where the in-flight pilots sit now. The time-in-stage points carry their row number in customdata (one
+point per pilot and stage), the position bars a [part, stage] key; the figure keeps the ids behind each
+key on the server (base.with_drill)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.base import OUTCOME_COLOURS, empty_figure, layout
+from analysis.figures.base import OUTCOME_COLOURS, RowKeys, empty_figure, layout, with_drill
+from analysis.pilots import ids_by_group
 from analysis.schema import stage_label
 from analysis.stalls import IN_FLIGHT
 
@@ -20,24 +24,41 @@ def _months(days: pd.Series) -> pd.Series:
     return days.astype("float64") / DAYS_PER_MONTH
 
 
+SPELL_KINDS = ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
+               (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"]))
+
+
 def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: list[str]) -> go.Figure:
     """Per stage, a box of the months spent there by pilots that left it (moved on or cancelled) and one
     of the months so far of pilots still there (censored at the as-of date), every pilot a point;
-    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both."""
+    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both.
+
+    One point per pilot and stage (300k at 100k pilots), so each point costs: a box per stage and kind
+    placed by `y0` (no label per point), side by side by `offsetgroup`, and as its key the point's row
+    in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id)."""
     if durations.empty:
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
-    fig = go.Figure()
-    for observed, name, colour in ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
-                                   (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"])):
-        part = durations[durations["observed"] == observed]
-        fig.add_box(x=_months(part["days"]), y=[stage_label(s) for s in part["stage"]], name=name,
+    months = _months(durations["days"]).to_numpy()
+    hover = np.array([f"{p}: {m:.1f} months, {e}" for p, m, e in
+                      zip(durations["pilot_id"].tolist(), months.tolist(), durations["exit"].tolist())], dtype="object")
+    observed, at = durations["observed"].to_numpy(dtype=bool), durations["stage"].to_numpy(dtype="object")
+    boxes = []
+    for kept, name, colour in SPELL_KINDS:
+        for stage in stages[:-1]:
+            rows = np.flatnonzero((observed == kept) & (at == stage))
+            if len(rows):
+                boxes.append(dict(
+                    type="box", x=months[rows], y0=stage_label(stage), name=name, legendgroup=name,
+                    showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
                     orientation="h", boxpoints="all", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
-                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=[[p] for p in part["pilot_id"]],
-                    hovertext=[f"{p}: {m:.1f} months, {e}" for p, m, e in
-                               zip(part["pilot_id"], _months(part["days"]), part["exit"])], hoverinfo="text")
+                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows, hovertext=hover[rows],
+                    hoverinfo="text"))
+    fig = with_drill(go.Figure(data=boxes), RowKeys(durations["pilot_id"].to_numpy(dtype="object")))
     _km_markers(fig, summary)
-    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]))
+    # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
+    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
+                      legend=dict(traceorder="normal"))
     fig.update_xaxes(title="months in stage", rangemode="tozero")
     return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
 
@@ -66,11 +87,14 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
         return empty_figure("No pilots in flight in this selection.")
     labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
               for s, d in zip(positions["stage"], positions["median_days_there"])]
-    fig = go.Figure()
-    for name, counts, ids, colour in _position_parts(positions, stall_days):
-        fig.add_bar(y=labels, x=counts, name=name, orientation="h", marker_color=colour, customdata=ids,
+    fig, drill = go.Figure(), {}
+    for part, name, counts, ids, colour in _position_parts(positions, stall_days):
+        keys = [[part, s] for s in positions["stage"]]
+        drill |= {(part, s): i for s, i in zip(positions["stage"], ids)}
+        fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
                     text=counts, textposition="inside", hoverinfo="text",
                     hovertext=[f"{lab}: {n} {name}" for lab, n in zip(labels, counts)])
+    with_drill(fig, drill)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="in-flight pilots now (count)")
     fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
@@ -78,13 +102,13 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
 
 
 def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:
-    """(name, counts, ids per stage, colour) of each stacked part."""
+    """(key, name, counts, ids per stage, colour) of each stacked part."""
     if stall_days is None:
-        return [("in flight (no dates to tell stalled ones)", positions["in_flight"], list(positions["pilot_ids"]),
-                 OUTCOME_COLOURS["active"])]
-    progressing = [sorted(set(a) - set(b)) for a, b in zip(positions["pilot_ids"], positions["stalled_ids"])]
-    return [("progressing", positions["in_flight"] - positions["stalled"], progressing, OUTCOME_COLOURS["active"]),
-            (f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
+        return [("in_flight", "in flight (no dates to tell stalled ones)", positions["in_flight"],
+                 list(positions["pilot_ids"]), OUTCOME_COLOURS["active"])]
+    return [("progressing", "progressing", positions["in_flight"] - positions["stalled"],
+             list(positions["progressing_ids"]), OUTCOME_COLOURS["active"]),
+            ("stalled", f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
              list(positions["stalled_ids"]), OUTCOME_COLOURS["stalled"])]
 
 
@@ -123,8 +147,10 @@ def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 def stage_time_choices(durations: pd.DataFrame) -> dict[str, list[str]]:
     """One choice per stage and way of leaving it (moved on, cancelled, still there)."""
-    groups = durations.groupby(["stage_index", "stage", "exit"], sort=True)["pilot_id"]
-    return {f"{stage_label(s)}: {kind} ({len(ids)})": ids.tolist() for (_, s, kind), ids in groups}
+    grouped = durations.groupby(["stage_index", "stage", "exit"], sort=True)
+    sizes = grouped.size()
+    ids = ids_by_group(durations, grouped.ngroup().to_numpy(), len(sizes))
+    return {f"{stage_label(s)}: {kind} ({len(i)})": i for (_, s, kind), i in zip(sizes.index, ids)}
 
 
 def positions_choices(positions: pd.DataFrame) -> dict[str, list[str]]:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.queries import BLANK
 from analysis.stats import (
-    cumulative_incidence,
+    aalen_johansen,
     curve_value_at,
     format_p_value,
     median_time,
@@ -53,6 +53,9 @@ START_YEAR = "start_year"  # a pseudo-dimension: segment pilots by the year they
 OVERALL = "All pilots"
 
 TIMES_COLUMNS = ["pilot_id", "start_date", "months", "event", "follow_up"]
+CURVE_VALUES = ["cif", "se", "ci_low", "ci_high"]
+# The columns of stats.cumulative_incidence, in its order.
+CURVE_COLUMNS = ["time", "at_risk", "events", "competing", "censored", *CURVE_VALUES]
 MATRIX_COLUMNS = ["cohort", "cohort_start", "month", "n", "followed", "production", "cancelled",
                   "production_share", "cancelled_share", "production_low", "production_high", "cancelled_low",
                   "cancelled_high", "observed"]
@@ -92,10 +95,45 @@ def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | No
     return frame[frame["months"].notna() & (frame["months"] >= 0)].reset_index(drop=True)
 
 
+def _durations(times: pd.DataFrame) -> np.ndarray:
+    """The months column, checked as stats.cumulative_incidence checks durations."""
+    months = times["months"].to_numpy(dtype=float)
+    if not np.all(np.isfinite(months)) or np.any(months < 0):
+        raise ValueError("durations must be finite and >= 0")
+    return months
+
+
+def _curve_arrays(months: np.ndarray, event: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """Both Aalen-Johansen curves of pilots sorted by months, as arrays keyed by the columns of
+    stats.cumulative_incidence (origin row first). The counts per distinct time are those of
+    stats.cumulative_incidence and the arithmetic is its own (stats.aalen_johansen), so the numbers are
+    the same; only the per-curve sorting and DataFrames are saved (one sort serves every segment)."""
+    new = np.ones(months.size, dtype=bool)
+    new[1:] = months[1:] != months[:-1]
+    group = np.cumsum(new) - 1
+    size = np.bincount(group, minlength=int(new.sum()))
+    censored = np.bincount(group[event == EVENT_CODES["censored"]], minlength=size.size)
+    at_risk = months.size - (np.cumsum(size) - size)
+    head = {"time": np.concatenate(([0.0], months[new])), "at_risk": np.concatenate(([months.size], at_risk)),
+            "censored": np.concatenate(([0], censored))}
+    curves = {}
+    for kind in KINDS:
+        events = np.bincount(group[event == EVENT_CODES[kind]], minlength=size.size)
+        competing = size - events - censored
+        values = aalen_johansen(at_risk, events, competing)
+        curves[kind] = {**head, "events": np.concatenate(([0], events)), "competing": np.concatenate(([0], competing)),
+                        **{c: np.concatenate(([0.0], v)) for c, v in zip(CURVE_VALUES, values)}}
+    return curves
+
+
 def incidence_curves(times: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Aalen-Johansen cumulative incidence of production and of cancellation (competing events)."""
-    return {kind: cumulative_incidence(times["months"], times["event"], code)
-            for kind, code in (("production", 1), ("cancelled", 2))}
+    """Aalen-Johansen cumulative incidence of production and of cancellation (competing events): for each,
+    the frame stats.cumulative_incidence(times["months"], times["event"], code) gives, computed once for
+    both."""
+    months = _durations(times)
+    order = np.argsort(months, kind="stable")
+    arrays = _curve_arrays(months[order], times["event"].to_numpy()[order])
+    return {kind: pd.DataFrame({c: arrays[kind][c] for c in CURVE_COLUMNS}) for kind in KINDS}
 
 
 def time_to_production(times: pd.DataFrame) -> dict:
@@ -123,13 +161,38 @@ def cohort_label(cohort: pd.Period) -> str:
     return f"{cohort.year} Q{cohort.quarter}" if cohort.freqstr.startswith("Q") else str(cohort.year)
 
 
-def _cohort_cells(group: pd.DataFrame, months: np.ndarray) -> dict[str, np.ndarray]:
-    """Counts for one cohort at each month: followed that long, reached production / cancelled within."""
-    follow = group["follow_up"].to_numpy()[:, None] >= months
-    within = group["months"].to_numpy()[:, None] <= months
-    event = group["event"].to_numpy()[:, None]
-    return {"followed": follow.sum(axis=0), "production": (within & (event == 1)).sum(axis=0),
-            "cancelled": (within & (event == 2)).sum(axis=0)}
+def cohort_labels(start_dates: pd.Series, period: str = "quarter") -> pd.Series:
+    """cohort_label of each start date's cohort (the same as ``cohort_periods(...).map(cohort_label)``,
+    labelling each distinct cohort once rather than every pilot)."""
+    codes, cohorts = _cohort_codes(start_dates, period)
+    labels = np.array([cohort_label(c) for c in cohorts] + [np.nan], dtype=object)
+    return pd.Series(labels[codes], index=start_dates.index, name=start_dates.name, dtype="str")
+
+
+def _cohort_codes(start_dates: pd.Series, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """Each pilot's position in the sorted start cohorts (-1 without a start date), and those cohorts. Dates
+    are turned into periods once per distinct date."""
+    date_codes, dates = pd.factorize(start_dates)
+    cohort_of_date, cohorts = pd.factorize(pd.DatetimeIndex(dates).to_period(PERIODS[period][0]), sort=True)
+    return np.append(cohort_of_date, -1)[date_codes], cohorts
+
+
+def _cohort_cells(codes: np.ndarray, cohorts: int, times: pd.DataFrame, months: np.ndarray) -> dict[str, np.ndarray]:
+    """Counts per cohort (rows) at each month (columns): pilots followed that long, and those that reached
+    production / were cancelled within that many months. Each pilot is counted once, at the first column
+    it qualifies for (followed: the last), then summed along the row: exact integer counts."""
+    width = months.size + 1
+    followed = np.searchsorted(months, times["follow_up"].to_numpy(dtype=float), side="right")  # months <= follow-up
+    within = np.searchsorted(months, times["months"].to_numpy(dtype=float), side="left")  # first month >= months
+
+    def histogram(column: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[keep] * width + column[keep], minlength=cohorts * width).reshape(cohorts, width)
+
+    seen = codes >= 0
+    follow = histogram(followed, seen)[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:]  # follow-up reaches the month
+    event = times["event"].to_numpy()
+    return {"followed": follow, **{kind: histogram(within, seen & (event == EVENT_CODES[kind])).cumsum(axis=1)[:, :-1]
+                                   for kind in KINDS}}
 
 
 def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -> pd.DataFrame:
@@ -146,12 +209,16 @@ def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -
     if times.empty:
         return pd.DataFrame({c: [] for c in MATRIX_COLUMNS})
     months = np.arange(step, int(times["follow_up"].max() // step) * step + 1, step)
-    rows = []
-    for cohort, group in times.groupby(cohort_periods(times["start_date"], period), sort=True):
-        cells = _cohort_cells(group, months)
-        rows.append(pd.DataFrame({"cohort": cohort_label(cohort), "cohort_start": cohort.start_time,
-                                  "month": months, "n": len(group), **cells}))
-    matrix = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=MATRIX_COLUMNS)
+    codes, cohorts = _cohort_codes(times["start_date"], period)
+    if cohorts.empty:
+        return pd.DataFrame({c: [] for c in MATRIX_COLUMNS})
+    cells = _cohort_cells(codes, len(cohorts), times, months)
+    repeat = months.size
+    matrix = pd.DataFrame({"cohort": np.repeat(np.array([cohort_label(c) for c in cohorts], dtype=object), repeat),
+                           "cohort_start": np.repeat(cohorts.start_time.as_unit("us"), repeat),
+                           "month": np.tile(months, len(cohorts)),
+                           "n": np.repeat(np.bincount(codes[codes >= 0], minlength=len(cohorts)), repeat),
+                           **{k: v.ravel() for k, v in cells.items()}})
     seen, full = matrix["followed"] > 0, matrix["followed"] == matrix["n"]
     for kind in KINDS:
         matrix[f"{kind}_share"] = (matrix[kind] / matrix["n"]).where(seen)
@@ -287,14 +354,40 @@ def segment_curves(times: pd.DataFrame, labels: pd.Series, order: list[str],
     Columns: segment, n, kind ("production" or "cancelled"), then the columns of
     stats.cumulative_incidence: time, at_risk, events, competing, censored, cif, se, ci_low, ci_high.
     """
-    parts = []
-    for segment in order:
-        part = times[labels == segment]
-        for kind, curve in incidence_curves(part).items():
-            kept = (curve["at_risk"] >= min_at_risk) | (curve.index == 0)
-            parts.append(curve[kept].assign(segment=segment, n=len(part), kind=kind))
-    curves = pd.concat(parts, ignore_index=True)
-    return curves[["segment", "n", "kind"] + [c for c in curves.columns if c not in ("segment", "n", "kind")]]
+    months, event, bounds = _by_segment(times, labels, order)
+    columns: dict[str, list] = {c: [] for c in ["segment", "n", "kind", *CURVE_COLUMNS]}
+    for i, segment in enumerate(order):
+        lo, hi = bounds[i], bounds[i + 1]
+        for kind, curve in _curve_arrays(months[lo:hi], event[lo:hi]).items():
+            kept = curve["at_risk"] >= min_at_risk
+            kept[0] = True  # the origin row
+            for c in CURVE_COLUMNS:
+                columns[c].append(curve[c][kept])
+            for c, value in (("segment", segment), ("n", hi - lo), ("kind", kind)):
+                columns[c].append(np.full(int(kept.sum()), value, dtype=object if isinstance(value, str) else None))
+    return pd.DataFrame({c: np.concatenate(v) for c, v in columns.items()})
+
+
+def _segment_codes(labels: pd.Series, order: list[str]) -> np.ndarray:
+    """Each row's position in ``order`` (-1 when its segment is not there): integers to select rows by,
+    far cheaper than comparing every label with every segment."""
+    codes, uniques = pd.factorize(labels)
+    position = {s: i for i, s in enumerate(order)}
+    return np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.intp)[codes]
+
+
+def _by_segment(times: pd.DataFrame, labels: pd.Series, order: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Months and event codes of the rows of ``times`` in the segments of ``order``, grouped by segment (in that
+    order) and sorted by months within each, and where each segment's rows start (len(order) + 1 bounds).
+    ``labels`` is aligned with ``times`` row by row (as segment_labels gives it)."""
+    months = _durations(times)
+    codes = _segment_codes(labels, order)
+    rank = np.argsort(months, kind="stable")
+    rank = rank[np.argsort(codes[rank], kind="stable")]
+    sorted_codes = codes[rank]
+    bounds = np.searchsorted(sorted_codes, np.arange(len(order) + 1))
+    rank = rank[bounds[0]:]  # rows outside every segment (-1) sort first
+    return months[rank], times["event"].to_numpy()[rank], bounds - bounds[0]
 
 
 def segment_summary(curves: pd.DataFrame, month: int = COMPARE_MONTHS) -> pd.DataFrame:
@@ -323,5 +416,6 @@ def at_risk_table(times: pd.DataFrame, labels: pd.Series, order: list[str],
     months, one row per segment. Index: segment; columns: the months (int)."""
     longest = float(times["months"].max()) if len(times) else 0.0
     grid = np.arange(0, longest + 1e-9, every)
-    rows = {s: numbers_at_risk(times.loc[labels == s, "months"], grid) for s in order}
+    months, _, bounds = _by_segment(times, labels, order)
+    rows = {s: numbers_at_risk(months[bounds[i]:bounds[i + 1]], grid) for i, s in enumerate(order)}
     return pd.DataFrame.from_dict(rows, orient="index", columns=[int(m) for m in grid])

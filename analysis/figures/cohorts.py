@@ -1,9 +1,9 @@
 """Cohort figures: the start-cohort triangle and the cumulative incidence curves with their bands.
 
-Speed: at 100k pilots the curves hold thousands of points. The traces are written as plain dicts of numpy
-arrays and the figure is made in one go (go.Figure(data=..., layout=...)), so plotly validates each trace
-once; building go.Scatter objects from pandas Series and adding them one by one to a make_subplots figure
-validated everything twice, through narwhals, and took most of the page's time.
+Speed: at 100k pilots the curves hold thousands of points and the page has a tenth of a second. The traces
+are plain dicts of numpy arrays, written in plotly's normal form, and the figure is made in one go without
+plotly's property-by-property validation (see _figure); building go.Scatter objects from pandas Series and
+adding them one by one to a make_subplots figure validated everything twice and took most of the page's time.
 """
 
 from __future__ import annotations
@@ -39,6 +39,16 @@ def _tint(hex_colour: str, alpha: float) -> str:
 
 def _escape(text: object) -> str:
     return str(text).replace("<", "&lt;")
+
+
+def _figure(traces: list[dict], axes: dict) -> go.Figure:
+    """A figure of ``traces`` on the layout ``axes`` (validated: it is small). The traces skip plotly's
+    validation (the ``_validate`` switch plotly's own templates use): they hold numpy arrays and plain values
+    already in the form validation would give them (tests/test_figures_cohorts_fast.py checks that validating
+    the figure changes nothing), and checking dozens of traces property by property cost more than computing
+    the curves. Later updates of the figure are not validated either: pass them in plotly's normal form
+    (title=dict(text=...), not title="...")."""
+    return go.Figure(data=traces, layout=go.Layout(axes), _validate=False)
 
 
 # ------------------------------------------------------------------ the triangle
@@ -121,8 +131,8 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
     columns = [int(m) // step for m in sorted(matrix["month"].unique())]
     unit = "months" if step == 1 else "quarters" if step == 3 else f"× {step} months"
     top = float(np.nanmax(matrix[f"{kind}_share"].to_numpy(dtype=float), initial=0.0)) or 1.0
-    fig = go.Figure(data=[_cells(matrix, kind, "full", rows, columns, unit),
-                          _cells(matrix, kind, "partial", rows, columns, unit), _frontier(matrix, step)], layout=dict(
+    fig = _figure([_cells(matrix, kind, "full", rows, columns, unit),
+                   _cells(matrix, kind, "partial", rows, columns, unit), _frontier(matrix, step)], dict(
         coloraxis=dict(colorscale=[[0, "#f4f4f4"], [1, OUTCOME_COLOURS[kind]]], cmin=0, cmax=top,
                        colorbar=dict(title="share", tickformat=".0%", thickness=12)),
         yaxis=dict(autorange="reversed", title="start cohort (pilots)", tickvals=list(range(len(rows))), ticktext=rows,
@@ -251,4 +261,4 @@ def incidence_figure(curves: pd.DataFrame, summary: pd.DataFrame, dimension_labe
     else:
         traces, axes = _panels(curves, drawable, month)
         title = _segment_title(summary, dimension_label, chronological, month)
-    return layout(go.Figure(data=traces, layout=axes), title, height=440)
+    return layout(_figure(traces, axes), title, height=440)

@@ -67,9 +67,11 @@ def triangle_title(matrix: pd.DataFrame, kind: str, month: int = COMPARE_MONTHS)
     return f"{VERBS[kind].capitalize()} within {month} months: " + ", ".join(parts)
 
 
-def _grid(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str]) -> tuple[np.ndarray, ...]:
     """Rows = cohorts (by start), columns = months: share (NaN outside ``observed`` cells and where the
-    matrix has no cell), labels, hover data (count, n, followed, low, high, row label)."""
+    matrix has no cell), labels, hover data (count, n, followed, low, high) and the row label of each cell.
+    The row label travels as hovertext, not in customdata: mixed with strings, customdata would be an
+    object array, which plotly and Streamlit copy and encode number by number (most of the chart's cost)."""
     _, row = np.unique(matrix["cohort_start"].to_numpy(), return_inverse=True)
     months, column = np.unique(matrix["month"].to_numpy(), return_inverse=True)
 
@@ -83,13 +85,13 @@ def _grid(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str]) -> tu
     prefix = "≥" if observed == "partial" else ""
     text = np.array(["" if np.isnan(v) else f"{prefix}{v:.0%}" for v in share.ravel()], dtype=object)
     fields = [kind, "n", "followed", f"{kind}_low", f"{kind}_high"]
-    custom = np.stack([wide(matrix[f].to_numpy(dtype=float)) for f in fields], axis=-1).astype(object)
-    labels = np.broadcast_to(np.array(rows, dtype=object)[:, None, None], (*custom.shape[:2], 1))
-    return share, text.reshape(share.shape), np.concatenate([custom, labels], axis=-1)
+    custom = np.stack([wide(matrix[f].to_numpy(dtype=float)) for f in fields], axis=-1)
+    labels = np.repeat(np.array(rows, dtype=object)[:, None], months.size, axis=1)
+    return share, text.reshape(share.shape), custom, labels
 
 
 def _hover(kind: str, observed: str, unit: str) -> str:
-    head = f"<b>%{{customdata[5]}}</b>, within %{{x}} {unit} of start<br>"
+    head = f"<b>%{{hovertext}}</b>, within %{{x}} {unit} of start<br>"
     if observed == "full":
         return (head + f"%{{customdata[0]:.0f}} of %{{customdata[1]:.0f}} pilots {VERBS[kind]} (%{{z:.0%}})"
                 "<br>95% CI %{customdata[3]:.0%}–%{customdata[4]:.0%}<extra>every pilot followed this long</extra>")
@@ -111,9 +113,9 @@ def _frontier(matrix: pd.DataFrame, step: int) -> dict:
 
 def _cells(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str], columns: list[int], unit: str) -> dict:
     """One heatmap of the ``observed`` ("full" or "partial") cells."""
-    z, text, custom = _grid(matrix, kind, observed, rows)
+    z, text, custom, labels = _grid(matrix, kind, observed, rows)
     labelled = {"texttemplate": "%{text}"} if len(columns) <= MAX_LABELLED_COLUMNS else {}
-    return dict(type="heatmap", z=z, x=columns, y=list(range(len(rows))), text=text, customdata=custom,
+    return dict(type="heatmap", z=z, x=columns, y=list(range(len(rows))), text=text, customdata=custom, hovertext=labels,
                 coloraxis="coloraxis", opacity=1.0 if observed == "full" else PARTIAL_OPACITY, xgap=1, ygap=1,
                 name=observed, hoverongaps=False, hovertemplate=_hover(kind, observed, unit), textfont=dict(size=11),
                 **labelled)

@@ -36,6 +36,7 @@ from analysis.stats import (
 )
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
+DAY_US = 86_400_000_000  # microseconds in a day: dates are compared as datetime64[us]
 SUMMARY_MONTHS = [6, 12, 24]
 EVENT_CODES = {"production": 1, "cancelled": 2, "censored": 0}
 KINDS = ("production", "cancelled")
@@ -64,15 +65,28 @@ MATRIX_COLUMNS = ["cohort", "cohort_start", "month", "n", "followed", "productio
                   "cancelled_high", "observed"]
 
 
-def _event_dates(classified: pd.DataFrame, stages: list[str], as_of: dt.date) -> pd.Series:
+def _dates(classified: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column as datetime64[us] (NaT where missing; all NaT when the column is absent)."""
+    if column not in classified:
+        return np.full(len(classified), np.datetime64("NaT"), dtype="datetime64[us]")
+    return classified[column].to_numpy(dtype="datetime64[us]")
+
+
+def _event_dates(classified: pd.DataFrame, stages: list[str], as_of: np.datetime64) -> np.ndarray:
     """The date each pilot left the risk set: production date (else end date) for pilots that reached
     production, end date (else last progress) for cancelled ones, the as-of date for the others."""
-    prod_col = f"{stages[-1]}_date"
-    production = classified[prod_col] if prod_col in classified else pd.Series(pd.NaT, index=classified.index)
-    production = production.fillna(classified["end_date"].where(classified["reached_production"]))
-    cancelled = classified["end_date"].fillna(classified["last_progress"])
-    end = pd.Series(pd.Timestamp(as_of), index=classified.index, dtype="datetime64[us]")
-    return end.mask(classified["reached_production"], production).mask(classified["cancelled"], cancelled)
+    production, end_date = _dates(classified, f"{stages[-1]}_date"), _dates(classified, "end_date")
+    production = np.where(np.isnat(production), end_date, production)
+    cancelled = np.where(np.isnat(end_date), _dates(classified, "last_progress"), end_date)
+    end = np.where(classified["reached_production"].to_numpy(dtype=bool), production, as_of)
+    return np.where(classified["cancelled"].to_numpy(dtype=bool), cancelled, end)
+
+
+def _days(later: np.ndarray | np.datetime64, earlier: np.ndarray) -> np.ndarray:
+    """Whole days from ``earlier`` to ``later``, floored as pandas' Timedelta.days counts them; NaN where
+    either date is missing."""
+    span = later - earlier
+    return np.where(np.isnat(span), np.nan, span.astype(np.int64) // DAY_US)
 
 
 def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
@@ -87,15 +101,17 @@ def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | No
     if as_of is None or "start_date" not in classified:
         return pd.DataFrame({"pilot_id": pd.Series(dtype=str), "start_date": pd.Series(dtype="datetime64[us]"),
                              **{c: pd.Series(dtype=float) for c in TIMES_COLUMNS[2:]}})
-    end = _event_dates(classified, stages, as_of)
+    day = np.datetime64(pd.Timestamp(as_of).as_unit("us"))
+    end = _event_dates(classified, stages, day)
+    late = end > day  # an event after the as-of date had not happened on it
+    start = _dates(classified, "start_date")
+    months = _days(np.where(late, day, end), start) / DAYS_PER_MONTH
+    kept = ~np.isnan(months) & (months >= 0)
     event = np.select([classified["reached_production"], classified["cancelled"]], [1, 2], 0)
-    late = (end > pd.Timestamp(as_of)).to_numpy()
-    end = end.mask(late, pd.Timestamp(as_of))
-    start = classified["start_date"]
-    frame = pd.DataFrame({"pilot_id": classified["pilot_id"], "start_date": start,
-                          "months": (end - start).dt.days / DAYS_PER_MONTH, "event": np.where(late, 0, event),
-                          "follow_up": (pd.Timestamp(as_of) - start).dt.days / DAYS_PER_MONTH})
-    return frame[frame["months"].notna() & (frame["months"] >= 0)].reset_index(drop=True)
+    return pd.DataFrame({"pilot_id": classified["pilot_id"].array[kept],
+                         "start_date": classified["start_date"].array[kept], "months": months[kept],
+                         "event": np.where(late, 0, event)[kept],
+                         "follow_up": (_days(day, start) / DAYS_PER_MONTH)[kept]})
 
 
 def _durations(times: pd.DataFrame) -> np.ndarray:
@@ -108,9 +124,14 @@ def _durations(times: pd.DataFrame) -> np.ndarray:
 
 def _outcomes(event: np.ndarray) -> np.ndarray:
     """The position of each event code in COUNTED, len(COUNTED) for any other code."""
+    codes = np.array([EVENT_CODES[k] for k in COUNTED])
+    if event.dtype.kind in "iu" and event.size and event.min() >= 0:  # the usual codes: one lookup per pilot
+        table = np.full(max(int(event.max()), int(codes.max())) + 1, len(COUNTED))
+        table[codes] = np.arange(len(COUNTED))
+        return table[event]
     outcome = np.full(event.shape, len(COUNTED))
-    for i, kind in enumerate(COUNTED):
-        outcome[event == EVENT_CODES[kind]] = i
+    for i, code in enumerate(codes):
+        outcome[event == code] = i
     return outcome
 
 
@@ -389,11 +410,14 @@ def comparison_sentence(times: pd.DataFrame, month: int = COMPARE_MONTHS,
 
 def segment_labels(classified: pd.DataFrame, times: pd.DataFrame, by: str | None) -> pd.Series:
     """The segment of each row of ``times``: the start year, the value of a dimension of the pilot
-    (blank values as BLANK), or OVERALL when ``by`` is None."""
+    (blank values as BLANK), or OVERALL when ``by`` is None. Start years and OVERALL come as a categorical
+    (one label per year, not per pilot: cheap to make and to group by)."""
     if by is None:
-        return pd.Series(OVERALL, index=times.index)
+        return pd.Series(pd.Categorical.from_codes(np.zeros(len(times), dtype=int), [OVERALL]), index=times.index)
     if by == START_YEAR:
-        return times["start_date"].dt.year.astype(str)
+        codes, years = pd.factorize(times["start_date"].dt.year, sort=True)
+        return pd.Series(pd.Categorical.from_codes(codes, [str(y) for y in years]), index=times.index,
+                         name="start_date")
     values = classified.set_index("pilot_id")[by].astype("string")
     return times["pilot_id"].map(values).fillna(BLANK).replace("", BLANK).astype(str)
 
@@ -417,15 +441,19 @@ def segment_curves(times: pd.DataFrame, labels: pd.Series, order: list[str],
     """
     months, counts = _time_counts(times, _segment_codes(labels, order), len(order))
     columns: dict[str, list] = {c: [] for c in ["segment", "n", "kind", *CURVE_COLUMNS]}
-    for i, segment in enumerate(order):
-        for kind, curve in _curve_arrays(months, counts[i]).items():
+    for i in range(len(order)):
+        for j, curve in enumerate(_curve_arrays(months, counts[i]).values()):
             kept = curve["at_risk"] >= min_at_risk
             kept[0] = True  # the origin row
             for c in CURVE_COLUMNS:
                 columns[c].append(curve[c][kept])
-            for c, value in (("segment", segment), ("n", curve["at_risk"][0]), ("kind", kind)):
-                columns[c].append(np.full(int(kept.sum()), value, dtype=object if isinstance(value, str) else None))
-    return pd.DataFrame({c: np.concatenate(v) for c, v in columns.items()})
+            for c, value in (("segment", i), ("n", curve["at_risk"][0]), ("kind", j)):
+                columns[c].append(np.full(int(kept.sum()), value))
+    columns = {c: np.concatenate(v) for c, v in columns.items()}
+    # Labels taken from one array each: the dtype assign(segment=..., kind=...) would give, far cheaper.
+    columns["segment"], columns["kind"] = (pd.Series(names).array.take(columns[c])
+                                           for c, names in (("segment", order), ("kind", KINDS)))
+    return pd.DataFrame(columns)
 
 
 def _segment_codes(labels: pd.Series, order: list[str]) -> np.ndarray:

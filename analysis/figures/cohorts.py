@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend
+from analysis.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend, curve_rows
 from analysis.figures.base import OUTCOME_COLOURS, SEGMENT_COLOURS, empty_figure, layout
 
 VERBS = {"production": "reached production", "cancelled": "were cancelled"}
@@ -42,13 +42,12 @@ def _escape(text: object) -> str:
 
 
 def _figure(traces: list[dict], axes: dict) -> go.Figure:
-    """A figure of ``traces`` on the layout ``axes`` (validated: it is small). The traces skip plotly's
-    validation (the ``_validate`` switch plotly's own templates use): they hold numpy arrays and plain values
-    already in the form validation would give them (tests/test_figures_cohorts_fast.py checks that validating
-    the figure changes nothing), and checking dozens of traces property by property cost more than computing
-    the curves. Later updates of the figure are not validated either: pass them in plotly's normal form
-    (title=dict(text=...), not title="...")."""
-    return go.Figure(data=traces, layout=go.Layout(axes), _validate=False)
+    """A figure of ``traces`` on the layout ``axes``, without plotly's property-by-property validation (the
+    ``_validate`` switch plotly's own templates use): both are written in the form validation would give
+    them (numpy arrays, title=dict(text=...); tests/test_figures_cohorts_fast.py checks that validating the
+    figure changes nothing), and validating dozens of traces cost more than computing the curves. Later
+    updates of the figure are not validated either: pass them in that form too."""
+    return go.Figure(data=traces, layout=axes, _validate=False)
 
 
 # ------------------------------------------------------------------ the triangle
@@ -136,10 +135,12 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
     fig = _figure([_cells(matrix, kind, "full", rows, columns, unit),
                    _cells(matrix, kind, "partial", rows, columns, unit), _frontier(matrix, step)], dict(
         coloraxis=dict(colorscale=[[0, "#f4f4f4"], [1, OUTCOME_COLOURS[kind]]], cmin=0, cmax=top,
-                       colorbar=dict(title="share", tickformat=".0%", thickness=12)),
-        yaxis=dict(autorange="reversed", title="start cohort (pilots)", tickvals=list(range(len(rows))), ticktext=rows,
+                       colorbar=dict(title=dict(text="share"), tickformat=".0%", thickness=12)),
+        yaxis=dict(autorange="reversed", title=dict(text="start cohort (pilots)"), tickvals=list(range(len(rows))),
+                   ticktext=rows,
                    showgrid=False, zeroline=False),
-        xaxis=dict(title=f"{unit} since start (faded ≥ cells: partly observed, can still rise; blank: cohort too young)",
+        xaxis=dict(title=dict(text=f"{unit} since start (faded ≥ cells: partly observed, can still rise; blank: "
+                                   "cohort too young)"),
                    dtick=1 if len(columns) <= 24 else 3, showgrid=False, zeroline=False,
                    range=[min(columns) - 0.5, max(columns) + 0.5])))
     layout(fig, triangle_title(matrix, kind), height=max(340, 28 * len(rows) + 190))
@@ -160,14 +161,15 @@ def _step_points(values: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _curve_traces(curve: pd.DataFrame, name: str, colour: str, group: str, show_legend: bool,
+def _curve_traces(curve: dict[str, np.ndarray], name: str, colour: str, group: str, show_legend: bool,
                   axes: dict[str, str]) -> list[dict]:
-    """A step curve with its 95% band (upper bound, then lower bound filled up to it), each drawn through
-    the points where it steps (the curve's hover then lists the times where it moves)."""
-    x, cif, low, high = (curve[c].to_numpy(dtype=float) for c in ("time", "cif", "ci_low", "ci_high"))
+    """A step curve (arrays of the columns of segment_curves) with its 95% band (upper bound, then lower bound
+    filled up to it), each drawn through the points where it steps (the curve's hover then lists the times
+    where it moves)."""
+    x, cif, low, high = (curve[c] for c in ("time", "cif", "ci_low", "ci_high"))
     band = dict(type="scatter", mode="lines", line=dict(width=0, shape="hv"), hoverinfo="skip", showlegend=False,
                 legendgroup=group, **axes)
-    custom = np.column_stack([curve["at_risk"].to_numpy(dtype=float), low, high])
+    custom = np.column_stack([curve["at_risk"], low, high])
     up, down, line = _step_points(high), _step_points(low), _step_points(cif)
     return [
         dict(band, x=x[up], y=high[up]),
@@ -179,38 +181,45 @@ def _curve_traces(curve: pd.DataFrame, name: str, colour: str, group: str, show_
     ]
 
 
+def _curves(curves: pd.DataFrame) -> tuple[list, list[dict[str, dict[str, np.ndarray]]], np.ndarray]:
+    """Each segment's curves as arrays: the segments in order, for each a dict kind -> column -> array, and
+    whether each has a curve to draw (more than its origin rows)."""
+    segments, _, rows = curve_rows(curves)
+    columns = {c: curves[c].to_numpy(dtype=float) for c in ("time", "cif", "ci_low", "ci_high", "at_risk", "n")}
+    arrays = [{kind: {c: v[rows[kind][i]] for c, v in columns.items()} for kind in rows} for i in range(len(segments))]
+    drawable = np.array([sum(len(rows[kind][i]) for kind in rows) > 2 for i in range(len(segments))], dtype=bool)
+    return list(segments), arrays, drawable
+
+
 def _month_line(month: int, axes: list[str]) -> list[dict]:
     """The dotted vertical line at ``month`` on each panel (x axis id, y axis id), as add_vline draws it."""
     return [dict(type="line", x0=month, x1=month, xref=x, y0=0, y1=1, yref=f"{y} domain",
                  line=dict(dash="dot", width=1, color="#888888")) for x, y in axes]
 
 
-def _overall(curves: pd.DataFrame, month: int) -> tuple[list[dict], dict]:
+def _overall(arrays: dict[str, dict[str, np.ndarray]], month: int) -> tuple[list[dict], dict]:
     """Both curves of all pilots on one chart, in their outcome colours: traces and layout."""
     traces = []
     for kind in ("production", "cancelled"):
-        part = curves[(curves["segment"] == OVERALL) & (curves["kind"] == kind)]
-        traces += _curve_traces(part, VERBS[kind], OUTCOME_COLOURS[kind], kind, True, {})
-    axis = dict(title="months since start", rangemode="tozero")
-    return traces, dict(xaxis=axis, yaxis=dict(Y_AXIS, title="cumulative share of pilots (%)"),
+        traces += _curve_traces(arrays[kind], VERBS[kind], OUTCOME_COLOURS[kind], kind, True, {})
+    axis = dict(title=dict(text="months since start"), rangemode="tozero")
+    return traces, dict(xaxis=axis, yaxis=dict(Y_AXIS, title=dict(text="cumulative share of pilots (%)")),
                         shapes=_month_line(month, [("x", "y")]))
 
 
-def _panels(curves: pd.DataFrame, drawable: pd.Series, month: int) -> tuple[list[dict], dict]:
+def _panels(segments: list, arrays: list[dict[str, dict[str, np.ndarray]]], month: int) -> tuple[list[dict], dict]:
     """One panel per outcome (production left, cancellation right, sharing the y axis), a colour per segment
-    (the first MAX_SEGMENTS with a curve): traces and layout, as make_subplots(1, 2) lays them out."""
-    segments = curves.loc[drawable, "segment"].drop_duplicates().tolist()[:MAX_SEGMENTS]
-    blocks = {key: part for key, part in curves.groupby(["segment", "kind"], sort=False)}
+    (the first MAX_SEGMENTS drawable ones): traces and layout, as make_subplots(1, 2) lays them out."""
     traces = []
-    for i, segment in enumerate(segments):
-        name = f"{segment} (n={int(blocks[segment, 'production']['n'].iloc[0])})"
+    for i, (segment, curves) in enumerate(zip(segments[:MAX_SEGMENTS], arrays)):
+        name = f"{segment} (n={int(curves['production']['n'][0])})"
         for kind, axes in (("production", PANEL_AXES[0]), ("cancelled", PANEL_AXES[1])):
-            traces += _curve_traces(blocks[segment, kind], name, SEGMENT_COLOURS[i], str(segment), kind == "production",
+            traces += _curve_traces(curves[kind], name, SEGMENT_COLOURS[i], str(segment), kind == "production",
                                     dict(xaxis=axes[0], yaxis=axes[1]))
-    x = dict(title="months since start", rangemode="tozero")
+    x = dict(title=dict(text="months since start"), rangemode="tozero")
     layout = dict(xaxis=dict(x, anchor="y", domain=[0.0, PANEL_WIDTH]),
                   xaxis2=dict(x, anchor="y2", domain=[1 - PANEL_WIDTH, 1.0]),
-                  yaxis=dict(Y_AXIS, anchor="x", domain=[0.0, 1.0], title="cumulative share of pilots (%)"),
+                  yaxis=dict(Y_AXIS, anchor="x", domain=[0.0, 1.0], title=dict(text="cumulative share of pilots (%)")),
                   yaxis2=dict(Y_AXIS, anchor="x2", domain=[0.0, 1.0], matches="y", showticklabels=False),
                   annotations=[dict(text=text, x=x, **PANEL_TITLE) for text, x in
                                (("Reached production", PANEL_WIDTH / 2), ("Cancelled", 1 - PANEL_WIDTH / 2))],
@@ -254,13 +263,14 @@ def incidence_figure(curves: pd.DataFrame, summary: pd.DataFrame, dimension_labe
     """Cumulative incidence of production and of cancellation (competing events) over months since
     start, with 95% bands. Overall: both curves on one chart in their outcome colours. By segment: one
     panel per outcome, a colour per segment (the first MAX_SEGMENTS with a curve)."""
-    drawable = curves.groupby("segment", sort=False)["time"].transform("size") > 2  # origin + 1 row per kind
-    if curves.empty or not drawable.any():
+    segments, arrays, drawable = _curves(curves)
+    if not drawable.any():  # each segment has an origin row per kind: nothing to draw
         return empty_figure("Too few pilots with dates in this selection to draw a curve.")
     if dimension_label is None:
-        traces, axes = _overall(curves, month)
+        traces, axes = _overall(arrays[segments.index(OVERALL)], month)
         title = _overall_title(summary, month)
     else:
-        traces, axes = _panels(curves, drawable, month)
+        keep = np.flatnonzero(drawable)
+        traces, axes = _panels([segments[i] for i in keep], [arrays[i] for i in keep], month)
         title = _segment_title(summary, dimension_label, chronological, month)
     return layout(_figure(traces, axes), title, height=440)

@@ -273,11 +273,10 @@ def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -
     if cohorts.empty:
         return pd.DataFrame({c: [] for c in MATRIX_COLUMNS})
     cells = _cohort_cells(codes, len(cohorts), times, months, step)
-    repeat = months.size
-    matrix = pd.DataFrame({"cohort": np.repeat(np.array([cohort_label(c) for c in cohorts], dtype=object), repeat),
-                           "cohort_start": np.repeat(cohorts.start_time.as_unit("us"), repeat),
-                           "month": np.tile(months, len(cohorts)),
-                           "n": np.repeat(np.bincount(codes[codes >= 0], minlength=len(cohorts)), repeat),
+    row = np.repeat(np.arange(len(cohorts)), months.size)  # the cohort of each cell, row by row
+    matrix = pd.DataFrame({"cohort": pd.Series([cohort_label(c) for c in cohorts]).array.take(row),
+                           "cohort_start": cohorts.start_time.as_unit("us")[row], "month": np.tile(months, len(cohorts)),
+                           "n": np.bincount(codes[codes >= 0], minlength=len(cohorts))[row],
                            **{k: v.ravel() for k, v in cells.items()}})
     seen, full = matrix["followed"] > 0, matrix["followed"] == matrix["n"]
     for kind in KINDS:

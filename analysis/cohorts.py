@@ -37,6 +37,7 @@ from analysis.stats import (
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 DAY_US = 86_400_000_000  # microseconds in a day: dates are compared as datetime64[us]
+MAX_DAYS = 1_000_000  # durations counted by day up to this (2,700 years): one counter per day
 SUMMARY_MONTHS = [6, 12, 24]
 EVENT_CODES = {"production": 1, "cancelled": 2, "censored": 0}
 KINDS = ("production", "cancelled")
@@ -138,18 +139,29 @@ def _outcomes(event: np.ndarray) -> np.ndarray:
 def _time_counts(times: pd.DataFrame, codes: np.ndarray, segments: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct months of ``times``, sorted, and how many pilots of each segment left the risk set at each:
     an array [segment, outcome (censored, production, cancelled, any other code), month]. ``codes`` gives each
-    row's segment (0 .. segments - 1; -1: not counted). The months are hashed, not sorted: a few thousand
-    distinct days however many pilots, so this costs one pass over the rows."""
-    months = _durations(times)
+    row's segment (0 .. segments - 1; -1: not counted). No sort of the pilots: a few thousand distinct days
+    however many pilots, so this costs a pass or two over the rows."""
+    distinct, rank = _distinct_months(_durations(times))
+    kept = codes >= 0
+    cells = len(COUNTED) + 1
+    key = (codes[kept] * cells + _outcomes(times["event"].to_numpy()[kept])) * distinct.size + rank[kept]
+    counts = np.bincount(key, minlength=segments * cells * distinct.size)
+    return distinct, counts.reshape(segments, cells, distinct.size)
+
+
+def _distinct_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``months``, sorted, and the position of each value among them. Months that are
+    whole days (as event_times makes them: days / DAYS_PER_MONTH, checked exactly) are counted by day;
+    any others are hashed."""
+    days = np.rint(months * DAYS_PER_MONTH)
+    if months.size and days.max() < MAX_DAYS and np.array_equal(days / DAYS_PER_MONTH, months):
+        seen = np.bincount(days.astype(np.intp)) > 0
+        return np.flatnonzero(seen) / DAYS_PER_MONTH, (np.cumsum(seen) - 1)[days.astype(np.intp)]
     found, distinct = pd.factorize(months)
     order = np.argsort(distinct)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    kept = codes >= 0
-    cells = len(COUNTED) + 1
-    key = (codes[kept] * cells + _outcomes(times["event"].to_numpy()[kept])) * distinct.size + rank[found[kept]]
-    counts = np.bincount(key, minlength=segments * cells * distinct.size)
-    return distinct[order], counts.reshape(segments, cells, distinct.size)
+    return distinct[order], rank[found]
 
 
 def _curve_arrays(months: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:

@@ -70,7 +70,8 @@ def _grid(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str]) -> tu
     """Rows = cohorts (by start), columns = months: share (NaN outside ``observed`` cells and where the
     matrix has no cell), labels, hover data (count, n, followed, low, high) and the row label of each cell.
     The row label travels as hovertext, not in customdata: mixed with strings, customdata would be an
-    object array, which plotly and Streamlit copy and encode number by number (most of the chart's cost)."""
+    object array, which plotly and Streamlit copy and encode number by number (most of the chart's cost).
+    Labels and hover texts are numpy string arrays for the same reason: copied as one block, not one by one."""
     _, row = np.unique(matrix["cohort_start"].to_numpy(), return_inverse=True)
     months, column = np.unique(matrix["month"].to_numpy(), return_inverse=True)
 
@@ -82,10 +83,10 @@ def _grid(matrix: pd.DataFrame, kind: str, observed: str, rows: list[str]) -> tu
     shown = (matrix["observed"] == observed).to_numpy()
     share = wide(np.where(shown, matrix[f"{kind}_share"].to_numpy(dtype=float), np.nan))
     prefix = "≥" if observed == "partial" else ""
-    text = np.array(["" if np.isnan(v) else f"{prefix}{v:.0%}" for v in share.ravel()], dtype=object)
+    text = np.array(["" if np.isnan(v) else f"{prefix}{v:.0%}" for v in share.ravel()], dtype=str)
     fields = [kind, "n", "followed", f"{kind}_low", f"{kind}_high"]
     custom = np.stack([wide(matrix[f].to_numpy(dtype=float)) for f in fields], axis=-1)
-    labels = np.repeat(np.array(rows, dtype=object)[:, None], months.size, axis=1)
+    labels = np.repeat(np.array(rows, dtype=str)[:, None], months.size, axis=1)
     return share, text.reshape(share.shape), custom, labels
 
 

@@ -286,17 +286,18 @@ def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -
         return pd.DataFrame({c: [] for c in MATRIX_COLUMNS})
     cells = _cohort_cells(codes, len(cohorts), times, months, step)
     row = np.repeat(np.arange(len(cohorts)), months.size)  # the cohort of each cell, row by row
-    matrix = pd.DataFrame({"cohort": pd.Series([cohort_label(c) for c in cohorts]).array.take(row),
-                           "cohort_start": cohorts.start_time.as_unit("us")[row], "month": np.tile(months, len(cohorts)),
-                           "n": np.bincount(codes[codes >= 0], minlength=len(cohorts))[row],
-                           **{k: v.ravel() for k, v in cells.items()}})
-    seen, full = matrix["followed"] > 0, matrix["followed"] == matrix["n"]
+    columns = {"cohort": pd.Series([cohort_label(c) for c in cohorts]).array.take(row),
+               "cohort_start": cohorts.start_time.as_unit("us")[row], "month": np.tile(months, len(cohorts)),
+               "n": np.bincount(codes[codes >= 0], minlength=len(cohorts))[row],
+               **{k: v.ravel() for k, v in cells.items()}}
+    n = columns["n"]
+    seen, full = columns["followed"] > 0, columns["followed"] == n
     for kind in KINDS:
-        matrix[f"{kind}_share"] = (matrix[kind] / matrix["n"]).where(seen)
-        low, high = wilson_interval(matrix[kind], matrix["n"])
-        matrix[f"{kind}_low"], matrix[f"{kind}_high"] = np.where(full, low, np.nan), np.where(full, high, np.nan)
-    matrix["observed"] = np.select([full, seen], ["full", "partial"], "none")
-    return matrix[MATRIX_COLUMNS]
+        columns[f"{kind}_share"] = np.where(seen, columns[kind] / n, np.nan)
+        low, high = wilson_interval(columns[kind], n)
+        columns[f"{kind}_low"], columns[f"{kind}_high"] = np.where(full, low, np.nan), np.where(full, high, np.nan)
+    columns["observed"] = np.select([full, seen], ["full", "partial"], "none")
+    return pd.DataFrame({c: columns[c] for c in MATRIX_COLUMNS})
 
 
 def cohort_trend(matrix: pd.DataFrame, kind: str = "production", month: int = COMPARE_MONTHS) -> pd.DataFrame:

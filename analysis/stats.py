@@ -273,22 +273,10 @@ def _as_observed(observed: ArrayLike, size: int) -> np.ndarray:
     return flags.astype(bool)
 
 
-def _is_int(value: object) -> bool:
-    """A plain integer (not a bool, which compares equal to 0 and 1 but means something else)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def _event_kinds(
     event: ArrayLike, event_of_interest: object, censored_value: object, size: int
 ) -> np.ndarray:
     """Codes _CENSORED / _EVENT / _COMPETING for each subject."""
-    integers = event.to_numpy() if isinstance(event, pd.Series) else event
-    if (isinstance(integers, np.ndarray) and integers.dtype.kind in "iu" and integers.shape == (size,)
-            and _is_int(event_of_interest) and _is_int(censored_value)):
-        # Integer codes (as cohorts.event_times gives) cannot be missing: compared as integers, the
-        # same answer as the object comparison below, without boxing every code.
-        censored = integers == censored_value
-        return np.where(censored, _CENSORED, np.where(integers == event_of_interest, _EVENT, _COMPETING))
     codes = np.asarray(event, dtype=object)
     if codes.shape != (size,):
         raise ValueError("event must have the same length as durations")

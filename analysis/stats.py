@@ -7,7 +7,8 @@ rounding (the pages format numbers for display). Three groups:
 * segment comparisons: ``segment_difference``, ``pairwise_fisher_holm``,
   ``holm_adjust``, ``describe_difference``;
 * time to production: ``kaplan_meier``, ``cumulative_incidence`` (competing
-  risks), ``curve_value_at``, ``median_time``, ``numbers_at_risk``.
+  risks; ``aalen_johansen`` is its arithmetic on counts), ``curve_value_at``,
+  ``median_time``, ``numbers_at_risk``.
 
 Survival conventions: durations are non-negative numbers, and an event and a
 censoring at the same time count the event first (the censored pilot is still
@@ -398,6 +399,25 @@ def _cif_bounds(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, 
     return lower, upper
 
 
+def aalen_johansen(
+    at_risk: ArrayLike, events: ArrayLike, competing: ArrayLike, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The arithmetic of ``cumulative_incidence`` on counts per distinct time, in time order: pilots
+    at risk, events of interest and competing events at each time (no origin row).
+
+    For callers that count many curves at once (one per segment) and want the same numbers without a
+    DataFrame per curve. Returns arrays cif, se, ci_low, ci_high (see ``cumulative_incidence``).
+    """
+    n = np.asarray(at_risk, dtype=float)
+    d_k = np.asarray(events, dtype=float)
+    d_all = d_k + np.asarray(competing, dtype=float)
+    s_prev = np.concatenate(([1.0], np.cumprod(1 - d_all / n)[:-1]))
+    cif = np.cumsum(s_prev * d_k / n)
+    se = np.sqrt(_cif_variance(cif, s_prev, n, d_all, d_k))
+    lower, upper = _cif_bounds(cif, se, _z_value(confidence))
+    return cif, se, lower, upper
+
+
 def cumulative_incidence(
     durations: ArrayLike,
     event: ArrayLike,
@@ -423,13 +443,8 @@ def cumulative_incidence(
     if not pd.isna(censored_value) and event_of_interest == censored_value:
         raise ValueError("event_of_interest cannot be the censoring code")
     table = _event_counts(t, kinds)
-    n = table["at_risk"].to_numpy(dtype=float)
-    d_k = table["events"].to_numpy(dtype=float)
-    d_all = d_k + table["competing"].to_numpy(dtype=float)
-    s_prev = np.concatenate(([1.0], np.cumprod(1 - d_all / n)[:-1]))
-    cif = np.cumsum(s_prev * d_k / n)
-    se = np.sqrt(_cif_variance(cif, s_prev, n, d_all, d_k))
-    lower, upper = _cif_bounds(cif, se, _z_value(confidence))
+    cif, se, lower, upper = aalen_johansen(table["at_risk"].to_numpy(), table["events"].to_numpy(),
+                                           table["competing"].to_numpy(), confidence)
     curve = table.assign(cif=cif, se=se, ci_low=lower, ci_high=upper)
     start = {"cif": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0}
     return _with_origin(curve, t.size, start)

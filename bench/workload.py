@@ -78,8 +78,10 @@ def data(view: common.View) -> int:
 
 
 def cohorts(view: common.View) -> int:
-    """pages/cohorts.py at its defaults: the triangle by quarter, curves by start year, the newest cohort's
-    pilots. (Imported here: the page and its analyses arrive with issue 4.)"""
+    """pages/cohorts.py at its defaults, step by step as the page runs: the triangle by quarter in quarters
+    and the sentence (from the triangle's cells), the breakdowns offered, curves by start year with their
+    summary and numbers at risk, then the pilots of the newest cohort (the first in the select box).
+    (Imported here: the page and its analyses arrive with issue 4.)"""
     from analysis import cohorts as c
     from analysis.figures import cohorts as f
 
@@ -87,17 +89,20 @@ def cohorts(view: common.View) -> int:
     times = c.event_times(pilots, view.info.stages, view.as_of)
     if times.empty:
         return 0
-    c.comparison_sentence(times)
     matrix = c.cohort_matrix(times, "quarter", 3)
+    c.comparison_sentence(times, matrix=matrix)
+    sent = figures(f.triangle_figure(matrix, "production", 3)) + tables(matrix.drop(columns="cohort_start"))
+    _offered = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]  # "Break down by"
     segments = c.segment_labels(pilots, times, c.START_YEAR)
     order = c.segment_order(segments, c.START_YEAR)
     curves = c.segment_curves(times, segments, order)
     summary = c.segment_summary(curves)
-    newest = c.cohort_periods(times["start_date"], "quarter").max()
-    cohort = pilots[pilots["pilot_id"].isin(times.loc[c.cohort_periods(times["start_date"]) == newest, "pilot_id"])]
-    return (figures(f.triangle_figure(matrix, "production", 3), f.incidence_figure(curves, summary, "Start year", True))
-            + tables(matrix.drop(columns="cohort_start"), c.at_risk_table(times, segments, order).rename(columns=str),
-                     common.pilot_table_frame(cohort.head(common.TABLE_ROWS))))
+    sent += figures(f.incidence_figure(curves, summary, "Start year", True))
+    sent += tables(c.at_risk_table(times, segments, order).rename(columns=str), summary)  # the page formats summary
+    labels = c.cohort_labels(times["start_date"], "quarter")
+    newest = sorted(labels.unique(), reverse=True)[0]
+    cohort = c.cohort_pilots(pilots, times, labels, newest)
+    return sent + tables(common.pilot_table_frame(cohort.head(common.TABLE_ROWS)))
 
 
 def causes(view: common.View) -> int:

@@ -9,9 +9,9 @@ from analysis.cohorts import (
     MIN_AT_RISK,
     START_YEAR,
     at_risk_table,
-    cohort_label,
+    cohort_labels,
     cohort_matrix,
-    cohort_periods,
+    cohort_pilots,
     comparison_sentence,
     event_times,
     segment_curves,
@@ -62,7 +62,7 @@ left_out = len(pilots) - len(times)
 st.caption(f"{view.info.name} · as of {view.as_of} · {len(times):,} pilots with dates"
            + (f" ({left_out:,} without a start date or an event date are left out)" if left_out else "")
            + f" · a month is {DAYS_PER_MONTH} days")
-st.markdown(f"#### {comparison_sentence(times)}")
+headline = st.empty()  # the sentence, written once the triangle's cells (which it reuses) are counted
 
 st.subheader("Cohort triangle")
 kind_col, step_col, period_col = st.columns(3)
@@ -73,6 +73,7 @@ step = int(step_col.radio("Columns", list(STEPS), index=1, format_func=STEPS.get
 period = period_col.radio("Rows: pilots started in the same", ["quarter", "year"], horizontal=True, key="rows",
                           bind="query-params")
 matrix = cohort_matrix(times, period, step)
+headline.markdown(f"#### {comparison_sentence(times, matrix=matrix if period == 'quarter' else None)}")
 st.plotly_chart(triangle_figure(matrix, kind, step), key="triangle")
 st.caption(f"Each cell is the share of the cohort that {KINDS[kind]} within that many {STEPS[str(step)]} of "
            "starting. Solid cells are final: every pilot of the cohort has been followed that long by the as-of "
@@ -113,6 +114,6 @@ if summary["median_months"].isna().all():
 definitions(view, ["reached production", "cancelled", "in flight"])
 
 st.subheader("Pilots of a cohort")
-cohorts = cohort_periods(times["start_date"], period).map(cohort_label)
+cohorts = cohort_labels(times["start_date"], period)
 chosen = st.selectbox("Started in", sorted(cohorts.unique(), reverse=True), key="cohort")
-pilot_table(pilots[pilots["pilot_id"].isin(times.loc[cohorts == chosen, "pilot_id"])], key=f"cohort_{chosen}")
+pilot_table(cohort_pilots(pilots, times, cohorts, chosen), key=f"cohort_{chosen}")

@@ -105,7 +105,12 @@ def sheet_choice(info: store.DatasetInfo) -> None:
         return
     try:
         with store.connect() as con:
-            new_id = store.ingest(con, store.upload_bytes(con, info.upload_sha), info.name, sheet=chosen)
+            data = store.upload_bytes(con, info.upload_sha)
+            if data is None:
+                st.error(f"The file behind '{plain(info.name)}' is no longer in the store (its upload file was "
+                         "removed or changed), so another sheet cannot be read from it. Upload the file again.")
+                return
+            new_id = store.ingest(con, data, info.name, sheet=chosen)
     except IngestError as exc:
         st.error(f"Sheet '{plain(chosen)}' could not be read: {plain(exc)}")
         return

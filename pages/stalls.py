@@ -3,6 +3,8 @@
 import streamlit as st
 
 from analysis.figures.stalls import (
+    POINTS_PER_BOX,
+    outliers_only,
     positions_choices,
     positions_figure,
     stage_time_choices,
@@ -55,7 +57,9 @@ else:
     pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots, stage_time_choices(usable))
     st.caption("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage counts as "
                "censored at the as-of date (it has been there at least that long), not as finished. Leaving a "
-               "stage means moving on or being cancelled there.")
+               "stage means moving on or being cancelled there." + (
+                   f" A box of more than {POINTS_PER_BOX:,} pilots shows only its outliers as points; the list "
+                   "under the chart has every group." if outliers_only(usable) else ""))
     st.dataframe(stage_time_table(summary), hide_index=True, width="stretch")
     if len(usable) < len(durations):
         st.caption(f"{len(durations) - len(usable):,} stage spells whose next date comes before the entry date "

@@ -156,3 +156,19 @@ def test_a_dataset_without_dates_says_which_views_need_them():
 def test_stage_dates_alone_allow_every_view(portfolio):
     classified, stages = portfolio
     assert date_coverage(classified, stages, AS_OF).missing() == []
+
+
+def test_a_big_box_draws_only_its_outliers_and_keeps_every_value():
+    from analysis.figures.stalls import POINTS_PER_BOX, outliers_only, stage_time_figure
+
+    n = POINTS_PER_BOX + 1
+    durations = pd.DataFrame({"pilot_id": [f"P{i}" for i in range(n + 3)],
+                              "stage": ["poc"] * n + ["pilot"] * 3, "days": [30.0] * (n + 3),
+                              "observed": [True] * (n + 3), "exit": ["moved on"] * (n + 3)})
+    summary = pd.DataFrame({"stage": ["poc", "pilot"], "median_days": [30.0, 30.0], "p90_days": [30.0, 30.0],
+                            "entered": [n, 3]})
+    fig = stage_time_figure(durations, summary, ["intake", "poc", "pilot", "production"])
+    boxes = {b.y0: b for b in fig.data if b.type == "box"}
+    assert boxes["Proof of concept"].boxpoints == "outliers" and len(boxes["Proof of concept"].x) == n
+    assert boxes["Pilot"].boxpoints == "all" and list(boxes["Pilot"].hovertext)[0] == "P" + str(n) + ": 1.0 months, moved on"
+    assert outliers_only(durations) and not outliers_only(durations.tail(3))

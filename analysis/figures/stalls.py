@@ -35,13 +35,13 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
 
     One point per pilot and stage (300k at 100k pilots), so each point costs: a box per stage and kind
     placed by `y0` (no label per point), side by side by `offsetgroup`, and as its key the point's row
-    in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id)."""
+    in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id).
+    A box of more than POINTS_PER_BOX spells draws only its outliers as points and hovers without the
+    pilot's name: its values still go to plotly (which draws the box from them), its labels do not."""
     if durations.empty:
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
     months = _months(durations["days"]).to_numpy()
-    hover = np.array([f"{p}: {m:.1f} months, {e}" for p, m, e in
-                      zip(durations["pilot_id"].tolist(), months.tolist(), durations["exit"].tolist())], dtype="object")
     observed, at = durations["observed"].to_numpy(dtype=bool), durations["stage"].to_numpy(dtype="object")
     boxes = []
     for kept, name, colour in SPELL_KINDS:
@@ -51,9 +51,9 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
                 boxes.append(dict(
                     type="box", x=months[rows], y0=stage_label(stage), name=name, legendgroup=name,
                     showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
-                    orientation="h", boxpoints="all", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
-                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows, hovertext=hover[rows],
-                    hoverinfo="text"))
+                    orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
+                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows,
+                    **_box_points(durations, rows, months, name)))
     fig = with_drill(go.Figure(data=boxes), RowKeys(durations["pilot_id"].to_numpy(dtype="object")))
     _km_markers(fig, summary)
     # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
@@ -61,6 +61,23 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
                       legend=dict(traceorder="normal"))
     fig.update_xaxes(title="months in stage", rangemode="tozero")
     return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
+
+
+POINTS_PER_BOX = 2_000  # more points than this hide the box and cost seconds to label and send
+
+
+def outliers_only(durations: pd.DataFrame) -> bool:
+    """Whether some box of the time-in-stage chart shows only its outliers as points."""
+    return bool(len(durations)) and int(durations.groupby(["stage", "observed"]).size().max()) > POINTS_PER_BOX
+
+
+def _box_points(durations: pd.DataFrame, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
+    """Every spell a point labelled with its pilot, or for a big box only the outliers, labelled by value."""
+    if len(rows) > POINTS_PER_BOX:
+        return dict(boxpoints="outliers", hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
+    hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(durations["pilot_id"].iloc[rows].tolist(),
+                                                            months[rows].tolist(), durations["exit"].iloc[rows].tolist())]
+    return dict(boxpoints="all", hovertext=hover, hoverinfo="text")
 
 
 def stage_time_title(summary: pd.DataFrame) -> str:

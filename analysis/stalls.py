@@ -32,33 +32,36 @@ def stage_date_columns(classified: pd.DataFrame, stages: list[str]) -> list[str]
     return [f"{s}_date" for s in stages if f"{s}_date" in classified and classified[f"{s}_date"].notna().any()]
 
 
-def _next_entry(classified: pd.DataFrame, stages: list[str], i: int) -> pd.Series:
+def _first_later(dates: dict[int, np.ndarray], i: int, production: np.ndarray) -> np.ndarray:
     """The entry date of the first later stage with a date (stages may be skipped); for a pilot that
     reached production with no later stage date, its end date (its production date, as in cohorts)."""
-    later = [f"{s}_date" for s in stages[i + 1:] if f"{s}_date" in classified]
-    production = classified["end_date"].where(classified["reached_production"])
-    if not later:
-        return production
-    first = classified[later[0]]
-    for column in later[1:]:  # the first date along the row, column by column (a row-wise bfill is slow)
-        first = first.fillna(classified[column])
-    return first.fillna(production)
+    first = production
+    for j in sorted((j for j in dates if j > i), reverse=True):  # the nearest later date wins
+        first = np.where(np.isnat(dates[j]), first, dates[j])
+    return first
 
 
-def _stage_spells(classified: pd.DataFrame, stages: list[str], i: int, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Time in stage i of every pilot that entered it on a known date (rows with DURATION_COLUMNS)."""
-    entered = classified[f"{stages[i]}_date"]
-    at = classified["stage_index"]
+def _stage_spells(arrays: dict[str, np.ndarray], dates: dict[int, np.ndarray], i: int,
+                  as_of: np.datetime64) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Time in stage i of every pilot that entered it on a known date: their rows, entry and leaving
+    dates and exits."""
+    at, flying = arrays["stage_index"], arrays["in_flight"]
     moved = at > i
-    ended = classified["end_date"].fillna(classified["last_progress"])
-    left = _next_entry(classified, stages, i).where(moved, ended.where(at == i))
-    left = left.mask((at == i) & classified["in_flight"], as_of)
-    exit_ = np.select([moved, classified["cancelled"], classified["in_flight"]], [MOVED_ON, CANCELLED, IN_FLIGHT],
-                      DECIDED)
-    spells = pd.DataFrame({"pilot_id": classified["pilot_id"], "stage": stages[i], "stage_index": i,
-                           "entered": entered, "left": left, "days": (left - entered).dt.days.astype("float64"),
-                           "observed": exit_ != IN_FLIGHT, "exit": exit_})
-    return spells[entered.notna() & (at >= i) & left.notna()]
+    left = np.where(moved, _first_later(dates, i, arrays["production"]),
+                    np.where(at == i, arrays["ended"], np.datetime64("NaT")))
+    left = np.where((at == i) & flying, as_of, left)
+    exit_ = np.select([moved, arrays["cancelled"], flying], [MOVED_ON, CANCELLED, IN_FLIGHT], DECIDED)
+    rows = np.flatnonzero(~np.isnat(dates[i]) & (at >= i) & ~np.isnat(left))
+    return rows, dates[i][rows], left[rows], exit_[rows]
+
+
+def _duration_arrays(classified: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns the time in stage needs, as numpy arrays (dates as datetime64[us])."""
+    end = classified["end_date"].to_numpy(dtype="datetime64[us]")
+    last = classified["last_progress"].to_numpy(dtype="datetime64[us]")
+    return {"stage_index": classified["stage_index"].to_numpy(), "in_flight": classified["in_flight"].to_numpy(bool),
+            "cancelled": classified["cancelled"].to_numpy(bool), "ended": np.where(np.isnat(end), last, end),
+            "production": np.where(classified["reached_production"].to_numpy(bool), end, np.datetime64("NaT"))}
 
 
 def stage_durations(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
@@ -67,13 +70,27 @@ def stage_durations(classified: pd.DataFrame, stages: list[str], as_of: dt.date 
     Columns: pilot_id, stage, stage_index, entered, left (the next stage's entry, the end date, or the
     as-of date), days (float; negative when the dates are out of order: see usable_durations),
     observed (False: still in the stage at the as-of date, censored), exit (MOVED_ON, CANCELLED,
-    IN_FLIGHT or DECIDED).
+    IN_FLIGHT or DECIDED). Worked on numpy arrays, one frame built at the end (300k rows at 100k pilots).
     """
     if as_of is None or not stage_date_columns(classified, stages):
         return pd.DataFrame(columns=DURATION_COLUMNS)
-    spells = [_stage_spells(classified, stages, i, pd.Timestamp(as_of)) for i in range(len(stages) - 1)
-              if f"{stages[i]}_date" in classified]
-    return pd.concat(spells, ignore_index=True) if spells else pd.DataFrame(columns=DURATION_COLUMNS)
+    arrays = _duration_arrays(classified)
+    dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)
+             if f"{s}_date" in classified}
+    moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
+    parts = [(i, *_stage_spells(arrays, dates, i, moment)) for i in range(len(stages) - 1) if i in dates]
+    if not parts:  # only the last stage (production) has dates: nobody waited anywhere on record
+        return pd.DataFrame(columns=DURATION_COLUMNS)
+    rows = np.concatenate([p[1] for p in parts])
+    entered, left = np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts])
+    exit_ = np.concatenate([p[4] for p in parts])
+    index = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
+    return pd.DataFrame({
+        "pilot_id": classified["pilot_id"].array.take(rows),
+        "stage": pd.array(np.asarray(stages, dtype=object)[index], dtype="str"), "stage_index": index.astype("int64"),
+        "entered": entered, "left": left,
+        "days": ((left - entered) // np.timedelta64(1, "D")).astype("float64"),
+        "observed": exit_ != IN_FLIGHT, "exit": pd.array(exit_.astype(object), dtype="str")})
 
 
 def usable_durations(durations: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from analysis.stats import kaplan_meier, median_time
 MIN_STAGE_N = 5  # a stage entered by fewer pilots than this is not named the bottleneck
 P90_SURVIVAL = 0.1  # 90% of the pilots have left the stage when the survival curve falls to 0.1
 MOVED_ON, CANCELLED, DECIDED, IN_FLIGHT = "moved on", "cancelled", "reached production", "still there"
+EXITS = [MOVED_ON, CANCELLED, IN_FLIGHT, DECIDED]
 DURATION_COLUMNS = ["pilot_id", "stage", "stage_index", "entered", "left", "days", "observed", "exit"]
 STALLED_COLUMNS = ["pilot_id", "name", "stage", "days_without_progress", "last_progress", "sponsor",
                    "business_unit", "outcome"]
@@ -50,7 +51,7 @@ def _stage_spells(arrays: dict[str, np.ndarray], dates: dict[int, np.ndarray], i
     left = np.where(moved, _first_later(dates, i, arrays["production"]),
                     np.where(at == i, arrays["ended"], np.datetime64("NaT")))
     left = np.where((at == i) & flying, as_of, left)
-    exit_ = np.select([moved, arrays["cancelled"], flying], [MOVED_ON, CANCELLED, IN_FLIGHT], DECIDED)
+    exit_ = np.select([moved, arrays["cancelled"], flying], [0, 1, 2], 3)  # codes of EXITS
     rows = np.flatnonzero(~np.isnat(dates[i]) & (at >= i) & ~np.isnat(left))
     return rows, dates[i][rows], left[rows], exit_[rows]
 
@@ -87,10 +88,10 @@ def stage_durations(classified: pd.DataFrame, stages: list[str], as_of: dt.date 
     index = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
     return pd.DataFrame({
         "pilot_id": classified["pilot_id"].array.take(rows),
-        "stage": pd.array(np.asarray(stages, dtype=object)[index], dtype="str"), "stage_index": index.astype("int64"),
+        "stage": pd.array(stages, dtype="str").take(index), "stage_index": index.astype("int64"),
         "entered": entered, "left": left,
         "days": ((left - entered) // np.timedelta64(1, "D")).astype("float64"),
-        "observed": exit_ != IN_FLIGHT, "exit": pd.array(exit_.astype(object), dtype="str")})
+        "observed": exit_ != EXITS.index(IN_FLIGHT), "exit": pd.array(EXITS, dtype="str").take(exit_)})
 
 
 def usable_durations(durations: pd.DataFrame) -> pd.DataFrame:
@@ -98,12 +99,12 @@ def usable_durations(durations: pd.DataFrame) -> pd.DataFrame:
     return durations[durations["days"] >= 0]
 
 
-def _km_row(spells: pd.DataFrame) -> dict[str, float | int | None]:
+def _km_row(days: np.ndarray, observed: np.ndarray) -> dict[str, float | int | None]:
     """Kaplan-Meier median and 90th percentile (with the median's 95% interval) of one stage."""
-    curve = kaplan_meier(spells["days"].to_numpy(dtype=float), spells["observed"].to_numpy(dtype=bool))
+    curve = kaplan_meier(days, observed)
     return {"median_days": median_time(curve), "median_ci_low": median_time(curve, "ci_low"),
             "median_ci_high": median_time(curve, "ci_high"),
-            "p90_days": median_time(curve, level=P90_SURVIVAL), "longest_days": float(spells["days"].max())}
+            "p90_days": median_time(curve, level=P90_SURVIVAL), "longest_days": float(days.max())}
 
 
 def stage_time_summary(durations: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
@@ -115,14 +116,17 @@ def stage_time_summary(durations: pd.DataFrame, stages: list[str]) -> pd.DataFra
     median_days, median_ci_low, median_ci_high, p90_days, longest_days.
     """
     usable = usable_durations(durations)
+    days, observed = usable["days"].to_numpy(dtype=float), usable["observed"].to_numpy(dtype=bool)
+    at = usable["stage"].to_numpy(dtype=object)
     rows = []
     for stage in stages[:-1]:
-        spells = usable[usable["stage"] == stage]
-        row = {"stage": stage, "entered": len(spells), "left": int(spells["observed"].sum()),
-               "still_there": int((~spells["observed"].astype(bool)).sum())}
+        here = at == stage
+        left = int(np.count_nonzero(observed & here))
+        row = {"stage": stage, "entered": int(np.count_nonzero(here)), "left": left,
+               "still_there": int(np.count_nonzero(here)) - left}
         empty = {"median_days": None, "median_ci_low": None, "median_ci_high": None, "p90_days": None,
                  "longest_days": None}
-        rows.append(row | (_km_row(spells) if len(spells) else empty))
+        rows.append(row | (_km_row(days[here], observed[here]) if here.any() else empty))
     return pd.DataFrame(rows, columns=["stage", "entered", "left", "still_there", "median_days",
                                        "median_ci_low", "median_ci_high", "p90_days", "longest_days"])
 

@@ -180,7 +180,7 @@ def pilots(view: common.View) -> int:
     frame = common.pilots_for(view)
     if frame.empty:
         return 0
-    set(frame["outcome"])
+    set(frame["outcome"].unique())
     shown = frame[search_mask(frame, "")]
     columns = common.PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras]
     return tables(common.pilot_table_frame(shown.head(common.TABLE_ROWS), columns, view.info.extras))

@@ -18,7 +18,7 @@ if pilots.empty:
 search, outcome, stalled = st.columns([3, 2, 1], vertical_alignment="bottom")
 text = search.text_input("Search", key="q", bind="query-params",
                          placeholder="id, name, business unit, use case or sponsor")
-outcomes = [o for o in STATUS_LABELS if o in set(pilots["outcome"])]
+outcomes = [o for o in STATUS_LABELS if o in set(pilots["outcome"].unique())]
 chosen = outcome.multiselect("Outcome", outcomes, format_func=STATUS_LABELS.get, key="outcome",
                              placeholder="All")
 only_stalled = stalled.checkbox("Stalled only", key="stalled_only",

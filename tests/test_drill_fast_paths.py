@@ -112,7 +112,10 @@ def test_next_entry_equals_the_row_wise_bfill(sample):
         later = [f"{s}_date" for s in stages[i + 1:]]
         slow = classified[later].bfill(axis=1).iloc[:, 0].fillna(
             classified["end_date"].where(classified["reached_production"]))
-        assert stalls._next_entry(classified, stages, i).tolist() == slow.tolist()
+        dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)}
+        production = stalls._duration_arrays(classified)["production"]
+        fast = pd.Series(stalls._first_later(dates, i, production), index=classified.index)
+        pd.testing.assert_series_equal(fast, slow.astype("datetime64[us]"), check_names=False)
 
 
 def test_stage_time_choices_equal_the_groupby_lists(sample):

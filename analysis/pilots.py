@@ -35,7 +35,8 @@ def _haystack(pilots: pd.DataFrame, cols: list[str]) -> pd.Series:
 def ids_by_group(frame: pd.DataFrame, codes: np.ndarray, groups: int) -> list[list[str]]:
     """The pilot ids of each group 0..groups-1 (`codes` per row; -1: in no group), in frame order: one
     stable sort and a split, where a groupby builds each list element by element in Python."""
-    ids = frame["pilot_id"].to_numpy(dtype=object)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(groups + 1))
-    return [ids[order[bounds[g]:bounds[g + 1]]].tolist() for g in range(groups)]
+    # only the rows in some group become Python strings (rows coded -1 sort first and are left out)
+    ids = frame["pilot_id"].iloc[order[bounds[0]:bounds[-1]]].to_numpy(dtype=object)
+    return [ids[bounds[g] - bounds[0]:bounds[g + 1] - bounds[0]].tolist() for g in range(groups)]

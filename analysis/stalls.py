@@ -117,10 +117,10 @@ def stage_time_summary(durations: pd.DataFrame, stages: list[str]) -> pd.DataFra
     """
     usable = usable_durations(durations)
     days, observed = usable["days"].to_numpy(dtype=float), usable["observed"].to_numpy(dtype=bool)
-    at = usable["stage"].to_numpy(dtype=object)
+    at = usable["stage_index"].to_numpy()  # stage_durations numbers each spell's stage by its place in `stages`
     rows = []
-    for stage in stages[:-1]:
-        here = at == stage
+    for i, stage in enumerate(stages[:-1]):
+        here = at == i
         left = int(np.count_nonzero(observed & here))
         row = {"stage": stage, "entered": int(np.count_nonzero(here)), "left": left,
                "still_there": int(np.count_nonzero(here)) - left}

@@ -255,6 +255,11 @@ def verdicts(results: dict) -> list[str]:
     return lines
 
 
+def _seconds(value: float | None) -> str:
+    """A time in the table; blank where nothing was measured (no summary of an event log)."""
+    return "" if value is None else f"{value:.2f}"
+
+
 def table(results: dict) -> str:
     """The results as a Markdown table (the README shows the latest)."""
     head = ("| data | ingest s | first visit, every page s | upload → every view s | filter change ms "
@@ -266,7 +271,7 @@ def table(results: dict) -> str:
     for name, r in rows:
         lines.append(f"| {name} | {r['ingest_s']:.2f} | {r['first_visit_s']:.2f} | {r['upload_to_views_s']:.2f} "
                      f"| {r['filter_change_s'] * 1000:.0f} | {r['rerun_s'] * 1000:.0f} | {r['peak_mb']:.0f} "
-                     f"| {r.get('summary_s', float('nan')):.2f} | {r.get('pandas_s', float('nan')):.2f} |")
+                     f"| {_seconds(r.get('summary_s'))} | {_seconds(r.get('pandas_s'))} |")
     m = results["machine"]
     lines.append(f"\n{m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, Python {m['python']}, pandas "
                  f"{m['pandas']}, DuckDB {m['duckdb']}; load average at start {m['load_average_at_start']}; "

@@ -163,7 +163,8 @@ def test_a_big_box_draws_only_its_outliers_and_keeps_every_value():
 
     n = POINTS_PER_BOX + 1
     durations = pd.DataFrame({"pilot_id": [f"P{i}" for i in range(n + 3)],
-                              "stage": ["poc"] * n + ["pilot"] * 3, "days": [30.0] * (n + 3),
+                              "stage": ["poc"] * n + ["pilot"] * 3, "stage_index": [1] * n + [2] * 3,
+                              "days": [30.0] * (n + 3),
                               "observed": [True] * (n + 3), "exit": ["moved on"] * (n + 3)})
     summary = pd.DataFrame({"stage": ["poc", "pilot"], "median_days": [30.0, 30.0], "p90_days": [30.0, 30.0],
                             "entered": [n, 3]})

@@ -42,11 +42,11 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
     months = _months(durations["days"]).to_numpy()
-    observed, at = durations["observed"].to_numpy(dtype=bool), durations["stage"].to_numpy(dtype="object")
+    observed, at = durations["observed"].to_numpy(dtype=bool), durations["stage_index"].to_numpy()
     boxes = []
     for kept, name, colour in SPELL_KINDS:
-        for stage in stages[:-1]:
-            rows = np.flatnonzero((observed == kept) & (at == stage))
+        for i, stage in enumerate(stages[:-1]):
+            rows = np.flatnonzero((observed == kept) & (at == i))  # stage_index: the stage's place in `stages`
             if len(rows):
                 boxes.append(dict(
                     type="box", x=months[rows], y0=stage_label(stage), name=name, legendgroup=name,

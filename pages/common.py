@@ -514,9 +514,10 @@ def definitions(view: View, keys: list[str] | None = None) -> None:
                     days=view.stall_days, as_of=view.as_of.isoformat() if view.as_of else "(no dates)"))
 
 
-# Rows a table sends to the browser: every row travels on every run (about 150 bytes each as Arrow), and
-# Streamlit refuses messages over 200 MB; the CSV download carries the rest.
-TABLE_ROWS = 10_000
+# Rows a table sends to the browser: every row is labelled, serialised and sent on every run (10,000 rows
+# cost a page 30-60 ms at 100k pilots, and nobody reads them on screen); the caption says how many there
+# are, the search on the Pilots page narrows them, and the CSV download carries them all.
+TABLE_ROWS = 1_000
 PILOT_COLUMNS = ["pilot_id", "name", "business_unit", "use_case", "sourcing", "sponsor", "stage", "outcome",
                  "failure_cause", "start_date", "last_progress", "days_without_progress", "spend"]
 DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o),

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures.base import OUTCOME_COLOURS, RowKeys, empty_figure, layout, with_drill
-from analysis.pilots import ids_by_group
+from analysis.pilots import GroupIds
 from analysis.schema import stage_label
 from analysis.stalls import IN_FLIGHT
 
@@ -54,7 +54,7 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
                     orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
                     line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows,
                     **_box_points(durations, rows, months, name)))
-    fig = with_drill(go.Figure(data=boxes), RowKeys(durations["pilot_id"].to_numpy(dtype="object")))
+    fig = with_drill(go.Figure(data=boxes), RowKeys(durations["pilot_id"].array))
     _km_markers(fig, summary)
     # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
     fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
@@ -162,12 +162,12 @@ def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # The marks of each figure by name, with their pilot ids: the page's "Show the pilots behind…" choices.
 
-def stage_time_choices(durations: pd.DataFrame) -> dict[str, list[str]]:
+def stage_time_choices(durations: pd.DataFrame) -> GroupIds:
     """One choice per stage and way of leaving it (moved on, cancelled, still there)."""
     grouped = durations.groupby(["stage_index", "stage", "exit"], sort=True)
     sizes = grouped.size()
-    ids = ids_by_group(durations, grouped.ngroup().to_numpy(), len(sizes))
-    return {f"{stage_label(s)}: {kind} ({len(i)})": i for (_, s, kind), i in zip(sizes.index, ids)}
+    labels = [f"{stage_label(s)}: {kind} ({n})" for (_, s, kind), n in zip(sizes.index, sizes)]
+    return GroupIds(durations["pilot_id"].array, grouped.ngroup().to_numpy(), labels)
 
 
 def positions_choices(positions: pd.DataFrame) -> dict[str, list[str]]:

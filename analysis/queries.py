@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analysis.schema import DIMENSIONS
@@ -81,6 +82,17 @@ def load_pilots(con, dataset_id: str, filters: Filters, extras: dict[str, str]) 
     sql = f"SELECT * FROM {table_name(dataset_id)} WHERE {where}"  # noqa: S608
     with con.cursor() as cur:
         return cur.sql(sql, params=params).to_arrow_table().to_pandas()
+
+
+def filtered_positions(con, dataset_id: str, filters: Filters, extras: dict[str, str]) -> np.ndarray:
+    """The positions, in `load_pilots(..., Filters())` order, of the pilots that pass the filters: the
+    same WHERE as load_pilots, returning only DuckDB's rowid (a table written once, in file order, numbers
+    its rows 0..n-1 in that order), so a cached frame of every pilot can be cut to the selection without
+    reading and converting the pilots again."""
+    where, params = where_clause(filters, dimensions(extras))
+    sql = f"SELECT rowid FROM {table_name(dataset_id)} WHERE {where} ORDER BY rowid"  # noqa: S608
+    with con.cursor() as cur:
+        return cur.sql(sql, params=params).fetchnumpy()["rowid"]
 
 
 def latest_date(con, dataset_id: str, columns: list[str]) -> dt.date | None:

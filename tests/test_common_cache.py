@@ -53,3 +53,32 @@ def test_a_long_table_shows_its_first_rows_and_downloads_all():
     assert at.dataframe[0].value["Stage"].iloc[0] == "Proof of concept"
     assert f"The first {common.TABLE_ROWS:,} of {common.TABLE_ROWS + 1:,} pilots" in at.caption[0].value
     assert at.get("download_button")[0].proto.label == f"Download these {common.TABLE_ROWS + 1:,} pilots (CSV)"
+
+
+def test_a_filtered_view_is_the_cached_frame_cut_to_the_rows_the_query_selects(federal_bytes):
+    # classified_pilots cuts the frame of every pilot by the positions DuckDB selects; it must equal
+    # loading the filtered pilots and classifying them, blanks and date ranges included.
+    import json
+
+    import pandas as pd
+
+    from analysis.outcomes import classify
+    from analysis.queries import BLANK, load_pilots
+
+    with store.connect() as con:
+        sample = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)
+        federal = store.ingest(con, federal_bytes, "federal_ai_inventory_2023.csv")
+    cases = [(sample, Filters({"business_unit": ("HR",)}), 4),
+             (sample, Filters({"business_unit": ("Finance", "IT"), "sourcing": ("buy",)}), None),
+             (sample, Filters(start_from=dt.date(2025, 1, 1), start_to=dt.date(2025, 12, 31)), None),
+             (federal, Filters({"business_unit": (BLANK,)}), None),
+             (sample, Filters({"business_unit": ("no such unit",)}), 0)]
+    for ds, filters, expected in cases:
+        info, as_of = common.dataset_info(ds), common.dataset_dates(ds)[2]
+        cut = common.classified_pilots(ds, json.dumps(filters.to_dict(), sort_keys=True), as_of, 90)
+        with store.connect() as con:
+            loaded = classify(load_pilots(con, ds, filters, info.extras), info.stages, as_of, 90)
+        pd.testing.assert_frame_equal(cut, loaded)
+        assert expected is None or len(cut) == expected
+        assert 0 < len(cut) < len(common.classified_pilots(ds, json.dumps(Filters().to_dict()), as_of, 90)) \
+            or expected == 0

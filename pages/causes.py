@@ -7,7 +7,7 @@ from analysis.figures import causes as charts
 from analysis.queries import dimensions
 from analysis.schema import FIELD_LABELS, cause_label
 from analysis.stats import describe_difference
-from pages.common import current_view, definitions, empty_state, pilots_behind, pilots_for
+from pages.common import current_view, definitions, empty_state, number_columns, pilots_behind, pilots_for
 
 view = current_view()
 pilots = pilots_for(view)
@@ -64,7 +64,8 @@ else:
         with st.expander("Which pairs differ (Fisher's exact test per pair, Holm correction)"):
             pairs = test.pairwise if test.pairwise is not None else causes.segment_pairs(rates)
             st.dataframe(charts.pairs_table(pairs), hide_index=True, width="stretch")
-    st.dataframe(charts.segment_table(rates, labels[by], min_n), hide_index=True, width="stretch")
+    segments = charts.segment_table(rates, labels[by], min_n)
+    st.dataframe(segments, hide_index=True, width="stretch", column_config=number_columns(segments))
 
 st.subheader("Are the same causes still killing pilots?")
 mix = causes.cause_mix_by_cohort(pilots)

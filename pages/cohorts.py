@@ -22,7 +22,7 @@ from analysis.cohorts import (
 from analysis.figures.cohorts import MAX_SEGMENTS, incidence_figure, triangle_figure
 from analysis.queries import dimensions
 from analysis.schema import FIELD_LABELS
-from pages.common import current_view, definitions, empty_state, pilot_table, pilots_for
+from pages.common import current_view, definitions, empty_state, number_columns, pilot_table, pilots_for
 
 NEEDS_DATES = ("The cohort triangle and the time-to-production curves need dates: a start date for each pilot "
                "(or stage dates to derive it from), and the date it reached production or was cancelled. ")
@@ -106,7 +106,8 @@ if len(order) > MAX_SEGMENTS:
     st.caption(f"The chart shows the largest {MAX_SEGMENTS} of {len(order)} segments; the tables list all.")
 st.markdown("**Pilots still at risk** (not yet in production, cancelled or past the as-of date), by months "
             "since start")
-st.dataframe(at_risk_table(times, segments, order).rename(columns=str), width="stretch")
+at_risk = at_risk_table(times, segments, order).rename(columns=str)
+st.dataframe(at_risk, width="stretch", column_config=number_columns(at_risk))
 st.dataframe(_summary_table(summary), hide_index=True, width="stretch")
 if summary["median_months"].isna().all():
     st.caption("Median months to production: not reached. No curve climbs to one half: fewer than half of the "

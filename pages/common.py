@@ -531,6 +531,17 @@ DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o),
            "status": lambda o: STATUS_LABELS.get(o, o), "failure_cause": cause_label, "sourcing": str.capitalize}
 
 
+def number_columns(frame: pd.DataFrame, config: dict | None = None) -> dict:
+    """A table's column_config with every whole-number column shown with thousands separators (96,129
+    where a table would show 96129), keeping the labels and formats given in `config`."""
+    config = dict(config or {})
+    for column in frame.select_dtypes("integer").columns:
+        given = config.get(column)
+        if given is None or isinstance(given, str):
+            config[column] = st.column_config.NumberColumn(given, format="localized")
+    return config
+
+
 def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
                       labels: dict[str, str] | None = None) -> pd.DataFrame:
     """The pilots as the table shows them: `columns` (default PILOT_COLUMNS) in order with friendly

@@ -11,7 +11,7 @@ from analysis.ingest import MAX_UPLOAD_BYTES, IngestError
 from analysis.mapping import Mapping, allowed_values
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
 from analysis.validate import cleaned
-from pages.common import current_view, dataset_list, plain, select_dataset
+from pages.common import current_view, dataset_list, number_columns, plain, select_dataset
 
 LOG = logging.getLogger(__name__)
 NONE = "(none)"
@@ -330,4 +330,5 @@ unmapped(view.info.report)
 mapping_editor(view.info)
 validation(view.info)
 st.subheader("Stored datasets")
-st.dataframe(dataset_list(), hide_index=True, width="stretch")
+datasets = dataset_list()
+st.dataframe(datasets, hide_index=True, width="stretch", column_config=number_columns(datasets))

@@ -11,6 +11,7 @@ from pages.common import (
     definitions,
     dimension_label,
     empty_state,
+    number_columns,
     pilot_table,
     pilots_for,
     plain,
@@ -34,10 +35,10 @@ if clicked:
 if len(known) < len(pilots):
     st.caption(f"{len(pilots) - len(known):,} pilots without a readable stage are left out of the funnel.")
 table = funnel.assign(stage=funnel["stage"].map(stage_label))
-st.dataframe(table, hide_index=True, width="stretch", column_config={
+st.dataframe(table, hide_index=True, width="stretch", column_config=number_columns(table, {
     "stage": "Stage", "reached": "Reached", "dropped": "Cancelled here", "in_stage": "Still here (in flight)",
     "moved_on": "Moved on", "step_conversion": st.column_config.NumberColumn("Step conversion", format="percent"),
-    "overall_conversion": st.column_config.NumberColumn("Overall conversion", format="percent")})
+    "overall_conversion": st.column_config.NumberColumn("Overall conversion", format="percent")}))
 st.plotly_chart(funnel_steps_figure(funnel), key="steps")
 definitions(view)
 
@@ -63,6 +64,6 @@ by_funnel = funnel_by(pilots, stages, by)
 st.plotly_chart(funnel_by_figure(by_funnel, dimension_label(view.info, by)), key="funnel_by")
 with st.expander("Every segment's funnel as a table"):
     st.dataframe(by_funnel.assign(stage=by_funnel["stage"].map(stage_label)), hide_index=True,
-                 width="stretch", column_config={
+                 width="stretch", column_config=number_columns(by_funnel, {
                      "step_conversion": st.column_config.NumberColumn(format="percent"),
-                     "overall_conversion": st.column_config.NumberColumn(format="percent")})
+                     "overall_conversion": st.column_config.NumberColumn(format="percent")}))

@@ -22,7 +22,15 @@ from analysis.stalls import (
     stalled_pilots,
     usable_durations,
 )
-from pages.common import current_view, definitions, empty_state, pilot_table, pilots_behind, pilots_for
+from pages.common import (
+    current_view,
+    definitions,
+    empty_state,
+    number_columns,
+    pilot_table,
+    pilots_behind,
+    pilots_for,
+)
 
 STALLED_TABLE = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit", "last_progress",
                  "outcome"]
@@ -60,7 +68,8 @@ else:
                "stage means moving on or being cancelled there." + (
                    f" A box of more than {POINTS_PER_BOX:,} pilots shows only its outliers as points; the list "
                    "under the chart has every group." if outliers_only(usable) else ""))
-    st.dataframe(stage_time_table(summary), hide_index=True, width="stretch")
+    table = stage_time_table(summary)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=number_columns(table))
     if len(usable) < len(durations):
         st.caption(f"{len(durations) - len(usable):,} stage spells whose next date comes before the entry date "
                    "are left out.")

@@ -38,3 +38,15 @@ def store_undated_portfolio() -> str:
                 ("HR", "Cancelled", "Poor data", "PoC")], start=1)]
     with store.connect() as con:
         return store.ingest(con, make_portfolio(rows, headers=headers), "undated.csv")
+
+
+def test_whole_number_columns_get_thousands_separators_and_keep_given_labels_and_formats():
+    import streamlit as st
+
+    from pages.common import number_columns
+
+    frame = pd.DataFrame({"stage": ["poc"], "reached": [96129], "rate": [0.5], "left": [12]})
+    config = number_columns(frame, {"reached": "Reached", "rate": st.column_config.NumberColumn(format="percent")})
+    assert config["reached"]["label"] == "Reached" and config["reached"]["type_config"]["format"] == "localized"
+    assert config["left"]["label"] is None and config["left"]["type_config"]["format"] == "localized"
+    assert config["rate"]["type_config"]["format"] == "percent" and "stage" not in config

@@ -62,7 +62,7 @@ def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:
     labels = [plotly_text(cause_label(c)) for c in part["cause"]]
     keys = part["cause"].tolist()
     fig = go.Figure(go.Bar(x=part["count"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
-                           text=[f"{n} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
+                           text=[f"{n:,} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
                            customdata=keys if "pilot_ids" in part else None,
                            textposition="auto", hovertemplate="%{y}: %{x} cancelled pilots<extra></extra>"))
     _drill(fig, part, keys)
@@ -137,7 +137,7 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
                       .fillna(0) for v in ("count", "row_share"))
     x = [stage_label(s) for s in counts.columns]
     y = [plotly_text(cause_label(c)) for c in causes]
-    text = [[f"{int(n)}<br>{r:.0%}" if n else "" for n, r in zip(nrow, rrow)]
+    text = [[f"{int(n):,}<br>{r:.0%}" if n else "" for n, r in zip(nrow, rrow)]
             for nrow, rrow in zip(counts.to_numpy(), shares.to_numpy())]
     fig = go.Figure(go.Heatmap(z=counts.to_numpy(dtype=float), x=x, y=y, text=text, texttemplate="%{text}",
                                colorscale=HEATMAP_SCALE, zmin=0, hoverinfo="skip", xgap=2, ygap=2,
@@ -190,7 +190,7 @@ def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str,
         error_x=dict(type="data", array=(shown["ci_high"] - shown["rate"]).tolist(),
                      arrayminus=(shown["rate"] - shown["ci_low"]).tolist(),
                      color=CUMULATIVE_COLOUR, thickness=1.5, width=4),
-        text=[f"{c} of {d} ({c / d:.0%})" for c, d in zip(shown["cancelled"], shown["decided"])],
+        text=[f"{c:,} of {d:,} ({c / d:.0%})" for c, d in zip(shown["cancelled"], shown["decided"])],
         textposition="inside", insidetextanchor="start", name="failure rate"))
     _drill(fig, shown, shown["segment"].tolist())
     if overall is not None:
@@ -227,7 +227,7 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
         drill |= dict(zip(map(tuple, keys), part["pilot_ids"]))
         fig.add_bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
                     marker_color=colour, customdata=keys, hoverinfo="text",
-                    hovertext=[f"{q}: {label} {n} of {t} cancelled ({s:.0%})" for q, n, t, s in
+                    hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
                                zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])])
     with_drill(fig, drill)
     fig.update_layout(barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values())))
@@ -247,8 +247,8 @@ def spend_figure(spend: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=spend["spend"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
         customdata=spend["cause"].tolist(), textposition="auto", hoverinfo="text",
-        text=[f"{money(v)} ({s:.0%}, {p} pilots)" for v, s, p in zip(spend["spend"], spend["share"], spend["pilots"])],
-        hovertext=[f"{lab}: {v:,.0f} lost on {p} cancelled pilots (spend recorded for {w})"
+        text=[f"{money(v)} ({s:.0%}, {p:,} pilots)" for v, s, p in zip(spend["spend"], spend["share"], spend["pilots"])],
+        hovertext=[f"{lab}: {v:,.0f} lost on {p:,} cancelled pilots (spend recorded for {w:,})"
                    for lab, v, p, w in zip(labels, spend["spend"], spend["pilots"], spend["with_spend"])]))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="spend on cancelled pilots (currency of the export)")

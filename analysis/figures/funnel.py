@@ -62,7 +62,7 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
              ("dropped", "cancelled here", OUTCOME_COLOURS["cancelled"])]
     for col, name, colour in parts:
         fig.add_bar(y=labels, x=funnel[col].tolist(), name=name, orientation="h", marker_color=colour,
-                    text=funnel[col], textposition="inside",
+                    text=[f"{v:,}" if v else "" for v in funnel[col].tolist()], textposition="inside", textangle=0,
                     hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
@@ -71,7 +71,7 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
         return layout(fig, f"No pilot here was cancelled; {int(funnel['in_stage'].sum()):,} are still in flight")
     worst = funnel.loc[funnel["dropped"].idxmax()]
     return layout(fig, f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
-                       f"({int(worst['dropped'])} of {int(funnel['dropped'].sum())} cancelled pilots)")
+                       f"({int(worst['dropped']):,} of {int(funnel['dropped'].sum()):,} cancelled pilots)")
 
 
 def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int = 8) -> go.Figure:

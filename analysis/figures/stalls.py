@@ -109,8 +109,8 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
         keys = [[part, s] for s in positions["stage"]]
         drill |= {(part, s): i for s, i in zip(positions["stage"], ids)}
         fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
-                    text=counts, textposition="inside", hoverinfo="text",
-                    hovertext=[f"{lab}: {n} {name}" for lab, n in zip(labels, counts)])
+                    text=[f"{n:,}" if n else "" for n in counts.tolist()], textposition="inside", textangle=0,
+                    hoverinfo="text", hovertext=[f"{lab}: {n:,} {name}" for lab, n in zip(labels, counts.tolist())])
     with_drill(fig, drill)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="in-flight pilots now (count)")
@@ -133,11 +133,11 @@ def positions_title(positions: pd.DataFrame) -> str:
     """Where most in-flight pilots sit, and how long they have been there."""
     top = positions.loc[positions["in_flight"].idxmax()]
     where = stage_label(top["stage"]).lower()
-    text = f"{int(top['in_flight'])} of {int(positions['in_flight'].sum())} in-flight pilots are in {where}"
+    text = f"{int(top['in_flight']):,} of {int(positions['in_flight'].sum()):,} in-flight pilots are in {where}"
     if pd.notna(top["median_days_there"]):
         text += f", there for a median {top['median_days_there'] / DAYS_PER_MONTH:.1f} months"
     if top["stalled"]:
-        text += f"; {int(top['stalled'])} of them stalled"
+        text += f"; {int(top['stalled']):,} of them stalled"
     return text
 
 

@@ -130,6 +130,13 @@ def failed(classified: pd.DataFrame, cause: str | None = None) -> pd.Series:
     return classified["cancelled"] & _causes(classified).eq(cause)
 
 
+def overall_rate(classified: pd.DataFrame, cause: str | None = None) -> float | None:
+    """Failed / decided over all the pilots (the line the segment rates are read against); None when
+    nothing is decided yet."""
+    decided = int(classified["decided"].sum())
+    return int(failed(classified, cause).sum()) / decided if decided else None
+
+
 def failure_rates(classified: pd.DataFrame, dimension: str, cause: str | None = None) -> pd.DataFrame:
     """Cancelled / decided per segment, with 95% Wilson intervals; in-flight pilots are censored. With
     `cause`, only cancellations for that cause count as failures (the cause's share of decided pilots).

@@ -23,7 +23,7 @@ from analysis.causes import (
     MIN_SEGMENT_N,
     cause_counts,
     cause_stage_counts,
-    failed,
+    overall_rate,
     segment_rates,
     segment_test,
     spend_by_cause,
@@ -330,7 +330,7 @@ def _rates_part(ctx: ReportContext, dim: str, chart: bool) -> str:
     label = FIELD_LABELS.get(dim) or ctx.extras.get(dim, dim)
     rows = [(r.segment, f"{r.pilots:,}", f"{r.cancelled:,}", f"{r.decided:,}", pct(r.rate),
              f"{pct(r.ci_low)} – {pct(r.ci_high)}" if r.decided else "—") for r in rates.itertuples()]
-    overall = failed(ctx.classified).sum() / ctx.classified["decided"].sum()
+    overall = overall_rate(ctx.classified)
     drawn = figure(segment_figure(rates, test, label, overall, MIN_SEGMENT_N, None), "fig-failure-rates") if chart else ""
     return (f"<h3>By {esc(label.lower())}</h3><p>{esc(describe_difference(test, dimension_plural(dim, label)))}</p>"
             + drawn + table([label, "Pilots", "Cancelled", "Decided", "Failure rate", "95% interval"], rows,

@@ -123,7 +123,7 @@ def causes(view: common.View) -> int:
     if dims:
         rates = c.segment_rates(pilots, dims[0], c.MIN_SEGMENT_N, None)
         test = c.segment_test(rates)
-        overall = c.failed(pilots, None).sum() / pilots["decided"].sum()
+        overall = c.overall_rate(pilots)
         label = common.dimension_label(view.info, dims[0])
         describe_difference(test, f.dimension_plural(dims[0], label))
         sent += figures(f.segment_figure(rates, test, label, overall, c.MIN_SEGMENT_N, None))

@@ -54,7 +54,7 @@ else:
                                         "greyed, and neither ranked nor tested."))
     rates = causes.segment_rates(pilots, by, min_n, cause)
     test = causes.segment_test(rates)
-    overall = causes.failed(pilots, cause).sum() / pilots["decided"].sum()
+    overall = causes.overall_rate(pilots, cause)
     st.markdown(describe_difference(test, charts.dimension_plural(by, labels[by])))
     pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n, cause), "segments", pilots,
                   charts.segment_choices(rates))

@@ -197,3 +197,11 @@ def test_failure_rate_for_one_cause():
     assert segment_title(rates, test, "Business unit", "data_quality") == (
         "Data quality or availability: no clear difference by business unit: from IT (25%) to Finance (50%) "
         "could be chance")
+
+
+def test_the_overall_rate_counts_decided_pilots_only(causes_portfolio):
+    from analysis.causes import overall_rate
+
+    assert overall_rate(causes_portfolio) == 7 / 8  # 7 cancelled of 8 decided; the active pilot is censored
+    assert overall_rate(causes_portfolio, "data_quality") == 3 / 8
+    assert overall_rate(causes_portfolio[~causes_portfolio["decided"]]) is None

@@ -67,16 +67,13 @@ def store_file(file: Path, profile: str | None) -> str:
 
 def pages(ds: str, profile: str | None) -> None:
     """Every page's work with cold caches, then each page after a filter change that misses its cache."""
+    from benchmark import warm_up
     from workload import PAGE_WORK, show
 
-    from analysis import store
     from analysis.queries import Filters
     from pages import common
 
-    with store.connect() as con:  # as a running server has: everything imported, the sample shown once
-        sample = store.ingest(con, (ROOT / "data" / "sample_portfolio.csv").read_bytes(), "sample_portfolio.csv")
-    for page in PAGE_WORK:
-        show(page, sample, Filters())
+    warm_up(list(PAGE_WORK))  # as a running server has: everything imported, the sample shown once
     for page in PAGE_WORK:
         with phase(f"first visit {page}", profile == f"first {page}"):
             show(page, ds, Filters())

@@ -16,7 +16,7 @@ import gc
 import json
 import os
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -600,7 +600,7 @@ def clickable_chart(fig, key: str) -> list[str]:
     return selected_ids(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",)), drill(fig))
 
 
-def pilots_behind(fig, key: str, pilots: pd.DataFrame, choices: dict[str, list[str]],
+def pilots_behind(fig, key: str, pilots: pd.DataFrame, choices: Mapping[str, list[str]],
                   prompt: str = "Show the pilots behind…") -> None:
     """A chart that lists the pilots behind a mark when it is clicked, and a select box of the same
     marks that does the same without a click (keyboard users, AppTest). A click wins over the box."""

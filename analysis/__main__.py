@@ -1,7 +1,9 @@
-"""Command line: `python -m analysis summary FILE [--mapping M.json] [--as-of DATE] [--stall-days N]`
+"""Command line: `python -m analysis summary FILE [--mapping M.json] [--as-of DATE] [--stall-days N] [--fresh]`
 and `python -m analysis report FILE -o report.html [the same options] [--breakdown DIMENSION]`.
 
-A file that cannot be read exits with code 2 and one plain line on stderr.
+A file that cannot be read exits with code 2 and one plain line on stderr. The summary of a file already
+summarised under the same options, code and day is printed from the cache of analysis/summary_cache.py;
+pandas and the analyses are imported only when something has to be computed.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.ingest import IngestError
-from analysis.mapping import Mapping
-from analysis.outcomes import STALL_DAYS
-from analysis.summary import Analysed, analyse_file, summary
+from analysis import summary_cache
+from analysis.schema import STALL_DAYS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,21 +30,38 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--as-of", type=dt.date.fromisoformat,
                              help="YYYY-MM-DD (default: latest date in the file)")
         command.add_argument("--stall-days", type=int, default=STALL_DAYS)
+    s.add_argument("--fresh", action="store_true",
+                   help="compute the summary even if the same file was summarised before")
     r.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     r.add_argument("--breakdown", default="business_unit",
                    help="dimension the funnel is broken down by (default: business_unit)")
     return p
 
 
-def analysed_file(args: argparse.Namespace) -> Analysed:
-    """The file of the arguments, read, mapped, validated and classified."""
-    mapping = Mapping.from_json(args.mapping.read_text(encoding="utf-8")) if args.mapping else None
-    return analyse_file(args.file.read_bytes(), args.file.name, mapping, args.as_of, args.stall_days)
+def analysed_file(args: argparse.Namespace, data: bytes | None = None, mapping_text: str | None = None):
+    """The file of the arguments, read, mapped, validated and classified (an analysis.summary.Analysed)."""
+    from analysis.mapping import Mapping
+    from analysis.summary import analyse_file
+
+    if mapping_text is None and args.mapping:
+        mapping_text = args.mapping.read_text(encoding="utf-8")
+    mapping = Mapping.from_json(mapping_text) if mapping_text is not None else None
+    data = args.file.read_bytes() if data is None else data
+    return analyse_file(data, args.file.name, mapping, args.as_of, args.stall_days)
 
 
-def run_summary(args: argparse.Namespace) -> dict:
-    """The summary for the parsed arguments."""
-    return summary(analysed_file(args))
+def run_summary(args: argparse.Namespace) -> str:
+    """The summary JSON text for the parsed arguments: kept from an earlier run, or computed and kept."""
+    data = args.file.read_bytes()
+    mapping_text = args.mapping.read_text(encoding="utf-8") if args.mapping else None
+    key = summary_cache.key(data, {"mapping": mapping_text, "as_of": args.as_of, "stall_days": args.stall_days})
+    text = None if args.fresh else summary_cache.get(key)
+    if text is None:
+        from analysis.summary import summary
+
+        text = json.dumps(summary(analysed_file(args, data, mapping_text)), indent=2, default=str) + "\n"
+        summary_cache.put(key, text)
+    return text
 
 
 def run_report(args: argparse.Namespace) -> str:
@@ -62,17 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = parser().parse_args(argv)
     try:
-        result = run_summary(args) if args.command == "summary" else run_report(args)
-    except (OSError, IngestError, ValueError) as exc:
+        if args.command == "summary":
+            sys.stdout.write(run_summary(args))
+        else:
+            print(run_report(args), file=sys.stderr)
+    except (OSError, ValueError) as exc:  # an unreadable file raises analysis.ingest.IngestError, a ValueError
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = getattr(exc, "filename", None) or args.file  # the output file, when writing it failed
         print(f"error: {where}: {message}", file=sys.stderr)
         return 2
-    if isinstance(result, str):
-        print(result, file=sys.stderr)
-        return 0
-    json.dump(result, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
     return 0
 
 

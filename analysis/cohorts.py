@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.queries import BLANK
+from analysis.schema import BLANK
 from analysis.stats import (
     LEVEL_TOLERANCE,
     aalen_johansen,

@@ -14,7 +14,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-STALL_DAYS = 90  # a quarter without progress
+from analysis.schema import STALL_DAYS
+
 IN_FLIGHT = ("active", "on_hold")
 
 DEFINITIONS = {

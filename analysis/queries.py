@@ -12,10 +12,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.schema import DIMENSIONS
+from analysis.schema import BLANK, DIMENSIONS
 from analysis.store import table_name
-
-BLANK = "(blank)"  # how a missing dimension value is shown and filtered
 
 
 @dataclass(frozen=True)

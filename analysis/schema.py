@@ -10,6 +10,7 @@ import unicodedata
 
 DEFAULT_STAGES = ["intake", "scoping", "poc", "pilot", "production"]
 STATUSES = ["active", "on_hold", "cancelled", "production", "retired"]
+STALL_DAYS = 90  # an in-flight pilot stalls after a quarter without progress (outcomes.py)
 CAUSES = [
     "data_quality", "unclear_value", "integration", "infrastructure", "model_performance", "cost",
     "skills", "governance", "sponsorship", "adoption", "vendor", "reprioritised", "other",
@@ -23,6 +24,7 @@ CODED_FIELDS = ["stage", "status", "failure_cause"]
 FIELDS = TEXT_FIELDS + ["start_date", "stage", "status", "failure_cause", "end_date", "last_update"] \
     + NUMBER_FIELDS
 DIMENSIONS = ["business_unit", "use_case", "sourcing", "sponsor"]
+BLANK = "(blank)"  # how a missing dimension value is shown and filtered
 
 FIELD_LABELS = {
     "pilot_id": "Pilot ID", "name": "Name", "business_unit": "Business unit", "use_case": "Use case",

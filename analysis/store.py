@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -26,11 +24,11 @@ import pyarrow as pa
 
 from analysis.ingest import RawTable, read_upload
 from analysis.mapping import Mapping
+from analysis.paths import data_dir, write_atomically
 from analysis.schema import normalise
 from analysis.shapes import derive_upload
 from analysis.validate import Derived
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "store"
 DB_FILE = "pilots.duckdb"
 UPLOADS_DIR = "uploads"  # beside DB_FILE: one file per upload, named by the sha256 of its bytes
 MAX_REPORTED_PROBLEMS = 20_000  # a report lists this many; beyond, a million bad cells would bloat every read
@@ -60,11 +58,6 @@ class DatasetInfo:
     stages: list[str]
     extras: dict[str, str]
     report: dict
-
-
-def data_dir() -> Path:
-    """The data directory: $PILOTS_DATA_DIR, default data/store/ in the checkout."""
-    return Path(os.environ.get("PILOTS_DATA_DIR") or DEFAULT_DIR)
 
 
 # One idle connection per store file keeps its database open for the life of the process, so each use's
@@ -320,22 +313,7 @@ def _keep_file(path: Path, data: bytes) -> None:
     """`keep_upload` once its path is known."""
     if path.exists() and path.stat().st_size == len(data):
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-        folder = os.open(path.parent, os.O_RDONLY)  # and the rename itself reaches the disk
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, data)
 
 
 def _upload_path(con, sha: str) -> Path:

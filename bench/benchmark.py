@@ -10,8 +10,9 @@ Measured per size (the fastest of the repeats; peak memory: the largest):
 - upload to every view: ingest + first visit, the time from choosing the file to every view computed;
 - filter change: one page re-run after a business-unit filter changes (the slowest page counts);
 - rerun: a page re-run with nothing changed (every widget interaction pays it);
-- summary CLI: `python -m analysis summary FILE`, process start to exit, against a fresh process that
-  reads the same file with pandas and groups it.
+- summary CLI: `python -m analysis summary FILE`, process start to exit, on its first run on the file and
+  run again (printed from the summary kept by content hash), against a fresh process that reads the same
+  file with pandas and groups it.
 Generated files are kept in $PILOTS_BENCH_DIR (default /tmp/pilots-bench) and reused.
 """
 
@@ -176,10 +177,19 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def bench_summary(file: Path, repeats: int) -> dict:
-    """The summary command against pandas reading and grouping the same file, in fresh processes."""
-    cli = [run_child([sys.executable, "-m", "analysis", "summary", str(file)]) for _ in range(repeats)]
+    """The summary command against pandas reading and grouping the same file, in fresh processes: its first
+    run on the file (an empty data directory, so nothing is kept from before) and a second run, which prints
+    the summary kept by content hash (analysis/summary_cache.py)."""
+    first, again = [], []
+    for _ in range(repeats):
+        env = {"PILOTS_DATA_DIR": tempfile.mkdtemp(prefix="pilots-bench-cli-")}
+        command = [sys.executable, "-m", "analysis", "summary", str(file)]
+        first.append(run_child(command, env))
+        again.append(run_child(command, env))
+        subprocess.run(["rm", "-rf", env["PILOTS_DATA_DIR"]], check=True)
     base = [run_child([sys.executable, "-c", PANDAS_BASELINE, str(file)]) for _ in range(repeats)]
-    return {"summary_s": min(w for _, w, _ in cli), "summary_peak_mb": max(p for _, _, p in cli),
+    return {"summary_s": min(w for _, w, _ in first), "summary_again_s": min(w for _, w, _ in again),
+            "summary_peak_mb": max(p for _, _, p in first),
             "pandas_s": min(w for _, w, _ in base), "pandas_peak_mb": max(p for _, _, p in base)}
 
 
@@ -249,9 +259,11 @@ def verdicts(results: dict) -> list[str]:
                          f"(budget {limit} {unit})")
     p100 = results["portfolios"].get("100000")
     if p100:
-        ok = p100["summary_s"] <= p100["pandas_s"]
-        lines.append(f"{'met   ' if ok else 'MISSED'} 100000: summary CLI {p100['summary_s']:.2f} s vs pandas "
-                     f"read+group {p100['pandas_s']:.2f} s")
+        for key, what in (("summary_s", "first run on the file"), ("summary_again_s", "the same file again")):
+            if key in p100:
+                ok = p100[key] <= p100["pandas_s"]
+                lines.append(f"{'met   ' if ok else 'MISSED'} 100000: summary CLI, {what}: {p100[key]:.2f} s vs "
+                             f"pandas read+group {p100['pandas_s']:.2f} s")
     return lines
 
 
@@ -263,15 +275,15 @@ def _seconds(value: float | None) -> str:
 def table(results: dict) -> str:
     """The results as a Markdown table (the README shows the latest)."""
     head = ("| data | ingest s | first visit, every page s | upload → every view s | filter change ms "
-            "(slowest page) | rerun ms | peak MB | summary CLI s | pandas read+group s |")
-    lines = [head, "|" + "---|" * 9]
+            "(slowest page) | rerun ms | peak MB | summary CLI s | again s | pandas read+group s |")
+    lines = [head, "|" + "---|" * 10]
     rows = [(f"{int(k):,} pilots", v) for k, v in results["portfolios"].items()]
     if results["events"]:
         rows.append((f"{results['events']['events']:,} events", results["events"]))
     for name, r in rows:
         lines.append(f"| {name} | {r['ingest_s']:.2f} | {r['first_visit_s']:.2f} | {r['upload_to_views_s']:.2f} "
                      f"| {r['filter_change_s'] * 1000:.0f} | {r['rerun_s'] * 1000:.0f} | {r['peak_mb']:.0f} "
-                     f"| {_seconds(r.get('summary_s'))} | {_seconds(r.get('pandas_s'))} |")
+                     f"| {_seconds(r.get('summary_s'))} | {_seconds(r.get('summary_again_s'))} | {_seconds(r.get('pandas_s'))} |")
     m = results["machine"]
     lines.append(f"\n{m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, Python {m['python']}, pandas "
                  f"{m['pandas']}, DuckDB {m['duckdb']}; load average at start {m['load_average_at_start']}; "

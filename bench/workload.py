@@ -113,17 +113,18 @@ def causes(view: common.View) -> int:
     from analysis.stats import describe_difference
 
     pilots = common.pilots_for(view)
-    if not int(pilots["cancelled"].sum()):
+    shared = c.cancellations(pilots)
+    if not len(shared.codes):
         return 0
-    counts = c.cause_counts(pilots)
-    cells = c.cause_stage_counts(pilots, view.info.stages)
+    counts = c.cause_counts(pilots, shared)
+    cells = c.cause_stage_counts(pilots, view.info.stages, shared)
     sent = figures(f.pareto_figure(counts), f.cause_stage_figure(cells, view.info.stages))
     f.pareto_choices(counts), f.cause_stage_choices(cells)
     dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
     if dims:
-        rates = c.segment_rates(pilots, dims[0], c.MIN_SEGMENT_N, None)
+        rates = c.segment_rates(pilots, dims[0], c.MIN_SEGMENT_N, None, shared)
         test = c.segment_test(rates)
-        overall = c.overall_rate(pilots)
+        overall = c.overall_rate(pilots, None, shared)
         label = common.dimension_label(view.info, dims[0])
         describe_difference(test, f.dimension_plural(dims[0], label))
         sent += figures(f.segment_figure(rates, test, label, overall, c.MIN_SEGMENT_N, None))
@@ -131,11 +132,11 @@ def causes(view: common.View) -> int:
         if test.significant and test.segments_compared > 2:
             sent += tables(f.pairs_table(test.pairwise if test.pairwise is not None else c.segment_pairs(rates)))
         sent += tables(f.segment_table(rates, label, c.MIN_SEGMENT_N))
-    mix = c.cause_mix_by_cohort(pilots)
+    mix = c.cause_mix_by_cohort(pilots, cancelled=shared)
     if not mix.empty:
         sent += figures(f.cohort_mix_figure(mix))
         f.cohort_choices(mix)
-    spend = c.spend_by_cause(pilots)
+    spend = c.spend_by_cause(pilots, shared)
     if not spend.empty:
         sent += figures(f.spend_figure(spend))
         f.spend_choices(spend)

@@ -13,7 +13,8 @@ view = current_view()
 pilots = pilots_for(view)
 stages = view.info.stages
 st.title("Failure causes")
-cancelled = int(pilots["cancelled"].sum())
+shared = causes.cancellations(pilots)  # the cancelled pilots and their causes, coded once for every chart
+cancelled = len(shared.codes)
 st.caption(f"{view.info.name} · {cancelled:,} cancelled of {len(pilots):,} pilots · "
            + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
 if not cancelled:
@@ -23,7 +24,7 @@ if not cancelled:
 definitions(view, ["cancelled", "in flight"])
 
 st.subheader("Which cause kills most pilots")
-counts = causes.cause_counts(pilots)
+counts = causes.cause_counts(pilots, shared)
 pilots_behind(charts.pareto_figure(counts), "pareto", pilots, charts.pareto_choices(counts))
 if unmapped := [c for c in counts["cause"] if c.startswith("other (")]:
     st.caption(f"{len(unmapped)} cause text(s) match no canonical cause and are shown as 'other (<text>)'; "
@@ -32,7 +33,7 @@ if causes.NOT_RECORDED in set(counts["cause"]):
     st.caption(f"'{causes.NOT_RECORDED}': cancelled pilots whose export gives no cause.")
 
 st.subheader("At which stage each cause stops pilots")
-cells = causes.cause_stage_counts(pilots, stages)
+cells = causes.cause_stage_counts(pilots, stages, shared)
 pilots_behind(charts.cause_stage_figure(cells, stages), "cause_stage", pilots, charts.cause_stage_choices(cells))
 st.caption("Each cell: the cancelled pilots with that cause that were stopped at that stage, and their share of "
            "the cause's cancellations (row share).")
@@ -52,9 +53,9 @@ else:
                                    value=causes.MIN_SEGMENT_N, key="min_n",
                                    help="Segments with fewer decided pilots (production or cancelled) are shown "
                                         "greyed, and neither ranked nor tested."))
-    rates = causes.segment_rates(pilots, by, min_n, cause)
+    rates = causes.segment_rates(pilots, by, min_n, cause, shared)
     test = causes.segment_test(rates)
-    overall = causes.overall_rate(pilots, cause)
+    overall = causes.overall_rate(pilots, cause, shared)
     st.markdown(describe_difference(test, charts.dimension_plural(by, labels[by])))
     pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n, cause), "segments", pilots,
                   charts.segment_choices(rates))
@@ -68,7 +69,7 @@ else:
     st.dataframe(segments, hide_index=True, width="stretch", column_config=number_columns(segments))
 
 st.subheader("Are the same causes still killing pilots?")
-mix = causes.cause_mix_by_cohort(pilots)
+mix = causes.cause_mix_by_cohort(pilots, cancelled=shared)
 undated = int((pilots["cancelled"] & pilots["start_date"].isna()).sum())
 if mix.empty:
     empty_state("The cause mix by start quarter needs start dates (or stage entry dates); the cancelled pilots "
@@ -80,7 +81,7 @@ else:
                                          if undated else ""))
 
 st.subheader("Spend lost on cancelled pilots, by cause")
-spend = causes.spend_by_cause(pilots)
+spend = causes.spend_by_cause(pilots, shared)
 if spend.empty:
     empty_state("No spend is recorded for the cancelled pilots here (map a spend column on the Data page).")
 else:

@@ -6,8 +6,8 @@ Every frame that feeds a chart carries `pilot_ids` (a list per row) so a click c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,64 @@ def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
     return pd.Series(ids_by_group(frame, codes, len(sizes)), index=sizes.index, dtype="object")
 
 
+class PilotIds(Sequence):
+    """The ids of one group's pilots, in frame order, listed when first read: a page run groups the
+    cancelled (and decided) pilots several ways and reads the ids of at most the one mark clicked, so
+    building every group's list each run (a million Python strings at 1M pilots) was its largest cost.
+    Reads, iterates and compares as the list it stands for."""
+
+    __slots__ = ("_ids", "_codes", "_group", "_list")
+
+    def __init__(self, ids: Sequence[str], codes: np.ndarray, group: int) -> None:
+        self._ids, self._codes, self._group, self._list = ids, codes, group, None
+
+    def _listed(self) -> list[str]:
+        if self._list is None:
+            self._list = list(self._ids.take(np.flatnonzero(self._codes == self._group)).tolist())
+        return self._list
+
+    def __getitem__(self, i):
+        return self._listed()[i]
+
+    def __len__(self) -> int:
+        return len(self._listed())
+
+    def __iter__(self):
+        return iter(self._listed())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PilotIds):
+            other = other._listed()
+        return self._listed() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self._listed())
+
+
+def lazy_ids(frame: pd.DataFrame, codes: np.ndarray, groups: list[int] | np.ndarray) -> np.ndarray:
+    """The PilotIds of each of these groups (`codes`: each row's group, -1 for none), as an object
+    column (filled one by one: numpy would read a sequence as a row of a 2-D array)."""
+    ids, column = frame["pilot_id"].array, np.empty(len(groups), dtype=object)
+    for i, group in enumerate(groups):
+        column[i] = PilotIds(ids, codes, int(group))
+    return column
+
+
 CANCELLED_COLUMNS = ["failure_cause", "stage", "start_date", "spend", "pilot_id"]  # what the analyses read
+
+
+def read_columns(dimensions: list[str]) -> list[str]:
+    """Every column the analyses here read, with the breakdown dimensions offered (a page can ask for
+    only these)."""
+    return list(dict.fromkeys(["pilot_id", "cancelled", "decided", *CANCELLED_COLUMNS, *dimensions]))
+
+
+def grouped_columns(dimensions: list[str]) -> list[str]:
+    """The columns of read_columns that the analyses here only group, compare and list (never change):
+    they may come dictionary-coded (pandas Categorical) and give the same answers."""
+    return list(dict.fromkeys(["pilot_id", "failure_cause", "stage", *dimensions]))
 
 
 @dataclass(frozen=True)
@@ -53,11 +110,6 @@ class Cancelled:
     positions: np.ndarray
     codes: np.ndarray
     causes: np.ndarray
-
-    @cached_property
-    def ids(self) -> list[list[str]]:
-        """The pilot ids of each cause, in frame order (made once: the Pareto and the spend share them)."""
-        return ids_by_group(self.frame, self.codes, len(self.causes))
 
     def code(self, cause: str) -> int:
         """The code of a cause name (-1 when no cancelled pilot has it)."""
@@ -76,7 +128,7 @@ def cancellations(classified: pd.DataFrame) -> Cancelled:
 def coded(values: pd.Series, missing: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each value as a code into the names, as `values.fillna(missing).astype("str")` names them (each
     name once, in order of first appearance); without `missing`, a missing value is coded -1."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = _category_codes(values) if isinstance(values.dtype, pd.CategoricalDtype) else pd.factorize(values)
     names = pd.Series(uniques).astype("str").tolist()
     if missing is not None and (codes < 0).any():
         codes = np.where(codes < 0, len(names), codes)
@@ -84,6 +136,17 @@ def coded(values: pd.Series, missing: str | None = None) -> tuple[np.ndarray, np
     merged, distinct = pd.factorize(np.array(names, dtype=object))  # two values may name alike ("1", 1)
     codes = np.append(merged, -1)[codes]  # -1 stays -1
     return codes.astype(np.int64), np.asarray(distinct, dtype=object)
+
+
+def _category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A Categorical's codes and the categories in use (a filtered view keeps every category of the
+    dataset, used or not), without hashing a value."""
+    raw = values.cat.codes.to_numpy()
+    categories = values.cat.categories
+    used = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(categories)))
+    renumber = np.full(len(categories) + 1, -1)
+    renumber[used] = np.arange(len(used))
+    return renumber[raw], categories[used]  # a missing value's -1 picks the last entry, -1
 
 
 def _shared(classified: pd.DataFrame, cancelled: Cancelled | None) -> Cancelled:
@@ -103,7 +166,7 @@ def cause_counts(classified: pd.DataFrame, cancelled: Cancelled | None = None) -
     counts = _ranked(c.causes, np.bincount(c.codes, minlength=len(c.causes)))
     counts["share"] = counts["count"] / max(len(c.codes), 1)
     counts["cumulative_share"] = counts["share"].cumsum()
-    counts["pilot_ids"] = pd.Series([c.ids[i] for i in counts.pop("_code")], dtype="object")
+    counts["pilot_ids"] = pd.Series(lazy_ids(c.frame, c.codes, counts.pop("_code").to_numpy()), dtype="object")
     return counts
 
 
@@ -130,7 +193,8 @@ def _cell_ids(frame: pd.DataFrame, pair: np.ndarray, cells: pd.DataFrame, sizes:
     """The pilot ids of each row of `cells` (its _first, _second codes), in frame order."""
     lookup = np.full(sizes[0] * sizes[1] + 1, -1)
     lookup[(cells["_first"] * sizes[1] + cells["_second"]).to_numpy()] = np.arange(len(cells))
-    return ids_by_group(frame, lookup[pair], len(cells))
+    ids = lazy_ids(frame, lookup[pair], np.arange(len(cells)))
+    return ids if len(ids) else []  # as a list comprehension gave it: an empty float column
 
 
 def cause_stage_counts(classified: pd.DataFrame, stages: list[str], cancelled: Cancelled | None = None) -> pd.DataFrame:
@@ -219,7 +283,7 @@ def spend_by_cause(classified: pd.DataFrame, cancelled: Cancelled | None = None)
     lost = lost.set_axis(["pilots", "with_spend", "spend"], axis=1).rename_axis("_code").reset_index()
     lost.insert(0, "cause", _names(c.causes[lost["_code"]]))
     lost["share"] = lost["spend"] / lost["spend"].sum()
-    lost["pilot_ids"] = pd.Series([c.ids[i] for i in lost["_code"]], dtype="object")
+    lost["pilot_ids"] = pd.Series(lazy_ids(c.frame, c.codes, lost["_code"].to_numpy()), dtype="object")
     return lost.sort_values(["spend", "cause"], ascending=[False, True], ignore_index=True)[columns]
 
 
@@ -278,8 +342,8 @@ def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEG
     rates, codes = _segments(classified, dimension, cause, cancelled)
     rates["ranked"] = rates["decided"] >= min_n
     decided = np.where(classified["decided"].to_numpy(dtype=bool), codes, -1)
-    ids = ids_by_group(classified, decided, len(rates))
-    rates["pilot_ids"] = [ids[i] for i in rates.pop("_code")]
+    ids = lazy_ids(classified, decided, rates.pop("_code").to_numpy())
+    rates["pilot_ids"] = ids if len(ids) else []  # [] as a list of lists gave: an empty float column
     rates["_order"] = rates["rate"].where(rates["ranked"], -1.0 - rates["decided"] / (1 + rates["decided"].max()))
     rates = rates.sort_values(["_order", "segment"], ascending=[False, True], ignore_index=True)
     return rates.drop(columns="_order")

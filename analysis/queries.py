@@ -107,6 +107,18 @@ def latest_date(con, dataset_id: str, columns: list[str]) -> dt.date | None:
     return None if latest is None else pd.Timestamp(latest).date()
 
 
+def columns_with_values(con, dataset_id: str, columns: list[str]) -> list[str]:
+    """The columns, of those given that the dataset's table has, with at least one value (in the order
+    given): counted in SQL, so no pilot is brought into pandas to ask."""
+    present = set(table_columns(con, dataset_id))
+    cols = [c for c in columns if c in present]
+    if not cols:
+        return []
+    counts = ", ".join(f"count({quote_ident(c)})" for c in cols)
+    row = con.execute(f"SELECT {counts} FROM {table_name(dataset_id)}").fetchone()  # noqa: S608
+    return [c for c, n in zip(cols, row) if n]
+
+
 def table_columns(con, dataset_id: str) -> list[str]:
     """The columns of the dataset's pilots table, in order."""
     return [d[0] for d in con.execute(f"SELECT * FROM {table_name(dataset_id)} LIMIT 0").description]  # noqa: S608

@@ -112,7 +112,8 @@ def causes(view: common.View) -> int:
     from analysis.figures import causes as f
     from analysis.stats import describe_difference
 
-    pilots = common.pilots_for(view)
+    offered = dimensions(view.info.extras)
+    pilots = common.pilots_for(view, c.read_columns(offered), coded=c.grouped_columns(offered))
     shared = c.cancellations(pilots)
     if not len(shared.codes):
         return 0

@@ -72,6 +72,30 @@ def check_all(classified: pd.DataFrame, dimension: str = "business_unit") -> Non
                                            slow.failed(classified, cause), check_names=False)
 
 
+def coded_view(classified: pd.DataFrame, keep: float = 0.8, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A filtered view as pages.common.pilots_for hands it to the Failure causes page (text columns
+    dictionary-coded with every category of the whole frame, used or not), and the same rows as text."""
+    rows = np.flatnonzero(np.random.default_rng(seed).random(len(classified)) < keep)
+    text = classified.take(rows).reset_index(drop=True)
+    coded = text.copy()
+    for column in fast.grouped_columns(["business_unit"]):
+        codes, names = pd.factorize(classified[column])
+        coded[column] = pd.Categorical.from_codes(codes[rows], dtype=pd.CategoricalDtype(names))
+    return coded, text
+
+
+def check_coded(classified: pd.DataFrame, dimension: str = "business_unit") -> None:
+    coded, text = coded_view(classified)
+    shared = fast.cancellations(coded)
+    same(fast.cause_counts(coded, shared), slow.cause_counts(text))
+    same(fast.cause_stage_counts(coded, STAGES, shared), slow.cause_stage_counts(text, STAGES))
+    same(fast.cause_mix_by_cohort(coded, cancelled=shared), slow.cause_mix_by_cohort(text))
+    same(fast.spend_by_cause(coded, shared), slow.spend_by_cause(text))
+    for cause in [None, *slow.cause_counts(text)["cause"].head(2)]:
+        same(fast.segment_rates(coded, dimension, 5, cause, shared), slow.segment_rates(text, dimension, 5, cause))
+        assert fast.overall_rate(coded, cause, shared) == slow.overall_rate(text, cause)
+
+
 def test_the_sample_gives_the_same_frames(sample):
     for dimension in ["business_unit", "use_case", "sourcing", "sponsor"]:
         check_all(sample, dimension)
@@ -81,6 +105,13 @@ def test_the_sample_gives_the_same_frames(sample):
 @pytest.mark.parametrize("seed", range(6))
 def test_random_frames_give_the_same_frames(seed):
     check_all(random_classified(seed, [0, 1, 7, 60, 400, 3000][seed]))
+    check_coded(random_classified(seed, [0, 1, 7, 60, 400, 3000][seed]))
+
+
+def test_a_coded_view_of_the_sample_gives_the_same_frames(sample):
+    check_coded(sample)
+    hr_only = sample[sample["business_unit"].eq("HR") | sample.index.isin([0])]  # most categories unused
+    check_coded(hr_only.reset_index(drop=True))
 
 
 def test_a_selection_without_cancelled_or_dated_or_spent_pilots():

@@ -71,3 +71,33 @@ def test_breakdown_options_counted_in_sql_equal_the_frame_answer(federal_bytes):
         ds = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)
         assert queries.columns_with_values(con, ds, ["no_such_column"]) == []
     assert common.breakdown_options(ds) == DIMENSIONS  # the sample has a value in every canonical dimension
+
+
+def test_a_view_of_some_columns_some_coded_holds_the_same_values(federal_bytes):
+    for ds in _stored(federal_bytes):
+        units = common.filter_options(ds)["business_unit"]
+        for filters in (Filters(), Filters({"business_unit": tuple(units[1:])})):
+            view = common.View(ds, common.dataset_info(ds), filters, common.dataset_dates(ds)[2], 90)
+            whole = common.pilots_for(view)
+            columns = ["stage", "pilot_id", "cancelled", "start_date", "business_unit", "no_such_column"]
+            part = common.pilots_for(view, columns, coded=["pilot_id", "business_unit", "no_such_column"])
+            assert list(part.columns) == [c for c in whole.columns if c in columns]
+            assert isinstance(part["business_unit"].dtype, pd.CategoricalDtype)
+            for column in part.columns:  # coded or not, the same values (missing ones included)
+                assert part[column].astype("object").equals(whole[column].astype("object")), column
+            pd.testing.assert_frame_equal(common.pilots_for(view, columns), whole[part.columns])
+
+
+def test_the_pilots_behind_a_mark_are_looked_up_in_the_view():
+    with store.connect() as con:
+        ds = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)
+    for filters in (Filters(), Filters({"business_unit": ("HR", "IT")})):
+        view = common.View(ds, common.dataset_info(ds), filters, dt.date(2026, 10, 31), 90)
+        whole = common.pilots_for(view)
+        ids = whole["pilot_id"].iloc[[3, 1, 7]].tolist() + ["not a pilot"]
+        rows = common.pilots_with_ids(view, ids)
+        pd.testing.assert_frame_equal(rows, whole[whole["pilot_id"].isin(ids)].reset_index(drop=True))
+        assert len(rows) == 3
+    outside = common.pilots_for(common.View(ds, view.info, Filters({"business_unit": ("Finance",)}),
+                                            view.as_of, 90))["pilot_id"].iloc[0]
+    assert common.pilots_with_ids(view, [outside]).empty  # a pilot the filters leave out is not listed

@@ -46,7 +46,9 @@ def sidebar(ds: str, filters: Filters) -> common.View:
 
 def overview(view: common.View) -> int:
     """pages/overview.py."""
-    pilots = common.pilots_for(view)
+    from analysis.overview import read_columns
+
+    pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["pilot_id", "failure_cause", "stage"])
     k = kpis(pilots, view.info.stages, view.as_of)
     headline(k, view.stall_days)
     return figures(funnel_figure(stage_funnel(pilots, view.info.stages), height=320),
@@ -55,13 +57,14 @@ def overview(view: common.View) -> int:
 
 def funnel(view: common.View) -> int:
     """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, a breakdown."""
-    pilots = common.pilots_for(view)
+    dims = [d for d in dimensions(view.info.extras) if d in common.breakdown_options(view.dataset_id)]
+    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]], coded=["pilot_id"])
     stages = view.info.stages
     table = stage_funnel(pilots, stages)
-    dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
     by = funnel_by(pilots, stages, dims[0]) if dims else None
     sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
-    sent += tables(table, common.pilot_table_frame(pilots_at_step(pilots, 0, "reached").head(common.TABLE_ROWS)))
+    first = pilots_at_step(pilots, 0, "reached").index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
+    sent += tables(table, common.pilot_table_frame(common.view_rows(view, first)))
     if by is not None:
         sent += figures(funnel_by_figure(by, dims[0])) + tables(by)
     return sent
@@ -85,7 +88,7 @@ def cohorts(view: common.View) -> int:
     from analysis import cohorts as c
     from analysis.figures import cohorts as f
 
-    pilots = common.pilots_for(view)
+    pilots = common.pilots_for(view, c.cohort_columns(view.info.stages, dimensions(view.info.extras)))
     times = c.event_times(pilots, view.info.stages, view.as_of)
     if times.empty:
         return 0
@@ -101,8 +104,8 @@ def cohorts(view: common.View) -> int:
     sent += tables(c.at_risk_table(times, segments, order).rename(columns=str), summary)  # the page formats summary
     labels = c.cohort_labels(times["start_date"], "quarter")
     newest = sorted(labels.unique(), reverse=True)[0]
-    cohort = c.cohort_pilots(pilots, times, labels, newest)
-    return sent + tables(common.pilot_table_frame(cohort.head(common.TABLE_ROWS)))
+    cohort = c.cohort_pilots(pilots, times, labels, newest).index.to_numpy()[:common.TABLE_ROWS]  # view_table
+    return sent + tables(common.pilot_table_frame(common.view_rows(view, cohort)))
 
 
 def causes(view: common.View) -> int:
@@ -177,15 +180,15 @@ def stalls(view: common.View) -> int:
 
 def pilots(view: common.View) -> int:
     """pages/pilots.py with no search, outcome or stalled filter: the first TABLE_ROWS pilots."""
-    from analysis.pilots import search_mask
+    from analysis.pilots import SEARCH_COLUMNS, search_mask
 
-    frame = common.pilots_for(view)
+    frame = common.pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
     if frame.empty:
         return 0
     set(frame["outcome"].unique())
-    shown = frame[search_mask(frame, "")]
+    shown = frame[search_mask(frame, "")].index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
     columns = common.PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras]
-    return tables(common.pilot_table_frame(shown.head(common.TABLE_ROWS), columns, view.info.extras))
+    return tables(common.pilot_table_frame(common.view_rows(view, shown), columns, view.info.extras))
 
 
 def snapshots(view: common.View) -> int:

@@ -16,7 +16,7 @@ import gc
 import json
 import os
 import re
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,7 +168,8 @@ def _filters_json(view: View) -> str:
 
 
 def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[str] = ()) -> pd.DataFrame:
-    """The classified pilots of the current view; with `columns`, only those (the cut of a filtered view
+    """The classified pilots of the current view, indexed by position in the view (0..n-1, as view_rows
+    and view_table take them); with `columns`, only those (the cut of a filtered view
     copies every column it keeps: at 1M pilots 0.15-0.3 s and 270 MB for all of them). Columns named in
     `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting them copies small
     integers instead of text, for analyses that only count and group them. A copy-on-write view:
@@ -194,14 +195,19 @@ def text_codes(ds: str, as_of: dt.date | None, stall_days: int, column: str) -> 
     return codes, pd.CategoricalDtype(names)
 
 
+def view_rows(view: View, positions: np.ndarray) -> pd.DataFrame:
+    """The view's pilots (every column) at these positions in the view (a pilots_for frame's index holds
+    them), in the order given."""
+    everything = every_pilot(view.dataset_id, view.as_of, view.stall_days)
+    within = view_positions(view.dataset_id, _filters_json(view))
+    return everything.take(positions if within is None else within[positions]).reset_index(drop=True)
+
+
 def pilots_with_ids(view: View, ids: Collection[str]) -> pd.DataFrame:
     """The pilots of the current view (every column) whose id is one of `ids`, in view order: the rows
     behind a chart's mark, for a page whose pilots_for left out the columns a pilot table shows."""
-    everything = every_pilot(view.dataset_id, view.as_of, view.stall_days)
-    positions = view_positions(view.dataset_id, _filters_json(view))
-    listed = everything["pilot_id"] if positions is None else everything["pilot_id"].take(positions)
-    picked = np.flatnonzero(listed.isin(list(ids)).to_numpy())
-    return everything.take(picked if positions is None else positions[picked]).reset_index(drop=True)
+    listed = pilots_for(view, ["pilot_id"])["pilot_id"]
+    return view_rows(view, np.flatnonzero(listed.isin(list(ids)).to_numpy()))
 
 
 @st.cache_data(show_spinner=False)
@@ -620,11 +626,25 @@ def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: l
                 labels: dict[str, str] | None = None) -> None:
     """The pilots behind a number: a sortable table (the first TABLE_ROWS of them) with friendly headers
     and a safe CSV download of all of them, made when the button is clicked, not on every run."""
-    st.dataframe(pilot_table_frame(frame.head(TABLE_ROWS), columns, labels), hide_index=True, width="stretch")
-    if len(frame) > TABLE_ROWS:
-        st.caption(f"The first {TABLE_ROWS:,} of {len(frame):,} {label} are shown; the download has all of them.")
-    st.download_button(f"Download these {len(frame):,} {label} (CSV)",
-                       lambda: safe_csv(pilot_table_frame(frame, columns, labels)),
+    _table(frame.head(TABLE_ROWS), len(frame), lambda: frame, key, label, columns, labels)
+
+
+def view_table(view: View, positions: np.ndarray, key: str, label: str = "pilots", columns: list[str] | None = None,
+               labels: dict[str, str] | None = None) -> None:
+    """pilot_table of the view's pilots at these positions (ascending): only the rows shown are cut from
+    the view on each run, every row only when the download is asked for (at 1M pilots a table of every
+    pilot was a 300 MB copy on each run)."""
+    _table(view_rows(view, positions[:TABLE_ROWS]), len(positions), lambda: view_rows(view, positions), key, label,
+           columns, labels)
+
+
+def _table(shown: pd.DataFrame, total: int, every: Callable[[], pd.DataFrame], key: str, label: str,
+           columns: list[str] | None, labels: dict[str, str] | None) -> None:
+    st.dataframe(pilot_table_frame(shown, columns, labels), hide_index=True, width="stretch")
+    if total > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {total:,} {label} are shown; the download has all of them.")
+    st.download_button(f"Download these {total:,} {label} (CSV)",
+                       lambda: safe_csv(pilot_table_frame(every(), columns, labels)),
                        file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}", on_click="ignore")
 
 

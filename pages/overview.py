@@ -7,7 +7,7 @@ from analysis.cohorts import comparison_sentence, event_times
 from analysis.figures.causes import causes_figure, money
 from analysis.figures.funnel import funnel_figure
 from analysis.funnel import stage_funnel
-from analysis.overview import headline, kpis
+from analysis.overview import headline, kpis, read_columns
 from pages.common import current_view, definitions, empty_state, pilots_for, plain
 
 
@@ -16,7 +16,8 @@ def _months(value: float | None) -> str:
 
 
 view = current_view()
-pilots = pilots_for(view)
+# only what the numbers read; the ids and causes dictionary-coded (cut as small integers)
+pilots = pilots_for(view, read_columns(view.info.stages), coded=["pilot_id", "failure_cause", "stage"])
 st.title("Overview")
 st.caption(f"{plain(view.info.name)} · as of {view.as_of or 'no dates in this dataset'}")
 if pilots.empty:

@@ -101,3 +101,59 @@ def test_the_pilots_behind_a_mark_are_looked_up_in_the_view():
     outside = common.pilots_for(common.View(ds, view.info, Filters({"business_unit": ("Finance",)}),
                                             view.as_of, 90))["pilot_id"].iloc[0]
     assert common.pilots_with_ids(view, [outside]).empty  # a pilot the filters leave out is not listed
+
+
+def _views(federal_bytes: bytes) -> list[common.View]:
+    views = []
+    for ds in _stored(federal_bytes):
+        units = common.filter_options(ds)["business_unit"]
+        for filters in (Filters(), Filters({"business_unit": tuple(units[1:])})):
+            views.append(common.View(ds, common.dataset_info(ds), filters, common.dataset_dates(ds)[2], 90,
+                                     common.breakdown_options(ds)[0]))
+    return views
+
+
+def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federal_bytes):
+    # each page asks pilots_for for only the columns its analyses read; a column left out would read as
+    # missing (absent dates as NaT, absent dimensions as not offered), so every number against the whole frame's
+    from analysis import cohorts, funnel, overview
+    from analysis.causes import cause_counts
+    from analysis.pilots import SEARCH_COLUMNS, search_mask
+
+    for view in _views(federal_bytes):
+        whole, stages, as_of = common.pilots_for(view), view.info.stages, view.as_of
+        # Overview
+        part = common.pilots_for(view, overview.read_columns(stages), coded=["pilot_id", "failure_cause", "stage"])
+        assert overview.kpis(part, stages, as_of) == overview.kpis(whole, stages, as_of)
+        pd.testing.assert_frame_equal(funnel.stage_funnel(part, stages), funnel.stage_funnel(whole, stages))
+        assert cohorts.comparison_sentence(cohorts.event_times(part, stages, as_of)) == \
+            cohorts.comparison_sentence(cohorts.event_times(whole, stages, as_of))
+        fast, slow = cause_counts(part), cause_counts(whole)
+        pd.testing.assert_frame_equal(fast.drop(columns="pilot_ids"), slow.drop(columns="pilot_ids"))
+        assert fast["pilot_ids"].tolist() == slow["pilot_ids"].tolist()
+        # Funnel
+        part = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", view.breakdown],
+                                 coded=["pilot_id"])
+        pd.testing.assert_frame_equal(funnel.funnel_by(part, stages, view.breakdown),
+                                      funnel.funnel_by(whole, stages, view.breakdown))
+        for kind in ("reached", "dropped", "in_stage", "moved_on"):
+            rows = common.view_rows(view, funnel.pilots_at_step(part, 1, kind).index.to_numpy())
+            pd.testing.assert_frame_equal(rows, funnel.pilots_at_step(whole, 1, kind).reset_index(drop=True))
+        assert funnel.ReachedIds(part, stages)[stages[2]] == funnel.ReachedIds(whole, stages)[stages[2]]
+        # Cohorts
+        part = common.pilots_for(view, cohorts.cohort_columns(stages, queries.dimensions(view.info.extras)))
+        times, whole_times = cohorts.event_times(part, stages, as_of), cohorts.event_times(whole, stages, as_of)
+        pd.testing.assert_frame_equal(times, whole_times)
+        for by in [None, cohorts.START_YEAR, *common.breakdown_options(view.dataset_id)]:
+            pd.testing.assert_series_equal(cohorts.segment_labels(part, times, by),
+                                           cohorts.segment_labels(whole, whole_times, by))
+        if len(times):
+            labels = cohorts.cohort_labels(times["start_date"], "quarter")
+            newest = sorted(labels.unique())[-1]
+            rows = common.view_rows(view, cohorts.cohort_pilots(part, times, labels, newest).index.to_numpy())
+            pd.testing.assert_frame_equal(rows, cohorts.cohort_pilots(whole, times, labels, newest)
+                                          .reset_index(drop=True))
+        # Pilots
+        part = common.pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
+        for text in ["", "hr", "p00 finance", "zzz"]:
+            assert search_mask(part, text).equals(search_mask(whole, text))

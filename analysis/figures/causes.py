@@ -39,6 +39,12 @@ def _cells(*columns: pd.Series) -> list[list[str]]:
     return [list(row) for row in zip(*columns)]
 
 
+def _key_array(keys: list[list[str]]) -> np.ndarray:
+    """_cells keys as one 2-D array of text: plotly copies an array whole where it checks a list of lists
+    element by element; it sends the same [a, b] lists."""
+    return np.array(keys, dtype=object).reshape(len(keys), -1)
+
+
 def rate_text(cancelled: int, decided: int, low: float, high: float) -> str:
     """'3 of 4 (75%, 95% CI 30–95%)'; '0 decided' when nothing is decided yet."""
     if not decided:
@@ -218,21 +224,22 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
         return empty_figure("No cancelled pilots with a start date, so no cause mix by start quarter.")
     totals = mix.drop_duplicates("cohort").set_index("cohort")["cohort_cancelled"]
     x_labels = {q: f"{q}<br>n={int(n)}" for q, n in totals.items()}
-    fig, drill = go.Figure(), {}
+    traces, drill = [], {}
     for i, cause in enumerate(dict.fromkeys(mix["cause"])):
         part = mix[mix["cause"] == cause]
         colour = OTHER_CAUSES_COLOUR if cause == OTHER_CAUSES else SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)]
         label = plotly_text(cause_label(cause))
         keys = _cells(part["cohort"], part["cause"])
         drill |= dict(zip(map(tuple, keys), part["pilot_ids"]))
-        fig.add_bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
-                    marker_color=colour, customdata=keys, hoverinfo="text",
-                    hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
-                               zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])])
-    with_drill(fig, drill)
-    fig.update_layout(barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values())))
-    fig.update_yaxes(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1])
-    fig.update_xaxes(title="start quarter (n = cancelled pilots)")
+        traces.append(go.Bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
+                             marker_color=colour, customdata=_key_array(keys), hoverinfo="text",
+                             hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
+                                        zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])]))
+    # one figure of every trace and its axes at once: plotly checks a figure again on each addition
+    fig = with_drill(go.Figure(traces, dict(
+        barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values()),
+                                    title="start quarter (n = cancelled pilots)"),
+        yaxis=dict(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1]))), drill)
     fig = layout(fig, cohort_title(mix), height=520)
     # two-line quarter labels and the axis title need the legend further down
     return fig.update_layout(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=110))

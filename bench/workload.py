@@ -48,7 +48,7 @@ def overview(view: common.View) -> int:
     """pages/overview.py."""
     from analysis.overview import read_columns
 
-    pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["pilot_id", "failure_cause", "stage"])
+    pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
     k = kpis(pilots, view.info.stages, view.as_of)
     headline(k, view.stall_days)
     return figures(funnel_figure(stage_funnel(pilots, view.info.stages), height=320),
@@ -58,7 +58,7 @@ def overview(view: common.View) -> int:
 def funnel(view: common.View) -> int:
     """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, a breakdown."""
     dims = [d for d in dimensions(view.info.extras) if d in common.breakdown_options(view.dataset_id)]
-    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]], coded=["pilot_id"])
+    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]])
     stages = view.info.stages
     table = stage_funnel(pilots, stages)
     by = funnel_by(pilots, stages, dims[0]) if dims else None

@@ -21,8 +21,7 @@ from pages.common import (
 
 view = current_view()
 # what the funnel counts, and the breakdown; pilot tables are cut from the view (view_table)
-pilots = pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *filter(None, [view.breakdown])],
-                    coded=["pilot_id"])
+pilots = pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *filter(None, [view.breakdown])])
 stages = view.info.stages
 st.title("Funnel")
 known = pilots[pilots["stage_index"] >= 0]

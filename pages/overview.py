@@ -16,8 +16,8 @@ def _months(value: float | None) -> str:
 
 
 view = current_view()
-# only what the numbers read; the ids and causes dictionary-coded (cut as small integers)
-pilots = pilots_for(view, read_columns(view.info.stages), coded=["pilot_id", "failure_cause", "stage"])
+# only what the numbers read; causes and stages dictionary-coded (cut as small integers)
+pilots = pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
 st.title("Overview")
 st.caption(f"{plain(view.info.name)} · as of {view.as_of or 'no dates in this dataset'}")
 if pilots.empty:

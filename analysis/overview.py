@@ -47,9 +47,11 @@ class Kpis:
         return self.reached_production / self.decided if self.decided else float("nan")
 
 
-def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Kpis:
-    """The KPI tiles for a classified (filtered) set of pilots."""
-    times = event_times(classified, stages, as_of)
+def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
+         times: pd.DataFrame | None = None) -> Kpis:
+    """The KPI tiles for a classified (filtered) set of pilots. `times`: event_times of the same pilots,
+    when the caller has them (the Overview's cohort sentence reads them too)."""
+    times = event_times(classified, stages, as_of) if times is None else times
     median = median_time(cumulative_incidence(times["months"], times["event"], PRODUCTION), "cif") if len(times) \
         else None
     reached = times.loc[times["event"] == 1, "months"]

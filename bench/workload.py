@@ -49,8 +49,12 @@ def overview(view: common.View) -> int:
     from analysis.overview import read_columns
 
     pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
-    k = kpis(pilots, view.info.stages, view.as_of)
+    from analysis.cohorts import comparison_sentence, event_times
+
+    times = event_times(pilots, view.info.stages, view.as_of)
+    k = kpis(pilots, view.info.stages, view.as_of, times)
     headline(k, view.stall_days)
+    comparison_sentence(times)
     return figures(funnel_figure(stage_funnel(pilots, view.info.stages), height=320),
                    causes_figure(cause_counts(pilots), top=5))
 

@@ -23,9 +23,10 @@ st.caption(f"{plain(view.info.name)} · as of {view.as_of or 'no dates in this d
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()
-k = kpis(pilots, view.info.stages, view.as_of)
+times = event_times(pilots, view.info.stages, view.as_of)  # once for the tiles and the cohort sentence
+k = kpis(pilots, view.info.stages, view.as_of, times)
 st.markdown(f"#### {headline(k, view.stall_days)}")
-cohort_sentence = comparison_sentence(event_times(pilots, view.info.stages, view.as_of))
+cohort_sentence = comparison_sentence(times)
 if cohort_sentence:
     st.markdown(cohort_sentence)
 tiles = st.columns(6)

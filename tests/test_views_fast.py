@@ -125,6 +125,8 @@ def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federa
         # Overview
         part = common.pilots_for(view, overview.read_columns(stages), coded=["failure_cause", "stage"])
         assert overview.kpis(part, stages, as_of) == overview.kpis(whole, stages, as_of)
+        assert overview.kpis(part, stages, as_of, cohorts.event_times(part, stages, as_of)) == \
+            overview.kpis(whole, stages, as_of)  # the page's times, shared with its cohort sentence
         pd.testing.assert_frame_equal(funnel.stage_funnel(part, stages), funnel.stage_funnel(whole, stages))
         assert cohorts.comparison_sentence(cohorts.event_times(part, stages, as_of)) == \
             cohorts.comparison_sentence(cohorts.event_times(whole, stages, as_of))

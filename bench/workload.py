@@ -92,7 +92,8 @@ def cohorts(view: common.View) -> int:
     from analysis import cohorts as c
     from analysis.figures import cohorts as f
 
-    pilots = common.pilots_for(view, c.cohort_columns(view.info.stages, dimensions(view.info.extras)))
+    offered = dimensions(view.info.extras)
+    pilots = common.pilots_for(view, c.cohort_columns(view.info.stages, offered), coded=offered)
     times = c.event_times(pilots, view.info.stages, view.as_of)
     if times.empty:
         return 0

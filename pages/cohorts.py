@@ -49,8 +49,10 @@ def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 view = current_view()
-# what event_times and the breakdowns read; the table of a cohort is cut from the view (view_table)
-pilots = pilots_for(view, cohort_columns(view.info.stages, dimensions(view.info.extras)))
+# what event_times and the breakdowns read (the dimensions dictionary-coded: cut as small integers); the table
+# of a cohort is cut from the view (view_table)
+offered = dimensions(view.info.extras)
+pilots = pilots_for(view, cohort_columns(view.info.stages, offered), coded=offered)
 st.title("Cohorts")
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the cohorts.")
@@ -85,7 +87,7 @@ with st.expander("The triangle as a table"):
     st.dataframe(matrix.drop(columns="cohort_start"), hide_index=True, width="stretch")
 
 st.subheader("Time to production")
-dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
+dims = [d for d in offered if d in pilots and pilots[d].notna().any()]
 labels = {OVERALL_CHOICE: "All pilots", START_YEAR: "Start year",
           **{d: FIELD_LABELS.get(d) or view.info.extras.get(d, d) for d in dims}}
 choice = st.selectbox("Break down by", list(labels), index=1, format_func=labels.get, key="seg",

@@ -142,7 +142,8 @@ def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federa
             pd.testing.assert_frame_equal(rows, funnel.pilots_at_step(whole, 1, kind).reset_index(drop=True))
         assert funnel.ReachedIds(part, stages)[stages[2]] == funnel.ReachedIds(whole, stages)[stages[2]]
         # Cohorts
-        part = common.pilots_for(view, cohorts.cohort_columns(stages, queries.dimensions(view.info.extras)))
+        offered = queries.dimensions(view.info.extras)
+        part = common.pilots_for(view, cohorts.cohort_columns(stages, offered), coded=offered)
         times, whole_times = cohorts.event_times(part, stages, as_of), cohorts.event_times(whole, stages, as_of)
         pd.testing.assert_frame_equal(times, whole_times)
         for by in [None, cohorts.START_YEAR, *common.breakdown_options(view.dataset_id)]:

@@ -6,6 +6,9 @@ Every frame that feeds a chart carries `pilot_ids` (a list per row) so a click c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -33,26 +36,169 @@ def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
     return pd.Series(ids_by_group(frame, codes, len(sizes)), index=sizes.index, dtype="object")
 
 
-def cause_counts(classified: pd.DataFrame) -> pd.DataFrame:
+class PilotIds(Sequence):
+    """The ids of one group's pilots, in frame order, listed when first read: a page run groups the
+    cancelled (and decided) pilots several ways and reads the ids of at most the one mark clicked, so
+    building every group's list each run (a million Python strings at 1M pilots) was its largest cost.
+    Reads, iterates and compares as the list it stands for."""
+
+    __slots__ = ("_ids", "_codes", "_group", "_list")
+
+    def __init__(self, ids: Sequence[str], codes: np.ndarray, group: int) -> None:
+        self._ids, self._codes, self._group, self._list = ids, codes, group, None
+
+    def _listed(self) -> list[str]:
+        if self._list is None:
+            self._list = list(self._ids.take(np.flatnonzero(self._codes == self._group)).tolist())
+        return self._list
+
+    def __getitem__(self, i):
+        return self._listed()[i]
+
+    def __len__(self) -> int:
+        return len(self._listed())
+
+    def __iter__(self):
+        return iter(self._listed())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PilotIds):
+            other = other._listed()
+        return self._listed() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self._listed())
+
+
+def lazy_ids(frame: pd.DataFrame, codes: np.ndarray, groups: list[int] | np.ndarray) -> np.ndarray:
+    """The PilotIds of each of these groups (`codes`: each row's group, -1 for none), as an object
+    column (filled one by one: numpy would read a sequence as a row of a 2-D array)."""
+    ids, column = frame["pilot_id"].array, np.empty(len(groups), dtype=object)
+    for i, group in enumerate(groups):
+        column[i] = PilotIds(ids, codes, int(group))
+    return column
+
+
+CANCELLED_COLUMNS = ["failure_cause", "stage", "start_date", "spend", "pilot_id"]  # what the analyses read
+
+
+def read_columns(dimensions: list[str]) -> list[str]:
+    """Every column the analyses here read, with the breakdown dimensions offered (a page can ask for
+    only these)."""
+    return list(dict.fromkeys(["pilot_id", "cancelled", "decided", *CANCELLED_COLUMNS, *dimensions]))
+
+
+def grouped_columns(dimensions: list[str]) -> list[str]:
+    """The columns of read_columns that the analyses here only group and compare (never change): they may
+    come dictionary-coded (pandas Categorical) and give the same answers. Not the pilot ids: coding a
+    million distinct ids hashes each of them twice, more than cutting them as text costs."""
+    return list(dict.fromkeys(["failure_cause", "stage", *dimensions]))
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The cancelled pilots of a frame with each one's cause coded once, shared by every cause analysis
+    of a page run (each used to filter, fill and group the same text column again: at 100k pilots half of
+    the Failure causes page's work).
+
+    frame: the cancelled rows (CANCELLED_COLUMNS present), in frame order; positions: their positions in
+    the classified frame; codes: each row's cause as a position in `causes`, the cause names (str,
+    NOT_RECORDED for a missing cause, each name once)."""
+
+    frame: pd.DataFrame
+    positions: np.ndarray
+    codes: np.ndarray
+    causes: np.ndarray
+
+    def code(self, cause: str) -> int:
+        """The code of a cause name (-1 when no cancelled pilot has it)."""
+        found = np.flatnonzero(self.causes == cause)
+        return int(found[0]) if len(found) else -1
+
+
+def cancellations(classified: pd.DataFrame) -> Cancelled:
+    """The cancelled pilots with their causes coded (see Cancelled)."""
+    positions = np.flatnonzero(classified["cancelled"].to_numpy(dtype=bool))
+    frame = classified[[c for c in CANCELLED_COLUMNS if c in classified]].take(positions)
+    codes, causes = coded(frame["failure_cause"], NOT_RECORDED)
+    return Cancelled(frame, positions, codes, causes)
+
+
+def coded(values: pd.Series, missing: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each value as a code into the names, as `values.fillna(missing).astype("str")` names them (each
+    name once, in order of first appearance); without `missing`, a missing value is coded -1."""
+    codes, uniques = _category_codes(values) if isinstance(values.dtype, pd.CategoricalDtype) else pd.factorize(values)
+    names = pd.Series(uniques).astype("str").tolist()
+    if missing is not None and (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes)
+        names.append(missing)
+    merged, distinct = pd.factorize(np.array(names, dtype=object))  # two values may name alike ("1", 1)
+    codes = np.append(merged, -1)[codes]  # -1 stays -1
+    return codes.astype(np.int64), np.asarray(distinct, dtype=object)
+
+
+def _category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A Categorical's codes and the categories in use (a filtered view keeps every category of the
+    dataset, used or not), without hashing a value."""
+    raw = values.cat.codes.to_numpy()
+    categories = values.cat.categories
+    used = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(categories)))
+    renumber = np.full(len(categories) + 1, -1)
+    renumber[used] = np.arange(len(used))
+    return renumber[raw], categories[used]  # a missing value's -1 picks the last entry, -1
+
+
+def _shared(classified: pd.DataFrame, cancelled: Cancelled | None) -> Cancelled:
+    return cancellations(classified) if cancelled is None else cancelled
+
+
+def _names(names: np.ndarray | list) -> pd.Series:
+    """Names as a text column, as a groupby on a text column gives its keys."""
+    return pd.Series(np.asarray(names, dtype=object), dtype="str")
+
+
+def cause_counts(classified: pd.DataFrame, cancelled: Cancelled | None = None) -> pd.DataFrame:
     """Causes of the cancelled pilots, commonest first (ties by name), unmapped ones kept as
-    `other (<text>)`. Columns: cause, count, share (of cancelled), cumulative_share, pilot_ids."""
-    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "pilot_id"]]  # only what is read
-    causes = _causes(cancelled)
-    counts = _ranked_causes(causes)
-    counts["share"] = counts["count"] / max(len(cancelled), 1)
+    `other (<text>)`. Columns: cause, count, share (of cancelled), cumulative_share, pilot_ids.
+    `cancelled`: the page run's cancellations(classified), when it has them."""
+    c = _shared(classified, cancelled)
+    counts = _ranked(c.causes, np.bincount(c.codes, minlength=len(c.causes)))
+    counts["share"] = counts["count"] / max(len(c.codes), 1)
     counts["cumulative_share"] = counts["share"].cumsum()
-    counts["pilot_ids"] = counts["cause"].map(_ids(cancelled, causes)).astype("object")
+    counts["pilot_ids"] = pd.Series(lazy_ids(c.frame, c.codes, counts.pop("_code").to_numpy()), dtype="object")
     return counts
 
 
-def _ranked_causes(causes: pd.Series) -> pd.DataFrame:
-    """The causes commonest first, ties by name (cause_counts' order, without its ids). Columns: cause,
-    count."""
-    counts = causes.value_counts().rename_axis("cause").reset_index(name="count")
-    return counts.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)
+def _ranked(names: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    """The named groups with a count, commonest first, ties by name. Columns: cause, count, _code (the
+    group's position in `names`)."""
+    used = np.flatnonzero(counts)
+    frame = pd.DataFrame({"cause": _names(names[used]), "count": counts[used].astype("int64"), "_code": used})
+    return frame.sort_values(["count", "cause"], ascending=[False, True], ignore_index=True)
 
 
-def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+def _pairs(first: np.ndarray, second: np.ndarray, sizes: tuple[int, int]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Counts of the (first, second) code pairs that occur (a code -1 is in no pair), ordered by pair.
+    Returns the frame (columns _first, _second, count) and each row's pair code (-1: none)."""
+    valid = (first >= 0) & (second >= 0)
+    pair = np.where(valid, first * sizes[1] + second, -1)
+    counts = np.bincount(pair[valid], minlength=sizes[0] * sizes[1])
+    used = np.flatnonzero(counts)
+    return pd.DataFrame({"_first": used // sizes[1], "_second": used % sizes[1],
+                         "count": counts[used].astype("int64")}), pair
+
+
+def _cell_ids(frame: pd.DataFrame, pair: np.ndarray, cells: pd.DataFrame, sizes: tuple[int, int]) -> list:
+    """The pilot ids of each row of `cells` (its _first, _second codes), in frame order."""
+    lookup = np.full(sizes[0] * sizes[1] + 1, -1)
+    lookup[(cells["_first"] * sizes[1] + cells["_second"]).to_numpy()] = np.arange(len(cells))
+    ids = lazy_ids(frame, lookup[pair], np.arange(len(cells)))
+    return ids if len(ids) else []  # as a list comprehension gave it: an empty float column
+
+
+def cause_stage_counts(classified: pd.DataFrame, stages: list[str], cancelled: Cancelled | None = None) -> pd.DataFrame:
     """Which cause stops pilots at which stage: one row per (cause, stage) with at least one cancelled
     pilot; the stage is the one the pilot was in when cancelled (its furthest stage).
 
@@ -60,16 +206,21 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str]) -> pd.DataFr
     count, row_share (of the cause's cancellations), column_share (of the stage's cancellations),
     pilot_ids.
     """
-    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "stage", "pilot_id"]]  # what is read
-    keys = [_causes(cancelled).rename("cause"), cancelled["stage"].astype("str").rename("stage")]
-    cells = cancelled.groupby(keys).size().rename("count").reset_index()
+    c = _shared(classified, cancelled)
+    stage_codes, stage_names = coded(c.frame["stage"])
+    sizes = (len(c.causes), len(stage_names))
+    cells, pair = _pairs(c.codes, stage_codes, sizes)
+    cells.insert(0, "cause", _names(c.causes[cells["_first"]]))
+    cells.insert(1, "stage", _names(stage_names[cells["_second"]]))
+    cells = cells.sort_values(["cause", "stage"], ignore_index=True)  # as a groupby orders its keys
     cells["row_share"] = cells["count"] / cells.groupby("cause")["count"].transform("sum")
     cells["column_share"] = cells["count"] / cells.groupby("stage")["count"].transform("sum")
-    ids = _ids(cancelled, keys)
-    cells["pilot_ids"] = [ids[(c, s)] for c, s in zip(cells["cause"], cells["stage"])]
-    cause_order = {c: i for i, c in enumerate(_ranked_causes(keys[0])["cause"])}
+    cells["pilot_ids"] = _cell_ids(c.frame, pair, cells, sizes)
+    ranked = _ranked(c.causes, np.bincount(c.codes, minlength=len(c.causes)))
+    cause_order = {cause: i for i, cause in enumerate(ranked["cause"])}
     stage_order = {s: i for i, s in enumerate([*stages, UNKNOWN_STAGE])}
     order = cells["cause"].map(cause_order) * len(stage_order) + cells["stage"].map(stage_order)
+    cells = cells.drop(columns=["_first", "_second"])
     return cells.loc[order.sort_values(kind="stable").index].reset_index(drop=True)
 
 
@@ -80,92 +231,120 @@ def start_quarter(start: pd.Series) -> pd.Series:
     return pd.Series(names[codes], index=start.index, name=start.name).astype("str")
 
 
-def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX) -> pd.DataFrame:
+def quarter_codes(start: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each (present) start date's quarter as a code into the names ('2024 Q1', as start_quarter names
+    them), by month arithmetic on the dates instead of a Period per row."""
+    months = start.to_numpy(dtype="datetime64[M]").astype(np.int64)  # months since 1970-01
+    codes, quarters = pd.factorize(months // 3)
+    return codes, np.array([f"{q // 4 + 1970} Q{q % 4 + 1}" for q in quarters], dtype=object)
+
+
+def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX,
+                        cancelled: Cancelled | None = None) -> pd.DataFrame:
     """Causes of the cancelled pilots of each start-quarter cohort: the `top` commonest causes
     overall, the rest grouped as OTHER_CAUSES. Cancelled pilots without a start date are left out.
 
     Columns: cohort ('2024 Q1', in time order), cause, count, cohort_cancelled (the cohort's cancelled
     pilots), share (count / cohort_cancelled), pilot_ids.
     """
-    cancelled = classified.loc[classified["cancelled"] & classified["start_date"].notna(),
-                               ["failure_cause", "start_date", "pilot_id"]]
+    c = _shared(classified, cancelled)
     columns = ["cohort", "cause", "count", "cohort_cancelled", "share", "pilot_ids"]
-    if cancelled.empty:
+    dated = np.flatnonzero(c.frame["start_date"].notna().to_numpy())
+    if not len(dated):
         return pd.DataFrame(columns=columns)
-    leading = _ranked_causes(_causes(cancelled))["cause"].head(top).tolist()
-    causes = _causes(cancelled).where(lambda c: c.isin(leading), OTHER_CAUSES).rename("cause")
-    keys = [start_quarter(cancelled["start_date"]).rename("cohort"), causes]
-    mix = cancelled.groupby(keys).size().rename("count").reset_index()
+    frame, codes = c.frame.take(dated), c.codes[dated]
+    leading = _ranked(c.causes, np.bincount(codes, minlength=len(c.causes)))["cause"].head(top).tolist()
+    grouped = np.where(np.isin(c.causes, leading), c.causes, OTHER_CAUSES)
+    cause_codes, cause_names = pd.factorize(grouped)
+    quarters, quarter_names = quarter_codes(frame["start_date"])
+    sizes = (len(quarter_names), len(cause_names))
+    mix, pair = _pairs(quarters, cause_codes[codes], sizes)
+    mix.insert(0, "cohort", _names(quarter_names[mix["_first"]]))
+    mix.insert(1, "cause", _names(cause_names[mix["_second"]]))
     mix["cohort_cancelled"] = mix.groupby("cohort")["count"].transform("sum")
     mix["share"] = mix["count"] / mix["cohort_cancelled"]
-    ids = _ids(cancelled, keys)
-    mix["pilot_ids"] = [ids[(q, c)] for q, c in zip(mix["cohort"], mix["cause"])]
-    rank = {c: i for i, c in enumerate([*leading, OTHER_CAUSES])}
+    mix["pilot_ids"] = _cell_ids(frame, pair, mix, sizes)
+    rank = {cause: i for i, cause in enumerate([*leading, OTHER_CAUSES])}
     mix = mix.assign(_rank=mix["cause"].map(rank)).sort_values(["cohort", "_rank"], ignore_index=True)
     return mix[columns]
 
 
-def spend_by_cause(classified: pd.DataFrame) -> pd.DataFrame:
+def spend_by_cause(classified: pd.DataFrame, cancelled: Cancelled | None = None) -> pd.DataFrame:
     """Spend lost on cancelled pilots, by cause, largest first; empty when no cancelled pilot has a
     spend. Columns: cause, pilots (cancelled), with_spend (of them with a spend recorded), spend (sum of
     the recorded spends), share (of all spend lost), pilot_ids."""
     columns = ["cause", "pilots", "with_spend", "spend", "share", "pilot_ids"]
     if "spend" not in classified:
         return pd.DataFrame(columns=columns)
-    cancelled = classified.loc[classified["cancelled"], ["failure_cause", "spend", "pilot_id"]]
-    if cancelled["spend"].notna().sum() == 0:
+    c = _shared(classified, cancelled)
+    spend = c.frame["spend"]
+    if spend.notna().sum() == 0:
         return pd.DataFrame(columns=columns)
-    causes = _causes(cancelled).rename("cause")
-    lost = cancelled.groupby(causes).agg(pilots=("pilot_id", "size"), with_spend=("spend", "count"),
-                                         spend=("spend", "sum")).reset_index()
+    lost = spend.groupby(c.codes).agg(["size", "count", "sum"])  # grouped by code: no text hashed
+    lost = lost.set_axis(["pilots", "with_spend", "spend"], axis=1).rename_axis("_code").reset_index()
+    lost.insert(0, "cause", _names(c.causes[lost["_code"]]))
     lost["share"] = lost["spend"] / lost["spend"].sum()
-    lost["pilot_ids"] = lost["cause"].map(_ids(cancelled, causes)).astype("object")
+    lost["pilot_ids"] = pd.Series(lazy_ids(c.frame, c.codes, lost["_code"].to_numpy()), dtype="object")
     return lost.sort_values(["spend", "cause"], ascending=[False, True], ignore_index=True)[columns]
 
 
-def failed(classified: pd.DataFrame, cause: str | None = None) -> pd.Series:
+def failed(classified: pd.DataFrame, cause: str | None = None, cancelled: Cancelled | None = None) -> pd.Series:
     """Cancelled pilots; with `cause`, only those cancelled for that cause (a cause_counts cause)."""
     if cause is None:
         return classified["cancelled"]
-    return classified["cancelled"] & _causes(classified).eq(cause)
+    c = _shared(classified, cancelled)
+    mask = np.zeros(len(classified), dtype=bool)
+    mask[c.positions[c.codes == c.code(cause)]] = True
+    return pd.Series(mask, index=classified.index)
 
 
-def overall_rate(classified: pd.DataFrame, cause: str | None = None) -> float | None:
+def overall_rate(classified: pd.DataFrame, cause: str | None = None, cancelled: Cancelled | None = None) -> float | None:
     """Failed / decided over all the pilots (the line the segment rates are read against); None when
     nothing is decided yet."""
     decided = int(classified["decided"].sum())
-    return int(failed(classified, cause).sum()) / decided if decided else None
+    return int(failed(classified, cause, cancelled).sum()) / decided if decided else None
 
 
-def failure_rates(classified: pd.DataFrame, dimension: str, cause: str | None = None) -> pd.DataFrame:
+def _segments(classified: pd.DataFrame, dimension: str, cause: str | None,
+              cancelled: Cancelled | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """failure_rates with each segment's code (column _code), and each pilot's segment code."""
+    codes, names = coded(classified[dimension], BLANK_SEGMENT)
+    n = len(names)
+    fails = failed(classified, cause, cancelled).to_numpy(dtype=bool)
+    decided = classified["decided"].to_numpy(dtype=bool)
+    grouped = pd.DataFrame({"segment": _names(names), "pilots": np.bincount(codes, minlength=n),
+                            "cancelled": np.bincount(codes[fails], minlength=n),
+                            "decided": np.bincount(codes[decided], minlength=n), "_code": np.arange(n)})
+    grouped[["pilots", "cancelled", "decided"]] = grouped[["pilots", "cancelled", "decided"]].astype("int64")
+    low, high = wilson_interval(grouped["cancelled"].to_numpy(), grouped["decided"].to_numpy())
+    grouped["rate"] = grouped["cancelled"] / grouped["decided"].where(grouped["decided"] > 0)
+    grouped["ci_low"], grouped["ci_high"] = low, high
+    grouped = grouped.sort_values(["decided", "segment"], ascending=[False, True], ignore_index=True)
+    return grouped, codes
+
+
+def failure_rates(classified: pd.DataFrame, dimension: str, cause: str | None = None,
+                  cancelled: Cancelled | None = None) -> pd.DataFrame:
     """Cancelled / decided per segment, with 95% Wilson intervals; in-flight pilots are censored. With
     `cause`, only cancellations for that cause count as failures (the cause's share of decided pilots).
 
     Columns: segment, pilots, cancelled, decided, rate (NaN when nothing is decided), ci_low, ci_high.
     """
-    segments = classified[dimension].fillna(BLANK_SEGMENT).astype("str")
-    grouped = classified.assign(_failed=failed(classified, cause)).groupby(segments).agg(
-        pilots=("pilot_id", "size"), cancelled=("_failed", "sum"), decided=("decided", "sum"))
-    grouped = grouped.rename_axis("segment").reset_index()
-    grouped[["cancelled", "decided"]] = grouped[["cancelled", "decided"]].astype("int64")
-    low, high = wilson_interval(grouped["cancelled"].to_numpy(), grouped["decided"].to_numpy())
-    grouped["rate"] = grouped["cancelled"] / grouped["decided"].where(grouped["decided"] > 0)
-    grouped["ci_low"], grouped["ci_high"] = low, high
-    return grouped.sort_values(["decided", "segment"], ascending=[False, True], ignore_index=True)
+    return _segments(classified, dimension, cause, cancelled)[0].drop(columns="_code")
 
 
 def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEGMENT_N,
-                  cause: str | None = None) -> pd.DataFrame:
+                  cause: str | None = None, cancelled: Cancelled | None = None) -> pd.DataFrame:
     """failure_rates (for one cause, if given) ranked: segments with at least `min_n` decided pilots
     first, highest rate first; then the smaller segments (shown, not ranked), largest first.
 
     Columns: those of failure_rates, then ranked (decided >= min_n), pilot_ids (the decided pilots).
     """
-    rates = failure_rates(classified, dimension, cause)
+    rates, codes = _segments(classified, dimension, cause, cancelled)
     rates["ranked"] = rates["decided"] >= min_n
-    decided = classified.loc[classified["decided"], [dimension, "pilot_id"]]
-    ids = _ids(decided, decided[dimension].fillna(BLANK_SEGMENT).astype("str"))
-    rates["pilot_ids"] = [ids.get(s, []) for s in rates["segment"]]
+    decided = np.where(classified["decided"].to_numpy(dtype=bool), codes, -1)
+    ids = lazy_ids(classified, decided, rates.pop("_code").to_numpy())
+    rates["pilot_ids"] = ids if len(ids) else []  # [] as a list of lists gave: an empty float column
     rates["_order"] = rates["rate"].where(rates["ranked"], -1.0 - rates["decided"] / (1 + rates["decided"].max()))
     rates = rates.sort_values(["_order", "segment"], ascending=[False, True], ignore_index=True)
     return rates.drop(columns="_order")

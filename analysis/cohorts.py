@@ -66,6 +66,14 @@ MATRIX_COLUMNS = ["cohort", "cohort_start", "month", "n", "followed", "productio
                   "cancelled_high", "observed"]
 
 
+def cohort_columns(stages: list[str], dimensions: list[str]) -> list[str]:
+    """Every column event_times reads, with the breakdown dimensions (segment_labels): what a page of
+    cohorts needs of the pilots. A date column left out would read as all missing (_dates), so
+    tests/test_views_fast.py pins the answers to the whole frame's."""
+    return list(dict.fromkeys(["pilot_id", "start_date", "end_date", f"{stages[-1]}_date", "last_progress",
+                               "reached_production", "cancelled", *dimensions]))
+
+
 def _dates(classified: pd.DataFrame, column: str) -> np.ndarray:
     """A date column as datetime64[us] (NaT where missing; all NaT when the column is absent)."""
     if column not in classified:

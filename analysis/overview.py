@@ -13,6 +13,14 @@ from analysis.stats import cumulative_incidence, median_time
 PRODUCTION = 1  # cohorts.event_times' event code of production (cohorts.incidence_curves uses the same)
 
 
+def read_columns(stages: list[str]) -> list[str]:
+    """Every column the Overview's numbers read: kpis (with cohorts.event_times), the funnel and the
+    causes (causes.CANCELLED_COLUMNS). A column left out would read as missing (event_times takes an
+    absent date column for all NaT), so tests/test_views_fast.py pins the numbers to the whole frame's."""
+    return ["pilot_id", "start_date", "end_date", f"{stages[-1]}_date", "last_progress", "reached_production",
+            "cancelled", "in_flight", "stalled", "decided", "stage_index", "spend", "failure_cause", "stage"]
+
+
 @dataclass(frozen=True)
 class Kpis:
     """The tiles of the Overview. Rates are raw fractions (NaN when undefined)."""
@@ -39,9 +47,11 @@ class Kpis:
         return self.reached_production / self.decided if self.decided else float("nan")
 
 
-def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Kpis:
-    """The KPI tiles for a classified (filtered) set of pilots."""
-    times = event_times(classified, stages, as_of)
+def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
+         times: pd.DataFrame | None = None) -> Kpis:
+    """The KPI tiles for a classified (filtered) set of pilots. `times`: event_times of the same pilots,
+    when the caller has them (the Overview's cohort sentence reads them too)."""
+    times = event_times(classified, stages, as_of) if times is None else times
     median = median_time(cumulative_incidence(times["months"], times["event"], PRODUCTION), "cif") if len(times) \
         else None
     reached = times.loc[times["event"] == 1, "months"]

@@ -46,22 +46,29 @@ def sidebar(ds: str, filters: Filters) -> common.View:
 
 def overview(view: common.View) -> int:
     """pages/overview.py."""
-    pilots = common.pilots_for(view)
-    k = kpis(pilots, view.info.stages, view.as_of)
+    from analysis.overview import read_columns
+
+    pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
+    from analysis.cohorts import comparison_sentence, event_times
+
+    times = event_times(pilots, view.info.stages, view.as_of)
+    k = kpis(pilots, view.info.stages, view.as_of, times)
     headline(k, view.stall_days)
+    comparison_sentence(times)
     return figures(funnel_figure(stage_funnel(pilots, view.info.stages), height=320),
                    causes_figure(cause_counts(pilots), top=5))
 
 
 def funnel(view: common.View) -> int:
     """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, a breakdown."""
-    pilots = common.pilots_for(view)
+    dims = [d for d in dimensions(view.info.extras) if d in common.breakdown_options(view.dataset_id)]
+    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]])
     stages = view.info.stages
     table = stage_funnel(pilots, stages)
-    dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
     by = funnel_by(pilots, stages, dims[0]) if dims else None
     sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
-    sent += tables(table, common.pilot_table_frame(pilots_at_step(pilots, 0, "reached").head(common.TABLE_ROWS)))
+    first = pilots_at_step(pilots, 0, "reached").index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
+    sent += tables(table, common.pilot_table_frame(common.view_rows(view, first)))
     if by is not None:
         sent += figures(funnel_by_figure(by, dims[0])) + tables(by)
     return sent
@@ -85,7 +92,8 @@ def cohorts(view: common.View) -> int:
     from analysis import cohorts as c
     from analysis.figures import cohorts as f
 
-    pilots = common.pilots_for(view)
+    offered = dimensions(view.info.extras)
+    pilots = common.pilots_for(view, c.cohort_columns(view.info.stages, offered), coded=offered)
     times = c.event_times(pilots, view.info.stages, view.as_of)
     if times.empty:
         return 0
@@ -101,8 +109,8 @@ def cohorts(view: common.View) -> int:
     sent += tables(c.at_risk_table(times, segments, order).rename(columns=str), summary)  # the page formats summary
     labels = c.cohort_labels(times["start_date"], "quarter")
     newest = sorted(labels.unique(), reverse=True)[0]
-    cohort = c.cohort_pilots(pilots, times, labels, newest)
-    return sent + tables(common.pilot_table_frame(cohort.head(common.TABLE_ROWS)))
+    cohort = c.cohort_pilots(pilots, times, labels, newest).index.to_numpy()[:common.TABLE_ROWS]  # view_table
+    return sent + tables(common.pilot_table_frame(common.view_rows(view, cohort)))
 
 
 def causes(view: common.View) -> int:
@@ -112,18 +120,20 @@ def causes(view: common.View) -> int:
     from analysis.figures import causes as f
     from analysis.stats import describe_difference
 
-    pilots = common.pilots_for(view)
-    if not int(pilots["cancelled"].sum()):
+    offered = dimensions(view.info.extras)
+    pilots = common.pilots_for(view, c.read_columns(offered), coded=c.grouped_columns(offered))
+    shared = c.cancellations(pilots)
+    if not len(shared.codes):
         return 0
-    counts = c.cause_counts(pilots)
-    cells = c.cause_stage_counts(pilots, view.info.stages)
+    counts = c.cause_counts(pilots, shared)
+    cells = c.cause_stage_counts(pilots, view.info.stages, shared)
     sent = figures(f.pareto_figure(counts), f.cause_stage_figure(cells, view.info.stages))
     f.pareto_choices(counts), f.cause_stage_choices(cells)
     dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
     if dims:
-        rates = c.segment_rates(pilots, dims[0], c.MIN_SEGMENT_N, None)
+        rates = c.segment_rates(pilots, dims[0], c.MIN_SEGMENT_N, None, shared)
         test = c.segment_test(rates)
-        overall = c.overall_rate(pilots)
+        overall = c.overall_rate(pilots, None, shared)
         label = common.dimension_label(view.info, dims[0])
         describe_difference(test, f.dimension_plural(dims[0], label))
         sent += figures(f.segment_figure(rates, test, label, overall, c.MIN_SEGMENT_N, None))
@@ -131,11 +141,11 @@ def causes(view: common.View) -> int:
         if test.significant and test.segments_compared > 2:
             sent += tables(f.pairs_table(test.pairwise if test.pairwise is not None else c.segment_pairs(rates)))
         sent += tables(f.segment_table(rates, label, c.MIN_SEGMENT_N))
-    mix = c.cause_mix_by_cohort(pilots)
+    mix = c.cause_mix_by_cohort(pilots, cancelled=shared)
     if not mix.empty:
         sent += figures(f.cohort_mix_figure(mix))
         f.cohort_choices(mix)
-    spend = c.spend_by_cause(pilots)
+    spend = c.spend_by_cause(pilots, shared)
     if not spend.empty:
         sent += figures(f.spend_figure(spend))
         f.spend_choices(spend)
@@ -175,15 +185,15 @@ def stalls(view: common.View) -> int:
 
 def pilots(view: common.View) -> int:
     """pages/pilots.py with no search, outcome or stalled filter: the first TABLE_ROWS pilots."""
-    from analysis.pilots import search_mask
+    from analysis.pilots import SEARCH_COLUMNS, search_mask
 
-    frame = common.pilots_for(view)
+    frame = common.pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
     if frame.empty:
         return 0
     set(frame["outcome"].unique())
-    shown = frame[search_mask(frame, "")]
+    shown = frame[search_mask(frame, "")].index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
     columns = common.PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras]
-    return tables(common.pilot_table_frame(shown.head(common.TABLE_ROWS), columns, view.info.extras))
+    return tables(common.pilot_table_frame(common.view_rows(view, shown), columns, view.info.extras))
 
 
 def snapshots(view: common.View) -> int:

@@ -10,10 +10,13 @@ from analysis.stats import describe_difference
 from pages.common import current_view, definitions, empty_state, number_columns, pilots_behind, pilots_for
 
 view = current_view()
-pilots = pilots_for(view)
+# what the analyses read (every pilot table is filled from the view, pilots_with_ids)
+offered = dimensions(view.info.extras)
+pilots = pilots_for(view, causes.read_columns(offered), coded=causes.grouped_columns(offered))
 stages = view.info.stages
 st.title("Failure causes")
-cancelled = int(pilots["cancelled"].sum())
+shared = causes.cancellations(pilots)  # the cancelled pilots and their causes, coded once for every chart
+cancelled = len(shared.codes)
 st.caption(f"{view.info.name} · {cancelled:,} cancelled of {len(pilots):,} pilots · "
            + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
 if not cancelled:
@@ -23,8 +26,8 @@ if not cancelled:
 definitions(view, ["cancelled", "in flight"])
 
 st.subheader("Which cause kills most pilots")
-counts = causes.cause_counts(pilots)
-pilots_behind(charts.pareto_figure(counts), "pareto", pilots, charts.pareto_choices(counts))
+counts = causes.cause_counts(pilots, shared)
+pilots_behind(charts.pareto_figure(counts), "pareto", view, charts.pareto_choices(counts))
 if unmapped := [c for c in counts["cause"] if c.startswith("other (")]:
     st.caption(f"{len(unmapped)} cause text(s) match no canonical cause and are shown as 'other (<text>)'; "
                "map them on the Data page to group them.")
@@ -32,13 +35,13 @@ if causes.NOT_RECORDED in set(counts["cause"]):
     st.caption(f"'{causes.NOT_RECORDED}': cancelled pilots whose export gives no cause.")
 
 st.subheader("At which stage each cause stops pilots")
-cells = causes.cause_stage_counts(pilots, stages)
-pilots_behind(charts.cause_stage_figure(cells, stages), "cause_stage", pilots, charts.cause_stage_choices(cells))
+cells = causes.cause_stage_counts(pilots, stages, shared)
+pilots_behind(charts.cause_stage_figure(cells, stages), "cause_stage", view, charts.cause_stage_choices(cells))
 st.caption("Each cell: the cancelled pilots with that cause that were stopped at that stage, and their share of "
            "the cause's cancellations (row share).")
 
 st.subheader("Failure rate by segment")
-dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
+dims = [d for d in offered if d in pilots and pilots[d].notna().any()]
 labels = {d: FIELD_LABELS.get(d) or view.info.extras.get(d, d) for d in dims}
 if not dims:
     empty_state("This dataset has no column to break the failure rate down by.")
@@ -52,11 +55,11 @@ else:
                                    value=causes.MIN_SEGMENT_N, key="min_n",
                                    help="Segments with fewer decided pilots (production or cancelled) are shown "
                                         "greyed, and neither ranked nor tested."))
-    rates = causes.segment_rates(pilots, by, min_n, cause)
+    rates = causes.segment_rates(pilots, by, min_n, cause, shared)
     test = causes.segment_test(rates)
-    overall = causes.overall_rate(pilots, cause)
+    overall = causes.overall_rate(pilots, cause, shared)
     st.markdown(describe_difference(test, charts.dimension_plural(by, labels[by])))
-    pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n, cause), "segments", pilots,
+    pilots_behind(charts.segment_figure(rates, test, labels[by], overall, min_n, cause), "segments", view,
                   charts.segment_choices(rates))
     if note := charts.small_segments_note(rates, min_n):
         st.caption(note)
@@ -68,23 +71,23 @@ else:
     st.dataframe(segments, hide_index=True, width="stretch", column_config=number_columns(segments))
 
 st.subheader("Are the same causes still killing pilots?")
-mix = causes.cause_mix_by_cohort(pilots)
+mix = causes.cause_mix_by_cohort(pilots, cancelled=shared)
 undated = int((pilots["cancelled"] & pilots["start_date"].isna()).sum())
 if mix.empty:
     empty_state("The cause mix by start quarter needs start dates (or stage entry dates); the cancelled pilots "
                 "here have none, so it is not drawn.")
 else:
-    pilots_behind(charts.cohort_mix_figure(mix), "cohort_mix", pilots, charts.cohort_choices(mix))
+    pilots_behind(charts.cohort_mix_figure(mix), "cohort_mix", view, charts.cohort_choices(mix))
     st.caption("Recent quarters have had less time to fail: their cancellations are the early ones, so compare "
                "their mix with care." + (f" {undated:,} cancelled pilots have no start date and are left out."
                                          if undated else ""))
 
 st.subheader("Spend lost on cancelled pilots, by cause")
-spend = causes.spend_by_cause(pilots)
+spend = causes.spend_by_cause(pilots, shared)
 if spend.empty:
     empty_state("No spend is recorded for the cancelled pilots here (map a spend column on the Data page).")
 else:
-    pilots_behind(charts.spend_figure(spend), "spend", pilots, charts.spend_choices(spend))
+    pilots_behind(charts.spend_figure(spend), "spend", view, charts.spend_choices(spend))
     if spend["with_spend"].sum() < spend["pilots"].sum():
         st.caption(f"Spend is recorded for {int(spend['with_spend'].sum()):,} of {int(spend['pilots'].sum()):,} "
                    "cancelled pilots; the others count as nothing here.")

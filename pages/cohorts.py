@@ -9,6 +9,7 @@ from analysis.cohorts import (
     MIN_AT_RISK,
     START_YEAR,
     at_risk_table,
+    cohort_columns,
     cohort_labels,
     cohort_matrix,
     cohort_pilots,
@@ -22,7 +23,7 @@ from analysis.cohorts import (
 from analysis.figures.cohorts import MAX_SEGMENTS, incidence_figure, triangle_figure
 from analysis.queries import dimensions
 from analysis.schema import FIELD_LABELS
-from pages.common import current_view, definitions, empty_state, number_columns, pilot_table, pilots_for
+from pages.common import current_view, definitions, empty_state, number_columns, pilots_for, view_table
 
 NEEDS_DATES = ("The cohort triangle and the time-to-production curves need dates: a start date for each pilot "
                "(or stage dates to derive it from), and the date it reached production or was cancelled. ")
@@ -48,7 +49,10 @@ def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 view = current_view()
-pilots = pilots_for(view)
+# what event_times and the breakdowns read (the dimensions dictionary-coded: cut as small integers); the table
+# of a cohort is cut from the view (view_table)
+offered = dimensions(view.info.extras)
+pilots = pilots_for(view, cohort_columns(view.info.stages, offered), coded=offered)
 st.title("Cohorts")
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the cohorts.")
@@ -83,7 +87,7 @@ with st.expander("The triangle as a table"):
     st.dataframe(matrix.drop(columns="cohort_start"), hide_index=True, width="stretch")
 
 st.subheader("Time to production")
-dims = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]
+dims = [d for d in offered if d in pilots and pilots[d].notna().any()]
 labels = {OVERALL_CHOICE: "All pilots", START_YEAR: "Start year",
           **{d: FIELD_LABELS.get(d) or view.info.extras.get(d, d) for d in dims}}
 choice = st.selectbox("Break down by", list(labels), index=1, format_func=labels.get, key="seg",
@@ -117,4 +121,4 @@ definitions(view, ["reached production", "cancelled", "in flight"])
 st.subheader("Pilots of a cohort")
 cohorts = cohort_labels(times["start_date"], period)
 chosen = st.selectbox("Started in", sorted(cohorts.unique(), reverse=True), key="cohort")
-pilot_table(cohort_pilots(pilots, times, cohorts, chosen), key=f"cohort_{chosen}")
+view_table(view, cohort_pilots(pilots, times, cohorts, chosen).index.to_numpy(), key=f"cohort_{chosen}")

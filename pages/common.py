@@ -16,10 +16,11 @@ import gc
 import json
 import os
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -32,7 +33,6 @@ from analysis.queries import Filters
 from analysis.report import ReportContext, report_html, source_of_dataset
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
 from analysis.snapshots import Snapshot, ViewState
-from analysis.summary import breakdown_dimensions
 
 # Everything imported so far (Streamlit, pandas, plotly, DuckDB, the analyses) lives as long as the server:
 # moved out of the garbage collector's sight, a full collection during a run no longer walks it (at 100k
@@ -114,46 +114,107 @@ def dataset_dates(ds: str) -> tuple[dt.date | None, dt.date | None, dt.date | No
         return lo, hi, queries.latest_date(con, ds, date_fields(info.stages))
 
 
-# Frames of every recent view, shared by all sessions. A classified frame takes about 300 bytes a pilot
-# (300 MB at 1M pilots), so a few filter combinations are kept, and none for longer than an hour.
-VIEW_CACHE_ENTRIES = 8
+# The classified frame of every pilot, shared by all sessions: about 300 bytes a pilot (300 MB at 1M pilots),
+# so two as-of / stall settings are kept, and none for longer than an hour. A filtered view is that frame
+# cut to the positions its filters select: only the positions are cached (8 bytes a pilot, so many filter
+# combinations fit), and the cut is made on each run. Cached cut frames were a copy of nearly every pilot
+# per filter combination (eight of them took the views of 1M pilots past 2 GB); the cut costs 10-20 ms at
+# 100k pilots and is freed when the run ends.
+FRAME_CACHE_ENTRIES = 2
+VIEW_CACHE_ENTRIES = 64
 VIEW_CACHE_TTL = dt.timedelta(hours=1)
 
 
-@st.cache_resource(show_spinner="Computing…", max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
-def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_days: int) -> pd.DataFrame:
-    """The filtered pilots with their outcomes, cached per dataset (content-hashed, immutable), filters
-    and settings. A resource cache hands back the frame itself, where st.cache_data would pickle it on
-    every miss and unpickle it on every rerun (0.2-0.4 s and 0.1 s at 1M pilots); `pilots_for` gives
-    callers a copy-on-write view of it, so no page can change the cached frame."""
-    info, filters = dataset_info(ds), Filters.from_dict(json.loads(filters_json))
-    if filters == Filters():
-        with store.connect() as con:
-            pilots = queries.load_pilots(con, ds, filters, info.extras)
-        return classify(pilots, info.stages, as_of, stall_days)
-    # A filter cuts the (cached) frame of every pilot: classifying is row by row, so the rows are the same,
-    # and only their positions come from DuckDB (at 100k pilots 40-50 ms saved on each filter change).
-    everything = classified_pilots(ds, json.dumps(Filters().to_dict(), sort_keys=True), as_of, stall_days)
+@st.cache_resource(show_spinner="Computing…", max_entries=FRAME_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def every_pilot(ds: str, as_of: dt.date | None, stall_days: int) -> pd.DataFrame:
+    """Every pilot of the dataset with its outcome, cached per dataset (content-hashed, immutable) and
+    settings. A resource cache hands back the frame itself, where st.cache_data would pickle it on every
+    miss and unpickle it on every rerun (0.2-0.4 s and 0.1 s at 1M pilots); callers never change it
+    (`pilots_for` hands out copy-on-write views)."""
+    info = dataset_info(ds)
     with store.connect() as con:
-        positions = queries.filtered_positions(con, ds, filters, info.extras)
-    return everything.take(positions).reset_index(drop=True)
+        pilots = queries.load_pilots(con, ds, Filters(), info.extras)
+    return classify(pilots, info.stages, as_of, stall_days)
 
 
-def pilots_for(view: View) -> pd.DataFrame:
-    """The classified pilots of the current view (a shallow copy: under pandas' copy-on-write, changing
-    it copies what changes and leaves the cached frame alone)."""
-    cached = classified_pilots(view.dataset_id, json.dumps(view.filters.to_dict(), sort_keys=True), view.as_of,
-                               view.stall_days)
-    return cached.copy(deep=False)
+@st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def view_positions(ds: str, filters_json: str) -> np.ndarray | None:
+    """The positions, in every_pilot's order, of the pilots the filters select (read-only); None when
+    nothing is filtered. Classifying is row by row, so the filtered pilots' rows are those of every_pilot,
+    and only their positions come from DuckDB."""
+    filters = Filters.from_dict(json.loads(filters_json))
+    if filters == Filters():
+        return None
+    with store.connect() as con:
+        positions = queries.filtered_positions(con, ds, filters, dataset_info(ds).extras)
+    positions.flags.writeable = False
+    return positions
+
+
+def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_days: int,
+                      columns: list[str] | None = None) -> pd.DataFrame:
+    """The filtered pilots with their outcomes (only `columns`, those of them it has, when given):
+    every_pilot cut to view_positions (the cached frame itself when nothing is filtered and every column
+    is asked for: callers must not change it; pages use `pilots_for`)."""
+    everything = every_pilot(ds, as_of, stall_days)
+    if columns is not None:
+        everything = everything[[c for c in everything.columns if c in set(columns)]]
+    positions = view_positions(ds, filters_json)
+    return everything if positions is None else everything.take(positions).reset_index(drop=True)
+
+
+def _filters_json(view: View) -> str:
+    return json.dumps(view.filters.to_dict(), sort_keys=True)
+
+
+def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[str] = ()) -> pd.DataFrame:
+    """The classified pilots of the current view, indexed by position in the view (0..n-1, as view_rows
+    and view_table take them); with `columns`, only those (the cut of a filtered view
+    copies every column it keeps: at 1M pilots 0.15-0.3 s and 270 MB for all of them). Columns named in
+    `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting them copies small
+    integers instead of text, for analyses that only count and group them. A copy-on-write view:
+    changing it copies what changes and leaves the cached frame alone."""
+    frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,
+                              None if columns is None else [c for c in columns if c not in coded]).copy(deep=False)
+    everything = every_pilot(view.dataset_id, view.as_of, view.stall_days)
+    shown = [c for c in everything.columns if columns is None or c in set(columns)]
+    positions = view_positions(view.dataset_id, _filters_json(view))
+    for column in [c for c in coded if c in shown]:
+        codes, dtype = text_codes(view.dataset_id, view.as_of, view.stall_days, column)
+        frame[column] = pd.Categorical.from_codes(codes if positions is None else codes.take(positions), dtype=dtype)
+    return frame[shown] if coded else frame
+
+
+@st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def text_codes(ds: str, as_of: dt.date | None, stall_days: int, column: str) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """A column of every_pilot dictionary-coded: each row's code (read-only, -1 for a missing value) and
+    the dtype naming the codes (made once: a Categorical built with it skips checking its values)."""
+    codes, names = pd.factorize(every_pilot(ds, as_of, stall_days)[column])
+    codes = codes.astype(np.int32 if len(names) > np.iinfo(np.int16).max else np.int16)
+    codes.flags.writeable = False
+    return codes, pd.CategoricalDtype(names)
+
+
+def view_rows(view: View, positions: np.ndarray) -> pd.DataFrame:
+    """The view's pilots (every column) at these positions in the view (a pilots_for frame's index holds
+    them), in the order given."""
+    everything = every_pilot(view.dataset_id, view.as_of, view.stall_days)
+    within = view_positions(view.dataset_id, _filters_json(view))
+    return everything.take(positions if within is None else within[positions]).reset_index(drop=True)
+
+
+def pilots_with_ids(view: View, ids: Collection[str]) -> pd.DataFrame:
+    """The pilots of the current view (every column) whose id is one of `ids`, in view order: the rows
+    behind a chart's mark, for a page whose pilots_for left out the columns a pilot table shows."""
+    listed = pilots_for(view, ["pilot_id"])["pilot_id"]
+    return view_rows(view, np.flatnonzero(listed.isin(list(ids)).to_numpy()))
 
 
 @st.cache_data(show_spinner=False)
 def breakdown_options(ds: str) -> list[str]:
     """Dimensions with at least one value in the dataset: canonical first, then its extra columns."""
-    info = dataset_info(ds)
-    with store.connect() as con:
-        pilots = queries.load_pilots(con, ds, Filters(), info.extras)
-    return breakdown_dimensions(pilots, info.extras)
+    with store.connect() as con:  # summary.breakdown_dimensions' answer, counted in SQL
+        return queries.columns_with_values(con, ds, queries.dimensions(dataset_info(ds).extras))
 
 
 def dimension_label(info: store.DatasetInfo, dim: str) -> str:
@@ -565,11 +626,25 @@ def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: l
                 labels: dict[str, str] | None = None) -> None:
     """The pilots behind a number: a sortable table (the first TABLE_ROWS of them) with friendly headers
     and a safe CSV download of all of them, made when the button is clicked, not on every run."""
-    st.dataframe(pilot_table_frame(frame.head(TABLE_ROWS), columns, labels), hide_index=True, width="stretch")
-    if len(frame) > TABLE_ROWS:
-        st.caption(f"The first {TABLE_ROWS:,} of {len(frame):,} {label} are shown; the download has all of them.")
-    st.download_button(f"Download these {len(frame):,} {label} (CSV)",
-                       lambda: safe_csv(pilot_table_frame(frame, columns, labels)),
+    _table(frame.head(TABLE_ROWS), len(frame), lambda: frame, key, label, columns, labels)
+
+
+def view_table(view: View, positions: np.ndarray, key: str, label: str = "pilots", columns: list[str] | None = None,
+               labels: dict[str, str] | None = None) -> None:
+    """pilot_table of the view's pilots at these positions (ascending): only the rows shown are cut from
+    the view on each run, every row only when the download is asked for (at 1M pilots a table of every
+    pilot was a 300 MB copy on each run)."""
+    _table(view_rows(view, positions[:TABLE_ROWS]), len(positions), lambda: view_rows(view, positions), key, label,
+           columns, labels)
+
+
+def _table(shown: pd.DataFrame, total: int, every: Callable[[], pd.DataFrame], key: str, label: str,
+           columns: list[str] | None, labels: dict[str, str] | None) -> None:
+    st.dataframe(pilot_table_frame(shown, columns, labels), hide_index=True, width="stretch")
+    if total > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {total:,} {label} are shown; the download has all of them.")
+    st.download_button(f"Download these {total:,} {label} (CSV)",
+                       lambda: safe_csv(pilot_table_frame(every(), columns, labels)),
                        file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}", on_click="ignore")
 
 
@@ -600,10 +675,11 @@ def clickable_chart(fig, key: str) -> list[str]:
     return selected_ids(st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",)), drill(fig))
 
 
-def pilots_behind(fig, key: str, pilots: pd.DataFrame, choices: Mapping[str, list[str]],
+def pilots_behind(fig, key: str, pilots: pd.DataFrame | View, choices: Mapping[str, Sequence[str]],
                   prompt: str = "Show the pilots behind…") -> None:
     """A chart that lists the pilots behind a mark when it is clicked, and a select box of the same
-    marks that does the same without a click (keyboard users, AppTest). A click wins over the box."""
+    marks that does the same without a click (keyboard users, AppTest). A click wins over the box.
+    `pilots`: the frame the ids are looked up in, or the view (pilots_with_ids)."""
     clicked = clickable_chart(fig, key)
     if not choices:
         return
@@ -613,7 +689,8 @@ def pilots_behind(fig, key: str, pilots: pd.DataFrame, choices: Mapping[str, lis
         (choices.get(pick, []), pick)
     if ids:
         st.caption(f"{plural(len(ids), 'pilot')} behind {what}")
-        pilot_table(pilots[pilots["pilot_id"].isin(ids)], key=f"{key}_pilots")
+        rows = pilots_with_ids(pilots, ids) if isinstance(pilots, View) else pilots[pilots["pilot_id"].isin(list(ids))]
+        pilot_table(rows, key=f"{key}_pilots")
 
 
 def plural(n: int, noun: str) -> str:

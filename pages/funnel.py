@@ -1,5 +1,6 @@
 """Funnel: reached / dropped / still in stage per step, conversions, and a breakdown by any dimension."""
 
+import numpy as np
 import streamlit as st
 
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
@@ -12,14 +13,15 @@ from pages.common import (
     dimension_label,
     empty_state,
     number_columns,
-    pilot_table,
     pilots_for,
     plain,
     plural,
+    view_table,
 )
 
 view = current_view()
-pilots = pilots_for(view)
+# what the funnel counts, and the breakdown; pilot tables are cut from the view (view_table)
+pilots = pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *filter(None, [view.breakdown])])
 stages = view.info.stages
 st.title("Funnel")
 known = pilots[pilots["stage_index"] >= 0]
@@ -31,7 +33,7 @@ funnel = stage_funnel(pilots, stages)
 clicked = clickable_chart(funnel_figure(funnel, ReachedIds(pilots, stages)), key="funnel")
 if clicked:
     st.caption(f"{plural(len(clicked), 'pilot')} behind the step you clicked (double-click the chart to clear)")
-    pilot_table(pilots[pilots["pilot_id"].isin(clicked)], key="funnel_clicked")
+    view_table(view, np.flatnonzero(pilots["pilot_id"].isin(clicked)), key="funnel_clicked")
 if len(known) < len(pilots):
     st.caption(f"{len(pilots) - len(known):,} pilots without a readable stage are left out of the funnel.")
 table = funnel.assign(stage=funnel["stage"].map(stage_label))
@@ -49,7 +51,7 @@ step = step_col.selectbox("Stage", range(len(stages)), format_func=lambda i: sta
 kinds = {"reached": "reached it", "dropped": "were cancelled there", "in_stage": "are still there",
          "moved_on": "moved on"}
 kind = kind_col.selectbox("Pilots that", list(kinds), format_func=kinds.get, key="kind")
-pilot_table(pilots_at_step(pilots, step, kind), key=f"funnel_{stages[step]}_{kind}")
+view_table(view, pilots_at_step(pilots, step, kind).index.to_numpy(), key=f"funnel_{stages[step]}_{kind}")
 
 st.subheader("Breakdown")
 by = view.breakdown

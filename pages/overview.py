@@ -7,7 +7,7 @@ from analysis.cohorts import comparison_sentence, event_times
 from analysis.figures.causes import causes_figure, money
 from analysis.figures.funnel import funnel_figure
 from analysis.funnel import stage_funnel
-from analysis.overview import headline, kpis
+from analysis.overview import headline, kpis, read_columns
 from pages.common import current_view, definitions, empty_state, pilots_for, plain
 
 
@@ -16,15 +16,17 @@ def _months(value: float | None) -> str:
 
 
 view = current_view()
-pilots = pilots_for(view)
+# only what the numbers read; causes and stages dictionary-coded (cut as small integers)
+pilots = pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
 st.title("Overview")
 st.caption(f"{plain(view.info.name)} · as of {view.as_of or 'no dates in this dataset'}")
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()
-k = kpis(pilots, view.info.stages, view.as_of)
+times = event_times(pilots, view.info.stages, view.as_of)  # once for the tiles and the cohort sentence
+k = kpis(pilots, view.info.stages, view.as_of, times)
 st.markdown(f"#### {headline(k, view.stall_days)}")
-cohort_sentence = comparison_sentence(event_times(pilots, view.info.stages, view.as_of))
+cohort_sentence = comparison_sentence(times)
 if cohort_sentence:
     st.markdown(cohort_sentence)
 tiles = st.columns(6)

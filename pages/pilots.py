@@ -3,12 +3,13 @@
 import streamlit as st
 
 from analysis.outcomes import IN_FLIGHT
-from analysis.pilots import search_mask
+from analysis.pilots import SEARCH_COLUMNS, search_mask
 from analysis.schema import STATUS_LABELS
-from pages.common import PILOT_COLUMNS, current_view, empty_state, pilot_table, pilots_for
+from pages.common import PILOT_COLUMNS, current_view, empty_state, pilots_for, view_table
 
 view = current_view()
-pilots = pilots_for(view)
+# what the search and the filters read; the table's rows are cut from the view (view_table)
+pilots = pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
 st.title("Pilots")
 st.caption(f"{view.info.name} · {len(pilots):,} pilots match the sidebar filters · "
            + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
@@ -34,5 +35,5 @@ st.caption(f"{len(shown):,} of {len(pilots):,} pilots · click a column header t
 if shown.empty:
     empty_state("No pilot matches this search. Try fewer words, or clear the outcome filter.")
 else:
-    pilot_table(shown, "pilots", columns=PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras],
-                labels=view.info.extras)
+    view_table(view, shown.index.to_numpy(), "pilots",
+               columns=PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras], labels=view.info.extras)

@@ -39,6 +39,12 @@ def _cells(*columns: pd.Series) -> list[list[str]]:
     return [list(row) for row in zip(*columns)]
 
 
+def _key_array(keys: list[list[str]]) -> np.ndarray:
+    """_cells keys as one 2-D array of text: plotly copies an array whole where it checks a list of lists
+    element by element; it sends the same [a, b] lists."""
+    return np.array(keys, dtype=object).reshape(len(keys), -1)
+
+
 def rate_text(cancelled: int, decided: int, low: float, high: float) -> str:
     """'3 of 4 (75%, 95% CI 30–95%)'; '0 decided' when nothing is decided yet."""
     if not decided:
@@ -91,19 +97,20 @@ def pareto_figure(counts: pd.DataFrame) -> go.Figure:
         return empty_figure("No cancelled pilots in this selection, so no causes to show.")
     labels = [plotly_text(cause_label(c)) for c in counts["cause"]]
     keys = counts["cause"].tolist()
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         x=counts["count"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
         name="cancelled pilots", customdata=keys, textposition="auto",
         text=[f"{n:,} ({s:.0%})" for n, s in zip(counts["count"], counts["share"])],
         hovertext=[f"{lab}: {n:,} cancelled pilots ({s:.0%}); click to list them"
-                   for lab, n, s in zip(labels, counts["count"], counts["share"])], hoverinfo="text"))
+                   for lab, n, s in zip(labels, counts["count"], counts["share"])], hoverinfo="text")
+    line = go.Scatter(x=counts["cumulative_share"].tolist(), y=labels, xaxis="x2", mode="lines+markers",
+                      name="cumulative share of cancellations (%, top axis)", line=dict(color=CUMULATIVE_COLOUR),
+                      marker=dict(size=6), hovertemplate="%{y}: cumulative %{x:.0%}<extra></extra>")
+    fig = go.Figure([bars, line], dict(  # traces and axes at once: plotly checks a figure again on each change
+        xaxis2=dict(overlaying="x", side="top", range=[0, 1.02], tickformat=".0%", showgrid=False,
+                    tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1]),
+        yaxis=dict(autorange="reversed"), xaxis=dict(title="cancelled pilots (count)")))
     _drill(fig, counts, keys)
-    fig.add_scatter(x=counts["cumulative_share"].tolist(), y=labels, xaxis="x2", mode="lines+markers",
-                    name="cumulative share of cancellations (%, top axis)", line=dict(color=CUMULATIVE_COLOUR), marker=dict(size=6),
-                    hovertemplate="%{y}: cumulative %{x:.0%}<extra></extra>")
-    fig.update_layout(xaxis2=dict(overlaying="x", side="top", range=[0, 1.02], tickformat=".0%", showgrid=False,
-                                  tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1]),
-                      yaxis=dict(autorange="reversed"), xaxis=dict(title="cancelled pilots (count)"))
     fig = layout(fig, pareto_title(counts), height=max(320, BAR_HEIGHT * len(counts) + 160))
     return fig.update_layout(margin=dict(t=fig.layout.margin.t + 30))  # room for the top axis
 
@@ -139,20 +146,20 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
     y = [plotly_text(cause_label(c)) for c in causes]
     text = [[f"{int(n):,}<br>{r:.0%}" if n else "" for n, r in zip(nrow, rrow)]
             for nrow, rrow in zip(counts.to_numpy(), shares.to_numpy())]
-    fig = go.Figure(go.Heatmap(z=counts.to_numpy(dtype=float), x=x, y=y, text=text, texttemplate="%{text}",
-                               colorscale=HEATMAP_SCALE, zmin=0, hoverinfo="skip", xgap=2, ygap=2,
-                               colorbar=dict(title="cancelled<br>pilots")))
+    heat = go.Heatmap(z=counts.to_numpy(dtype=float), x=x, y=y, text=text, texttemplate="%{text}",
+                      colorscale=HEATMAP_SCALE, zmin=0, hoverinfo="skip", xgap=2, ygap=2,
+                      colorbar=dict(title="cancelled<br>pilots"))
     hover = [f"{plotly_text(cause_label(c))} at {stage_label(s).lower()}: {n} cancelled ({r:.0%} of the cause, "
              f"{k:.0%} of the stage); click to list them"
              for c, s, n, r, k in zip(cells["cause"], cells["stage"], cells["count"], cells["row_share"],
                                       cells["column_share"])]
     keys = _cells(cells["cause"], cells["stage"])
-    fig.add_scatter(x=[stage_label(s) for s in cells["stage"]], y=[plotly_text(cause_label(c)) for c in cells["cause"]],
-                    mode="markers", marker=dict(size=30, symbol="square", opacity=0), customdata=keys,
-                    hovertext=hover, hoverinfo="text", showlegend=False, name="cells")
+    marks = go.Scatter(x=[stage_label(s) for s in cells["stage"]], y=[plotly_text(cause_label(c)) for c in cells["cause"]],
+                       mode="markers", marker=dict(size=30, symbol="square", opacity=0), customdata=_key_array(keys),
+                       hovertext=hover, hoverinfo="text", showlegend=False, name="cells")
+    # the stages name themselves (on top); a title there would hit the chart title
+    fig = go.Figure([heat, marks], dict(yaxis=dict(autorange="reversed", title={}), xaxis=dict(title={}, side="top")))
     _drill(fig, cells, [tuple(k) for k in keys])
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title=None, side="top")  # the stages name themselves; a top title would hit the chart title
     fig = layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
     return fig.update_layout(margin=dict(t=fig.layout.margin.t + 25))  # room for the stage names on top
 
@@ -183,7 +190,7 @@ def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str,
     hover = [f"{lab}: {rate_text(c, d, lo, hi)}" + ("" if r else f"; fewer than {min_n} decided, not ranked")
              for lab, c, d, lo, hi, r in zip(labels, shown["cancelled"], shown["decided"], shown["ci_low"],
                                              shown["ci_high"], shown["ranked"])]
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         x=shown["rate"].tolist(), y=labels, orientation="h", customdata=shown["segment"].tolist(), hovertext=hover,
         hoverinfo="text",
         marker_color=[OUTCOME_COLOURS["cancelled"] if r else SMALL_SEGMENT_COLOUR for r in shown["ranked"]],
@@ -191,16 +198,23 @@ def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str,
                      arrayminus=(shown["rate"] - shown["ci_low"]).tolist(),
                      color=CUMULATIVE_COLOUR, thickness=1.5, width=4),
         text=[f"{c:,} of {d:,} ({c / d:.0%})" for c, d in zip(shown["cancelled"], shown["decided"])],
-        textposition="inside", insidetextanchor="start", name="failure rate"))
-    _drill(fig, shown, shown["segment"].tolist())
-    if overall is not None:
-        fig.add_vline(x=overall, line=dict(color=CUMULATIVE_COLOUR, dash="dot"),
-                      annotation_text=f"all: {overall:.0%}", annotation_position="top")
-    fig.update_yaxes(autorange="reversed")
+        textposition="inside", insidetextanchor="start", name="failure rate")
     failures = "cancelled for this cause" if cause else "cancelled"
-    fig.update_xaxes(title=f"failure rate: {failures} / decided (%), with 95% Wilson interval", tickformat=".0%",
-                     range=[0, 1.02])
+    fig = go.Figure(bars, dict(yaxis=dict(autorange="reversed"), **_overall_line(overall), xaxis=dict(
+        title=f"failure rate: {failures} / decided (%), with 95% Wilson interval", tickformat=".0%", range=[0, 1.02])))
+    _drill(fig, shown, shown["segment"].tolist())
     return layout(fig, segment_title(rates, test, dimension_label, cause), height=max(300, 34 * len(shown) + 150))
+
+
+def _overall_line(overall: float | None) -> dict:
+    """The overall rate as a dotted vertical line labelled on top (what fig.add_vline draws, written out:
+    add_vline works out the axes anew on each call, a quarter of the chart's time)."""
+    if overall is None:
+        return {}
+    return dict(shapes=[dict(type="line", x0=overall, x1=overall, xref="x", y0=0, y1=1, yref="y domain",
+                             line=dict(color=CUMULATIVE_COLOUR, dash="dot"))],
+                annotations=[dict(text=f"all: {overall:.0%}", x=overall, xref="x", xanchor="center", y=1,
+                                  yref="y domain", yanchor="bottom", showarrow=False)])
 
 
 def cohort_title(mix: pd.DataFrame) -> str:
@@ -218,21 +232,22 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
         return empty_figure("No cancelled pilots with a start date, so no cause mix by start quarter.")
     totals = mix.drop_duplicates("cohort").set_index("cohort")["cohort_cancelled"]
     x_labels = {q: f"{q}<br>n={int(n)}" for q, n in totals.items()}
-    fig, drill = go.Figure(), {}
+    traces, drill = [], {}
     for i, cause in enumerate(dict.fromkeys(mix["cause"])):
         part = mix[mix["cause"] == cause]
         colour = OTHER_CAUSES_COLOUR if cause == OTHER_CAUSES else SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)]
         label = plotly_text(cause_label(cause))
         keys = _cells(part["cohort"], part["cause"])
         drill |= dict(zip(map(tuple, keys), part["pilot_ids"]))
-        fig.add_bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
-                    marker_color=colour, customdata=keys, hoverinfo="text",
-                    hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
-                               zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])])
-    with_drill(fig, drill)
-    fig.update_layout(barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values())))
-    fig.update_yaxes(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1])
-    fig.update_xaxes(title="start quarter (n = cancelled pilots)")
+        traces.append(go.Bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
+                             marker_color=colour, customdata=_key_array(keys), hoverinfo="text",
+                             hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
+                                        zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])]))
+    # one figure of every trace and its axes at once: plotly checks a figure again on each addition
+    fig = with_drill(go.Figure(traces, dict(
+        barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values()),
+                                    title="start quarter (n = cancelled pilots)"),
+        yaxis=dict(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1]))), drill)
     fig = layout(fig, cohort_title(mix), height=520)
     # two-line quarter labels and the axis title need the legend further down
     return fig.update_layout(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=110))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -163,6 +164,28 @@ class Spells:
         """The spells whose dates are in order (days >= 0), as usable_durations."""
         return self.where(self.days >= 0)
 
+    @cached_property
+    def by_stage(self) -> list[slice | np.ndarray]:
+        """The spells of each stage (0..len(stages)-1), in spell order: slices, as stage_spells orders them
+        stage by stage, or positions where the spells are in another order."""
+        index, n = self.stage_index, len(self.stages)
+        if np.all(index[1:] >= index[:-1]):
+            bounds = np.searchsorted(index, np.arange(n + 1)).tolist()
+            return [slice(bounds[i], bounds[i + 1]) for i in range(n)]
+        order = np.argsort(index, kind="stable")
+        bounds = np.searchsorted(index[order], np.arange(n + 1)).tolist()
+        return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Spells per stage (rows, by stage_index) and exit (columns, codes of EXITS)."""
+        return np.array([np.bincount(self.exit[part], minlength=len(EXITS)) for part in self.by_stage],
+                        dtype=np.int64).reshape(len(self.stages), len(EXITS))
+
+    def positions(self, part: slice | np.ndarray) -> np.ndarray:
+        """The spell positions of a part of by_stage."""
+        return np.arange(part.start, part.stop) if isinstance(part, slice) else part
+
     @classmethod
     def from_frame(cls, durations: pd.DataFrame) -> Spells:
         """The spells of a stage_durations frame (each row its own pilot row)."""
@@ -176,15 +199,46 @@ class Spells:
 
 def stage_spells(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Spells:
     """The spells of stage_durations as compact arrays (int32 rows and days, int8 stage and exit codes),
-    without a frame, dates or strings."""
-    parts = _spell_parts(classified, stages, as_of)
+    without a frame, dates or strings: each stage works only on the pilots that entered it on a known
+    date, and the next stage's date comes from one backward pass over the stages."""
     ids = classified["pilot_id"].array
-    if not parts:
+    if as_of is None or not stage_date_columns(classified, stages):
         return Spells(ids, *(np.zeros(0, t) for t in (np.int32, np.int8, np.int32, np.int8)), list(stages))
-    days = [((p[3] - p[2]) // np.timedelta64(1, "D")).astype(np.int32) for p in parts]
-    return Spells(ids, np.concatenate([p[1] for p in parts]).astype(np.int32),
-                  np.concatenate([np.full(len(p[1]), p[0], dtype=np.int8) for p in parts]),
-                  np.concatenate(days), np.concatenate([p[4] for p in parts]).astype(np.int8), list(stages))
+    arrays = _duration_arrays(classified)
+    dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)
+             if f"{s}_date" in classified}
+    later = _later_dates(dates, arrays["production"])
+    moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
+    parts = [_stage_days(arrays, dates[i], later[i], i, moment) for i in range(len(stages) - 1) if i in dates]
+    if not parts:  # only the last stage (production) has dates
+        return Spells(ids, *(np.zeros(0, t) for t in (np.int32, np.int8, np.int32, np.int8)), list(stages))
+    rows, index, days, exit_ = (np.concatenate(arrays) for arrays in zip(*parts))
+    return Spells(ids, rows, index, days, exit_, list(stages))
+
+
+def _later_dates(dates: dict[int, np.ndarray], production: np.ndarray) -> dict[int, np.ndarray]:
+    """_first_later of every stage with a date column, in one pass from the last stage back."""
+    later, first = {}, production
+    for j in sorted(dates, reverse=True):
+        later[j] = first
+        first = np.where(np.isnat(dates[j]), first, dates[j])
+    return later
+
+
+def _stage_days(arrays: dict[str, np.ndarray], entered: np.ndarray, later: np.ndarray, i: int,
+                as_of: np.datetime64) -> tuple[np.ndarray, ...]:
+    """_stage_spells of stage i as (rows, stage index, days, exit codes), worked out only on the pilots
+    that entered stage i on a known date and got at least that far."""
+    rows = np.flatnonzero(~np.isnat(entered) & (arrays["stage_index"] >= i))
+    moved, flying = arrays["stage_index"][rows] > i, arrays["in_flight"][rows]
+    left = np.where(moved, later[rows], arrays["ended"][rows])
+    left = np.where(~moved & flying, as_of, left)
+    known = ~np.isnat(left)
+    rows, moved, flying, left = rows[known], moved[known], flying[known], left[known]
+    exit_ = np.where(moved, 0, np.where(arrays["cancelled"][rows], 1, np.where(flying, 2, 3)))  # codes of EXITS
+    days = (left - entered[rows]) // np.timedelta64(1, "D")
+    return (rows.astype(np.int32), np.full(len(rows), i, dtype=np.int8), days.astype(np.int32),
+            exit_.astype(np.int8))
 
 
 def usable_durations(durations: pd.DataFrame) -> pd.DataFrame:
@@ -217,16 +271,15 @@ def stage_time_summary(durations: pd.DataFrame | Spells, stages: list[str]) -> p
     spells = durations if isinstance(durations, Spells) else Spells.from_frame(durations)
     usable = spells if spells.days.min(initial=0) >= 0 else spells.usable()
     days, observed = usable.days, usable.observed
-    order = np.argsort(usable.stage_index, kind="stable")  # one pass: each stage's spells a slice
-    bounds = np.searchsorted(usable.stage_index[order], np.arange(len(stages)))
     rows = []
     for i, stage in enumerate(stages[:-1]):
-        here = order[bounds[i]:bounds[i + 1]]  # stage_index: the spell's stage by its place in `stages`
-        left = int(np.count_nonzero(observed[here]))
-        row = {"stage": stage, "entered": len(here), "left": left, "still_there": len(here) - left}
+        here = usable.by_stage[i] if i < len(usable.stages) else slice(0, 0)  # the spell's stage: its place in `stages`
+        entered = int(usable.counts[i].sum()) if i < len(usable.stages) else 0
+        left = entered - (int(usable.counts[i, STILL_THERE]) if entered else 0)
+        row = {"stage": stage, "entered": entered, "left": left, "still_there": entered - left}
         empty = {"median_days": None, "median_ci_low": None, "median_ci_high": None, "p90_days": None,
                  "longest_days": None}
-        rows.append(row | (_km_row(days[here], observed[here]) if len(here) else empty))
+        rows.append(row | (_km_row(days[here], observed[here]) if entered else empty))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures.base import OUTCOME_COLOURS, Drill, RowKeys, empty_figure, layout, with_drill
-from analysis.pilots import GroupIds
 from analysis.schema import stage_label
 from analysis.stalls import EXITS, IN_FLIGHT, Spells
 
@@ -69,13 +68,14 @@ def _spells(durations: pd.DataFrame | Spells) -> Spells:
 
 def _boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray]]:
     """(kind, stage index, spell rows) of each non-empty box, kinds in SPELL_KINDS order, stages in
-    order: one stable sort of the spells by box (rows ascending in each box), not a scan per box."""
-    box = np.where(spells.observed, 0, stages) + spells.stage_index  # kind-major, as SPELL_KINDS
-    order = np.argsort(box, kind="stable")
-    bounds = np.searchsorted(box[order], np.arange(2 * stages + 1))
-    return [(kind, i, order[bounds[k * stages + i]:bounds[k * stages + i + 1]])
-            for k, kind in enumerate(SPELL_KINDS) for i in range(stages)
-            if bounds[k * stages + i + 1] > bounds[k * stages + i]]
+    order, rows ascending: each stage's spells (Spells.by_stage) split by whether they left."""
+    observed = spells.observed
+    parts = []
+    for part in spells.by_stage[:stages]:
+        rows = spells.positions(part)
+        left = observed[part]
+        parts.append((rows[left], rows[~left]))
+    return [(kind, i, parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts)) if len(parts[i][k])]
 
 
 POINTS_PER_BOX = 2_000  # more points than this hide the box and cost seconds to label and send
@@ -83,11 +83,9 @@ POINTS_PER_BOX = 2_000  # more points than this hide the box and cost seconds to
 
 def outliers_only(durations: pd.DataFrame | Spells) -> bool:
     """Whether some box of the time-in-stage chart shows only its outliers as points."""
-    spells = _spells(durations)
-    if not len(spells):
-        return False
-    sizes = np.bincount(spells.stage_index.astype(np.int64) * 2 + spells.observed)
-    return int(sizes.max()) > POINTS_PER_BOX
+    counts = _spells(durations).counts  # per stage and exit
+    censored = counts[:, EXITS.index(IN_FLIGHT)]
+    return bool(counts.size) and int(max((counts.sum(axis=1) - censored).max(), censored.max())) > POINTS_PER_BOX
 
 
 def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
@@ -180,21 +178,32 @@ def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # The marks of each figure by name, with their pilot ids: the page's "Show the pilots behind…" choices.
 
-def stage_time_choices(durations: pd.DataFrame | Spells) -> GroupIds:
+def stage_time_choices(durations: pd.DataFrame | Spells) -> Mapping[str, list[str]]:
     """One choice per stage and way of leaving it (moved on, cancelled, still there), stages in order,
-    ways alphabetically (as a groupby of stage and exit sorts them)."""
+    ways alphabetically (as a groupby of stage and exit sorts them); each list made when chosen."""
     spells = _spells(durations)
-    by_name = np.argsort(EXITS)  # exit codes in alphabetical order of their names
-    rank = np.empty(len(EXITS), dtype=np.int64)
-    rank[by_name] = np.arange(len(EXITS))
-    cell = spells.stage_index.astype(np.int64) * len(EXITS) + rank[spells.exit]
-    sizes = np.bincount(cell)
-    present = np.flatnonzero(sizes)
-    group = np.full(sizes.size, -1)
-    group[present] = np.arange(present.size)
-    labels = [f"{stage_label(spells.stages[c // len(EXITS)])}: {EXITS[by_name[c % len(EXITS)]]} ({sizes[c]})"
-              for c in present.tolist()]
-    return GroupIds(spells.pilot_ids, group[cell], labels)
+    keys = {f"{stage_label(spells.stages[i])}: {EXITS[e]} ({n})": (i, e)
+            for i, row in enumerate(spells.counts.tolist()) for e in np.argsort(EXITS).tolist() if (n := row[e])}
+    return Chosen(keys, SpellGroups(spells))
+
+
+class SpellGroups(Mapping):
+    """(stage index, exit code) -> the pilot ids of those spells, in spell order, made when looked up."""
+
+    def __init__(self, spells: Spells) -> None:
+        self._spells = spells
+
+    def __getitem__(self, key: tuple[int, int]) -> list[str]:
+        stage, exit_ = key
+        part = self._spells.by_stage[stage]
+        rows = self._spells.positions(part)[self._spells.exit[part] == exit_]
+        return self._spells.pilot_ids.take(rows)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter([(i, e) for i in range(len(self._spells.stages)) for e in range(len(EXITS))])
+
+    def __len__(self) -> int:
+        return len(self._spells.stages) * len(EXITS)
 
 
 def positions_choices(positions: pd.DataFrame, ids: Drill | None = None) -> Mapping[str, list[str]]:

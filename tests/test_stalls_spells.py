@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 
 from analysis import stalls
+from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures import stalls as figures
 from analysis.figures.base import drill
+from analysis.figures.stalls import POINTS_PER_BOX
 from analysis.outcomes import classify
 from analysis.stats import MAX_WHOLE_DURATION, kaplan_meier, kaplan_meier_whole
 from analysis.summary import analyse_file
@@ -146,8 +148,15 @@ def test_choices_and_boxes_of_spells_are_the_frame_ones(case):
     assert len(boxes) == len(old)
     for box, want in zip(boxes, old):
         assert (box.y0, box.name, box.boxpoints) == (want["y0"], want["name"], want["boxpoints"])
-        assert np.array_equal(box.x, want["x"]) and np.array_equal(box.customdata, want["customdata"])
         assert (None if box.hovertext is None else list(box.hovertext)) == want["hovertext"]
+        if box.boxpoints == "all":  # every spell a point, in spell order, keyed by its row
+            assert np.array_equal(box.x, want["x"]) and np.array_equal(box.customdata, want["customdata"])
+            continue
+        # a big box: every value (plotly draws the box from them), the outliers' first, keyed by their rows
+        assert np.array_equal(np.sort(box.x), np.sort(want["x"]))
+        out = figures.box_outliers(want["x"])
+        assert np.array_equal(box.customdata, want["customdata"][out])
+        assert np.array_equal(box.x[:out.sum()], want["x"][out])
     keys = drill(fig)
     picks = np.unique(np.r_[0, len(frame) - 1, np.random.default_rng(0).integers(0, len(frame), 50)])
     assert [keys[int(k)] for k in picks] == [[frame["pilot_id"][int(k)]] for k in picks]
@@ -157,3 +166,37 @@ def test_choices_and_boxes_of_spells_are_the_frame_ones(case):
 def test_a_big_random_portfolio_has_boxes_of_outliers_only():
     classified, stages, as_of = portfolio(8, n=9000)
     assert figures.outliers_only(stalls.stage_spells(classified, stages, as_of).usable())
+
+
+def plotly_outliers(values: np.ndarray) -> np.ndarray:
+    """The outliers of a box as plotly.js finds them (src/traces/box/calc.js with src/lib: sort, interp
+    quartiles, fences by findBin with its 1e-9 rounding allowance), written out directly on sorted values."""
+    z = np.sort(values)
+    n = len(z)
+
+    def interp(p):
+        at = p * n - 0.5
+        if at < 0:
+            return z[0]
+        if at > n - 1:
+            return z[-1]
+        frac = at % 1
+        return frac * z[int(np.ceil(at))] + (1 - frac) * z[int(np.floor(at))]
+
+    q1, q3 = interp(0.25), interp(0.75)
+    size = (z[-1] - z[0]) / (n - 1) if n > 1 else 1
+    below = int(np.count_nonzero(z < 2.5 * q1 - 1.5 * q3 - size * 1e-9))  # findBin(..., linelow) + 1
+    upto = int(np.count_nonzero(z <= 2.5 * q3 - 1.5 * q1 + size * 1e-9)) - 1  # findBin(...)
+    lf, uf = min(q1, z[min(below, n - 1)]), max(q3, z[max(upto, 0)])
+    return (values < lf) | (values > uf)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_box_outliers_hold_every_plotly_outlier_and_few_more(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(POINTS_PER_BOX, 20_000))
+    days = np.rint(rng.lognormal(3.0, float(rng.uniform(0.2, 1.5)), n)).astype(np.int32)
+    months = days / DAYS_PER_MONTH
+    exact, ours = plotly_outliers(months), figures.box_outliers(months)
+    assert exact.any() and not (exact & ~ours).any()  # every outlier plotly draws has a key
+    assert ours.sum() - exact.sum() <= 0.01 * n  # spare keys only at the fences

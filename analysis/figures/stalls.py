@@ -39,20 +39,20 @@ def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, s
     placed by `y0` (no label per point), side by side by `offsetgroup`, and as its key the point's row
     in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id).
     A box of more than POINTS_PER_BOX spells draws only its outliers as points and hovers without the
-    pilot's name: its values still go to plotly (which draws the box from them), its labels do not."""
+    pilot's name: its values still go to plotly (which draws the box from them), its labels do not, and
+    only its outliers carry a key (box_outliers; they come first in `x`, so their keys line up)."""
     spells = _spells(durations)
     if not len(spells):
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
-    months = spells.days / DAYS_PER_MONTH  # float64 days or whole days, as float64 months
     boxes = []
     for (_, name, colour), i, rows in _boxes(spells, len(stages) - 1):
         boxes.append(dict(
-            type="box", x=months[rows], y0=order[i], name=name, legendgroup=name,
+            type="box", y0=order[i], name=name, legendgroup=name,
             showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
             orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
-            line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows,
-            **_box_points(spells, rows, months, name)))
+            line=dict(color=colour), fillcolor="rgba(0,0,0,0)",
+            **_box_points(spells, rows, spells.days[rows] / DAYS_PER_MONTH, name)))
     fig = with_drill(go.Figure(data=boxes), RowKeys(spells.pilot_ids))
     _km_markers(fig, summary)
     # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
@@ -89,12 +89,45 @@ def outliers_only(durations: pd.DataFrame | Spells) -> bool:
 
 
 def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
-    """Every spell a point labelled with its pilot, or for a big box only the outliers, labelled by value."""
+    """Every spell a point labelled with its pilot and keyed by its row; or for a big box only the
+    outliers, labelled by value: every value goes to plotly, the outliers' first, and only they carry
+    their row (the other points are not drawn, so cannot be clicked)."""
     if len(rows) > POINTS_PER_BOX:
-        return dict(boxpoints="outliers", hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
+        out = box_outliers(months)
+        return dict(x=np.concatenate([months[out], months[~out]]), customdata=rows[out], boxpoints="outliers",
+                    hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
     exits = [EXITS[e] for e in spells.exit[rows].tolist()]
-    hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(spells.pilot_ids.take(rows), months[rows].tolist(), exits)]
-    return dict(boxpoints="all", hovertext=hover, hoverinfo="text")
+    hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(spells.pilot_ids.take(rows), months.tolist(), exits)]
+    return dict(x=months, customdata=rows, boxpoints="all", hovertext=hover, hoverinfo="text")
+
+
+FENCE_SLACK = 1e-9  # relative: a value this close to a fence counts as a possible outlier (a few spare keys)
+
+
+def box_outliers(values: np.ndarray) -> np.ndarray:
+    """True for the values plotly draws as a box's outliers, and any within FENCE_SLACK of a fence: below
+    2.5 q1 - 1.5 q3 or above 2.5 q3 - 1.5 q1, with plotly's quartiles (its default "linear" method:
+    interpolated at p * n - 0.5 in the sorted values; plotly.js src/lib/index.js interp and
+    src/traces/box/calc.js), found by partial sorts."""
+    n = len(values)
+    at = {p: p * n - 0.5 for p in (0.25, 0.75)}
+    ranks = sorted({min(max(int(np.floor(r)), 0), n - 1) for r in at.values()}
+                   | {min(max(int(np.ceil(r)), 0), n - 1) for r in at.values()})
+    ranked = dict(zip(ranks, np.partition(values, ranks)[ranks].tolist()))
+    q1, q3 = (_interp(ranked, at[p], n) for p in (0.25, 0.75))
+    lo, hi = float(values.min()), float(values.max())
+    slack = FENCE_SLACK * max(1.0, abs(lo), abs(hi)) + (hi - lo) / max(n - 1, 1) * FENCE_SLACK  # plotly's own
+    return (values < 2.5 * q1 - 1.5 * q3 + slack) | (values > 2.5 * q3 - 1.5 * q1 - slack)
+
+
+def _interp(ranked: dict[int, float], position: float, n: int) -> float:
+    """plotly.js Lib.interp at `position` (= p * n - 0.5) of sorted values known at the ranks it reads."""
+    if position < 0:
+        return ranked[0]
+    if position > n - 1:
+        return ranked[n - 1]
+    frac = position % 1
+    return frac * ranked[int(np.ceil(position))] + (1 - frac) * ranked[int(np.floor(position))]
 
 
 def stage_time_title(summary: pd.DataFrame) -> str:

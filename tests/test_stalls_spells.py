@@ -200,3 +200,4 @@ def test_box_outliers_hold_every_plotly_outlier_and_few_more(seed):
     exact, ours = plotly_outliers(months), figures.box_outliers(months)
     assert exact.any() and not (exact & ~ours).any()  # every outlier plotly draws has a key
     assert ours.sum() - exact.sum() <= 0.01 * n  # spare keys only at the fences
+    assert np.array_equal(figures.box_outliers(months, days), ours)  # ranked by counting days: the same

@@ -15,6 +15,7 @@ from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures.base import OUTCOME_COLOURS, Drill, RowKeys, empty_figure, layout, with_drill
 from analysis.schema import stage_label
 from analysis.stalls import EXITS, IN_FLIGHT, Spells
+from analysis.stats import MAX_WHOLE_DURATION
 
 MEDIAN_COLOUR = "#000000"
 P90_COLOUR = "#000000"
@@ -93,7 +94,7 @@ def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str)
     outliers, labelled by value: every value goes to plotly, the outliers' first, and only they carry
     their row (the other points are not drawn, so cannot be clicked)."""
     if len(rows) > POINTS_PER_BOX:
-        out = box_outliers(months)
+        out = box_outliers(months, spells.days[rows])
         return dict(x=np.concatenate([months[out], months[~out]]), customdata=rows[out], boxpoints="outliers",
                     hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
     exits = [EXITS[e] for e in spells.exit[rows].tolist()]
@@ -104,20 +105,30 @@ def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str)
 FENCE_SLACK = 1e-9  # relative: a value this close to a fence counts as a possible outlier (a few spare keys)
 
 
-def box_outliers(values: np.ndarray) -> np.ndarray:
+def box_outliers(values: np.ndarray, days: np.ndarray | None = None) -> np.ndarray:
     """True for the values plotly draws as a box's outliers, and any within FENCE_SLACK of a fence: below
     2.5 q1 - 1.5 q3 or above 2.5 q3 - 1.5 q1, with plotly's quartiles (its default "linear" method:
     interpolated at p * n - 0.5 in the sorted values; plotly.js src/lib/index.js interp and
-    src/traces/box/calc.js), found by partial sorts."""
+    src/traces/box/calc.js). `days`: whole days whose months the values are (days / DAYS_PER_MONTH),
+    ranked by counting them; otherwise the values are ranked by partial sorts."""
     n = len(values)
     at = {p: p * n - 0.5 for p in (0.25, 0.75)}
     ranks = sorted({min(max(int(np.floor(r)), 0), n - 1) for r in at.values()}
                    | {min(max(int(np.ceil(r)), 0), n - 1) for r in at.values()})
-    ranked = dict(zip(ranks, np.partition(values, ranks)[ranks].tolist()))
+    ranked = dict(zip(ranks, _order_statistics(values, days, ranks)))
     q1, q3 = (_interp(ranked, at[p], n) for p in (0.25, 0.75))
     lo, hi = float(values.min()), float(values.max())
     slack = FENCE_SLACK * max(1.0, abs(lo), abs(hi)) + (hi - lo) / max(n - 1, 1) * FENCE_SLACK  # plotly's own
     return (values < 2.5 * q1 - 1.5 * q3 + slack) | (values > 2.5 * q3 - 1.5 * q1 - slack)
+
+
+def _order_statistics(values: np.ndarray, days: np.ndarray | None, ranks: list[int]) -> list[float]:
+    """The values at these ranks (0: the smallest) of the sorted values; by counting whole days (the
+    value of a day is day / DAYS_PER_MONTH, as the values were made) where given, else partial sorts."""
+    if days is None or not np.issubdtype(days.dtype, np.integer) or days.min() < 0 or days.max() > MAX_WHOLE_DURATION:
+        return np.partition(values, ranks)[ranks].tolist()
+    ends = np.cumsum(np.bincount(days))  # ends[d]: how many values are at most day d
+    return (np.searchsorted(ends, ranks, side="right") / DAYS_PER_MONTH).tolist()
 
 
 def _interp(ranked: dict[int, float], position: float, n: int) -> float:

@@ -161,8 +161,9 @@ class Spells:
         return Spells(self.ids, self.rows[keep], self.stage_index[keep], self.days[keep], self.exit[keep], self.stages)
 
     def usable(self) -> Spells:
-        """The spells whose dates are in order (days >= 0), as usable_durations."""
-        return self.where(self.days >= 0)
+        """The spells whose dates are in order (days >= 0), as usable_durations (these spells themselves
+        when all are: no copy)."""
+        return self if self.days.min(initial=0) >= 0 else self.where(self.days >= 0)
 
     @cached_property
     def by_stage(self) -> list[slice | np.ndarray]:
@@ -269,7 +270,7 @@ def stage_time_summary(durations: pd.DataFrame | Spells, stages: list[str]) -> p
     median_days, median_ci_low, median_ci_high, p90_days, longest_days.
     """
     spells = durations if isinstance(durations, Spells) else Spells.from_frame(durations)
-    usable = spells if spells.days.min(initial=0) >= 0 else spells.usable()
+    usable = spells.usable()
     days, observed = usable.days, usable.observed
     rows = []
     for i, stage in enumerate(stages[:-1]):

@@ -203,8 +203,9 @@ def stage_spells(classified: pd.DataFrame, stages: list[str], as_of: dt.date | N
     without a frame, dates or strings: each stage works only on the pilots that entered it on a known
     date, and the next stage's date comes from one backward pass over the stages."""
     ids = classified["pilot_id"].array
+    none = Spells(ids, *(np.zeros(0, t) for t in (np.int32, np.int8, np.int32, np.int8)), list(stages))
     if as_of is None or not stage_date_columns(classified, stages):
-        return Spells(ids, *(np.zeros(0, t) for t in (np.int32, np.int8, np.int32, np.int8)), list(stages))
+        return none
     arrays = _duration_arrays(classified)
     dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)
              if f"{s}_date" in classified}
@@ -212,7 +213,7 @@ def stage_spells(classified: pd.DataFrame, stages: list[str], as_of: dt.date | N
     moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
     parts = [_stage_days(arrays, dates[i], later[i], i, moment) for i in range(len(stages) - 1) if i in dates]
     if not parts:  # only the last stage (production) has dates
-        return Spells(ids, *(np.zeros(0, t) for t in (np.int32, np.int8, np.int32, np.int8)), list(stages))
+        return none
     rows, index, days, exit_ = (np.concatenate(arrays) for arrays in zip(*parts))
     return Spells(ids, rows, index, days, exit_, list(stages))
 

@@ -95,7 +95,8 @@ def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str)
     their row (the other points are not drawn, so cannot be clicked)."""
     if len(rows) > POINTS_PER_BOX:
         out = box_outliers(months, spells.days[rows])
-        return dict(x=np.concatenate([months[out], months[~out]]), customdata=rows[out], boxpoints="outliers",
+        x = np.concatenate([months[out], months[~out]]) if out.any() else months
+        return dict(x=x, customdata=rows[out], boxpoints="outliers",
                     hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
     exits = [EXITS[e] for e in spells.exit[rows].tolist()]
     hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(spells.pilot_ids.take(rows), months.tolist(), exits)]

@@ -411,12 +411,14 @@ def bottleneck(summary: pd.DataFrame, positions: pd.DataFrame, min_n: int = MIN_
                       float(best["longest_days"]), int(waiting.get(best["stage"], 0)), int(best["entered"]))
 
 
-def stalled_pilots(classified: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+def stalled_pilots(classified: pd.DataFrame, columns: list[str] | None = None,
+                   order: np.ndarray | None = None) -> pd.DataFrame:
     """The stalled pilots (classify's stalled flag), longest without progress first: STALLED_COLUMNS
-    (those the frame has) first, then the frame's other columns; or only `columns` (those it has)."""
+    (those the frame has) first, then the frame's other columns; or only `columns` (those it has).
+    `order`: the stalled_order to take them in (or a part of it, e.g. the first rows shown)."""
     first = [c for c in (columns or STALLED_COLUMNS) if c in classified]
     columns = first if columns else first + [c for c in classified.columns if c not in first]
-    return classified[columns].take(stalled_order(classified)).reset_index(drop=True)
+    return classified[columns].take(stalled_order(classified) if order is None else order).reset_index(drop=True)
 
 
 def stalled_order(classified: pd.DataFrame) -> np.ndarray:

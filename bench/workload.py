@@ -168,10 +168,10 @@ def stalls(view: common.View) -> int:
     if coverage.stalls:
         columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
                    "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
-        stalled = s.stalled_pilots(pilots, columns)
-        if not stalled.empty:
-            sent += tables(common.pilot_table_frame(stalled.head(common.TABLE_ROWS), columns,
-                                                    {"sponsor": "Owner (sponsor)"}))
+        order = s.stalled_order(pilots)
+        if len(order):  # the rows shown (every stalled pilot only for the download)
+            shown = s.stalled_pilots(pilots, columns, order[:common.TABLE_ROWS])
+            sent += tables(common.pilot_table_frame(shown, columns, {"sponsor": "Owner (sponsor)"}))
     return sent
 
 

@@ -16,7 +16,7 @@ import gc
 import json
 import os
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -562,14 +562,18 @@ def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
 
 
 def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: list[str] | None = None,
-                labels: dict[str, str] | None = None) -> None:
+                labels: dict[str, str] | None = None, everything: Callable[[], pd.DataFrame] | None = None,
+                total: int | None = None) -> None:
     """The pilots behind a number: a sortable table (the first TABLE_ROWS of them) with friendly headers
-    and a safe CSV download of all of them, made when the button is clicked, not on every run."""
+    and a safe CSV download of all of them, made when the button is clicked, not on every run. With
+    `everything` (and `total`, how many it gives), `frame` may hold just the first TABLE_ROWS: all of them
+    are made only for the download."""
+    n = len(frame) if total is None else total
     st.dataframe(pilot_table_frame(frame.head(TABLE_ROWS), columns, labels), hide_index=True, width="stretch")
-    if len(frame) > TABLE_ROWS:
-        st.caption(f"The first {TABLE_ROWS:,} of {len(frame):,} {label} are shown; the download has all of them.")
-    st.download_button(f"Download these {len(frame):,} {label} (CSV)",
-                       lambda: safe_csv(pilot_table_frame(frame, columns, labels)),
+    if n > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {n:,} {label} are shown; the download has all of them.")
+    st.download_button(f"Download these {n:,} {label} (CSV)",
+                       lambda: safe_csv(pilot_table_frame(frame if everything is None else everything(), columns, labels)),
                        file_name=f"{key}.csv", mime="text/csv", key=f"dl_{key}", on_click="ignore")
 
 

@@ -23,9 +23,11 @@ from analysis.stalls import (
     position_counts,
     stage_spells,
     stage_time_summary,
+    stalled_order,
     stalled_pilots,
 )
 from pages.common import (
+    TABLE_ROWS,
     current_view,
     definitions,
     empty_state,
@@ -82,10 +84,12 @@ pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls els
               pilots, positions_choices(positions, position_ids))
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
-stalled = stalled_pilots(pilots, STALLED_TABLE) if coverage.stalls else None
+order = stalled_order(pilots) if coverage.stalls else None
 if not coverage.stalls:
     empty_state(NEEDS_PROGRESS_DATES)
-elif stalled.empty:
+elif not len(order):
     empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
-else:
-    pilot_table(stalled, "stalled", "stalled pilots", columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"})
+else:  # the rows shown now, every stalled pilot only for the download
+    pilot_table(stalled_pilots(pilots, STALLED_TABLE, order[:TABLE_ROWS]), "stalled", "stalled pilots",
+                columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"},
+                everything=lambda: stalled_pilots(pilots, STALLED_TABLE, order), total=len(order))

@@ -208,6 +208,8 @@ def stage_spells(classified: pd.DataFrame, stages: list[str], as_of: dt.date | N
     if as_of is None or not stage_date_columns(classified, stages):
         return none
     arrays = _duration_arrays(classified)
+    # a pilot's exit code from the stage it is in, as _stage_spells' np.select: cancelled, still there, decided
+    arrays["exit_there"] = np.where(arrays["cancelled"], np.int8(1), np.int8(3) - arrays["in_flight"].view(np.int8))
     dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)
              if f"{s}_date" in classified}
     later = _later_dates(dates, arrays["production"])
@@ -237,9 +239,9 @@ def _stage_days(arrays: dict[str, np.ndarray], entered: np.ndarray, later: np.nd
     left = np.where(moved, later[rows], arrays["ended"][rows])
     left = np.where(~moved & flying, as_of, left)
     known = ~np.isnat(left)
-    rows, moved, flying, left = rows[known], moved[known], flying[known], left[known]
-    # codes of EXITS, as np.select([moved, cancelled, flying], [0, 1, 2], 3), kept in int8
-    exit_ = np.where(moved, np.int8(0), np.where(arrays["cancelled"][rows], np.int8(1), np.int8(3) - flying.view(np.int8)))
+    if not known.all():
+        rows, moved, left = rows[known], moved[known], left[known]
+    exit_ = np.where(moved, np.int8(0), arrays["exit_there"][rows])  # codes of EXITS, as _stage_spells
     days = (left.view("i8") - entered[rows].view("i8")) // MICROSECONDS_PER_DAY  # floor, as // timedelta64(1, "D")
     return rows.astype(np.int32), np.full(len(rows), i, dtype=np.int8), days.astype(np.int32), exit_
 

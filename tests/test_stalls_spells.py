@@ -201,3 +201,15 @@ def test_box_outliers_hold_every_plotly_outlier_and_few_more(seed):
     assert exact.any() and not (exact & ~ours).any()  # every outlier plotly draws has a key
     assert ours.sum() - exact.sum() <= 0.01 * n  # spare keys only at the fences
     assert np.array_equal(figures.box_outliers(months, days), ours)  # ranked by counting days: the same
+
+
+def test_spells_in_any_order_give_the_same_summary_choices_and_counts(sample):
+    classified, stages, as_of = sample
+    spells = stalls.stage_spells(classified, stages, as_of)
+    shuffled = spells.where(np.random.default_rng(0).permutation(len(spells)))  # not stage by stage
+    assert not isinstance(shuffled.by_stage[0], slice)  # grouped by a sort, not by slices
+    pd.testing.assert_frame_equal(stalls.stage_time_summary(shuffled, stages), stalls.stage_time_summary(spells, stages))
+    assert np.array_equal(shuffled.counts, spells.counts)
+    ordered, mixed = figures.stage_time_choices(spells), figures.stage_time_choices(shuffled)
+    assert list(ordered) == list(mixed)
+    assert all(sorted(ordered[k]) == sorted(mixed[k]) for k in ordered)

@@ -317,20 +317,22 @@ def position_counts(classified: pd.DataFrame, stages: list[str],
     flying = classified["in_flight"].to_numpy(dtype=bool) & (index >= 0) & (index < last)
     codes = np.where(flying, index, -1)
     stalled = classified["stalled"].to_numpy(dtype=bool)
-    days = _days_there(classified, stages, codes, as_of)
+    rows = np.flatnonzero(flying)  # only the in-flight pilots are worked on
+    at = index[rows]
+    days = _days_there(classified, stages, rows, at, as_of)
+    known = ~np.isnan(days)
     frame = pd.DataFrame({
-        "stage": stages[:last], "in_flight": np.bincount(codes[flying], minlength=last),
-        "stalled": np.bincount(codes[flying & stalled], minlength=last),
-        "dated": np.bincount(codes[flying & ~np.isnan(days)], minlength=last),
-        **_median_and_longest(days, codes, last)})
+        "stage": stages[:last], "in_flight": np.bincount(at, minlength=last),
+        "stalled": np.bincount(at[stalled[rows]], minlength=last), "dated": np.bincount(at[known], minlength=last),
+        **_median_and_longest(days[known], at[known], last)})
     return frame, PositionIds(classified["pilot_id"].array, codes, stalled, stages[:last])
 
 
-def _median_and_longest(days: np.ndarray, codes: np.ndarray, groups: int) -> dict[str, np.ndarray]:
-    """The median and the largest of the known `days` of each group 0..groups-1 (NaN where none)."""
+def _median_and_longest(days: np.ndarray, groups_of: np.ndarray, groups: int) -> dict[str, np.ndarray]:
+    """The median and the largest `days` of each group 0..groups-1 (`groups_of`: each day's; NaN where none)."""
     median, longest = np.full(groups, np.nan), np.full(groups, np.nan)
     for g in range(groups):
-        there = days[(codes == g) & ~np.isnan(days)]
+        there = days[groups_of == g]
         if there.size:
             median[g], longest[g] = np.median(there), there.max()
     return {"median_days_there": median, "longest_days_there": longest}
@@ -363,17 +365,18 @@ class PositionIds(Mapping):
         return len(self.PARTS) * len(self._stage)
 
 
-def _days_there(classified: pd.DataFrame, stages: list[str], codes: np.ndarray, as_of: dt.date | None) -> np.ndarray:
-    """Days from entering the current stage (`codes`: its index, -1 for none) to the as-of date, per
-    pilot (NaN without a date)."""
-    days = np.full(len(classified), np.nan)
+def _days_there(classified: pd.DataFrame, stages: list[str], rows: np.ndarray, at: np.ndarray,
+                as_of: dt.date | None) -> np.ndarray:
+    """Days from entering the current stage (`at`: its index) to the as-of date, of the pilots at `rows`
+    (NaN without a date)."""
+    days = np.full(len(rows), np.nan)
     if as_of is None:
         return days
     moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
     for i, stage in enumerate(stages):
-        here = np.flatnonzero(codes == i)
+        here = np.flatnonzero(at == i)
         if f"{stage}_date" in classified and here.size:
-            entered = classified[f"{stage}_date"].to_numpy(dtype="datetime64[us]")[here]
+            entered = classified[f"{stage}_date"].to_numpy(dtype="datetime64[us]")[rows[here]]
             known = ~np.isnat(entered)  # floor division, as Timedelta.days
             days[here[known]] = (moment - entered[known]) // np.timedelta64(1, "D")
     return days

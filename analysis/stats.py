@@ -38,6 +38,8 @@ P_DISPLAY_FLOOR = 0.001
 # Slack when asking whether a curve has reached a level, so that a curve equal to
 # the level up to floating-point error (e.g. 1 - 1/2 computed as a product) counts.
 LEVEL_TOLERANCE = 1e-12
+# kaplan_meier_whole counts durations per value up to this (~270 years in days); beyond it, sorting is cheaper
+MAX_WHOLE_DURATION = 100_000
 
 METHOD_FISHER = "Fisher's exact test"
 METHOD_CHI_SQUARE = "chi-square test"
@@ -355,14 +357,35 @@ def kaplan_meier(durations: ArrayLike, observed: ArrayLike, confidence: float = 
     """
     t = _as_durations(durations)
     kinds = np.where(_as_observed(observed, t.size), _EVENT, _CENSORED)
-    table = _event_counts(t, kinds).drop(columns="competing")
+    return _km_curve(_event_counts(t, kinds).drop(columns="competing"), t.size, confidence)
+
+
+def kaplan_meier_whole(days: np.ndarray, observed: np.ndarray, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """kaplan_meier of whole-number durations (an integer array, >= 0), the same curve counted per value
+    with bincount instead of sorted: linear in the number of subjects (3M stage spells at 1M pilots)."""
+    if days.size and (days.min() < 0 or days.max() > MAX_WHOLE_DURATION):
+        return kaplan_meier(days, observed, confidence)
+    flags = _as_observed(observed, days.size)
+    events = np.bincount(days[flags], minlength=int(days.max(initial=-1)) + 1)
+    censored = np.bincount(days[~flags], minlength=events.size)
+    times = np.flatnonzero(events + censored)
+    events, censored = events[times], censored[times]
+    leaving = events + censored
+    at_risk = days.size - (np.cumsum(leaving) - leaving)
+    table = pd.DataFrame({"time": times.astype(float), "at_risk": at_risk.astype(int), "events": events,
+                          "censored": censored})
+    return _km_curve(table, days.size, confidence)
+
+
+def _km_curve(table: pd.DataFrame, size: int, confidence: float) -> pd.DataFrame:
+    """The Kaplan-Meier curve from counts per distinct time (columns time, at_risk, events, censored)."""
     n = table["at_risk"].to_numpy(dtype=float)
     d = table["events"].to_numpy(dtype=float)
     survival = np.cumprod(1 - d / n)
     se, lower, upper = _greenwood_loglog(survival, n, d, _z_value(confidence))
     curve = table.assign(survival=survival, se=se, ci_low=lower, ci_high=upper)
     start = {"survival": 1.0, "se": 0.0, "ci_low": 1.0, "ci_high": 1.0}
-    return _with_origin(curve, t.size, start)
+    return _with_origin(curve, size, start)
 
 
 def _cif_variance(

@@ -153,7 +153,8 @@ def causes(view: common.View) -> int:
 
 
 def stalls(view: common.View) -> int:
-    """pages/stalls.py: time in stage (figure, choices, table), positions, the bottleneck, the stalled pilots."""
+    """pages/stalls.py: one set of spells and one grouping of the in-flight pilots, the bottleneck, time in
+    stage (figure, choices, table), positions, the stalled pilots."""
     from analysis import stalls as s
     from analysis.figures import stalls as f
 
@@ -162,24 +163,25 @@ def stalls(view: common.View) -> int:
     if pilots.empty:
         return 0
     coverage = s.date_coverage(pilots, stages, view.as_of)
-    durations = s.stage_durations(pilots, stages, view.as_of)
-    usable = s.usable_durations(durations)
-    summary = s.stage_time_summary(durations, stages)
-    positions = s.current_positions(pilots, stages, view.as_of)
+    spells = s.stage_spells(pilots, stages, view.as_of)
+    usable = spells.usable()
+    summary = s.stage_time_summary(usable, stages)
+    positions, position_ids = s.position_counts(pilots, stages, view.as_of)
     if len(usable):
         s.bottleneck(summary, positions)
     sent = 0
-    if coverage.time_in_stage and not usable.empty:
+    if coverage.time_in_stage and len(usable):
         sent += figures(f.stage_time_figure(usable, summary, stages)) + tables(f.stage_time_table(summary))
-        f.stage_time_choices(usable)
-    sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None))
-    f.positions_choices(positions)
-    stalled = s.stalled_pilots(pilots)
-    if coverage.stalls and not stalled.empty:
+        f.stage_time_choices(usable), f.outliers_only(usable)
+    sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids))
+    list(f.positions_choices(positions, position_ids))
+    if coverage.stalls:
         columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
                    "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
-        sent += tables(common.pilot_table_frame(stalled.head(common.TABLE_ROWS), columns,
-                                                {"sponsor": "Owner (sponsor)"}))
+        order = s.stalled_order(pilots)
+        if len(order):  # the rows shown (every stalled pilot only for the download)
+            shown = s.stalled_pilots(pilots, columns, order[:common.TABLE_ROWS])
+            sent += tables(common.pilot_table_frame(shown, columns, {"sponsor": "Owner (sponsor)"}))
     return sent
 
 

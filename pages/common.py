@@ -623,10 +623,14 @@ def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
 
 
 def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: list[str] | None = None,
-                labels: dict[str, str] | None = None) -> None:
+                labels: dict[str, str] | None = None, everything: Callable[[], pd.DataFrame] | None = None,
+                total: int | None = None) -> None:
     """The pilots behind a number: a sortable table (the first TABLE_ROWS of them) with friendly headers
-    and a safe CSV download of all of them, made when the button is clicked, not on every run."""
-    _table(frame.head(TABLE_ROWS), len(frame), lambda: frame, key, label, columns, labels)
+    and a safe CSV download of all of them, made when the button is clicked, not on every run. With
+    `everything` (and `total`, how many it gives), `frame` may hold just the first TABLE_ROWS: all of them
+    are made only for the download."""
+    _table(frame.head(TABLE_ROWS), len(frame) if total is None else total, everything or (lambda: frame), key,
+           label, columns, labels)
 
 
 def view_table(view: View, positions: np.ndarray, key: str, label: str = "pilots", columns: list[str] | None = None,

@@ -1,4 +1,8 @@
-"""Stalls: time in each stage, where in-flight pilots sit now, the bottleneck, the stalled pilots."""
+"""Stalls: time in each stage, where in-flight pilots sit now, the bottleneck, the stalled pilots.
+
+One run works on one set of stage spells (compact arrays: analysis.stalls.Spells) and one grouping of the
+in-flight pilots (position_counts), shared by the sentence, the charts, their choices and the table; the
+ids behind a mark are looked up only when it is clicked or chosen."""
 
 import streamlit as st
 
@@ -15,14 +19,15 @@ from analysis.stalls import (
     NEEDS_PROGRESS_DATES,
     NEEDS_STAGE_DATES,
     bottleneck,
-    current_positions,
     date_coverage,
-    stage_durations,
+    position_counts,
+    stage_spells,
     stage_time_summary,
+    stalled_order,
     stalled_pilots,
-    usable_durations,
 )
 from pages.common import (
+    TABLE_ROWS,
     current_view,
     definitions,
     empty_state,
@@ -48,10 +53,10 @@ if pilots.empty:
 coverage = date_coverage(pilots, stages, view.as_of)
 definitions(view, ["in flight", "stalled"])
 
-durations = stage_durations(pilots, stages, view.as_of)
-usable = usable_durations(durations)
-summary = stage_time_summary(durations, stages)
-positions = current_positions(pilots, stages, view.as_of)
+spells = stage_spells(pilots, stages, view.as_of)
+usable = spells.usable()
+summary = stage_time_summary(usable, stages)
+positions, position_ids = position_counts(pilots, stages, view.as_of)
 found = bottleneck(summary, positions) if len(usable) else None
 if found:
     st.markdown(f"#### {found.sentence}")
@@ -59,7 +64,7 @@ if found:
 st.subheader("Time in each stage")
 if not coverage.time_in_stage:
     empty_state(NEEDS_STAGE_DATES)
-elif usable.empty:
+elif not len(usable):
     empty_state("No pilot here has stage entry dates in order, so there is no time in stage to show.")
 else:
     pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots, stage_time_choices(usable))
@@ -70,18 +75,21 @@ else:
                    "under the chart has every group." if outliers_only(usable) else ""))
     table = stage_time_table(summary)
     st.dataframe(table, hide_index=True, width="stretch", column_config=number_columns(table))
-    if len(usable) < len(durations):
-        st.caption(f"{len(durations) - len(usable):,} stage spells whose next date comes before the entry date "
+    if len(usable) < len(spells):
+        st.caption(f"{len(spells) - len(usable):,} stage spells whose next date comes before the entry date "
                    "are left out.")
 
 st.subheader("Where in-flight pilots sit now")
-pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls else None), "positions", pilots, positions_choices(positions))
+pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids), "positions",
+              pilots, positions_choices(positions, position_ids))
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
-stalled = stalled_pilots(pilots)
+order = stalled_order(pilots) if coverage.stalls else None
 if not coverage.stalls:
     empty_state(NEEDS_PROGRESS_DATES)
-elif stalled.empty:
+elif not len(order):
     empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
-else:
-    pilot_table(stalled, "stalled", "stalled pilots", columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"})
+else:  # the rows shown now, every stalled pilot only for the download
+    pilot_table(stalled_pilots(pilots, STALLED_TABLE, order[:TABLE_ROWS]), "stalled", "stalled pilots",
+                columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"},
+                everything=lambda: stalled_pilots(pilots, STALLED_TABLE, order), total=len(order))

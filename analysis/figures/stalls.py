@@ -5,15 +5,17 @@ key on the server (base.with_drill)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.base import OUTCOME_COLOURS, RowKeys, empty_figure, layout, with_drill
-from analysis.pilots import GroupIds
+from analysis.figures.base import OUTCOME_COLOURS, Drill, RowKeys, empty_figure, layout, with_drill
 from analysis.schema import stage_label
-from analysis.stalls import IN_FLIGHT
+from analysis.stalls import EXITS, IN_FLIGHT, Spells
+from analysis.stats import MAX_WHOLE_DURATION
 
 MEDIAN_COLOUR = "#000000"
 P90_COLOUR = "#000000"
@@ -28,33 +30,31 @@ SPELL_KINDS = ((True, "left the stage (moved on or cancelled)", LEFT_COLOUR),
                (False, f"{IN_FLIGHT} (censored at the as-of date)", OUTCOME_COLOURS["active"]))
 
 
-def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: list[str]) -> go.Figure:
+def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, stages: list[str]) -> go.Figure:
     """Per stage, a box of the months spent there by pilots that left it (moved on or cancelled) and one
     of the months so far of pilots still there (censored at the as-of date), every pilot a point;
-    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both.
+    the Kaplan-Meier median (diamond) and 90th percentile (cross) over both. Of usable spells: a
+    stage_durations frame whose dates are in order, or Spells.usable().
 
     One point per pilot and stage (300k at 100k pilots), so each point costs: a box per stage and kind
     placed by `y0` (no label per point), side by side by `offsetgroup`, and as its key the point's row
     in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id).
     A box of more than POINTS_PER_BOX spells draws only its outliers as points and hovers without the
-    pilot's name: its values still go to plotly (which draws the box from them), its labels do not."""
-    if durations.empty:
+    pilot's name: its values still go to plotly (which draws the box from them), its labels do not, and
+    only its outliers carry a key (box_outliers; they come first in `x`, so their keys line up)."""
+    spells = _spells(durations)
+    if not len(spells):
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
-    months = _months(durations["days"]).to_numpy()
-    observed, at = durations["observed"].to_numpy(dtype=bool), durations["stage_index"].to_numpy()
     boxes = []
-    for kept, name, colour in SPELL_KINDS:
-        for i, stage in enumerate(stages[:-1]):
-            rows = np.flatnonzero((observed == kept) & (at == i))  # stage_index: the stage's place in `stages`
-            if len(rows):
-                boxes.append(dict(
-                    type="box", x=months[rows], y0=stage_label(stage), name=name, legendgroup=name,
-                    showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
-                    orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
-                    line=dict(color=colour), fillcolor="rgba(0,0,0,0)", customdata=rows,
-                    **_box_points(durations, rows, months, name)))
-    fig = with_drill(go.Figure(data=boxes), RowKeys(durations["pilot_id"].array))
+    for (_, name, colour), i, rows in _boxes(spells, len(stages) - 1):
+        boxes.append(dict(
+            type="box", y0=order[i], name=name, legendgroup=name,
+            showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
+            orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
+            line=dict(color=colour), fillcolor="rgba(0,0,0,0)",
+            **_box_points(spells, rows, spells.days[rows] / DAYS_PER_MONTH, name)))
+    fig = with_drill(go.Figure(data=boxes), RowKeys(spells.pilot_ids))
     _km_markers(fig, summary)
     # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
     fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
@@ -63,21 +63,83 @@ def stage_time_figure(durations: pd.DataFrame, summary: pd.DataFrame, stages: li
     return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
 
 
+def _spells(durations: pd.DataFrame | Spells) -> Spells:
+    return durations if isinstance(durations, Spells) else Spells.from_frame(durations)
+
+
+def _boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray]]:
+    """(kind, stage index, spell rows) of each non-empty box, kinds in SPELL_KINDS order, stages in
+    order, rows ascending: each stage's spells (Spells.by_stage) split by whether they left."""
+    observed = spells.observed
+    parts = []
+    for part in spells.by_stage[:stages]:
+        rows = spells.positions(part)
+        left = observed[part]
+        parts.append((rows[left], rows[~left]))
+    return [(kind, i, parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts)) if len(parts[i][k])]
+
+
 POINTS_PER_BOX = 2_000  # more points than this hide the box and cost seconds to label and send
 
 
-def outliers_only(durations: pd.DataFrame) -> bool:
+def outliers_only(durations: pd.DataFrame | Spells) -> bool:
     """Whether some box of the time-in-stage chart shows only its outliers as points."""
-    return bool(len(durations)) and int(durations.groupby(["stage", "observed"]).size().max()) > POINTS_PER_BOX
+    counts = _spells(durations).counts  # per stage and exit
+    censored = counts[:, EXITS.index(IN_FLIGHT)]
+    return bool(counts.size) and int(max((counts.sum(axis=1) - censored).max(), censored.max())) > POINTS_PER_BOX
 
 
-def _box_points(durations: pd.DataFrame, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
-    """Every spell a point labelled with its pilot, or for a big box only the outliers, labelled by value."""
+def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
+    """Every spell a point labelled with its pilot and keyed by its row; or for a big box only the
+    outliers, labelled by value: every value goes to plotly, the outliers' first, and only they carry
+    their row (the other points are not drawn, so cannot be clicked)."""
     if len(rows) > POINTS_PER_BOX:
-        return dict(boxpoints="outliers", hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
-    hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(durations["pilot_id"].iloc[rows].tolist(),
-                                                            months[rows].tolist(), durations["exit"].iloc[rows].tolist())]
-    return dict(boxpoints="all", hovertext=hover, hoverinfo="text")
+        out = box_outliers(months, spells.days[rows])
+        x = np.concatenate([months[out], months[~out]]) if out.any() else months
+        return dict(x=x, customdata=rows[out], boxpoints="outliers",
+                    hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
+    exits = [EXITS[e] for e in spells.exit[rows].tolist()]
+    hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(spells.pilot_ids.take(rows), months.tolist(), exits)]
+    return dict(x=months, customdata=rows, boxpoints="all", hovertext=hover, hoverinfo="text")
+
+
+FENCE_SLACK = 1e-9  # relative: a value this close to a fence counts as a possible outlier (a few spare keys)
+
+
+def box_outliers(values: np.ndarray, days: np.ndarray | None = None) -> np.ndarray:
+    """True for the values plotly draws as a box's outliers, and any within FENCE_SLACK of a fence: below
+    2.5 q1 - 1.5 q3 or above 2.5 q3 - 1.5 q1, with plotly's quartiles (its default "linear" method:
+    interpolated at p * n - 0.5 in the sorted values; plotly.js src/lib/index.js interp and
+    src/traces/box/calc.js). `days`: whole days whose months the values are (days / DAYS_PER_MONTH),
+    ranked by counting them; otherwise the values are ranked by partial sorts."""
+    n = len(values)
+    at = {p: p * n - 0.5 for p in (0.25, 0.75)}
+    ranks = sorted({min(max(int(np.floor(r)), 0), n - 1) for r in at.values()}
+                   | {min(max(int(np.ceil(r)), 0), n - 1) for r in at.values()})
+    ranked = dict(zip(ranks, _order_statistics(values, days, ranks)))
+    q1, q3 = (_interp(ranked, at[p], n) for p in (0.25, 0.75))
+    lo, hi = float(values.min()), float(values.max())
+    slack = FENCE_SLACK * max(1.0, abs(lo), abs(hi)) + (hi - lo) / max(n - 1, 1) * FENCE_SLACK  # plotly's own
+    return (values < 2.5 * q1 - 1.5 * q3 + slack) | (values > 2.5 * q3 - 1.5 * q1 - slack)
+
+
+def _order_statistics(values: np.ndarray, days: np.ndarray | None, ranks: list[int]) -> list[float]:
+    """The values at these ranks (0: the smallest) of the sorted values; by counting whole days (the
+    value of a day is day / DAYS_PER_MONTH, as the values were made) where given, else partial sorts."""
+    if days is None or not np.issubdtype(days.dtype, np.integer) or days.min() < 0 or days.max() > MAX_WHOLE_DURATION:
+        return np.partition(values, ranks)[ranks].tolist()
+    ends = np.cumsum(np.bincount(days))  # ends[d]: how many values are at most day d
+    return (np.searchsorted(ends, ranks, side="right") / DAYS_PER_MONTH).tolist()
+
+
+def _interp(ranked: dict[int, float], position: float, n: int) -> float:
+    """plotly.js Lib.interp at `position` (= p * n - 0.5) of sorted values known at the ranks it reads."""
+    if position < 0:
+        return ranked[0]
+    if position > n - 1:
+        return ranked[n - 1]
+    frac = position % 1
+    return frac * ranked[int(np.ceil(position))] + (1 - frac) * ranked[int(np.floor(position))]
 
 
 def stage_time_title(summary: pd.DataFrame) -> str:
@@ -97,21 +159,21 @@ def _km_markers(fig: go.Figure, summary: pd.DataFrame) -> None:
                         hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>")
 
 
-def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figure:
+def positions_figure(positions: pd.DataFrame, stall_days: int | None, ids: Drill | None = None) -> go.Figure:
     """Stacked bars per stage: in-flight pilots there now, stalled and progressing (just in flight when
-    `stall_days` is None: no dates to tell), with the median time there so far."""
+    `stall_days` is None: no dates to tell), with the median time there so far. `ids`: the pilots behind
+    each (part, stage) key (analysis.stalls.PositionIds; by default the positions' id columns)."""
     if positions.empty or positions["in_flight"].sum() == 0:
         return empty_figure("No pilots in flight in this selection.")
     labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
               for s, d in zip(positions["stage"], positions["median_days_there"])]
-    fig, drill = go.Figure(), {}
-    for part, name, counts, ids, colour in _position_parts(positions, stall_days):
+    fig = go.Figure()
+    for part, name, counts, colour in _position_parts(positions, stall_days):
         keys = [[part, s] for s in positions["stage"]]
-        drill |= {(part, s): i for s, i in zip(positions["stage"], ids)}
         fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
                     text=[f"{n:,}" if n else "" for n in counts.tolist()], textposition="inside", textangle=0,
                     hoverinfo="text", hovertext=[f"{lab}: {n:,} {name}" for lab, n in zip(labels, counts.tolist())])
-    with_drill(fig, drill)
+    with_drill(fig, _position_ids(positions) if ids is None else ids)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="in-flight pilots now (count)")
     fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
@@ -119,14 +181,13 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None) -> go.Figu
 
 
 def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:
-    """(key, name, counts, ids per stage, colour) of each stacked part."""
+    """(key, name, counts, colour) of each stacked part."""
     if stall_days is None:
         return [("in_flight", "in flight (no dates to tell stalled ones)", positions["in_flight"],
-                 list(positions["pilot_ids"]), OUTCOME_COLOURS["active"])]
-    return [("progressing", "progressing", positions["in_flight"] - positions["stalled"],
-             list(positions["progressing_ids"]), OUTCOME_COLOURS["active"]),
+                 OUTCOME_COLOURS["active"])]
+    return [("progressing", "progressing", positions["in_flight"] - positions["stalled"], OUTCOME_COLOURS["active"]),
             ("stalled", f"stalled (no progress for more than {stall_days} days)", positions["stalled"],
-             list(positions["stalled_ids"]), OUTCOME_COLOURS["stalled"])]
+             OUTCOME_COLOURS["stalled"])]
 
 
 def positions_title(positions: pd.DataFrame) -> str:
@@ -162,16 +223,61 @@ def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # The marks of each figure by name, with their pilot ids: the page's "Show the pilots behind…" choices.
 
-def stage_time_choices(durations: pd.DataFrame) -> GroupIds:
-    """One choice per stage and way of leaving it (moved on, cancelled, still there)."""
-    grouped = durations.groupby(["stage_index", "stage", "exit"], sort=True)
-    sizes = grouped.size()
-    labels = [f"{stage_label(s)}: {kind} ({n})" for (_, s, kind), n in zip(sizes.index, sizes)]
-    return GroupIds(durations["pilot_id"].array, grouped.ngroup().to_numpy(), labels)
+def stage_time_choices(durations: pd.DataFrame | Spells) -> Mapping[str, list[str]]:
+    """One choice per stage and way of leaving it (moved on, cancelled, still there), stages in order,
+    ways alphabetically (as a groupby of stage and exit sorts them); each list made when chosen."""
+    spells = _spells(durations)
+    keys = {f"{stage_label(spells.stages[i])}: {EXITS[e]} ({n})": (i, e)
+            for i, row in enumerate(spells.counts.tolist()) for e in np.argsort(EXITS).tolist() if (n := row[e])}
+    return Chosen(keys, SpellGroups(spells))
 
 
-def positions_choices(positions: pd.DataFrame) -> dict[str, list[str]]:
-    """Per stage: all its in-flight pilots, and its stalled ones."""
-    return {f"{stage_label(s)}: {label} ({len(ids)})": ids
-            for s, every, stalled in zip(positions["stage"], positions["pilot_ids"], positions["stalled_ids"])
-            for label, ids in (("all in flight", every), ("stalled", stalled)) if ids}
+class SpellGroups(Mapping):
+    """(stage index, exit code) -> the pilot ids of those spells, in spell order, made when looked up."""
+
+    def __init__(self, spells: Spells) -> None:
+        self._spells = spells
+
+    def __getitem__(self, key: tuple[int, int]) -> list[str]:
+        stage, exit_ = key
+        part = self._spells.by_stage[stage]
+        rows = self._spells.positions(part)[self._spells.exit[part] == exit_]
+        return self._spells.pilot_ids.take(rows)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter([(i, e) for i in range(len(self._spells.stages)) for e in range(len(EXITS))])
+
+    def __len__(self) -> int:
+        return len(self._spells.stages) * len(EXITS)
+
+
+def positions_choices(positions: pd.DataFrame, ids: Drill | None = None) -> Mapping[str, list[str]]:
+    """Per stage: all its in-flight pilots, and its stalled ones (`ids`: analysis.stalls.PositionIds,
+    each list made when chosen; by default the positions' id columns)."""
+    keys = {f"{stage_label(s)}: {label} ({n})": (part, s)
+            for s, every, stalled in zip(positions["stage"], positions["in_flight"].tolist(), positions["stalled"].tolist())
+            for part, label, n in (("in_flight", "all in flight", every), ("stalled", "stalled", stalled)) if n}
+    return Chosen(keys, _position_ids(positions) if ids is None else ids)
+
+
+def _position_ids(positions: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    """The ids behind each (part, stage) key from current_positions' id columns."""
+    return {(part, s): ids for column, part in (("pilot_ids", "in_flight"), ("stalled_ids", "stalled"),
+                                                ("progressing_ids", "progressing"))
+            for s, ids in zip(positions["stage"], positions[column])}
+
+
+class Chosen(Mapping):
+    """Label -> the pilot ids behind it, looked up by the label's key in a drill-down mapping."""
+
+    def __init__(self, keys: dict[str, tuple], ids: Drill) -> None:
+        self._keys, self._ids = keys, ids
+
+    def __getitem__(self, label: str) -> list[str]:
+        return list(self._ids[self._keys[label]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)

@@ -287,12 +287,32 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
 
 def _single_chunks(columns: list, names: list[str]) -> dict[str, pd.Series]:
     """Arrow text columns as Series of one chunk each (what the pilots table is stored from: see
-    store._as_arrow), each column's chunks let go of (`columns` emptied) as soon as it is joined."""
+    store._as_arrow), each column's chunks let go of (`columns` emptied) as soon as it is joined, so the
+    table is never held twice; then the reader's scratch memory is handed back (`release_arrow_memory`)."""
+    import pyarrow as pa
+
     out = {}
     for i, name in enumerate(names):
-        out[name] = columns[i].to_pandas()
+        release_arrow_memory()  # else no joined column fits in the chunks let go of, and the table is held twice
+        out[name] = pa.chunked_array([columns[i].combine_chunks()]).to_pandas()
         columns[i] = None
+    release_arrow_memory()
     return out
+
+
+def without_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns and their types with no rows, holding none of its memory: an empty slice of an
+    Arrow column (`frame.iloc[:0]`, even copied) keeps the whole column alive."""
+    return pd.DataFrame({i: pd.array([], dtype=dtype) for i, dtype in enumerate(frame.dtypes)}).set_axis(
+        frame.columns, axis=1)
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory Arrow has freed back to the system. Arrow's allocator keeps what it frees for its own
+    next use, which DuckDB and numpy cannot take: after a million rows are read, 100-200 MB of scratch."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def bytes_count(data: bytes | memoryview, sub: bytes) -> int:

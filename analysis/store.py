@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analysis.ingest import RawTable, read_upload, release_arrow_memory, without_rows
+from analysis.ingest import RawTable, read_upload, release_memory, without_rows
 from analysis.mapping import Mapping
 from analysis.schema import normalise
 from analysis.shapes import derive_upload
@@ -133,9 +133,10 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     signature = header_signature(list(raw.cells.columns))
     _remember_signature(con, sha, sheet, signature)
     saved = _saved_for(con, signature) if mapping is None else None
-    derived = derive_upload(raw, saved[0] if saved else mapping)
-    raw = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read, not its cells
-    release_arrow_memory()  # the cells' memory, for DuckDB to store the pilots in
+    read_as = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read
+    derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # ... not its cells
+    raw = read_as
+    release_memory()  # the cells' memory, for DuckDB to store the pilots in
     if saved:
         derived.notes.insert(0, f"The mapping saved on {saved[1]:%Y-%m-%d} for exports with these headers "
                                 f"(from {saved[2]}) was used. Change it below under Mapping.")

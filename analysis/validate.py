@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row, without_rows
+from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row, release_memory, without_rows
 from analysis.mapping import Mapping
 from analysis.parse import Distinct, distinct_dates, numbers_of
 from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
@@ -59,13 +59,16 @@ class Derived:
         return {"read": self.rows_read, "accepted": self.rows_read - rejected, "rejected": rejected}
 
 
-def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of: dt.date | None = None) -> Derived:
+def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of: dt.date | None = None,
+           let_go: bool = False) -> Derived:
     """Canonical pilots from raw cells, under the (completed) mapping. Future dates (after today) are left
     empty; dates after an explicit `as_of` are kept and reported.
 
     Each column is read as its distinct values (`parse.Distinct`): cleaning, dates, numbers and codes are
     worked out once per distinct value and taken back to the rows, and the pilots frame is built a column
-    at a time from those."""
+    at a time from those. `let_go`: the caller gives up the cleaned cells, whose mapped columns are dropped
+    once IDs and texts are taken, before the dates, amounts and codes are made from their distinct values
+    (at 1M rows the text of those columns is 200 MB)."""
     lines = pd.Series(raw.lines, index=raw.cells.index, dtype="int64")
     raw = cleaned(raw)
     cells, notes, problems = raw.cells, list(raw.notes), list(raw.problems)
@@ -76,15 +79,28 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
     out = pd.DataFrame({"row": kept_lines}, index=cells.index[keep])
     _ids(out, cells, cols, mapping, notes)
     _texts(out, cols, mapping)
+    rej = rejected_frame(cells, lines, rejected)
+    if let_go:
+        _let_go_of_mapped(cells, cols, mapping)
     _dates(out, cols, kept_lines, mapping, problems, today or dt.date.today(), as_of)
     _numbers(out, cols, kept_lines, mapping, problems)
     unmapped = _coded(out, cols, mapping, notes)
     extras = _extras(out, cells, cols, mapping)
-    rej = rejected_frame(cells, lines, rejected)
     problems += [{"row": int(r), "column": c, "problem": p} for r, c, p in rejected]
     problems.sort(key=lambda p: p["row"])
     return Derived(out.reset_index(drop=True), rej, problems, mapping, list(mapping.stages), extras,
                    unmapped, notes, rows_read=len(cells))
+
+
+def _let_go_of_mapped(cells: pd.DataFrame, cols: _Columns, mapping: Mapping) -> None:
+    """Drop from `cells` (in place) the columns mapped to fields, once their distinct values are known
+    (all that dates, amounts and codes are read from; IDs and texts are taken before), and hand their memory
+    back. The columns no field maps (extras) stay."""
+    mapped = [h for h in cells.columns if h in set(mapping.columns.values())]
+    for header in mapped:
+        cols.all(header)
+    cells.drop(columns=mapped, inplace=True)
+    release_memory()
 
 
 class _Columns:

@@ -10,12 +10,14 @@ file is written in a tenth of that, and `uploads` keeps its sha, name and size.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -129,12 +131,13 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
                             "coalesce(sheet, '') = coalesce(?, '')", [sha, sheet]).fetchone()
         if found:
             return found[0]
-    raw = read_upload(data, filename, sheet)
-    signature = header_signature(list(raw.cells.columns))
-    _remember_signature(con, sha, sheet, signature)
-    saved = _saved_for(con, signature) if mapping is None else None
-    read_as = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read
-    derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # ... not its cells
+    with _kept_meanwhile(_upload_path(con, sha), data):
+        raw = read_upload(data, filename, sheet)
+        signature = header_signature(list(raw.cells.columns))
+        _remember_signature(con, sha, sheet, signature)
+        saved = _saved_for(con, signature) if mapping is None else None
+        read_as = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read
+        derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # ... not its cells
     raw = read_as
     release_memory()  # the cells' memory, for DuckDB to store the pilots in
     if saved:
@@ -143,6 +146,25 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     return save(con, data, filename, raw, derived, auto=mapping is None and saved is None,
                 mapping_source="saved" if saved else ("user" if mapping is not None else "guessed"),
                 upload_hash=upload_hash)
+
+
+@contextlib.contextmanager
+def _kept_meanwhile(path: Path, data: bytes) -> Iterator[None]:
+    """Write the upload's file (`_keep_file`) in a thread while the body reads and derives it, a phase that
+    leaves a core idle; then `save` finds it written, instead of writing it while DuckDB wants both cores.
+    A file this wrote for an upload that cannot be read is removed again."""
+    fresh = not path.exists()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(_keep_file, path, data)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError):
+                written.result()
+                if fresh:
+                    path.unlink()
+            raise
+        written.result()
 
 
 def header_signature(headers: list[str]) -> str:
@@ -219,8 +241,9 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
         if con.execute("SELECT 1 FROM datasets WHERE id = ?", [ds]).fetchone():
             return ds
         path = _upload_path(con, sha)
-        # The file is written while DuckDB stores the pilots (both let go of the GIL), and is whole before
-        # the transaction commits: a committed dataset always has its upload.
+        # The file (which `ingest` has already written while reading) is written while DuckDB stores the
+        # pilots (both let go of the GIL), and is whole before the transaction commits: a committed dataset
+        # always has its upload.
         with ThreadPoolExecutor(max_workers=1) as pool:
             written = pool.submit(_keep_file, path, data)
             con.execute("BEGIN TRANSACTION")

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from analysis import parse, queries, store, validate
-from analysis.ingest import read_upload, without_rows
+from analysis.ingest import IngestError, read_upload, without_rows
 from analysis.queries import Filters
 from analysis.shapes import derive_upload
 from analysis.validate import _ascending
@@ -120,3 +120,12 @@ def test_a_read_in_several_blocks_is_one_chunk_a_column_and_reads_as_the_csv_mod
     fast = read_upload(data, "x.csv")
     assert {fast.cells[c].array._pa_array.num_chunks for c in fast.cells.columns} == {1}
     assert_same(fast, csv_module_table(data))
+
+
+def test_the_upload_file_is_written_while_reading_and_removed_when_the_file_cannot_be_read(tmp_path):
+    with store.connect(tmp_path) as con:
+        sha = store.dataset_info(con, store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)).upload_sha
+        assert store.upload_bytes(con, sha) == SAMPLE.read_bytes()
+        with pytest.raises(IngestError):
+            store.ingest(con, b"%PDF-1.4 not a table", "report.pdf")
+    assert [p.name for p in (tmp_path / store.UPLOADS_DIR).iterdir()] == [sha]

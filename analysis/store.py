@@ -131,12 +131,12 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
                             "coalesce(sheet, '') = coalesce(?, '')", [sha, sheet]).fetchone()
         if found:
             return found[0]
+    raw = read_upload(data, filename, sheet)
+    signature = header_signature(list(raw.cells.columns))
+    _remember_signature(con, sha, sheet, signature)
+    saved = _saved_for(con, signature) if mapping is None else None
+    read_as = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read
     with _kept_meanwhile(_upload_path(con, sha), data):
-        raw = read_upload(data, filename, sheet)
-        signature = header_signature(list(raw.cells.columns))
-        _remember_signature(con, sha, sheet, signature)
-        saved = _saved_for(con, signature) if mapping is None else None
-        read_as = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read
         derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # ... not its cells
     raw = read_as
     release_memory()  # the cells' memory, for DuckDB to store the pilots in
@@ -150,9 +150,9 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
 
 @contextlib.contextmanager
 def _kept_meanwhile(path: Path, data: bytes) -> Iterator[None]:
-    """Write the upload's file (`_keep_file`) in a thread while the body reads and derives it, a phase that
-    leaves a core idle; then `save` finds it written, instead of writing it while DuckDB wants both cores.
-    A file this wrote for an upload that cannot be read is removed again."""
+    """Write the upload's file (`_keep_file`) in a thread while the body derives the pilots, mostly on one
+    core; then `save` finds it written, instead of writing it while DuckDB wants both cores. A file this
+    wrote is removed again when the body fails."""
     fresh = not path.exists()
     with ThreadPoolExecutor(max_workers=1) as pool:
         written = pool.submit(_keep_file, path, data)
@@ -241,7 +241,7 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
         if con.execute("SELECT 1 FROM datasets WHERE id = ?", [ds]).fetchone():
             return ds
         path = _upload_path(con, sha)
-        # The file (which `ingest` has already written while reading) is written while DuckDB stores the
+        # The file (which `ingest` has already written while deriving) is written while DuckDB stores the
         # pilots (both let go of the GIL), and is whole before the transaction commits: a committed dataset
         # always has its upload.
         with ThreadPoolExecutor(max_workers=1) as pool:

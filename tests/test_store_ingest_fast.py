@@ -122,10 +122,17 @@ def test_a_read_in_several_blocks_is_one_chunk_a_column_and_reads_as_the_csv_mod
     assert_same(fast, csv_module_table(data))
 
 
-def test_the_upload_file_is_written_while_reading_and_removed_when_the_file_cannot_be_read(tmp_path):
+def test_the_upload_file_is_written_while_deriving_and_removed_when_that_fails(tmp_path, monkeypatch):
     with store.connect(tmp_path) as con:
         sha = store.dataset_info(con, store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)).upload_sha
         assert store.upload_bytes(con, sha) == SAMPLE.read_bytes()
         with pytest.raises(IngestError):
             store.ingest(con, b"%PDF-1.4 not a table", "report.pdf")
+
+        def failing(*args, **kwargs):
+            raise RuntimeError("a bug while deriving")
+
+        monkeypatch.setattr(store, "derive_upload", failing)
+        with pytest.raises(RuntimeError):
+            store.ingest(con, make_portfolio(5), "five.csv")
     assert [p.name for p in (tmp_path / store.UPLOADS_DIR).iterdir()] == [sha]

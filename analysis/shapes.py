@@ -16,8 +16,9 @@ def derive_upload(raw: RawTable, given: Mapping | None = None, today: dt.date | 
                   as_of: dt.date | None = None, let_go: bool = False) -> Derived:
     """Canonical pilots of a raw table under the user's mapping (gaps guessed), whichever its shape.
     `as_of` (explicit only) makes later dates of a wide export reported, not dropped. `let_go`: the caller
-    gives up `raw`'s cells (they are emptied, in place, once cleaned, and the cleaned cells' columns are
-    dropped as they are read: see `validate.derive`), so that a large upload is not held twice."""
+    gives up `raw`'s cells and lines (the cells are emptied, in place, once cleaned, the lines once read, and
+    the cleaned cells' columns dropped as they are read: see `validate.derive`), so that a large upload is
+    not held twice."""
     source, raw = raw, cleaned(raw)
     if let_go and source.cells is not raw.cells:
         source.cells.drop(columns=source.cells.columns, inplace=True)

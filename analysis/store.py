@@ -135,9 +135,9 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     signature = header_signature(list(raw.cells.columns))
     _remember_signature(con, sha, sheet, signature)
     saved = _saved_for(con, signature) if mapping is None else None
-    read_as = replace(raw, cells=without_rows(raw.cells), distinct=None)  # the report needs how it was read
+    read_as = replace(raw, cells=without_rows(raw.cells), lines=[], distinct=None)  # the report needs how it was
     with _kept_meanwhile(_upload_path(con, sha), data):
-        derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # ... not its cells
+        derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # read, not its cells or lines
     raw = read_as
     release_memory()  # the cells' memory, for DuckDB to store the pilots in
     if saved:

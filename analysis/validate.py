@@ -66,11 +66,13 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
 
     Each column is read as its distinct values (`parse.Distinct`): cleaning, dates, numbers and codes are
     worked out once per distinct value and taken back to the rows, and the pilots frame is built a column
-    at a time from those. `let_go`: the caller gives up the cleaned cells, whose mapped columns are dropped
-    once IDs and texts are taken, before the dates, amounts and codes are made from their distinct values
-    (at 1M rows the text of those columns is 200 MB)."""
+    at a time from those. `let_go`: the caller gives up the raw table's lines (emptied) and its cleaned cells,
+    whose mapped columns are dropped once IDs and texts are taken, before the dates, amounts and codes are
+    made from their distinct values (at 1M rows the text of those columns is 200 MB)."""
     lines = pd.Series(raw.lines, index=raw.cells.index, dtype="int64")
     raw = cleaned(raw)
+    if let_go:
+        raw.lines.clear()  # a million Python ints (36 MB), now in `lines`
     cells, notes, problems = raw.cells, list(raw.notes), list(raw.problems)
     cols = _Columns(cells, raw.distinct[1] if raw.distinct and raw.distinct[0] is cells else {})
     keep, rejected = _reject_rows(cells, lines, mapping, cols)
@@ -173,7 +175,9 @@ def _cleaned_columns(cells: pd.DataFrame) -> list[tuple[Distinct, pd.Series, np.
     if len(cells) < PARALLEL_ROWS or len(cells.columns) < 2:
         return [one(column) for column in cells.columns]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(one, cells.columns))
+        found = list(pool.map(one, cells.columns))
+    release_memory()  # the hash tables and the trimmed copies of a million IDs and names
+    return found
 
 
 CLEAN_HINT = "[<&\u00a0]|^="  # a value holding none of these, and no space to trim, is left as it is
@@ -195,12 +199,17 @@ def _clean_values(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]
 def _already_clean(values: pd.Series) -> bool:
     """True when cleaning leaves every value as it is and finds no markup or formula: text without
     missing values, non-breaking spaces, '<', '&', a leading '=' or spaces to trim (tested by Arrow on
-    the whole column at once; the same trimming as pandas' `str.strip`)."""
+    the whole column at once, the trimming a slice at a time: a trimmed copy of a million IDs is 20 MB; the
+    same trimming as pandas' `str.strip`)."""
     if not isinstance(values.array, pd.arrays.ArrowStringArray) or values.isna().any():
         return False
     text = pa.chunked_array(values.array._pa_array)
     return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \
-        pc.all(pc.equal(pc.utf8_trim_whitespace(text), text)).as_py() is not False
+        all(pc.all(pc.equal(pc.utf8_trim_whitespace(part), part)).as_py() is not False
+            for part in (text.slice(i, TRIM_ROWS) for i in range(0, len(text), TRIM_ROWS)))
+
+
+TRIM_ROWS = 1 << 16  # values trimmed at once by `_already_clean` (a slice of 65k IDs: about 1 MB)
 
 
 def _matches(text: pd.Series, maybe: pd.Series, test) -> pd.Series:

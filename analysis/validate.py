@@ -69,7 +69,7 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
     at a time from those. `let_go`: the caller gives up the raw table's lines (emptied) and its cleaned cells,
     whose mapped columns are dropped once IDs and texts are taken, before the dates, amounts and codes are
     made from their distinct values (at 1M rows the text of those columns is 200 MB)."""
-    lines = pd.Series(raw.lines, index=raw.cells.index, dtype="int64")
+    lines = line_numbers(raw)
     raw = cleaned(raw)
     if let_go:
         raw.lines.clear()  # a million Python ints (36 MB), now in `lines`
@@ -135,8 +135,14 @@ def cleaned(raw: RawTable) -> RawTable:
     if raw.cleaned:
         return raw
     notes = list(raw.notes)
-    cells, columns = _clean(raw.cells, pd.Series(raw.lines, index=raw.cells.index, dtype="int64"), notes)
+    cells, columns = _clean(raw.cells, line_numbers(raw), notes)
     return replace(raw, cells=cells, notes=notes, cleaned=True, distinct=(cells, columns))
+
+
+def line_numbers(raw: RawTable) -> pd.Series:
+    """The file line of each row (int64, on the cells' index); read from the list a third as slowly as
+    pandas reads a list (a million lines: 0.01 s)."""
+    return pd.Series(np.fromiter(raw.lines, dtype=np.int64, count=len(raw.lines)), index=raw.cells.index)
 
 
 def clean_cells(cells: pd.DataFrame, lines: pd.Series, notes: list[str]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections import Counter
@@ -314,23 +315,20 @@ def release_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-def _libc():
-    """The GNU C library, whose `malloc_trim` returns the freed top of its heaps; None elsewhere."""
+@functools.cache
+def _malloc_trim():
+    """The GNU C library's `malloc_trim`, which returns the freed parts of its heaps; None elsewhere."""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
+        return getattr(ctypes.CDLL("libc.so.6"), "malloc_trim", None)
     except OSError:
         return None
-
-
-_LIBC = _libc()
 
 
 def bytes_count(data: bytes | memoryview, sub: bytes) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections import Counter
@@ -28,6 +29,7 @@ MAX_COLUMNS = 2_000  # wider than any tracker export; beyond it the file is not 
 # The same limit as .streamlit/config.toml's maxUploadSize (the browser refuses larger files itself);
 # the command line and the store check it too, so no path reads a file the app would refuse.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+READ_BLOCKS = 8  # pieces of a large upload Arrow reads (in parallel: more than the two cores)
 MAX_ID_LENGTH = 40  # a record's first cell, when it is an ID, is one short word ("DHS-0009-2023", "AI-42")
 TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and encrypted .xlsx files are OLE containers
@@ -287,12 +289,46 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
 
 def _single_chunks(columns: list, names: list[str]) -> dict[str, pd.Series]:
     """Arrow text columns as Series of one chunk each (what the pilots table is stored from: see
-    store._as_arrow), each column's chunks let go of (`columns` emptied) as soon as it is joined."""
+    store._as_arrow), each column's chunks let go of (`columns` emptied) as soon as it is joined, so the
+    table is never held twice, and the reader's scratch memory handed back (see `release_memory`)."""
+    import pyarrow as pa
+
     out = {}
     for i, name in enumerate(names):
-        out[name] = columns[i].to_pandas()
+        pa.default_memory_pool().release_unused()  # else the joined columns do not reuse the chunks let go of
+        out[name] = pa.chunked_array([columns[i].combine_chunks()]).to_pandas()
         columns[i] = None
+    pa.default_memory_pool().release_unused()
     return out
+
+
+def without_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns and their types with no rows, holding none of its memory: an empty slice of an
+    Arrow column (`frame.iloc[:0]`, even copied) keeps the whole column alive."""
+    return pd.DataFrame({i: pd.array([], dtype=dtype) for i, dtype in enumerate(frame.dtypes)}).set_axis(
+        frame.columns, axis=1)
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system: Arrow's allocator and the C library's keep what is freed for
+    their own next use, which DuckDB cannot take (after a million rows are read, 100-200 MB of scratch)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """The GNU C library's `malloc_trim`, which returns the freed parts of its heaps; None elsewhere."""
+    import ctypes
+
+    try:
+        return getattr(ctypes.CDLL("libc.so.6"), "malloc_trim", None)
+    except OSError:
+        return None
 
 
 def bytes_count(data: bytes | memoryview, sub: bytes) -> int:
@@ -338,13 +374,20 @@ def _arrow_cells(body: bytes | memoryview, delimiter: str, width: int, quoted: b
     try:
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(body)),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=_block_size(len(body))),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, escape_char=False, ignore_empty_lines=False,
                                              **quoting),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+
+
+def _block_size(size: int) -> int:
+    """Bytes Arrow reads in one piece: about READ_BLOCKS pieces, between 1 and 16 MB. Each piece gives each
+    column a chunk; large pieces make few large chunks, which are joined (`_single_chunks`) into memory
+    they let go of as a whole (1 MB pieces of 175 MB: 80 MB more at the peak)."""
+    return min(16 << 20, max(1 << 20, size // READ_BLOCKS))
 
 
 def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:

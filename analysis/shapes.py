@@ -13,15 +13,20 @@ from analysis.validate import Derived, cleaned, derive
 
 
 def derive_upload(raw: RawTable, given: Mapping | None = None, today: dt.date | None = None,
-                  as_of: dt.date | None = None) -> Derived:
+                  as_of: dt.date | None = None, let_go: bool = False) -> Derived:
     """Canonical pilots of a raw table under the user's mapping (gaps guessed), whichever its shape.
-    `as_of` (explicit only) makes later dates of a wide export reported, not dropped."""
-    raw = cleaned(raw)
+    `as_of` (explicit only) makes later dates of a wide export reported, not dropped. `let_go`: the caller
+    gives up `raw`'s cells and lines (the cells are emptied, in place, once cleaned, the lines once read, and
+    the cleaned cells' columns dropped as they are read: see `validate.derive`), so that a large upload is
+    not held twice."""
+    source, raw = raw, cleaned(raw)
+    if let_go and source.cells is not raw.cells:
+        source.cells.drop(columns=source.cells.columns, inplace=True)
     given, notes = usable(given, list(raw.cells.columns))
     if is_event_log(raw.cells, given):
         derived = derive_events(raw, complete_event_mapping(given, raw.cells), today)
     else:
-        derived = derive(raw, complete_mapping(given, raw.cells, distinct_values(raw)), today, as_of)
+        derived = derive(raw, complete_mapping(given, raw.cells, distinct_values(raw)), today, as_of, let_go=let_go)
     derived.notes[:0] = notes
     return derived
 

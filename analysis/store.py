@@ -10,10 +10,12 @@ file is written in a tenth of that, and `uploads` keeps its sha, name and size.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analysis.ingest import RawTable, read_upload
+from analysis.ingest import RawTable, read_upload, release_memory, without_rows
 from analysis.mapping import Mapping
 from analysis.paths import data_dir, write_atomically
 from analysis.schema import normalise
@@ -126,14 +128,36 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     signature = header_signature(list(raw.cells.columns))
     _remember_signature(con, sha, sheet, signature)
     saved = _saved_for(con, signature) if mapping is None else None
-    derived = derive_upload(raw, saved[0] if saved else mapping)
-    raw = replace(raw, cells=raw.cells.iloc[:0], distinct=None)  # the report needs how it was read, not its cells
+    read_as = replace(raw, cells=without_rows(raw.cells), lines=[], distinct=None)  # the report needs how it was
+    with _kept_meanwhile(_upload_path(con, sha), data):
+        derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # read, not its cells or lines
+    raw = read_as
+    release_memory()  # the cells' memory, for DuckDB to store the pilots in
     if saved:
         derived.notes.insert(0, f"The mapping saved on {saved[1]:%Y-%m-%d} for exports with these headers "
                                 f"(from {saved[2]}) was used. Change it below under Mapping.")
     return save(con, data, filename, raw, derived, auto=mapping is None and saved is None,
                 mapping_source="saved" if saved else ("user" if mapping is not None else "guessed"),
                 upload_hash=upload_hash)
+
+
+@contextlib.contextmanager
+def _kept_meanwhile(path: Path, data: bytes) -> Iterator[None]:
+    """Write the upload's file (`_keep_file`) in a thread while the body derives the pilots, mostly on one
+    core; then `save` finds it written, instead of writing it while DuckDB wants both cores. A file this
+    wrote is removed again when the body fails."""
+    fresh = not path.exists()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(_keep_file, path, data)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError):
+                written.result()
+                if fresh:
+                    path.unlink()
+            raise
+        written.result()
 
 
 def header_signature(headers: list[str]) -> str:
@@ -210,8 +234,9 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
         if con.execute("SELECT 1 FROM datasets WHERE id = ?", [ds]).fetchone():
             return ds
         path = _upload_path(con, sha)
-        # The file is written while DuckDB stores the pilots (both let go of the GIL), and is whole before
-        # the transaction commits: a committed dataset always has its upload.
+        # The file (which `ingest` has already written while deriving) is written while DuckDB stores the
+        # pilots (both let go of the GIL), and is whole before the transaction commits: a committed dataset
+        # always has its upload.
         with ThreadPoolExecutor(max_workers=1) as pool:
             written = pool.submit(_keep_file, path, data)
             con.execute("BEGIN TRANSACTION")

@@ -60,7 +60,7 @@ def store_file(file: Path, profile: str | None) -> str:
     with phase("read", profile == "read"):
         raw = read_upload(data, file.name)
     with phase("derive", profile == "derive"):
-        derived = derive_upload(raw, None)
+        derived = derive_upload(raw, None, let_go=True)  # as store.ingest does: the cells go as they are read
     with store.connect() as con, phase("save", profile == "save"):
         return store.save(con, data, file.name, raw, derived, auto=True)
 

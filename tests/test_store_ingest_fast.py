@@ -1,0 +1,138 @@
+"""The 1M-pilot ingest's shortcuts give what the slow code gave: columns hashed in threads, IDs that ascend
+not hashed at all, raw columns joined into one chunk as read, the raw cells let go of while the pilots are
+derived, and the stored pilots and rejected rows. The reference is the row-wise derivation
+(tests/reference_validate.py, a frozen copy) and the csv-module reader, on the sample, the federal
+inventory and random tricky portfolios; every shortcut is also forced on inputs too small to take it."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from analysis import parse, queries, store, validate
+from analysis.ingest import IngestError, read_upload, without_rows
+from analysis.queries import Filters
+from analysis.shapes import derive_upload
+from analysis.validate import _ascending
+from tests import reference_validate
+from tests.builders import HEADERS, make_portfolio, pilot
+from tests.conftest import FEDERAL, SAMPLE
+from tests.test_derive_distinct import HEADERS_PLUS, assert_same_derivation, tricky_rows
+from tests.test_ingest_fast import assert_same, csv_module_table
+
+OVER_THE_SAMPLE = parse.SAMPLE_ROWS + 2_500  # IDs of more rows than this are held as themselves, not hashed
+INPUTS = {
+    "sample": lambda: SAMPLE.read_bytes(),
+    "federal": lambda: FEDERAL.read_bytes(),
+    "tricky, small": lambda: make_portfolio(tricky_rows(60, seed=5), headers=HEADERS_PLUS),
+    "tricky, over the sample": lambda: make_portfolio(tricky_rows(OVER_THE_SAMPLE, seed=9), headers=HEADERS_PLUS),
+    "ascending IDs, one repeated": lambda: make_portfolio(ascending_rows(OVER_THE_SAMPLE, repeat=7_000)),
+    "ascending IDs": lambda: make_portfolio(ascending_rows(OVER_THE_SAMPLE)),
+}
+
+
+def ascending_rows(n: int, repeat: int | None = None) -> list[dict[str, object]]:
+    """`n` pilots with IDs in ascending order (as an export sorted by ID has them), random stages and
+    dates; with `repeat`, that row's ID is given again to the row after it (still in order)."""
+    rng = random.Random(n)
+    rows = [pilot(i, **{"Pilot ID": f"AI-{i:07d}", "Stage": rng.choice(["PoC", "Pilot", "Live", ""]),
+                        "Start Date": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
+            for i in range(1, n + 1)]
+    if repeat is not None:
+        rows[repeat]["Pilot ID"] = rows[repeat - 1]["Pilot ID"]
+    return rows
+
+
+@pytest.fixture(params=["as configured", "in threads from the first row"])
+def threads(request, monkeypatch):
+    """Both ways columns are hashed: one at a time below validate.PARALLEL_ROWS, in threads above."""
+    if request.param != "as configured":
+        monkeypatch.setattr(validate, "PARALLEL_ROWS", 1)
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_letting_go_of_the_cells_derives_what_the_row_wise_derivation_gave(name, threads):
+    data = INPUTS[name]()
+    raw = read_upload(data, "t.csv")
+    new = derive_upload(raw, let_go=True)
+    assert raw.cells.columns.empty and len(raw.cells) == new.rows_read and raw.lines == []  # given up, as asked
+    old = reference_validate.derive(read_upload(data, "t.csv"), new.mapping)
+    assert_same_derivation(new, old)
+    assert_same_derivation(derive_upload(read_upload(data, "t.csv")), old)  # and without letting go
+
+
+@pytest.mark.parametrize("name", ["sample", "federal", "tricky, over the sample", "ascending IDs, one repeated"])
+def test_the_store_keeps_the_row_wise_derivation(name, threads, tmp_path):
+    data = INPUTS[name]()
+    with store.connect(tmp_path) as con:
+        ds = store.ingest(con, data, "t.csv")
+        info = store.dataset_info(con, ds)
+        loaded = queries.load_pilots(con, ds, Filters(), info.extras)
+        rejected = store.rejected_rows(con, ds)
+    old = reference_validate.derive(read_upload(data, "t.csv"), info.mapping)
+    text = [c for c in old.pilots if old.pilots[c].dtype == object and old.pilots[c].notna().any()]
+    pd.testing.assert_frame_equal(loaded, old.pilots.astype({c: "str" for c in text}))
+    pd.testing.assert_frame_equal(rejected.astype("str"), old.rejected.astype("str"), check_dtype=False)
+    rows = info.report["rows"]
+    assert rows == {"read": old.rows_read, "accepted": len(old.pilots), "rejected": len(old.rejected)}
+    assert rows["read"] == rows["accepted"] + rows["rejected"]
+
+
+def test_a_repeated_id_among_ascending_ids_is_still_rejected():
+    derived = derive_upload(read_upload(INPUTS["ascending IDs, one repeated"](), "t.csv"))
+    assert derived.row_counts() == {"read": OVER_THE_SAMPLE, "accepted": OVER_THE_SAMPLE - 1, "rejected": 1}
+    assert derived.rejected["reason"].tolist() == ["pilot ID 'AI-0007000' repeats line 7001 with different data; "
+                                                   "keep one of the two rows"]
+
+
+@pytest.mark.parametrize(("values", "ascending"), [
+    (["A1", "A2", "B", "b"], True),
+    (["A1", "A2", "A2", "A3"], False),  # a repeat next to its first
+    (["A2", "A1"], False),
+    (["A1", "A3", "A2"], False),
+    (["A1", None, "A3"], False),  # a missing value sorts nowhere: hashed instead
+    (["A1"], False),
+    ([], False),
+])
+def test_ascending_texts_are_told_from_others(values, ascending):
+    assert _ascending(pd.Series(values, dtype="str")) is ascending
+
+
+def test_ascending_holds_across_chunks():
+    two = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["A1", "A2"], ["A2", "A3"]], pa.large_string())))
+    assert not _ascending(two)
+    assert _ascending(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["A1", "A2"], ["A3"]], pa.large_string()))))
+
+
+def test_without_rows_keeps_the_columns_and_their_types_not_their_memory():
+    frame = pd.DataFrame({"a": pd.Series(["x" * 100] * 10_000, dtype="str"), "b": range(10_000), "a ": [None] * 10_000})
+    empty = without_rows(frame)
+    assert list(empty.columns) == ["a", "b", "a "] and empty.dtypes.tolist() == frame.dtypes.tolist()
+    assert len(empty) == 0 and empty["a"].array._pa_array.get_total_buffer_size() < 100
+
+
+@pytest.mark.parametrize("rows", [40, 12_000])
+def test_a_read_in_several_blocks_is_one_chunk_a_column_and_reads_as_the_csv_module_does(rows):
+    data = make_portfolio(rows, headers=HEADERS)
+    fast = read_upload(data, "x.csv")
+    assert {fast.cells[c].array._pa_array.num_chunks for c in fast.cells.columns} == {1}
+    assert_same(fast, csv_module_table(data))
+
+
+def test_the_upload_file_is_written_while_deriving_and_removed_when_that_fails(tmp_path, monkeypatch):
+    with store.connect(tmp_path) as con:
+        sha = store.dataset_info(con, store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)).upload_sha
+        assert store.upload_bytes(con, sha) == SAMPLE.read_bytes()
+        with pytest.raises(IngestError):
+            store.ingest(con, b"%PDF-1.4 not a table", "report.pdf")
+
+        def failing(*args, **kwargs):
+            raise RuntimeError("a bug while deriving")
+
+        monkeypatch.setattr(store, "derive_upload", failing)
+        with pytest.raises(RuntimeError):
+            store.ingest(con, make_portfolio(5), "five.csv")
+    assert [p.name for p in (tmp_path / store.UPLOADS_DIR).iterdir()] == [sha]

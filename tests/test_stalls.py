@@ -8,6 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from analysis.cohorts import DAYS_PER_MONTH
+from analysis.figures.base import drill
 from analysis.stalls import (
     CANCELLED,
     IN_FLIGHT,
@@ -158,18 +160,25 @@ def test_stage_dates_alone_allow_every_view(portfolio):
     assert date_coverage(classified, stages, AS_OF).missing() == []
 
 
-def test_a_big_box_draws_only_its_outliers_and_keeps_every_value():
+def test_a_big_box_is_sent_as_its_statistics_and_outliers():
     from analysis.figures.stalls import POINTS_PER_BOX, outliers_only, stage_time_figure
 
     n = POINTS_PER_BOX + 1
+    days = [30.0] * (n - 1) + [300.0] + [30.0] * 3
     durations = pd.DataFrame({"pilot_id": [f"P{i}" for i in range(n + 3)],
                               "stage": ["poc"] * n + ["pilot"] * 3, "stage_index": [1] * n + [2] * 3,
-                              "days": [30.0] * (n + 3),
-                              "observed": [True] * (n + 3), "exit": ["moved on"] * (n + 3)})
+                              "days": days, "observed": [True] * (n + 3), "exit": ["moved on"] * (n + 3)})
     summary = pd.DataFrame({"stage": ["poc", "pilot"], "median_days": [30.0, 30.0], "p90_days": [30.0, 30.0],
                             "entered": [n, 3]})
     fig = stage_time_figure(durations, summary, ["intake", "poc", "pilot", "production"])
     boxes = {b.y0: b for b in fig.data if b.type == "box"}
-    assert boxes["Proof of concept"].boxpoints == "outliers" and len(boxes["Proof of concept"].x) == n
+    big = boxes["Proof of concept"]
+    month = 30 / DAYS_PER_MONTH
+    assert big.boxpoints == "outliers" and (big.q1, big.median, big.q3) == ((month,), (month,), (month,))
+    assert (big.lowerfence, big.upperfence) == ((month,), (month,))
+    assert list(big.x[0]) == [300 / DAYS_PER_MONTH] and list(big.customdata[0]) == [n - 1]  # the one outlier
+    assert drill(fig)[n - 1] == [f"P{n - 1}"]
     assert boxes["Pilot"].boxpoints == "all" and list(boxes["Pilot"].hovertext)[0] == "P" + str(n) + ": 1.0 months, moved on"
     assert outliers_only(durations) and not outliers_only(durations.tail(3))
+
+

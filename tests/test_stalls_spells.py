@@ -152,11 +152,12 @@ def test_choices_and_boxes_of_spells_are_the_frame_ones(case):
         if box.boxpoints == "all":  # every spell a point, in spell order, keyed by its row
             assert np.array_equal(box.x, want["x"]) and np.array_equal(box.customdata, want["customdata"])
             continue
-        # a big box: every value (plotly draws the box from them), the outliers' first, keyed by their rows
-        assert np.array_equal(np.sort(box.x), np.sort(want["x"]))
-        out = figures.box_outliers(want["x"])
-        assert np.array_equal(box.customdata, want["customdata"][out])
-        assert np.array_equal(box.x[:out.sum()], want["x"][out])
+        # a big box: the box plotly draws from every value, and only the outliers, keyed by their rows
+        stats, out = plotly_box(want["x"])
+        assert [box[k][0] for k in stats] == pytest.approx(list(stats.values()), rel=1e-12)
+        assert np.array_equal(out, figures.box_stats(want["x"])[1])
+        assert np.array_equal(box.customdata[0], want["customdata"][out])
+        assert np.array_equal(box.x[0], want["x"][out])
     keys = drill(fig)
     picks = np.unique(np.r_[0, len(frame) - 1, np.random.default_rng(0).integers(0, len(frame), 50)])
     assert [keys[int(k)] for k in picks] == [[frame["pilot_id"][int(k)]] for k in picks]
@@ -168,9 +169,9 @@ def test_a_big_random_portfolio_has_boxes_of_outliers_only():
     assert figures.outliers_only(stalls.stage_spells(classified, stages, as_of).usable())
 
 
-def plotly_outliers(values: np.ndarray) -> np.ndarray:
-    """The outliers of a box as plotly.js finds them (src/traces/box/calc.js with src/lib: sort, interp
-    quartiles, fences by findBin with its 1e-9 rounding allowance), written out directly on sorted values."""
+def plotly_box(values: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
+    """The box plotly.js draws from these values and its outliers (src/traces/box/calc.js with src/lib: sort,
+    interp quartiles, fences by findBin with its 1e-9 rounding allowance), written out on sorted values."""
     z = np.sort(values)
     n = len(z)
 
@@ -183,24 +184,26 @@ def plotly_outliers(values: np.ndarray) -> np.ndarray:
         frac = at % 1
         return frac * z[int(np.ceil(at))] + (1 - frac) * z[int(np.floor(at))]
 
-    q1, q3 = interp(0.25), interp(0.75)
+    q1, med, q3 = interp(0.25), interp(0.5), interp(0.75)
     size = (z[-1] - z[0]) / (n - 1) if n > 1 else 1
     below = int(np.count_nonzero(z < 2.5 * q1 - 1.5 * q3 - size * 1e-9))  # findBin(..., linelow) + 1
     upto = int(np.count_nonzero(z <= 2.5 * q3 - 1.5 * q1 + size * 1e-9)) - 1  # findBin(...)
     lf, uf = min(q1, z[min(below, n - 1)]), max(q3, z[max(upto, 0)])
-    return (values < lf) | (values > uf)
+    stats = {"q1": q1, "median": med, "q3": q3, "lowerfence": lf, "upperfence": uf}
+    return stats, (values < lf) | (values > uf)
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_box_outliers_hold_every_plotly_outlier_and_few_more(seed):
+def test_box_stats_are_plotlys(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(POINTS_PER_BOX, 20_000))
     days = np.rint(rng.lognormal(3.0, float(rng.uniform(0.2, 1.5)), n)).astype(np.int32)
     months = days / DAYS_PER_MONTH
-    exact, ours = plotly_outliers(months), figures.box_outliers(months)
-    assert exact.any() and not (exact & ~ours).any()  # every outlier plotly draws has a key
-    assert ours.sum() - exact.sum() <= 0.01 * n  # spare keys only at the fences
-    assert np.array_equal(figures.box_outliers(months, days), ours)  # ranked by counting days: the same
+    (want, exact), (got, ours) = plotly_box(months), figures.box_stats(months)
+    assert exact.any() and np.array_equal(exact, ours)
+    assert list(got.values()) == pytest.approx(list(want.values()), rel=1e-12)
+    by_days = figures.box_stats(months, days)  # ranked by counting days: the same
+    assert by_days[0] == got and np.array_equal(by_days[1], ours)
 
 
 def test_spells_in_any_order_give_the_same_summary_choices_and_counts(sample):

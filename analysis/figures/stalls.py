@@ -39,9 +39,9 @@ def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, s
     One point per pilot and stage (300k at 100k pilots), so each point costs: a box per stage and kind
     placed by `y0` (no label per point), side by side by `offsetgroup`, and as its key the point's row
     in `durations` (a number, sent as a typed array; base.RowKeys maps it back to the pilot id).
-    A box of more than POINTS_PER_BOX spells draws only its outliers as points and hovers without the
-    pilot's name: its values still go to plotly (which draws the box from them), its labels do not, and
-    only its outliers carry a key (box_outliers; they come first in `x`, so their keys line up)."""
+    A box of more than POINTS_PER_BOX spells is sent as its statistics and its outliers (box_stats), each
+    keyed by its row and hovering without the pilot's name: at 1M pilots every value was 3M numbers,
+    0.2-0.4 s and 150 MB to send, and seconds for a browser to draw."""
     spells = _spells(durations)
     if not len(spells):
         return empty_figure("No stage entry dates, so no time in stage to show.")
@@ -90,37 +90,40 @@ def outliers_only(durations: pd.DataFrame | Spells) -> bool:
 
 
 def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
-    """Every spell a point labelled with its pilot and keyed by its row; or for a big box only the
-    outliers, labelled by value: every value goes to plotly, the outliers' first, and only they carry
-    their row (the other points are not drawn, so cannot be clicked)."""
+    """Every spell a point labelled with its pilot and keyed by its row; or for a big box, the box drawn
+    from its statistics (box_stats, plotly's own) and only its outliers sent, as points keyed by their
+    rows and labelled by value (plotly's precomputed-statistics form: one box, its samples a row of `x`)."""
     if len(rows) > POINTS_PER_BOX:
-        out = box_outliers(months, spells.days[rows])
-        x = np.concatenate([months[out], months[~out]]) if out.any() else months
-        return dict(x=x, customdata=rows[out], boxpoints="outliers",
-                    hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
+        stats, out = box_stats(months, spells.days[rows])
+        return dict(**{k: [v] for k, v in stats.items()}, x=months[out][None, :], customdata=rows[out][None, :],
+                    boxpoints="outliers", hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
     exits = [EXITS[e] for e in spells.exit[rows].tolist()]
     hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(spells.pilot_ids.take(rows), months.tolist(), exits)]
     return dict(x=months, customdata=rows, boxpoints="all", hovertext=hover, hoverinfo="text")
 
 
-FENCE_SLACK = 1e-9  # relative: a value this close to a fence counts as a possible outlier (a few spare keys)
+FINDBIN_SLACK = 1e-9  # plotly's Lib.findBin counts a value this close to a fence (relative to the spacing) as in
 
 
-def box_outliers(values: np.ndarray, days: np.ndarray | None = None) -> np.ndarray:
-    """True for the values plotly draws as a box's outliers, and any within FENCE_SLACK of a fence: below
-    2.5 q1 - 1.5 q3 or above 2.5 q3 - 1.5 q1, with plotly's quartiles (its default "linear" method:
-    interpolated at p * n - 0.5 in the sorted values; plotly.js src/lib/index.js interp and
-    src/traces/box/calc.js). `days`: whole days whose months the values are (days / DAYS_PER_MONTH),
-    ranked by counting them; otherwise the values are ranked by partial sorts."""
+def box_stats(values: np.ndarray, days: np.ndarray | None = None) -> tuple[dict[str, float], np.ndarray]:
+    """The box plotly.js draws from these values, and which of them it draws as outliers: quartiles
+    interpolated at p * n - 0.5 of the sorted values (its default "linear" method, src/lib interp), fences
+    the last values within 1.5 IQR (src/traces/box/calc.js, findBin with its allowance), outliers beyond
+    them. `days`: whole days whose months the values are, ranked by counting them; else partial sorts."""
     n = len(values)
-    at = {p: p * n - 0.5 for p in (0.25, 0.75)}
+    at = {p: p * n - 0.5 for p in (0.25, 0.5, 0.75)}
     ranks = sorted({min(max(int(np.floor(r)), 0), n - 1) for r in at.values()}
                    | {min(max(int(np.ceil(r)), 0), n - 1) for r in at.values()})
     ranked = dict(zip(ranks, _order_statistics(values, days, ranks)))
-    q1, q3 = (_interp(ranked, at[p], n) for p in (0.25, 0.75))
+    q1, med, q3 = (_interp(ranked, at[p], n) for p in (0.25, 0.5, 0.75))
     lo, hi = float(values.min()), float(values.max())
-    slack = FENCE_SLACK * max(1.0, abs(lo), abs(hi)) + (hi - lo) / max(n - 1, 1) * FENCE_SLACK  # plotly's own
-    return (values < 2.5 * q1 - 1.5 * q3 + slack) | (values > 2.5 * q3 - 1.5 * q1 - slack)
+    slack = (hi - lo) / (n - 1) * FINDBIN_SLACK if n > 1 else FINDBIN_SLACK
+    inside_low = values[values >= 2.5 * q1 - 1.5 * q3 - slack]
+    inside_high = values[values <= 2.5 * q3 - 1.5 * q1 + slack]
+    lf = min(q1, float(inside_low.min()) if len(inside_low) else hi)
+    uf = max(q3, float(inside_high.max()) if len(inside_high) else lo)
+    stats = {"q1": q1, "median": med, "q3": q3, "lowerfence": lf, "upperfence": uf}
+    return stats, (values < lf) | (values > uf)
 
 
 def _order_statistics(values: np.ndarray, days: np.ndarray | None, ranks: list[int]) -> list[float]:

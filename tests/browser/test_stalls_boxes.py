@@ -1,7 +1,7 @@
 """The time-in-stage boxes in plotly.js itself (headless Chromium, the plotly.js bundled with the plotly
-package): a big box sends every value with its outliers first and keys only for them
-(analysis.figures.stalls.box_outliers), and plotly draws the same box (quartiles, fences, ends) as from the
-values in spell order, and draws as points only values that carry their key."""
+package): a big box is sent as its statistics and its outliers (analysis.figures.stalls.box_stats), and
+plotly draws the same box (quartiles, fences, ends) and the same outlier points as from every value; each
+drawn point hands back its row as customdata, the key of its pilot."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly
+import plotly.graph_objects as go
 import pytest
 
-from analysis.figures.stalls import POINTS_PER_BOX, stage_time_figure
+from analysis.cohorts import DAYS_PER_MONTH
+from analysis.figures.stalls import POINTS_PER_BOX, _boxes, stage_time_figure
 from analysis.stalls import EXITS, Spells, stage_time_summary
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -32,34 +34,64 @@ def spells(seed: int) -> Spells:
     return Spells(ids, np.arange(len(index), dtype=np.int32), index, days, exit_.astype(np.int8), STAGES)
 
 
+def from_every_value(fig: go.Figure, s: Spells) -> go.Figure:
+    """The same figure with every box drawn by plotly from all of its values, as before box_stats."""
+    full = go.Figure(fig)
+    boxes = [t for t in full.data if t.type == "box"]
+    for box, (_, _, rows) in zip(boxes, _boxes(s, len(STAGES) - 1)):
+        if box.q1 is not None:
+            box.update(q1=None, median=None, q3=None, lowerfence=None, upperfence=None,
+                       x=s.days[rows][::-1] / DAYS_PER_MONTH, customdata=rows[::-1])  # any order: plotly sorts
+    return full
+
+
+CALC = """(spec) => {
+    const div = document.createElement('div'); document.body.appendChild(div);
+    Plotly.newPlot(div, spec.data, spec.layout);
+    const key = (trace, i) => Array.isArray(i) ? trace.customdata[i[0]][i[1]] : trace.customdata[i];
+    return div.calcdata.filter(cd => cd[0].trace.type === 'box').map(cd => ({
+        q1: cd[0].q1, med: cd[0].med, q3: cd[0].q3, lf: cd[0].lf, uf: cd[0].uf, min: cd[0].min, max: cd[0].max,
+        drawn: cd[0].pts2.map(p => [p.v, Number(key(cd[0].trace, p.i))])}));
+}"""
+
+
 def calc(page, fig) -> list[dict]:
-    """plotly.js's calcdata of each box trace: the stats, and the drawn points (value, index in x)."""
-    return page.evaluate("""(spec) => {
-        const div = document.createElement('div'); document.body.appendChild(div);
-        Plotly.newPlot(div, spec.data, spec.layout);
-        return div.calcdata.filter(cd => cd[0].trace.type === 'box').map(cd => ({
-            q1: cd[0].q1, med: cd[0].med, q3: cd[0].q3, lf: cd[0].lf, uf: cd[0].uf, min: cd[0].min,
-            max: cd[0].max, drawn: cd[0].pts2.map(p => [p.v, p.i]), keys: (cd[0].trace.customdata || []).length}));
-    }""", json.loads(fig.to_json()))  # as Streamlit sends it: typed arrays in base64
+    """plotly.js's calcdata of each box trace: the stats, and the drawn points (value, customdata)."""
+    return page.evaluate(CALC, json.loads(fig.to_json()))  # as Streamlit sends it: typed arrays in base64
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_big_boxes_draw_the_same_box_and_key_every_drawn_point(page, seed):
+def test_big_boxes_draw_the_same_box_and_outliers_as_every_value(page, seed):
     page.set_content("<html><body></body></html>")
     page.add_script_tag(path=str(PLOTLY_JS))
     s = spells(seed)
     fig = stage_time_figure(s, stage_time_summary(s, STAGES), STAGES)
-    in_order = stage_time_figure(s, stage_time_summary(s, STAGES), STAGES)
-    for box in in_order.data:  # the same boxes with every value in spell order, as before
-        if box.type == "box" and box.boxpoints == "outliers":
-            rows = np.sort(np.asarray(box.x))  # any order: plotly sorts; a different order than `fig`'s
-            box.x = rows[::-1].copy()
-    got, want = calc(page, fig), calc(page, in_order)
+    assert sum(t.q1 is not None for t in fig.data if t.type == "box") >= 2
+    got, want = calc(page, fig), calc(page, from_every_value(fig, s))
     assert len(got) == len(want) >= 4
     drawn = 0
     for g, w in zip(got, want):
-        assert [g[k] for k in STATS] == [w[k] for k in STATS]
-        assert sorted(v for v, _ in g["drawn"]) == sorted(v for v, _ in w["drawn"])
-        assert all(i < g["keys"] for _, i in g["drawn"])  # every drawn point has its row as key
+        assert np.allclose([g[k] for k in STATS], [w[k] for k in STATS], rtol=1e-12, atol=0)
+        assert sorted(g["drawn"]) == sorted(w["drawn"])  # the same points, each with its own row as key
         drawn += len(g["drawn"])
     assert drawn > 50  # the long tails give outliers to draw
+    big = [len(t.x[0]) for t in fig.data if t.type == "box" and t.q1 is not None]
+    assert sum(big) < 0.2 * len(s)  # only the outliers are sent
+
+
+def test_a_hovered_outlier_hands_back_its_row(page):
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(path=str(PLOTLY_JS))
+    s = spells(0)
+    fig = stage_time_figure(s, stage_time_summary(s, STAGES), STAGES)
+    curve = next(i for i, t in enumerate(fig.data) if t.type == "box" and t.q1 is not None)
+    row, value = int(fig.data[curve].customdata[0][0]), float(fig.data[curve].x[0][0])
+    got = page.evaluate("""([spec, curve]) => new Promise(resolve => {
+        const div = document.createElement('div'); document.body.appendChild(div);
+        Plotly.newPlot(div, spec.data, spec.layout).then(() => {
+            div.on('plotly_hover', e => resolve(e.points.map(p => [p.customdata, p.x])));
+            Plotly.Fx.hover(div, [{curveNumber: curve, pointNumber: [0, 0]}]);
+        });
+    })""", [json.loads(fig.to_json()), curve])
+    assert got == [[row, value]]
+    assert s.pilot_ids[row] == f"P{row}"

@@ -246,14 +246,25 @@ def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[s
     them). Columns named in `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting
     them copies small integers instead of text, for analyses that only count and group them. A
     copy-on-write view: changing it copies what changes and leaves the cached frame alone."""
+    shown = [c for c in column_names(view.dataset_id) if columns is None or c in set(columns)]
+    _fetch_together(view, shown)
     frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,
                               None if columns is None else [c for c in columns if c not in coded]).copy(deep=False)
-    shown = [c for c in column_names(view.dataset_id) if columns is None or c in set(columns)]
     positions = view_positions(view.dataset_id, _filters_json(view))
     for column in [c for c in coded if c in shown]:
         codes, dtype = text_codes(view.dataset_id, view.as_of, view.stall_days, column)
         frame[column] = pd.Categorical.from_codes(codes if positions is None else codes.take(positions), dtype=dtype)
     return frame[shown] if coded else frame
+
+
+def _fetch_together(view: View, shown: list[str]) -> None:
+    """Fetch the stored columns a page's frame needs in one go (those it shows, and those classify reads
+    when it shows an outcome): one query each for text and for the rest instead of one per step."""
+    kept = stored_columns(view.dataset_id)
+    needed = [c for c in shown if c in kept.names]
+    if any(c in OUTCOME_COLUMNS and c not in kept.names for c in shown):
+        needed += [c for c in classify_inputs(view.info.stages) if c in kept.names]
+    kept.get(list(dict.fromkeys(needed)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)

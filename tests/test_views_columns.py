@@ -90,7 +90,12 @@ def test_a_tables_rows_read_by_position_equal_the_whole_frames_rows(federal_byte
             for positions in (np.arange(min(n, 5)), np.sort(rng.choice(n, n // 3, replace=False)),
                               rng.permutation(n)[:40], np.array([n - 1, 0, n - 1]), np.array([], dtype=np.int64)):
                 expected = whole.take(positions).reset_index(drop=True)
+                assert common.stored_columns(ds).has_all()  # cut from the kept columns
                 pd.testing.assert_frame_equal(common.view_rows(view, positions), expected)
+                common.stored_columns.clear()  # read from the store
+                assert not common.stored_columns(ds).has_all()
+                pd.testing.assert_frame_equal(common.view_rows(view, positions), expected)
+                common.every_pilot(ds, view.as_of, 90)
 
 
 @pytest.mark.parametrize("chosen", [[1, 2], [0, 3], [], [3]])

@@ -143,7 +143,7 @@ def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, obj
     with con.cursor() as cur:
         cur.execute(LARGE_STRINGS)
         cur.register("wanted", pa.table({"position": np.asarray(positions, dtype=np.int64)}))
-        rows = cur.sql(sql, params=bounds).to_arrow_table().to_pandas()
+        rows = cur.sql(sql, params=bounds).to_arrow_table().to_pandas(split_blocks=True)
     for column, dtype in dtypes.items():
         if column in rows and rows[column].dtype != dtype:
             rows[column] = rows[column].astype(dtype)  # an integer column whose missing values these rows lack

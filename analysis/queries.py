@@ -126,9 +126,11 @@ def whole_dtypes(con, dataset_id: str) -> dict[str, object]:
     with con.cursor() as cur:
         cur.execute(LARGE_STRINGS)
         schema = cur.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema  # noqa: S608
-    counts = ", ".join(f"count(*) - count({quote_ident(f.name)})" for f in schema)
-    missing = con.execute(f"SELECT {counts} FROM {table}").fetchone()  # noqa: S608
-    return {f.name: pa.array([None] if n else [], type=f.type).to_pandas().dtype for f, n in zip(schema, missing)}
+    # only integers and booleans change dtype with a missing value: only they are counted (a scan of them)
+    counted = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_boolean(f.type)]
+    sums = ", ".join(f"count(*) - count({quote_ident(c)})" for c in counted)
+    missing = dict(zip(counted, con.execute(f"SELECT {sums} FROM {table}").fetchone() if counted else ()))  # noqa: S608
+    return {f.name: pa.array([None] if missing.get(f.name) else [], type=f.type).to_pandas().dtype for f in schema}
 
 
 def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, object]) -> pd.DataFrame:

@@ -53,6 +53,15 @@ def outcome_of(status: pd.Series, stage_index: pd.Series, last: int) -> pd.Serie
 
 
 DAY_US = 86_400_000_000  # microseconds in a day
+# The columns classify adds, in its order.
+OUTCOME_COLUMNS = ["outcome", "reached_production", "cancelled", "in_flight", "decided", "last_progress",
+                   "days_without_progress", "stalled"]
+
+
+def classify_inputs(stages: list[str]) -> list[str]:
+    """Every column classify reads (those of them a frame has): the status, the stage index and the
+    dates of progress (last_progress)."""
+    return ["status", "stage_index", "last_update", *(f"{s}_date" for s in stages)]
 
 
 def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
@@ -89,7 +98,7 @@ def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
 def last_progress(pilots: pd.DataFrame, stages: list[str]) -> pd.Series | pd.api.typing.NaTType:
     """The latest of the last update and the stage entry dates of each pilot (NaT without any): an
     element-wise maximum over the date columns that skips missing dates, as a row-wise max does."""
-    progress = [c for c in ["last_update"] + [f"{s}_date" for s in stages] if c in pilots.columns]
+    progress = [c for c in classify_inputs(stages)[2:] if c in pilots.columns]
     if not progress:
         return pd.NaT
     if all(pilots[c].dtype == "datetime64[us]" for c in progress):

@@ -87,6 +87,71 @@ def load_pilots(con, dataset_id: str, filters: Filters, extras: dict[str, str]) 
         return cur.sql(sql, params=params).to_arrow_table().to_pandas()
 
 
+def load_columns(con, dataset_id: str, columns: list[str]) -> pd.DataFrame:
+    """Every pilot of the dataset, only these columns (which its table has), in file order: each column
+    as `load_pilots(..., Filters())` gives it (pyarrow converts column by column, so a column fetched
+    alone has the dtype and values it has in the whole frame).
+
+    Text and the other columns come in two results. pandas keeps text in DuckDB's own Arrow buffers, and
+    DuckDB frees a result's buffers only when none of its columns is kept: fetched together, the numbers'
+    Arrow buffers outlived their pandas copies (76 MB at 1M pilots for ten dates and numbers). Converted
+    with split_blocks and self_destruct, so no block of several columns is assembled."""
+    text = set(text_columns(con, dataset_id))
+    groups = [g for g in ([c for c in columns if c not in text], [c for c in columns if c in text]) if g]
+    parts = {}
+    for group in groups:
+        sql = f"SELECT {', '.join(quote_ident(c) for c in group)} FROM {table_name(dataset_id)}"  # noqa: S608
+        with con.cursor() as cur:
+            cur.execute(LARGE_STRINGS)
+            table = cur.sql(sql).to_arrow_table()
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table  # the numbers' Arrow buffers go back to DuckDB now, not when the text is freed
+        parts.update((c, frame[c]) for c in group)
+    return pd.DataFrame({c: parts[c] for c in columns}, copy=False)
+
+
+def text_columns(con, dataset_id: str) -> list[str]:
+    """The columns of the dataset's pilots table that hold text."""
+    sql = f"SELECT * FROM {table_name(dataset_id)} LIMIT 0"  # noqa: S608
+    return [d[0] for d in con.execute(sql).description if str(d[1]) == "VARCHAR"]
+
+
+def whole_dtypes(con, dataset_id: str) -> dict[str, object]:
+    """The dtype of each column in `load_pilots(..., Filters())`'s frame, asked of the schema and of
+    SQL counts of missing values (pyarrow makes an integer column with a missing value float), so that
+    some rows can be given the dtypes of the whole frame (load_rows)."""
+    import pyarrow as pa
+
+    table = table_name(dataset_id)
+    with con.cursor() as cur:
+        cur.execute(LARGE_STRINGS)
+        schema = cur.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema  # noqa: S608
+    # only integers and booleans change dtype with a missing value: only they are counted (a scan of them)
+    counted = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_boolean(f.type)]
+    sums = ", ".join(f"count(*) - count({quote_ident(c)})" for c in counted)
+    missing = dict(zip(counted, con.execute(f"SELECT {sums} FROM {table}").fetchone() if counted else ()))  # noqa: S608
+    return {f.name: pa.array([None] if missing.get(f.name) else [], type=f.type).to_pandas().dtype for f in schema}
+
+
+def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, object]) -> pd.DataFrame:
+    """Every column of the pilots at these positions (ascending, in `load_pilots(..., Filters())`
+    order: DuckDB's rowid), with the dtypes of the whole frame (`dtypes`, from whole_dtypes): equal to
+    `load_pilots(..., Filters()).take(positions)` without bringing every pilot into pandas."""
+    import pyarrow as pa
+
+    sql = (f"SELECT * FROM {table_name(dataset_id)} WHERE rowid BETWEEN ? AND ? "  # noqa: S608
+           "AND rowid IN (SELECT position FROM wanted) ORDER BY rowid")
+    bounds = [int(positions[0]), int(positions[-1])] if len(positions) else [0, -1]
+    with con.cursor() as cur:
+        cur.execute(LARGE_STRINGS)
+        cur.register("wanted", pa.table({"position": np.asarray(positions, dtype=np.int64)}))
+        rows = cur.sql(sql, params=bounds).to_arrow_table().to_pandas(split_blocks=True)
+    for column, dtype in dtypes.items():
+        if column in rows and rows[column].dtype != dtype:
+            rows[column] = rows[column].astype(dtype)  # an integer column whose missing values these rows lack
+    return rows
+
+
 def filtered_positions(con, dataset_id: str, filters: Filters, extras: dict[str, str]) -> np.ndarray:
     """The positions, in `load_pilots(..., Filters())` order, of the pilots that pass the filters: the
     same WHERE as load_pilots, returning only DuckDB's rowid (a table written once, in file order, numbers

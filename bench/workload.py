@@ -37,6 +37,7 @@ def tables(*frames: pd.DataFrame) -> int:
 
 def sidebar(ds: str, filters: Filters) -> common.View:
     """The sidebar's data access: dataset list and info, filter options, date range, default as-of."""
+    common.release_memory()  # as common.sidebar does first
     common.dataset_list()
     info = common.dataset_info(ds)
     common.filter_options(ds)

@@ -11,24 +11,27 @@ snapshot for a live view with the same values plus the change.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from analysis import queries, snapshots, store
 from analysis.export import safe_csv
 from analysis.figures.base import Drill, drill, mark_key
-from analysis.outcomes import DEFINITIONS, STALL_DAYS, classify, date_fields
+from analysis.outcomes import DEFINITIONS, OUTCOME_COLUMNS, STALL_DAYS, classify, classify_inputs, date_fields
 from analysis.queries import Filters
 from analysis.report import ReportContext, report_html, source_of_dataset
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
@@ -114,27 +117,116 @@ def dataset_dates(ds: str) -> tuple[dt.date | None, dt.date | None, dt.date | No
         return lo, hi, queries.latest_date(con, ds, date_fields(info.stages))
 
 
-# The classified frame of every pilot, shared by all sessions: about 300 bytes a pilot (300 MB at 1M pilots),
-# so two as-of / stall settings are kept, and none for longer than an hour. A filtered view is that frame
-# cut to the positions its filters select: only the positions are cached (8 bytes a pilot, so many filter
-# combinations fit), and the cut is made on each run. Cached cut frames were a copy of nearly every pilot
-# per filter combination (eight of them took the views of 1M pilots past 2 GB); the cut costs 10-20 ms at
-# 100k pilots and is freed when the run ends.
+# Every pilot's columns, shared by all sessions, each fetched from the store the first time a page asks for
+# it and then kept (StoredColumns), and classify's columns per as-of / stall setting (outcome_columns): a
+# page's frame is put together from them without copying. All ~25 columns were brought into pandas at once
+# (0.3-0.45 s and 255 MB at 1M pilots, most of them read by no page but a pilot table, which needs only the
+# rows it shows: view_rows). Two datasets and two settings are kept, none for longer than an hour. A
+# filtered view is that frame cut to the positions its filters select: only the positions are cached (8
+# bytes a pilot, so many filter combinations fit), and the cut is made on each run. Cached cut frames were a
+# copy of nearly every pilot per filter combination (eight of them took the views of 1M pilots past 2 GB);
+# the cut costs 10-20 ms at 100k pilots and is freed when the run ends.
 FRAME_CACHE_ENTRIES = 2
 VIEW_CACHE_ENTRIES = 64
 VIEW_CACHE_TTL = dt.timedelta(hours=1)
 
 
+class StoredColumns:
+    """Every pilot's columns of one dataset in file order, each fetched from the store the first time it
+    is asked for, then kept read-only (as `queries.load_pilots(..., Filters())` gives it: load_columns)."""
+
+    def __init__(self, ds: str) -> None:
+        self.ds = ds
+        with store.connect() as con:
+            self.names = queries.table_columns(con, ds)
+            self.rows = con.execute(f"SELECT count(*) FROM {store.table_name(ds)}").fetchone()[0]  # noqa: S608
+        self._kept: dict[str, pd.Series] = {}
+        self._lock = threading.Lock()  # sessions run in threads: one fetch of a column, not one each
+
+    def get(self, names: list[str]) -> dict[str, pd.Series]:
+        """The columns named (each of the table's), fetched together where not kept yet."""
+        with self._lock:
+            missing = [c for c in names if c not in self._kept]
+            if missing:
+                with store.connect() as con:
+                    fetched = queries.load_columns(con, self.ds, missing)
+                self._kept.update((c, fetched[c]) for c in missing)
+                release_memory()
+            return {c: self._kept[c] for c in names}
+
+    def has_all(self) -> bool:
+        """Whether every column is kept (a page asked for all of them)."""
+        return len(self._kept) == len(self.names)
+
+
+def release_memory() -> None:
+    """Hand memory freed since the last call back to the system when there is much of it: glibc's malloc
+    and pyarrow's pool keep freed memory for the process (at 1M pilots a page run left 100-200 MB, on top
+    of which the next page's peak came). Called after a fetch and at the start of every run (`sidebar`).
+    Below RELEASE_ABOVE it is kept: memory handed back is faulted in again when next used (5-10 ms a run
+    at 100k pilots)."""
+    if _LIBC is None or _LIBC.mallinfo2().fordblks > RELEASE_ABOVE:
+        pa.default_memory_pool().release_unused()
+        if _LIBC is not None:
+            _LIBC.malloc_trim(0)
+
+
+RELEASE_ABOVE = 64 * 1024 ** 2  # bytes of freed memory malloc may keep
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _libc() -> ctypes.CDLL | None:
+    """glibc, with malloc_trim and mallinfo2 (glibc 2.33+); None elsewhere (macOS, musl): nothing to trim."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+    except (OSError, AttributeError):
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _libc()
+
+
+@st.cache_resource(show_spinner=False, max_entries=FRAME_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def stored_columns(ds: str) -> StoredColumns:
+    """The columns of a dataset's pilots kept so far (datasets are content-hashed and immutable)."""
+    return StoredColumns(ds)
+
+
 @st.cache_resource(show_spinner="Computing…", max_entries=FRAME_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
-def every_pilot(ds: str, as_of: dt.date | None, stall_days: int) -> pd.DataFrame:
-    """Every pilot of the dataset with its outcome, cached per dataset (content-hashed, immutable) and
-    settings. A resource cache hands back the frame itself, where st.cache_data would pickle it on every
-    miss and unpickle it on every rerun (0.2-0.4 s and 0.1 s at 1M pilots); callers never change it
-    (`pilots_for` hands out copy-on-write views)."""
-    info = dataset_info(ds)
-    with store.connect() as con:
-        pilots = queries.load_pilots(con, ds, Filters(), info.extras)
-    return classify(pilots, info.stages, as_of, stall_days)
+def outcome_columns(ds: str, as_of: dt.date | None, stall_days: int) -> pd.DataFrame:
+    """classify's columns (OUTCOME_COLUMNS) of every pilot, from the columns it reads only (classify is
+    row by row and reads nothing else, so they equal those of classifying the whole frame). A resource
+    cache hands back the frame itself (st.cache_data would pickle and unpickle it); never changed."""
+    info, kept = dataset_info(ds), stored_columns(ds)
+    inputs = [c for c in classify_inputs(info.stages) if c in kept.names]
+    classified = classify(pd.DataFrame(kept.get(inputs), copy=False), info.stages, as_of, stall_days)
+    return classified[OUTCOME_COLUMNS]
+
+
+def column_names(ds: str) -> list[str]:
+    """The columns of every_pilot's frame, in order: the stored ones, then classify's."""
+    names = stored_columns(ds).names
+    return names + [c for c in OUTCOME_COLUMNS if c not in names]
+
+
+def every_pilot(ds: str, as_of: dt.date | None, stall_days: int, columns: Collection[str] | None = None) -> pd.DataFrame:
+    """Every pilot of the dataset with its outcome (only `columns`, those of them it has, when given), in
+    file order, put together from the cached columns without copying: equal to loading every pilot and
+    classifying it. Callers never change it (`pilots_for` hands out copy-on-write views)."""
+    kept = stored_columns(ds)
+    shown = [c for c in column_names(ds) if columns is None or c in set(columns)]
+    parts = kept.get([c for c in shown if c in kept.names])
+    derived = [c for c in shown if c not in parts]
+    if derived:
+        outcome = outcome_columns(ds, as_of, stall_days)
+        parts.update((c, outcome[c]) for c in derived)
+    return pd.DataFrame({c: parts[c] for c in shown}, index=pd.RangeIndex(kept.rows), copy=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
@@ -154,11 +246,8 @@ def view_positions(ds: str, filters_json: str) -> np.ndarray | None:
 def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_days: int,
                       columns: list[str] | None = None) -> pd.DataFrame:
     """The filtered pilots with their outcomes (only `columns`, those of them it has, when given):
-    every_pilot cut to view_positions (the cached frame itself when nothing is filtered and every column
-    is asked for: callers must not change it; pages use `pilots_for`)."""
-    everything = every_pilot(ds, as_of, stall_days)
-    if columns is not None:
-        everything = everything[[c for c in everything.columns if c in set(columns)]]
+    every_pilot cut to view_positions (callers must not change it; pages use `pilots_for`)."""
+    everything = every_pilot(ds, as_of, stall_days, columns)
     positions = view_positions(ds, filters_json)
     return everything if positions is None else everything.take(positions).reset_index(drop=True)
 
@@ -169,15 +258,15 @@ def _filters_json(view: View) -> str:
 
 def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[str] = ()) -> pd.DataFrame:
     """The classified pilots of the current view, indexed by position in the view (0..n-1, as view_rows
-    and view_table take them); with `columns`, only those (the cut of a filtered view
-    copies every column it keeps: at 1M pilots 0.15-0.3 s and 270 MB for all of them). Columns named in
-    `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting them copies small
-    integers instead of text, for analyses that only count and group them. A copy-on-write view:
-    changing it copies what changes and leaves the cached frame alone."""
+    and view_table take them); with `columns`, only those (only they are fetched from the store, and the
+    cut of a filtered view copies every column it keeps: at 1M pilots 0.15-0.3 s and 270 MB for all of
+    them). Columns named in `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting
+    them copies small integers instead of text, for analyses that only count and group them. A
+    copy-on-write view: changing it copies what changes and leaves the cached frame alone."""
+    shown = [c for c in column_names(view.dataset_id) if columns is None or c in set(columns)]
+    _fetch_together(view, shown)
     frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,
                               None if columns is None else [c for c in columns if c not in coded]).copy(deep=False)
-    everything = every_pilot(view.dataset_id, view.as_of, view.stall_days)
-    shown = [c for c in everything.columns if columns is None or c in set(columns)]
     positions = view_positions(view.dataset_id, _filters_json(view))
     for column in [c for c in coded if c in shown]:
         codes, dtype = text_codes(view.dataset_id, view.as_of, view.stall_days, column)
@@ -185,22 +274,56 @@ def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[s
     return frame[shown] if coded else frame
 
 
+def _fetch_together(view: View, shown: list[str]) -> None:
+    """Fetch the stored columns a page's frame needs in one go (those it shows, and those classify reads
+    when it shows an outcome): one query each for text and for the rest instead of one per step."""
+    kept = stored_columns(view.dataset_id)
+    needed = [c for c in shown if c in kept.names]
+    if any(c in OUTCOME_COLUMNS and c not in kept.names for c in shown):
+        needed += [c for c in classify_inputs(view.info.stages) if c in kept.names]
+    kept.get(list(dict.fromkeys(needed)))
+
+
 @st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
 def text_codes(ds: str, as_of: dt.date | None, stall_days: int, column: str) -> tuple[np.ndarray, pd.CategoricalDtype]:
     """A column of every_pilot dictionary-coded: each row's code (read-only, -1 for a missing value) and
     the dtype naming the codes (made once: a Categorical built with it skips checking its values)."""
-    codes, names = pd.factorize(every_pilot(ds, as_of, stall_days)[column])
+    codes, names = pd.factorize(every_pilot(ds, as_of, stall_days, [column])[column])
     codes = codes.astype(np.int32 if len(names) > np.iinfo(np.int16).max else np.int16)
     codes.flags.writeable = False
     return codes, pd.CategoricalDtype(names)
 
 
+# Up to this many pilots a pilot table's rows are cut from every column, kept (~75 MB at 250k pilots, fetched
+# once in ~0.1 s); above, each table reads its rows from the store (5-20 ms) and no column is fetched for it.
+EVERY_COLUMN_UP_TO = 250_000
+
+
+@st.cache_data(show_spinner=False)
+def whole_dtypes(ds: str) -> dict[str, object]:
+    """The dtype of each stored column in every_pilot's frame (queries.whole_dtypes)."""
+    with store.connect() as con:
+        return queries.whole_dtypes(con, ds)
+
+
 def view_rows(view: View, positions: np.ndarray) -> pd.DataFrame:
     """The view's pilots (every column) at these positions in the view (a pilots_for frame's index holds
-    them), in the order given."""
-    everything = every_pilot(view.dataset_id, view.as_of, view.stall_days)
+    them), in the order given: only these rows are read from the store (queries.load_rows), their
+    outcomes cut from outcome_columns, so a pilot table needs no column of every pilot. Up to
+    EVERY_COLUMN_UP_TO pilots, or when a page has asked for every column, the rows are cut from every
+    column kept (0.5 ms instead of 5-10 ms at 100k pilots)."""
     within = view_positions(view.dataset_id, _filters_json(view))
-    return everything.take(positions if within is None else within[positions]).reset_index(drop=True)
+    wanted = np.asarray(positions if within is None else within[positions], dtype=np.int64)
+    kept = stored_columns(view.dataset_id)
+    if kept.rows <= EVERY_COLUMN_UP_TO or kept.has_all():  # cut from every column, kept
+        return every_pilot(view.dataset_id, view.as_of, view.stall_days).take(wanted).reset_index(drop=True)
+    ordered = np.unique(wanted)
+    with store.connect() as con:
+        rows = queries.load_rows(con, view.dataset_id, ordered, whole_dtypes(view.dataset_id))
+    if not np.array_equal(ordered, wanted):
+        rows = rows.take(np.searchsorted(ordered, wanted)).reset_index(drop=True)
+    outcome = outcome_columns(view.dataset_id, view.as_of, view.stall_days).take(wanted).reset_index(drop=True)
+    return pd.concat([rows, outcome[[c for c in outcome.columns if c not in rows]]], axis=1)
 
 
 def pilots_with_ids(view: View, ids: Collection[str]) -> pd.DataFrame:
@@ -549,6 +672,7 @@ def sidebar(page, pages: list) -> View:
     """Render the sidebar (and a snapshot's banner) and return the view it describes.
 
     `page` is the page st.navigation chose, `pages` every page of the app (for titles and links)."""
+    release_memory()
     st.session_state["_page_titles"] = {p.url_path: p.title for p in pages}
     st.session_state["_base_url"] = _base_url(page.url_path)
     _follow_leave()

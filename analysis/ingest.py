@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import io
 import re
 from collections import Counter
@@ -307,28 +306,6 @@ def without_rows(frame: pd.DataFrame) -> pd.DataFrame:
     Arrow column (`frame.iloc[:0]`, even copied) keeps the whole column alive."""
     return pd.DataFrame({i: pd.array([], dtype=dtype) for i, dtype in enumerate(frame.dtypes)}).set_axis(
         frame.columns, axis=1)
-
-
-def release_memory() -> None:
-    """Hand freed memory back to the system: Arrow's allocator and the C library's keep what is freed for
-    their own next use, which DuckDB cannot take (after a million rows are read, 100-200 MB of scratch)."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    """The GNU C library's `malloc_trim`, which returns the freed parts of its heaps; None elsewhere."""
-    import ctypes
-
-    try:
-        return getattr(ctypes.CDLL("libc.so.6"), "malloc_trim", None)
-    except OSError:
-        return None
 
 
 def bytes_count(data: bytes | memoryview, sub: bytes) -> int:

@@ -32,6 +32,15 @@ STALLED_COLUMNS = ["pilot_id", "name", "stage", "days_without_progress", "last_p
                    "business_unit", "outcome"]
 
 
+def read_columns(stages: list[str], shown: list[str] = STALLED_COLUMNS) -> list[str]:
+    """Every column the analyses here read (spells, positions, the stalled pilots), with the stalled table's
+    `shown` columns: a page can ask for only these. A column left out would read as missing (an absent
+    stage date as no date), so tests/test_views_fast.py pins the page's numbers to the whole frame's."""
+    return list(dict.fromkeys(["pilot_id", "stage_index", "in_flight", "cancelled", "reached_production", "end_date",
+                               "last_progress", "stalled", "days_without_progress",
+                               *(f"{s}_date" for s in stages), *shown]))
+
+
 def stage_date_columns(classified: pd.DataFrame, stages: list[str]) -> list[str]:
     """The `<stage>_date` columns that hold at least one date."""
     return [f"{s}_date" for s in stages if f"{s}_date" in classified and classified[f"{s}_date"].notna().any()]

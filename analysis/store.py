@@ -24,8 +24,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analysis.ingest import RawTable, read_upload, release_memory, without_rows
+from analysis.ingest import RawTable, read_upload, without_rows
 from analysis.mapping import Mapping
+from analysis.memory import release_memory
 from analysis.paths import data_dir, write_atomically
 from analysis.schema import normalise
 from analysis.shapes import derive_upload

@@ -18,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row, release_memory, without_rows
+from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row, without_rows
 from analysis.mapping import Mapping
+from analysis.memory import release_memory
 from analysis.parse import Distinct, distinct_dates, numbers_of
 from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
 

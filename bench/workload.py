@@ -159,8 +159,10 @@ def stalls(view: common.View) -> int:
     from analysis import stalls as s
     from analysis.figures import stalls as f
 
-    pilots = common.pilots_for(view)
     stages = view.info.stages
+    columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
+               "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
+    pilots = common.pilots_for(view, s.read_columns(stages, columns))
     if pilots.empty:
         return 0
     coverage = s.date_coverage(pilots, stages, view.as_of)
@@ -177,8 +179,6 @@ def stalls(view: common.View) -> int:
     sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids))
     list(f.positions_choices(positions, position_ids))
     if coverage.stalls:
-        columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
-                   "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
         order = s.stalled_order(pilots)
         if len(order):  # the rows shown (every stalled pilot only for the download)
             shown = s.stalled_pilots(pilots, columns, order[:common.TABLE_ROWS])

@@ -11,7 +11,6 @@ snapshot for a live view with the same values plus the change.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import gc
 import json
@@ -24,11 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import queries, snapshots, store
+from analysis import memory, queries, snapshots, store
 from analysis.export import safe_csv
 from analysis.figures.base import Drill, drill, mark_key
 from analysis.outcomes import DEFINITIONS, OUTCOME_COLUMNS, STALL_DAYS, classify, classify_inputs, date_fields
@@ -159,37 +157,14 @@ class StoredColumns:
         return len(self._kept) == len(self.names)
 
 
+RELEASE_ABOVE = 64 * 1024 ** 2  # bytes of freed memory malloc may keep between runs (see release_memory)
+
+
 def release_memory() -> None:
-    """Hand memory freed since the last call back to the system when there is much of it: glibc's malloc
-    and pyarrow's pool keep freed memory for the process (at 1M pilots a page run left 100-200 MB, on top
-    of which the next page's peak came). Called after a fetch and at the start of every run (`sidebar`).
-    Below RELEASE_ABOVE it is kept: memory handed back is faulted in again when next used (5-10 ms a run
-    at 100k pilots)."""
-    if _LIBC is None or _LIBC.mallinfo2().fordblks > RELEASE_ABOVE:
-        pa.default_memory_pool().release_unused()
-        if _LIBC is not None:
-            _LIBC.malloc_trim(0)
-
-
-RELEASE_ABOVE = 64 * 1024 ** 2  # bytes of freed memory malloc may keep
-
-
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-
-def _libc() -> ctypes.CDLL | None:
-    """glibc, with malloc_trim and mallinfo2 (glibc 2.33+); None elsewhere (macOS, musl): nothing to trim."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = _MallInfo2
-    except (OSError, AttributeError):
-        return None
-    return libc if hasattr(libc, "malloc_trim") else None
-
-
-_LIBC = _libc()
+    """Hand memory freed since the last call back to the system when there is much of it (at 1M pilots a
+    page run left 100-200 MB, on top of which the next page's peak came). Called after a fetch and at the
+    start of every run (`sidebar`); below RELEASE_ABOVE it is kept, to spare 100k pages re-faulting it."""
+    memory.release_memory(keep=RELEASE_ABOVE)
 
 
 @st.cache_resource(show_spinner=False, max_entries=FRAME_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)

@@ -21,6 +21,7 @@ from analysis.stalls import (
     bottleneck,
     date_coverage,
     position_counts,
+    read_columns,
     stage_spells,
     stage_time_summary,
     stalled_order,
@@ -42,8 +43,8 @@ STALLED_TABLE = ["pilot_id", "name", "days_without_progress", "stage", "sponsor"
 
 
 view = current_view()
-pilots = pilots_for(view)
 stages = view.info.stages
+pilots = pilots_for(view, read_columns(stages, STALLED_TABLE))  # the pilots behind a mark: from the view
 st.title("Stalls")
 st.caption(f"{view.info.name} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset")
            + f" · stalled = no progress for more than {view.stall_days} days (change it under Settings in the sidebar)")
@@ -67,7 +68,7 @@ if not coverage.time_in_stage:
 elif not len(usable):
     empty_state("No pilot here has stage entry dates in order, so there is no time in stage to show.")
 else:
-    pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", pilots, stage_time_choices(usable))
+    pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", view, stage_time_choices(usable))
     st.caption("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage counts as "
                "censored at the as-of date (it has been there at least that long), not as finished. Leaving a "
                "stage means moving on or being cancelled there." + (
@@ -81,7 +82,7 @@ else:
 
 st.subheader("Where in-flight pilots sit now")
 pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids), "positions",
-              pilots, positions_choices(positions, position_ids))
+              view, positions_choices(positions, position_ids))
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
 order = stalled_order(pilots) if coverage.stalls else None

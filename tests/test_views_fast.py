@@ -116,7 +116,7 @@ def _views(federal_bytes: bytes) -> list[common.View]:
 def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federal_bytes):
     # each page asks pilots_for for only the columns its analyses read; a column left out would read as
     # missing (absent dates as NaT, absent dimensions as not offered), so every number against the whole frame's
-    from analysis import cohorts, funnel, overview
+    from analysis import cohorts, funnel, overview, stalls
     from analysis.causes import cause_counts
     from analysis.pilots import SEARCH_COLUMNS, search_mask
 
@@ -155,6 +155,19 @@ def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federa
             rows = common.view_rows(view, cohorts.cohort_pilots(part, times, labels, newest).index.to_numpy())
             pd.testing.assert_frame_equal(rows, cohorts.cohort_pilots(whole, times, labels, newest)
                                           .reset_index(drop=True))
+        # Stalls
+        part = common.pilots_for(view, stalls.read_columns(stages))
+        assert stalls.date_coverage(part, stages, as_of) == stalls.date_coverage(whole, stages, as_of)
+        spells, whole_spells = stalls.stage_spells(part, stages, as_of), stalls.stage_spells(whole, stages, as_of)
+        pd.testing.assert_frame_equal(stalls.stage_time_summary(spells.usable(), stages),
+                                      stalls.stage_time_summary(whole_spells.usable(), stages))
+        assert spells.days.tolist() == whole_spells.days.tolist() and spells.exit.tolist() == whole_spells.exit.tolist()
+        pd.testing.assert_frame_equal(stalls.position_counts(part, stages, as_of)[0],
+                                      stalls.position_counts(whole, stages, as_of)[0])
+        order = stalls.stalled_order(part)
+        assert order.tolist() == stalls.stalled_order(whole).tolist()
+        pd.testing.assert_frame_equal(stalls.stalled_pilots(part, stalls.STALLED_COLUMNS, order),
+                                      stalls.stalled_pilots(whole, stalls.STALLED_COLUMNS, order))
         # Pilots
         part = common.pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
         for text in ["", "hr", "p00 finance", "zzz"]:

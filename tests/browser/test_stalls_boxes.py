@@ -79,19 +79,25 @@ def test_big_boxes_draw_the_same_box_and_outliers_as_every_value(page, seed):
     assert sum(big) < 0.2 * len(s)  # only the outliers are sent
 
 
-def test_a_hovered_outlier_hands_back_its_row(page):
+def test_a_clicked_outlier_hands_back_its_row(page):
     page.set_content("<html><body></body></html>")
     page.add_script_tag(path=str(PLOTLY_JS))
     s = spells(0)
     fig = stage_time_figure(s, stage_time_summary(s, STAGES), STAGES)
     curve = next(i for i, t in enumerate(fig.data) if t.type == "box" and t.q1 is not None)
-    row, value = int(fig.data[curve].customdata[0][0]), float(fig.data[curve].x[0][0])
-    got = page.evaluate("""([spec, curve]) => new Promise(resolve => {
-        const div = document.createElement('div'); document.body.appendChild(div);
-        Plotly.newPlot(div, spec.data, spec.layout).then(() => {
-            div.on('plotly_hover', e => resolve(e.points.map(p => [p.customdata, p.x])));
-            Plotly.Fx.hover(div, [{curveNumber: curve, pointNumber: [0, 0]}]);
-        });
-    })""", [json.loads(fig.to_json()), curve])
-    assert got == [[row, value]]
-    assert s.pilot_ids[row] == f"P{row}"
+    box = page.evaluate("""async ([spec, curve]) => {
+        const div = document.createElement('div'); div.id = 'chart'; document.body.appendChild(div);
+        await Plotly.newPlot(div, spec.data, {...spec.layout, width: 900, height: 600});
+        div.on('plotly_click', e => { window.clicked = e.points.map(p => [p.customdata, p.x]); });
+        const point = div.querySelectorAll('.trace.boxes')[curve].querySelector('.point');
+        const r = point.getBoundingClientRect();
+        return [r.x + r.width / 2, r.y + r.height / 2];
+    }""", [json.loads(fig.to_json()), curve])
+    page.mouse.move(*box)
+    page.mouse.click(*box)
+    page.wait_for_function("window.clicked !== undefined", timeout=10_000)
+    (clicked,) = [p for p in page.evaluate("window.clicked") if p[0] is not None]
+    row, value = clicked
+    at = list(fig.data[curve].customdata[0]).index(row)  # a point of this box, keyed by its own row
+    assert float(fig.data[curve].x[0][at]) == value
+    assert s.days[row] / DAYS_PER_MONTH == value and s.pilot_ids[row] == f"P{row}"

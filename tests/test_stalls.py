@@ -182,3 +182,17 @@ def test_a_big_box_is_sent_as_its_statistics_and_outliers():
     assert outliers_only(durations) and not outliers_only(durations.tail(3))
 
 
+
+
+def test_a_big_box_without_outliers_sends_no_points():
+    # plotly hides a box whose row of points is empty ([[]]), so a box without outliers sends none
+    from analysis.figures.stalls import POINTS_PER_BOX, stage_time_figure
+
+    n = POINTS_PER_BOX + 1
+    durations = pd.DataFrame({"pilot_id": [f"P{i}" for i in range(n)], "stage": ["poc"] * n, "stage_index": [1] * n,
+                              "days": [float(d % 90) for d in range(n)], "observed": [True] * n,
+                              "exit": ["moved on"] * n})
+    summary = pd.DataFrame({"stage": ["poc"], "median_days": [45.0], "p90_days": [81.0], "entered": [n]})
+    (box,) = [b for b in stage_time_figure(durations, summary, ["intake", "poc", "production"]).data if b.type == "box"]
+    assert box.q1 is not None and box.x is None and box.customdata is None
+    assert box.lowerfence == (0.0,) and box.upperfence == (89 / DAYS_PER_MONTH,)

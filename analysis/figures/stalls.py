@@ -95,8 +95,9 @@ def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str)
     rows and labelled by value (plotly's precomputed-statistics form: one box, its samples a row of `x`)."""
     if len(rows) > POINTS_PER_BOX:
         stats, out = box_stats(months, spells.days[rows])
-        return dict(**{k: [v] for k, v in stats.items()}, x=months[out][None, :], customdata=rows[out][None, :],
-                    boxpoints="outliers", hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
+        points = dict(x=[months[out].tolist()], customdata=[rows[out].tolist()]) if out.any() else {}  # [[]] hides it
+        return dict(**{k: [v] for k, v in stats.items()}, **points, boxpoints="outliers",
+                    hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
     exits = [EXITS[e] for e in spells.exit[rows].tolist()]
     hover = [f"{p}: {m:.1f} months, {e}" for p, m, e in zip(spells.pilot_ids.take(rows), months.tolist(), exits)]
     return dict(x=months, customdata=rows, boxpoints="all", hovertext=hover, hoverinfo="text")

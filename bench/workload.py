@@ -160,9 +160,7 @@ def stalls(view: common.View) -> int:
     from analysis.figures import stalls as f
 
     stages = view.info.stages
-    columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
-               "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
-    pilots = common.pilots_for(view, s.read_columns(stages, columns))
+    pilots = common.pilots_for(view, s.read_columns(stages, []))
     if pilots.empty:
         return 0
     coverage = s.date_coverage(pilots, stages, view.as_of)
@@ -181,7 +179,9 @@ def stalls(view: common.View) -> int:
     if coverage.stalls:
         order = s.stalled_order(pilots)
         if len(order):  # the rows shown (every stalled pilot only for the download)
-            shown = s.stalled_pilots(pilots, columns, order[:common.TABLE_ROWS])
+            columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
+                       "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
+            shown = common.view_rows(view, order[:common.TABLE_ROWS])
             sent += tables(common.pilot_table_frame(shown, columns, {"sponsor": "Owner (sponsor)"}))
     return sent
 

@@ -25,7 +25,6 @@ from analysis.stalls import (
     stage_spells,
     stage_time_summary,
     stalled_order,
-    stalled_pilots,
 )
 from pages.common import (
     TABLE_ROWS,
@@ -36,6 +35,7 @@ from pages.common import (
     pilot_table,
     pilots_behind,
     pilots_for,
+    view_rows,
 )
 
 STALLED_TABLE = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit", "last_progress",
@@ -44,7 +44,7 @@ STALLED_TABLE = ["pilot_id", "name", "days_without_progress", "stage", "sponsor"
 
 view = current_view()
 stages = view.info.stages
-pilots = pilots_for(view, read_columns(stages, STALLED_TABLE))  # the pilots behind a mark: from the view
+pilots = pilots_for(view, read_columns(stages, []))  # the rows of a table and behind a mark: read from the view
 st.title("Stalls")
 st.caption(f"{view.info.name} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset")
            + f" · stalled = no progress for more than {view.stall_days} days (change it under Settings in the sidebar)")
@@ -91,6 +91,5 @@ if not coverage.stalls:
 elif not len(order):
     empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
 else:  # the rows shown now, every stalled pilot only for the download
-    pilot_table(stalled_pilots(pilots, STALLED_TABLE, order[:TABLE_ROWS]), "stalled", "stalled pilots",
-                columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"},
-                everything=lambda: stalled_pilots(pilots, STALLED_TABLE, order), total=len(order))
+    pilot_table(view_rows(view, order[:TABLE_ROWS]), "stalled", "stalled pilots", columns=STALLED_TABLE,
+                labels={"sponsor": "Owner (sponsor)"}, everything=lambda: view_rows(view, order), total=len(order))

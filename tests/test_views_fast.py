@@ -168,6 +168,10 @@ def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federa
         assert order.tolist() == stalls.stalled_order(whole).tolist()
         pd.testing.assert_frame_equal(stalls.stalled_pilots(part, stalls.STALLED_COLUMNS, order),
                                       stalls.stalled_pilots(whole, stalls.STALLED_COLUMNS, order))
+        lean = common.pilots_for(view, stalls.read_columns(stages, []))  # the page: the table's rows by position
+        assert stalls.stalled_order(lean).tolist() == order.tolist()
+        pd.testing.assert_frame_equal(common.view_rows(view, order)[stalls.STALLED_COLUMNS],
+                                      stalls.stalled_pilots(whole, stalls.STALLED_COLUMNS, order))
         # Pilots
         part = common.pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
         for text in ["", "hr", "p00 finance", "zzz"]:

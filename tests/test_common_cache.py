@@ -67,7 +67,7 @@ def test_a_filtered_view_is_the_cached_frame_cut_to_the_rows_the_query_selects(f
 
     with store.connect() as con:
         sample = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)
-        federal = store.ingest(con, federal_bytes, "federal_ai_inventory_2023.csv")
+        federal = store.ingest(con, federal_bytes, "federal.csv")  # the name test_pages uploads it under
     cases = [(sample, Filters({"business_unit": ("HR",)}), 4),
              (sample, Filters({"business_unit": ("Finance", "IT"), "sourcing": ("buy",)}), None),
              (sample, Filters(start_from=dt.date(2025, 1, 1), start_to=dt.date(2025, 12, 31)), None),

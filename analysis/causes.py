@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.pilots import ids_by_group
-from analysis.schema import UNKNOWN_STAGE
+from analysis.schema import BLANK, UNKNOWN_STAGE
 from analysis.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 
 NOT_RECORDED = "not recorded"  # a cancelled pilot whose export gives no cause
-BLANK_SEGMENT = "(blank)"  # a pilot with no value in the breakdown dimension
 MIN_SEGMENT_N = 5  # below 5 decided pilots a rate's 95% interval spans most of 0-100%: shown, not ranked
 TOP_CAUSES_IN_MIX = 6  # more causes than this in one stacked bar cannot be told apart by colour
 OTHER_CAUSES = "all other causes"  # the causes beyond the top ones, grouped in the cohort mix
@@ -308,7 +307,7 @@ def overall_rate(classified: pd.DataFrame, cause: str | None = None, cancelled: 
 def _segments(classified: pd.DataFrame, dimension: str, cause: str | None,
               cancelled: Cancelled | None) -> tuple[pd.DataFrame, np.ndarray]:
     """failure_rates with each segment's code (column _code), and each pilot's segment code."""
-    codes, names = coded(classified[dimension], BLANK_SEGMENT)
+    codes, names = coded(classified[dimension], BLANK)
     n = len(names)
     fails = failed(classified, cause, cancelled).to_numpy(dtype=bool)
     decided = classified["decided"].to_numpy(dtype=bool)

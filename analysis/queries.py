@@ -187,6 +187,11 @@ def columns_with_values(con, dataset_id: str, columns: list[str]) -> list[str]:
     return [c for c, n in zip(cols, row) if n]
 
 
+def pilot_count(con, dataset_id: str) -> int:
+    """How many pilots the dataset holds."""
+    return con.execute(f"SELECT count(*) FROM {table_name(dataset_id)}").fetchone()[0]  # noqa: S608
+
+
 def table_columns(con, dataset_id: str) -> list[str]:
     """The columns of the dataset's pilots table, in order."""
     return [d[0] for d in con.execute(f"SELECT * FROM {table_name(dataset_id)} LIMIT 0").description]  # noqa: S608

@@ -137,7 +137,7 @@ class StoredColumns:
         self.ds = ds
         with store.connect() as con:
             self.names = queries.table_columns(con, ds)
-            self.rows = con.execute(f"SELECT count(*) FROM {store.table_name(ds)}").fetchone()[0]  # noqa: S608
+            self.rows = queries.pilot_count(con, ds)
         self._kept: dict[str, pd.Series] = {}
         self._lock = threading.Lock()  # sessions run in threads: one fetch of a column, not one each
 

@@ -167,7 +167,7 @@ def stalls(view: common.View) -> int:
     spells = s.stage_spells(pilots, stages, view.as_of)
     usable = spells.usable()
     summary = s.stage_time_summary(usable, stages)
-    positions, position_ids = s.position_counts(pilots, stages, view.as_of)
+    positions, position_ids = s.position_counts(pilots, stages, view.as_of, spells)
     if len(usable):
         s.bottleneck(summary, positions)
     sent = 0
@@ -177,11 +177,10 @@ def stalls(view: common.View) -> int:
     sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids))
     list(f.positions_choices(positions, position_ids))
     if coverage.stalls:
-        order = s.stalled_order(pilots)
-        if len(order):  # the rows shown (every stalled pilot only for the download)
+        if int(pilots["stalled"].sum()):  # the rows shown (every stalled pilot only for the download)
             columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
                        "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
-            shown = common.view_rows(view, order[:common.TABLE_ROWS])
+            shown = common.view_rows(view, s.stalled_order(pilots, common.TABLE_ROWS))
             sent += tables(common.pilot_table_frame(shown, columns, {"sponsor": "Owner (sponsor)"}))
     return sent
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.schema import BLANK
+
 FUNNEL_COLUMNS = ["stage", "reached", "dropped", "in_stage", "moved_on", "step_conversion",
                   "overall_conversion"]
 
@@ -19,7 +21,7 @@ def stage_funnel(classified: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     step_conversion (reached / reached at the previous stage; NaN for the first stage or after 0);
     overall_conversion (reached / reached at the first stage).
     """
-    counts = _stage_counts(classified, len(stages), np.zeros(len(classified), dtype="int64"), 1)
+    counts = _stage_counts(_counts(classified, len(stages), None, 1))
     return _funnel_frame(stages, *(c[0] for c in counts))
 
 
@@ -28,11 +30,16 @@ def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd
 
     Columns: segment, n (pilots in the segment with a known stage), then FUNNEL_COLUMNS.
     """
-    segments = classified[dimension].fillna("(blank)").astype("str")
-    codes, names = pd.factorize(segments, sort=True)
-    counts = _stage_counts(classified, len(stages), codes, len(names))
+    groups, names = _groups(classified[dimension])
+    counts = _counts(classified, len(stages), groups, len(names))
+    used = np.flatnonzero(counts.sum(axis=(1, 2)))  # a filtered view's Categorical keeps unused categories
+    names = pd.Series(np.asarray(names, dtype=object)[used]).astype("str").tolist()
+    segments = sorted(set(names))  # two values may name alike ("1", 1; a '(blank)' value and a missing one)
+    merged = np.zeros((len(segments), *counts.shape[1:]), dtype=np.int64)
+    np.add.at(merged, [segments.index(name) for name in names], counts[used])
+    counts = _stage_counts(merged)
     parts = []
-    for g, segment in enumerate(names):
+    for g, segment in enumerate(segments):
         frame = _funnel_frame(stages, *(c[g] for c in counts))
         frame.insert(0, "n", int(counts[0][g][0]) if len(stages) else 0)
         frame.insert(0, "segment", segment)
@@ -41,21 +48,36 @@ def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def _stage_counts(classified: pd.DataFrame, n_stages: int, codes: np.ndarray,
-                  n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(reached, dropped, in_stage) as group x stage arrays of counts, from one pass of bincounts over
-    the pilots with a known stage (no per-stage or per-segment frames: this runs on every rerun)."""
-    index = classified["stage_index"].to_numpy()
-    known = index >= 0
-    cell = codes[known] * n_stages + index[known]
+def _groups(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Each value's group (int64) and the group names: a Categorical's codes and categories (no value
+    hashed; at 1M pilots the Funnel page's breakdown comes coded), or the factorized values; a missing
+    value is in the last group, BLANK."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, names = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(values)
+        names = list(uniques)
+    groups = codes.astype(np.int64)
+    if len(groups) and groups.min() < 0:
+        groups[groups < 0] = len(names)
+    return groups, [*names, BLANK]
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(cell[mask[known]], minlength=n_groups * n_stages).reshape(n_groups, n_stages)
 
-    at = count(np.ones(len(index), dtype=bool))
-    reached = at[:, ::-1].cumsum(axis=1)[:, ::-1]
-    return (reached, count(classified["cancelled"].to_numpy(dtype=bool)),
-            count(classified["in_flight"].to_numpy(dtype=bool)))
+def _counts(classified: pd.DataFrame, n_stages: int, groups: np.ndarray | None, n_groups: int) -> np.ndarray:
+    """The pilots counted by group (`groups`: each pilot's, None: one group), stage (0: unknown, then
+    1 + stage index) and flags (neither, in flight, cancelled, both), from one bincount: no per-stage or
+    per-segment frames (this runs on every rerun)."""
+    index = np.maximum(classified["stage_index"].to_numpy(), -1) + 1
+    cell = index if groups is None else groups * (n_stages + 1) + index
+    key = cell * 4 + classified["cancelled"].to_numpy(dtype=bool) * 2 + classified["in_flight"].to_numpy(dtype=bool)
+    return np.bincount(key, minlength=n_groups * (n_stages + 1) * 4).reshape(n_groups, n_stages + 1, 4)
+
+
+def _stage_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reached, dropped, in_stage) as group x stage arrays from _counts (the pilots with a known stage)."""
+    known = counts[:, 1:, :]
+    reached = known.sum(axis=2)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    return reached, known[:, :, 2] + known[:, :, 3], known[:, :, 1] + known[:, :, 3]
 
 
 def _funnel_frame(stages: list[str], reached: np.ndarray, dropped: np.ndarray,

@@ -63,7 +63,7 @@ def overview(view: common.View) -> int:
 def funnel(view: common.View) -> int:
     """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, a breakdown."""
     dims = [d for d in dimensions(view.info.extras) if d in common.breakdown_options(view.dataset_id)]
-    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]])
+    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]], coded=dims[:1])
     stages = view.info.stages
     table = stage_funnel(pilots, stages)
     by = funnel_by(pilots, stages, dims[0]) if dims else None

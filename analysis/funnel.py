@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.causes import value_groups
 from analysis.schema import BLANK
 
 FUNNEL_COLUMNS = ["stage", "reached", "dropped", "in_stage", "moved_on", "step_conversion",
@@ -30,10 +31,10 @@ def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd
 
     Columns: segment, n (pilots in the segment with a known stage), then FUNNEL_COLUMNS.
     """
-    groups, names = _groups(classified[dimension])
+    groups, names = value_groups(classified[dimension], BLANK)  # at 1M pilots the page's comes coded
     counts = _counts(classified, len(stages), groups, len(names))
-    used = np.flatnonzero(counts.sum(axis=(1, 2)))  # a filtered view's Categorical keeps unused categories
-    names = pd.Series(np.asarray(names, dtype=object)[used]).astype("str").tolist()
+    used = np.flatnonzero(counts.sum(axis=(1, 2)))  # the groups with pilots (unused categories have none)
+    names = [names[g] for g in used]
     segments = sorted(set(names))  # two values may name alike ("1", 1; a '(blank)' value and a missing one)
     merged = np.zeros((len(segments), *counts.shape[1:]), dtype=np.int64)
     np.add.at(merged, [segments.index(name) for name in names], counts[used])
@@ -46,21 +47,6 @@ def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd
         parts.append(frame)
     columns = ["segment", "n"] + FUNNEL_COLUMNS
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-def _groups(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Each value's group (int64) and the group names: a Categorical's codes and categories (no value
-    hashed; at 1M pilots the Funnel page's breakdown comes coded), or the factorized values; a missing
-    value is in the last group, BLANK."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, names = values.cat.codes.to_numpy(), list(values.cat.categories)
-    else:
-        codes, uniques = pd.factorize(values)
-        names = list(uniques)
-    groups = codes.astype(np.int64)
-    if len(groups) and groups.min() < 0:
-        groups[groups < 0] = len(names)
-    return groups, [*names, BLANK]
 
 
 def _counts(classified: pd.DataFrame, n_stages: int, groups: np.ndarray | None, n_groups: int) -> np.ndarray:

@@ -241,15 +241,19 @@ def stage_spells(classified: pd.DataFrame, stages: list[str], as_of: dt.date | N
     arrays = _duration_arrays(classified)
     # a pilot's exit code from the stage it is in, as _stage_spells' np.select: cancelled, still there, decided
     arrays["exit_there"] = np.where(arrays["cancelled"], np.int8(1), np.int8(3) - arrays["in_flight"].view(np.int8))
+    moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
+    arrays["there_left"] = np.where(arrays["in_flight"], moment, arrays["ended"])  # leaving the stage a pilot is in
     dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)
              if f"{s}_date" in classified}
     later = _later_dates(dates, arrays["production"])
-    moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
-    parts = [_stage_days(arrays, dates[i], later[i], i, moment) for i in range(len(stages) - 1) if i in dates]
+    parts = {i: _stage_days(arrays, dates[i], later[i], i) for i in range(len(stages) - 1) if i in dates}
     if not parts:  # only the last stage (production) has dates
         return none
-    rows, index, days, exit_ = (np.concatenate(arrays) for arrays in zip(*parts))
-    return Spells(ids, rows, index, days, exit_, list(stages))
+    rows, index, days, exit_ = (np.concatenate(arrays) for arrays in zip(*parts.values()))
+    spells = Spells(ids, rows, index, days, exit_, list(stages))
+    bounds = np.cumsum([0, *(len(parts[i][0]) if i in parts else 0 for i in range(len(stages)))]).tolist()
+    spells.__dict__["by_stage"] = [slice(bounds[i], bounds[i + 1]) for i in range(len(stages))]  # known: no scan
+    return spells
 
 
 def _later_dates(dates: dict[int, np.ndarray], production: np.ndarray) -> dict[int, np.ndarray]:
@@ -257,18 +261,17 @@ def _later_dates(dates: dict[int, np.ndarray], production: np.ndarray) -> dict[i
     later, first = {}, production
     for j in sorted(dates, reverse=True):
         later[j] = first
-        first = np.where(np.isnat(dates[j]), first, dates[j])
+        if j > min(dates):  # the first stage's date is no stage's later date
+            first = np.where(np.isnat(dates[j]), first, dates[j])
     return later
 
 
-def _stage_days(arrays: dict[str, np.ndarray], entered: np.ndarray, later: np.ndarray, i: int,
-                as_of: np.datetime64) -> tuple[np.ndarray, ...]:
+def _stage_days(arrays: dict[str, np.ndarray], entered: np.ndarray, later: np.ndarray, i: int) -> tuple[np.ndarray, ...]:
     """_stage_spells of stage i as (rows, stage index, days, exit codes), worked out only on the pilots
     that entered stage i on a known date and got at least that far."""
     rows = np.flatnonzero(~np.isnat(entered) & (arrays["stage_index"] >= i))
-    moved, flying = arrays["stage_index"][rows] > i, arrays["in_flight"][rows]
-    left = np.where(moved, later[rows], arrays["ended"][rows])
-    left = np.where(~moved & flying, as_of, left)
+    moved = arrays["stage_index"][rows] > i
+    left = np.where(moved, later[rows], arrays["there_left"][rows])  # as_of for a pilot in flight there
     known = ~np.isnat(left)
     if not known.all():
         rows, moved, left = rows[known], moved[known], left[known]

@@ -12,7 +12,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.base import OUTCOME_COLOURS, Drill, RowKeys, empty_figure, layout, with_drill
+from analysis.figures.base import (
+    OUTCOME_COLOURS,
+    Drill,
+    RowKeys,
+    empty_figure,
+    layout_properties,
+    unchecked_figure,
+    with_drill,
+)
 from analysis.schema import stage_label
 from analysis.stalls import EXITS, IN_FLIGHT, STILL_THERE, Spells
 from analysis.stats import MAX_WHOLE_DURATION
@@ -54,13 +62,12 @@ def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, s
             orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
             line=dict(color=colour), fillcolor="rgba(0,0,0,0)",
             **_box_points(spells, rows, spells.days[rows] / DAYS_PER_MONTH, name, per_day)))
-    fig = with_drill(go.Figure(data=boxes), RowKeys(spells.pilot_ids))
-    _km_markers(fig, summary)
     # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
-    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
-                      legend=dict(traceorder="normal"))
-    fig.update_xaxes(title="months in stage", rangemode="tozero")
-    return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
+    fig = unchecked_figure(boxes + _km_markers(summary), dict(
+        boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]), legend=dict(traceorder="normal"),
+        xaxis=dict(title=dict(text="months in stage"), rangemode="tozero")),
+        layout_properties(stage_time_title(summary), height=max(380, 110 * len(order) + 120)))
+    return with_drill(fig, RowKeys(spells.pilot_ids))
 
 
 def _spells(durations: pd.DataFrame | Spells) -> Spells:
@@ -223,14 +230,16 @@ def stage_time_title(summary: pd.DataFrame) -> str:
     return "Median months in stage (Kaplan–Meier): " + " · ".join(parts)
 
 
-def _km_markers(fig: go.Figure, summary: pd.DataFrame) -> None:
-    """Kaplan-Meier median and 90th percentile of each stage where the curve gets that far."""
+def _km_markers(summary: pd.DataFrame) -> list[dict]:
+    """Kaplan-Meier median and 90th percentile of each stage where the curve gets that far (scatter traces)."""
+    traces = []
     for column, name, symbol, colour in (("median_days", "median (Kaplan-Meier)", "diamond", MEDIAN_COLOUR),
                                          ("p90_days", "90th percentile (Kaplan-Meier)", "x", P90_COLOUR)):
         known = summary[summary[column].notna()]
-        fig.add_scatter(x=_months(known[column]), y=[stage_label(s) for s in known["stage"]], mode="markers",
-                        name=name, marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=1)),
-                        hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>")
+        traces.append(dict(type="scatter", x=_months(known[column]).to_numpy(), y=[stage_label(s) for s in known["stage"]],
+                           mode="markers", name=name, marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=1)),
+                           hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>"))
+    return traces
 
 
 def positions_figure(positions: pd.DataFrame, stall_days: int | None, ids: Drill | None = None) -> go.Figure:
@@ -241,17 +250,16 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None, ids: Drill
         return empty_figure("No pilots in flight in this selection.")
     labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
               for s, d in zip(positions["stage"], positions["median_days_there"])]
-    fig = go.Figure()
-    for part, name, counts, colour in _position_parts(positions, stall_days):
-        keys = [[part, s] for s in positions["stage"]]
-        fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
-                    text=[f"{n:,}" if n else "" for n in counts.tolist()], textposition="inside", textangle=0,
-                    hoverinfo="text", hovertext=[f"{lab}: {n:,} {name}" for lab, n in zip(labels, counts.tolist())])
-    with_drill(fig, _position_ids(positions) if ids is None else ids)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="in-flight pilots now (count)")
-    fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
-    return fig.update_layout(barmode="stack", legend=dict(y=-0.3, traceorder="normal"))
+    bars = [dict(type="bar", y=labels, x=counts.tolist(), name=name, orientation="h", marker=dict(color=colour),
+                 customdata=[[part, s] for s in positions["stage"]], text=[f"{n:,}" if n else "" for n in counts.tolist()],
+                 textposition="inside", textangle=0, hoverinfo="text",
+                 hovertext=[f"{lab}: {n:,} {name}" for lab, n in zip(labels, counts.tolist())])
+            for part, name, counts, colour in _position_parts(positions, stall_days)]
+    fig = unchecked_figure(bars, dict(yaxis=dict(autorange="reversed"),
+                                      xaxis=dict(title=dict(text="in-flight pilots now (count)"))),
+                           layout_properties(positions_title(positions), height=max(300, 60 * len(labels) + 160)),
+                           dict(barmode="stack", legend=dict(y=-0.3, traceorder="normal")))
+    return with_drill(fig, _position_ids(positions) if ids is None else ids)
 
 
 def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:

@@ -22,8 +22,7 @@ def stage_funnel(classified: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     step_conversion (reached / reached at the previous stage; NaN for the first stage or after 0);
     overall_conversion (reached / reached at the first stage).
     """
-    counts = _stage_counts(_counts(classified, len(stages), None, 1))
-    return _funnel_frame(stages, *(c[0] for c in counts))
+    return _funnel_frame(stages, *_stage_counts(_counts(classified, len(stages), None, 1)))
 
 
 def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd.DataFrame:
@@ -38,15 +37,13 @@ def funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd
     segments = sorted(set(names))  # two values may name alike ("1", 1; a '(blank)' value and a missing one)
     merged = np.zeros((len(segments), *counts.shape[1:]), dtype=np.int64)
     np.add.at(merged, [segments.index(name) for name in names], counts[used])
-    counts = _stage_counts(merged)
-    parts = []
-    for g, segment in enumerate(segments):
-        frame = _funnel_frame(stages, *(c[g] for c in counts))
-        frame.insert(0, "n", int(counts[0][g][0]) if len(stages) else 0)
-        frame.insert(0, "segment", segment)
-        parts.append(frame)
-    columns = ["segment", "n"] + FUNNEL_COLUMNS
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    reached, dropped, in_stage = _stage_counts(merged)
+    if not segments or not stages:  # no rows
+        return pd.DataFrame(columns=["segment", "n"] + FUNNEL_COLUMNS)
+    frame = _funnel_frame(stages, reached, dropped, in_stage)  # every segment's rows at once
+    frame.insert(0, "n", np.repeat(reached[:, 0], len(stages)))
+    frame.insert(0, "segment", [segment for segment in segments for _ in stages])
+    return frame
 
 
 def _counts(classified: pd.DataFrame, n_stages: int, groups: np.ndarray | None, n_groups: int) -> np.ndarray:
@@ -68,16 +65,18 @@ def _stage_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _funnel_frame(stages: list[str], reached: np.ndarray, dropped: np.ndarray,
                   in_stage: np.ndarray) -> pd.DataFrame:
-    """The FUNNEL_COLUMNS frame of one group's counts per stage."""
-    reached = reached.astype("int64")
-    frame = pd.DataFrame({"stage": stages, "reached": reached, "dropped": dropped.astype("int64"),
-                          "in_stage": in_stage.astype("int64"),
-                          "moved_on": np.append(reached[1:], 0) if len(stages) else reached})
-    previous = np.concatenate([[np.nan], reached[:-1]]).astype("float64") if len(stages) else reached
+    """The FUNNEL_COLUMNS frame of groups' counts per stage (group x stage arrays), one group's stages after
+    another: one frame for every segment (a frame per segment and joining them cost 10 ms a run)."""
+    groups = reached.size // len(stages) if len(stages) else 1
+    reached, dropped, in_stage = (a.astype("int64").reshape(groups, len(stages)) for a in (reached, dropped, in_stage))
+    moved_on = np.concatenate([reached[:, 1:], np.zeros((len(reached), min(len(stages), 1)), dtype="int64")], axis=1)
+    previous = np.concatenate([np.full((len(reached), 1), np.nan), reached[:, :-1]], axis=1)[:, :len(stages)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        frame["step_conversion"] = np.where(previous > 0, reached / previous, np.nan)
-        frame["overall_conversion"] = reached / reached[0] if len(stages) and reached[0] else np.nan
-    return frame
+        step = np.where(previous > 0, reached / previous, np.nan)
+        overall = np.where(reached[:, :1] > 0, reached / reached[:, :1], np.nan)
+    return pd.DataFrame({"stage": list(stages) * len(reached), "reached": reached.ravel(), "dropped": dropped.ravel(),
+                         "in_stage": in_stage.ravel(), "moved_on": moved_on.ravel(), "step_conversion": step.ravel(),
+                         "overall_conversion": overall.ravel()})
 
 
 def pilots_at_step(classified: pd.DataFrame, stage_index: int, kind: str = "reached") -> pd.DataFrame:

@@ -1,15 +1,30 @@
 """The funnel by segment of a dictionary-coded dimension (pandas Categorical, as pilots_for(coded=...) gives it,
 with unused categories as a filtered view keeps them) is the funnel by segment of the text column, and both
-are the pd.factorize(sort=True) grouping of the text that funnel_by used before it worked on codes."""
+are what funnel_by gave before it worked on codes and made one frame for every segment: the
+pd.factorize(sort=True) grouping of the text, one frame per segment (frozen below)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 
-from analysis.funnel import _counts, _funnel_frame, _stage_counts, funnel_by, stage_funnel
+from analysis.funnel import _counts, _stage_counts, funnel_by, stage_funnel
 from tests.test_funnel_counts import STAGES, frame, pilots
+
+
+def group_frame(stages: list[str], reached: np.ndarray, dropped: np.ndarray, in_stage: np.ndarray) -> pd.DataFrame:
+    """The FUNNEL_COLUMNS frame of one group's counts per stage, as funnel._funnel_frame made it."""
+    reached = reached.astype("int64")
+    frame = pd.DataFrame({"stage": stages, "reached": reached, "dropped": dropped.astype("int64"),
+                          "in_stage": in_stage.astype("int64"),
+                          "moved_on": np.append(reached[1:], 0) if len(stages) else reached})
+    previous = np.concatenate([[np.nan], reached[:-1]]).astype("float64") if len(stages) else reached
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["step_conversion"] = np.where(previous > 0, reached / previous, np.nan)
+        frame["overall_conversion"] = reached / reached[0] if len(stages) and reached[0] else np.nan
+    return frame
 
 
 def factorized_funnel_by(classified: pd.DataFrame, stages: list[str], dimension: str) -> pd.DataFrame:
@@ -19,7 +34,7 @@ def factorized_funnel_by(classified: pd.DataFrame, stages: list[str], dimension:
     counts = _stage_counts(_counts(classified, len(stages), codes, len(names)))
     parts = []
     for g, segment in enumerate(names):
-        part = _funnel_frame(stages, *(c[g] for c in counts))
+        part = group_frame(stages, *(c[g] for c in counts))
         part.insert(0, "n", int(counts[0][g][0]) if len(stages) else 0)
         part.insert(0, "segment", segment)
         parts.append(part)
@@ -43,6 +58,8 @@ def test_funnel_by_codes_is_funnel_by_text(rows):
     pd.testing.assert_frame_equal(funnel_by(text, STAGES, "business_unit"), expected)
     categorical = text.assign(business_unit=coded(text["business_unit"], ["Zed", "(blank)"]))
     pd.testing.assert_frame_equal(funnel_by(categorical, STAGES, "business_unit"), expected)
+    one = _stage_counts(_counts(text, len(STAGES), None, 1))
+    pd.testing.assert_frame_equal(stage_funnel(text, STAGES), group_frame(STAGES, *(c[0] for c in one)))
 
 
 def test_funnel_by_sorts_segments_as_text_and_merges_alike_names():
@@ -65,3 +82,12 @@ def test_stage_funnel_of_many_pilots_counts_flags_apart():
         assert got["reached"][i] == (index >= i).sum()
         assert got["dropped"][i] == ((index == i) & cancelled).sum()
         assert got["in_stage"][i] == ((index == i) & flying).sum()
+
+
+@pytest.mark.parametrize("stages", [["intake"], ["intake", "production"], []])
+def test_stage_funnel_of_few_stages_is_the_one_group_frame(stages):
+    rows = [(0, "cancelled", "IT"), (len(stages) - 1, "in_flight", None), (-1, "in_flight", "HR")]
+    pilots = frame(rows)
+    one = _stage_counts(_counts(pilots, len(stages), None, 1))
+    pd.testing.assert_frame_equal(stage_funnel(pilots, stages), group_frame(stages, *(c[0] for c in one)),
+                                  check_index_type=False)

@@ -174,6 +174,17 @@ def coded(values: pd.Series, missing: str | None = None) -> tuple[np.ndarray, np
     return codes.astype(np.int64), np.asarray(distinct, dtype=object)
 
 
+def _group_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """coded(values) for a grouping whose order does not matter (it is sorted by name afterwards): a
+    Categorical's own codes into all its categories, used or not, where they name apart (no value
+    recoded: 5 ms at 1M pilots); else coded's."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pd.Series(values.cat.categories).astype("str").tolist()
+        if len(set(names)) == len(names):
+            return values.cat.codes.to_numpy(), np.asarray(names, dtype=object)
+    return coded(values)
+
+
 def _category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """A Categorical's codes and the categories in use (a filtered view keeps every category of the
     dataset, used or not), without hashing a value."""
@@ -242,7 +253,7 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str], cancelled: C
     pilot_ids.
     """
     c = _shared(classified, cancelled)
-    stage_codes, stage_names = coded(c.frame["stage"])
+    stage_codes, stage_names = _group_codes(c.frame["stage"])
     sizes = (len(c.causes), len(stage_names))
     cells, pair = _pairs(c.codes, stage_codes, sizes)
     cells.insert(0, "cause", _names(c.causes[cells["_first"]]))
@@ -260,6 +271,7 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str], cancelled: C
 
 
 DAYS_LOOKED_UP = 200_000  # start dates spanning more days than this (550 years) are turned into months one by one
+QUARTERS_NAMED = 4_000  # up to this many quarters (1,000 years) every one in the range is named, used or not
 
 
 def start_quarter(start: pd.Series) -> pd.Series:
@@ -271,17 +283,22 @@ def start_quarter(start: pd.Series) -> pd.Series:
 
 def quarter_codes(start: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each (present) start date's quarter as a code into the names ('2024 Q1', as start_quarter names
-    them), by month arithmetic on the dates instead of a Period per row: each date's day, and the month of
-    each day in their range looked up (turning 400k dates into months costs 12 ms, their days 1 ms)."""
+    them; every quarter from the first to the last, used or not, where they are few), by arithmetic on the
+    dates instead of a Period per row: each date's day, and the quarter of each day in their range looked
+    up (turning 400k dates into months costs 12 ms, their days 1 ms, and hashing the quarters 8 ms)."""
     days = np.asarray(start, dtype="datetime64[D]").astype(np.int64)
-    first = int(days.min(initial=0))
+    first = int(days.min()) if len(days) else 0
     if len(days) and int(days.max()) - first <= DAYS_LOOKED_UP:
-        month_of = np.arange(first, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[M]")
-        months = month_of.astype(np.int64)[days - first]  # months since 1970-01
+        quarter_of = np.arange(first, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[M]")
+        quarters = (quarter_of.astype(np.int64) // 3)[days - first]  # quarters since 1970 Q1
     else:
-        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    codes, quarters = pd.factorize(months // 3)
-    return codes, np.array([f"{q // 4 + 1970} Q{q % 4 + 1}" for q in quarters], dtype=object)
+        quarters = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) // 3
+    low, high = (int(quarters.min()), int(quarters.max())) if len(quarters) else (0, -1)
+    if high - low < QUARTERS_NAMED:
+        codes, named = quarters - low, np.arange(low, high + 1)
+    else:
+        codes, named = pd.factorize(quarters)
+    return codes, np.array([f"{q // 4 + 1970} Q{q % 4 + 1}" for q in named.tolist()], dtype=object)
 
 
 def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX,

@@ -45,7 +45,7 @@ from analysis.figures.stalls import (
     MEDIAN_COLOUR,
     P90_COLOUR,
     _box_points,
-    _boxes,
+    _drawn_boxes,
     _months,
     _position_ids,
     _position_parts,
@@ -294,7 +294,7 @@ def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, s
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
     boxes = []
-    for (_, name, colour), i, rows, per_day in _boxes(spells, len(stages) - 1):
+    for (_, name, colour), i, rows, per_day in _drawn_boxes(spells, len(stages) - 1):
         boxes.append(dict(
             type="box", y0=order[i], name=name, legendgroup=name,
             showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,

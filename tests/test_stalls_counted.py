@@ -152,3 +152,17 @@ def test_boxes_from_counts_are_the_boxes_of_every_value(seed):
     low_and_high = [np.asarray(b.x[0]) for b in boxes[:3]]
     assert all((x < 100 / DAYS_PER_MONTH).any() and (x > 800 / DAYS_PER_MONTH).any() for x in low_and_high)
     assert fig.to_json() == figures.stage_time_figure(scanned, summary, ["a", "b", "c"]).to_json()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_drawn_boxes_are_the_boxes_with_only_big_boxes_outliers(seed):
+    spells = spells_with_outliers(seed)
+    every, drawn = figures._boxes(spells, 2), figures._drawn_boxes(spells, 2)
+    assert [(k, i) for k, i, _ in every] == [(k, i) for k, i, _, _ in drawn]
+    for (_, _, rows), (_, _, shown, per_day) in zip(every, drawn):
+        if per_day is None:  # a small box: every spell
+            assert len(rows) <= POINTS_PER_BOX and np.array_equal(shown, rows)
+            continue
+        out = figures.box_stats(spells.days[rows] / DAYS_PER_MONTH, spells.days[rows])[1]
+        assert np.array_equal(shown, rows[out]) and out.any()
+        assert np.array_equal(per_day[: spells.days[rows].max() + 1], np.bincount(spells.days[rows]))

@@ -55,7 +55,7 @@ def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, s
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
     boxes = []
-    for (_, name, colour), i, rows, per_day in _boxes(spells, len(stages) - 1):
+    for (_, name, colour), i, rows, per_day in _drawn_boxes(spells, len(stages) - 1):
         boxes.append(dict(
             type="box", y0=order[i], name=name, legendgroup=name,
             showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
@@ -74,11 +74,23 @@ def _spells(durations: pd.DataFrame | Spells) -> Spells:
     return durations if isinstance(durations, Spells) else Spells.from_frame(durations)
 
 
-def _boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray, np.ndarray | None]]:
-    """(kind, stage index, spell rows, counts per day) of each non-empty box, kinds in SPELL_KINDS order,
-    stages in order, rows ascending: each stage's spells (Spells.by_stage) split by whether they left. A
-    box of more than POINTS_PER_BOX spells counted per day (Spells.day_counts) comes with its spells'
-    counts per day and the rows of its outliers only; any other with all its rows and None."""
+def _boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray]]:
+    """(kind, stage index, spell rows) of each non-empty box, kinds in SPELL_KINDS order, stages in
+    order, rows ascending: each stage's spells (Spells.by_stage) split by whether they left."""
+    observed = spells.observed
+    parts = []
+    for part in spells.by_stage[:stages]:
+        rows = spells.positions(part)
+        left = observed[part]
+        parts.append((rows[left], rows[~left]))
+    return [(kind, i, parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts)) if len(parts[i][k])]
+
+
+def _drawn_boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray, np.ndarray | None]]:
+    """The boxes of _boxes as the chart draws them: (kind, stage index, spell rows, counts per day). A box
+    of more than POINTS_PER_BOX spells counted per day (Spells.day_counts) comes with its spells' counts
+    per day and the rows of its outliers only (no rows split per box); any other with all its rows and
+    None."""
     parts = [_stage_boxes(spells, i, part) for i, part in enumerate(spells.by_stage[:stages])]
     return [(kind, i, *parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts))
             if len(parts[i][k][0]) or parts[i][k][1] is not None]

@@ -50,9 +50,15 @@ def _counts(classified: pd.DataFrame, n_stages: int, groups: np.ndarray | None, 
     """The pilots counted by group (`groups`: each pilot's, None: one group), stage (0: unknown, then
     1 + stage index) and flags (neither, in flight, cancelled, both), from one bincount: no per-stage or
     per-segment frames (this runs on every rerun)."""
-    index = np.maximum(classified["stage_index"].to_numpy(), -1) + 1
-    cell = index if groups is None else groups * (n_stages + 1) + index
-    key = cell * 4 + classified["cancelled"].to_numpy(dtype=bool) * 2 + classified["in_flight"].to_numpy(dtype=bool)
+    key = np.maximum(classified["stage_index"].to_numpy(), -1).astype(np.int64, copy=False)  # in place: at 1M
+    key += 1  # pilots each new array is 8 MB of memory touched for the first time
+    if groups is not None:
+        key += groups * (n_stages + 1)
+    key *= 4
+    cancelled = classified["cancelled"].to_numpy(dtype=bool)
+    key += cancelled
+    key += cancelled
+    key += classified["in_flight"].to_numpy(dtype=bool)
     return np.bincount(key, minlength=n_groups * (n_stages + 1) * 4).reshape(n_groups, n_stages + 1, 4)
 
 

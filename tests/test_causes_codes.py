@@ -45,3 +45,11 @@ def test_cause_by_stage_of_alike_stage_categories_is_the_reference():
     coded = classified.assign(stage=pd.Categorical([*stage.iloc[:-1], "7"], categories=[*STAGES, 7, "7", "unknown"]))
     text = classified.assign(stage=coded["stage"].astype(object).astype("str").where(coded["stage"].notna()))
     same(causes.cause_stage_counts(coded, [*STAGES, "7"]), slow.cause_stage_counts(text, [*STAGES, "7"]))
+
+
+def test_undated_cancelled_pilots_counted_from_the_shared_cancellations():
+    # pages/causes.py counts the cancelled pilots without a start date from causes.cancellations' rows
+    for classified in (random_classified(6, 800), random_classified(7, 50).assign(start_date=pd.NaT)):
+        shared = causes.cancellations(classified)
+        undated = int((classified["cancelled"] & classified["start_date"].isna()).sum())
+        assert int(shared.frame["start_date"].isna().sum()) == undated > 0

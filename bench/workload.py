@@ -19,7 +19,7 @@ from analysis import store
 from analysis.causes import cause_counts
 from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
 from analysis.overview import headline, kpis
 from analysis.queries import Filters, dimensions
 from pages import common
@@ -68,7 +68,7 @@ def funnel(view: common.View) -> int:
     table = stage_funnel(pilots, stages)
     by = funnel_by(pilots, stages, dims[0]) if dims else None
     sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
-    first = pilots_at_step(pilots, 0, "reached").index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
+    first = step_positions(pilots, 0, "reached")[:common.TABLE_ROWS]  # common.view_table
     sent += tables(table, common.pilot_table_frame(common.view_rows(view, first)))
     if by is not None:
         sent += figures(funnel_by_figure(by, dims[0])) + tables(by)

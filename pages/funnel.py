@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
 from analysis.schema import stage_label
 from pages.common import (
     clickable_chart,
@@ -53,7 +53,7 @@ step = step_col.selectbox("Stage", range(len(stages)), format_func=lambda i: sta
 kinds = {"reached": "reached it", "dropped": "were cancelled there", "in_stage": "are still there",
          "moved_on": "moved on"}
 kind = kind_col.selectbox("Pilots that", list(kinds), format_func=kinds.get, key="kind")
-view_table(view, pilots_at_step(pilots, step, kind).index.to_numpy(), key=f"funnel_{stages[step]}_{kind}")
+view_table(view, step_positions(pilots, step, kind), key=f"funnel_{stages[step]}_{kind}")
 
 st.subheader("Breakdown")
 by = view.breakdown

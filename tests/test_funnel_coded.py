@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from analysis.funnel import _counts, _stage_counts, funnel_by, stage_funnel
+from analysis.funnel import _counts, _stage_counts, funnel_by, pilots_at_step, stage_funnel, step_positions
 from tests.test_funnel_counts import STAGES, frame, pilots
 
 
@@ -91,3 +91,15 @@ def test_stage_funnel_of_few_stages_is_the_one_group_frame(stages):
     one = _stage_counts(_counts(pilots, len(stages), None, 1))
     pd.testing.assert_frame_equal(stage_funnel(pilots, stages), group_frame(stages, *(c[0] for c in one)),
                                   check_index_type=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pilots)
+def test_step_positions_are_the_rows_of_pilots_at_step(rows):
+    classified = frame(rows)
+    for i in range(len(STAGES)):
+        for kind in ("reached", "dropped", "in_stage", "moved_on"):
+            expected = pilots_at_step(classified, i, kind).index.to_numpy()
+            assert step_positions(classified, i, kind).tolist() == expected.tolist()
+    with pytest.raises(KeyError):
+        step_positions(classified, 0, "nobody")

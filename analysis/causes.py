@@ -6,7 +6,7 @@ Every frame that feeds a chart carries `pilot_ids` (a list per row) so a click c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,12 +43,13 @@ class PilotIds(Sequence):
 
     __slots__ = ("_ids", "_codes", "_group", "_list")
 
-    def __init__(self, ids: Sequence[str], codes: np.ndarray, group: int) -> None:
+    def __init__(self, ids: Sequence[str], codes: np.ndarray | LazyCodes, group: int) -> None:
         self._ids, self._codes, self._group, self._list = ids, codes, group, None
 
     def _listed(self) -> list[str]:
         if self._list is None:
-            self._list = list(self._ids.take(np.flatnonzero(self._codes == self._group)).tolist())
+            codes = self._codes() if isinstance(self._codes, LazyCodes) else self._codes
+            self._list = list(self._ids.take(np.flatnonzero(codes == self._group)).tolist())
         return self._list
 
     def __getitem__(self, i):
@@ -71,16 +72,50 @@ class PilotIds(Sequence):
         return repr(self._listed())
 
 
-def lazy_ids(frame: pd.DataFrame, codes: np.ndarray, groups: list[int] | np.ndarray) -> np.ndarray:
-    """The PilotIds of each of these groups (`codes`: each row's group, -1 for none), as an object
-    column (filled one by one: numpy would read a sequence as a row of a 2-D array)."""
-    ids, column = frame["pilot_id"].array, np.empty(len(groups), dtype=object)
+class LazyCodes:
+    """Each row's group code, worked out the first time a group's ids are listed (a click or a choice)
+    and then kept for every group: a page run that lists none never makes it."""
+
+    def __init__(self, make: Callable[[], np.ndarray]) -> None:
+        self._make, self._codes = make, None
+
+    def __call__(self) -> np.ndarray:
+        if self._codes is None:
+            self._codes = self._make()
+        return self._codes
+
+
+class TakenIds(Sequence):
+    """The pilot ids at some positions of a column of ids, taken only when asked for: the cancelled pilots'
+    ids are read for the one mark clicked, where cutting them as text each run cost 5-50 ms at 1M pilots."""
+
+    def __init__(self, ids: Sequence[str], positions: np.ndarray) -> None:
+        self._ids, self._positions = ids, positions
+
+    def __getitem__(self, i):
+        return self.take(np.arange(len(self))[i]).tolist() if isinstance(i, slice) else self._ids[int(self._positions[i])]
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def take(self, positions: np.ndarray):
+        """The ids at these positions (of this sequence), as the ids' own take gives them."""
+        return self._ids.take(self._positions[positions])
+
+
+def lazy_ids(ids: pd.DataFrame | Sequence[str], codes: np.ndarray | LazyCodes,
+             groups: list[int] | np.ndarray) -> np.ndarray:
+    """The PilotIds of each of these groups (`ids`: the rows' pilot ids, or a frame with them; `codes`:
+    each row's group, -1 for none), as an object column (filled one by one: numpy would read a sequence as
+    a row of a 2-D array)."""
+    ids = ids["pilot_id"].array if isinstance(ids, pd.DataFrame) else ids
+    column = np.empty(len(groups), dtype=object)
     for i, group in enumerate(groups):
         column[i] = PilotIds(ids, codes, int(group))
     return column
 
 
-CANCELLED_COLUMNS = ["failure_cause", "stage", "start_date", "spend", "pilot_id"]  # what the analyses read
+CANCELLED_COLUMNS = ["failure_cause", "stage", "start_date", "spend"]  # what the analyses read, with the ids
 
 
 def read_columns(dimensions: list[str]) -> list[str]:
@@ -104,12 +139,13 @@ class Cancelled:
 
     frame: the cancelled rows (CANCELLED_COLUMNS present), in frame order; positions: their positions in
     the classified frame; codes: each row's cause as a position in `causes`, the cause names (str,
-    NOT_RECORDED for a missing cause, each name once)."""
+    NOT_RECORDED for a missing cause, each name once); ids: the rows' pilot ids (TakenIds)."""
 
     frame: pd.DataFrame
     positions: np.ndarray
     codes: np.ndarray
     causes: np.ndarray
+    ids: Sequence[str]
 
     def code(self, cause: str) -> int:
         """The code of a cause name (-1 when no cancelled pilot has it)."""
@@ -122,7 +158,7 @@ def cancellations(classified: pd.DataFrame) -> Cancelled:
     positions = np.flatnonzero(classified["cancelled"].to_numpy(dtype=bool))
     frame = classified[[c for c in CANCELLED_COLUMNS if c in classified]].take(positions)
     codes, causes = coded(frame["failure_cause"], NOT_RECORDED)
-    return Cancelled(frame, positions, codes, causes)
+    return Cancelled(frame, positions, codes, causes, TakenIds(classified["pilot_id"].array, positions))
 
 
 def coded(values: pd.Series, missing: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +172,17 @@ def coded(values: pd.Series, missing: str | None = None) -> tuple[np.ndarray, np
     merged, distinct = pd.factorize(np.array(names, dtype=object))  # two values may name alike ("1", 1)
     codes = np.append(merged, -1)[codes]  # -1 stays -1
     return codes.astype(np.int64), np.asarray(distinct, dtype=object)
+
+
+def _group_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """coded(values) for a grouping whose order does not matter (it is sorted by name afterwards): a
+    Categorical's own codes into all its categories, used or not, where they name apart (no value
+    recoded: 5 ms at 1M pilots); else coded's."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pd.Series(values.cat.categories).astype("str").tolist()
+        if len(set(names)) == len(names):
+            return values.cat.codes.to_numpy(), np.asarray(names, dtype=object)
+    return coded(values)
 
 
 def _category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -166,7 +213,7 @@ def cause_counts(classified: pd.DataFrame, cancelled: Cancelled | None = None) -
     counts = _ranked(c.causes, np.bincount(c.codes, minlength=len(c.causes)))
     counts["share"] = counts["count"] / max(len(c.codes), 1)
     counts["cumulative_share"] = counts["share"].cumsum()
-    counts["pilot_ids"] = pd.Series(lazy_ids(c.frame, c.codes, counts.pop("_code").to_numpy()), dtype="object")
+    counts["pilot_ids"] = pd.Series(lazy_ids(c.ids, c.codes, counts.pop("_code").to_numpy()), dtype="object")
     return counts
 
 
@@ -189,11 +236,11 @@ def _pairs(first: np.ndarray, second: np.ndarray, sizes: tuple[int, int]) -> tup
                          "count": counts[used].astype("int64")}), pair
 
 
-def _cell_ids(frame: pd.DataFrame, pair: np.ndarray, cells: pd.DataFrame, sizes: tuple[int, int]) -> list:
-    """The pilot ids of each row of `cells` (its _first, _second codes), in frame order."""
+def _cell_ids(ids: Sequence[str], pair: np.ndarray, cells: pd.DataFrame, sizes: tuple[int, int]) -> list:
+    """The pilot ids (`ids`: each row's) of each row of `cells` (its _first, _second codes), in frame order."""
     lookup = np.full(sizes[0] * sizes[1] + 1, -1)
     lookup[(cells["_first"] * sizes[1] + cells["_second"]).to_numpy()] = np.arange(len(cells))
-    ids = lazy_ids(frame, lookup[pair], np.arange(len(cells)))
+    ids = lazy_ids(ids, lookup[pair], np.arange(len(cells)))
     return ids if len(ids) else []  # as a list comprehension gave it: an empty float column
 
 
@@ -206,7 +253,7 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str], cancelled: C
     pilot_ids.
     """
     c = _shared(classified, cancelled)
-    stage_codes, stage_names = coded(c.frame["stage"])
+    stage_codes, stage_names = _group_codes(c.frame["stage"])
     sizes = (len(c.causes), len(stage_names))
     cells, pair = _pairs(c.codes, stage_codes, sizes)
     cells.insert(0, "cause", _names(c.causes[cells["_first"]]))
@@ -214,13 +261,17 @@ def cause_stage_counts(classified: pd.DataFrame, stages: list[str], cancelled: C
     cells = cells.sort_values(["cause", "stage"], ignore_index=True)  # as a groupby orders its keys
     cells["row_share"] = cells["count"] / cells.groupby("cause")["count"].transform("sum")
     cells["column_share"] = cells["count"] / cells.groupby("stage")["count"].transform("sum")
-    cells["pilot_ids"] = _cell_ids(c.frame, pair, cells, sizes)
+    cells["pilot_ids"] = _cell_ids(c.ids, pair, cells, sizes)
     ranked = _ranked(c.causes, np.bincount(c.codes, minlength=len(c.causes)))
     cause_order = {cause: i for i, cause in enumerate(ranked["cause"])}
     stage_order = {s: i for i, s in enumerate([*stages, UNKNOWN_STAGE])}
     order = cells["cause"].map(cause_order) * len(stage_order) + cells["stage"].map(stage_order)
     cells = cells.drop(columns=["_first", "_second"])
     return cells.loc[order.sort_values(kind="stable").index].reset_index(drop=True)
+
+
+DAYS_LOOKED_UP = 200_000  # start dates spanning more days than this (550 years) are turned into months one by one
+QUARTERS_NAMED = 4_000  # up to this many quarters (1,000 years) every one in the range is named, used or not
 
 
 def start_quarter(start: pd.Series) -> pd.Series:
@@ -230,12 +281,24 @@ def start_quarter(start: pd.Series) -> pd.Series:
     return pd.Series(names[codes], index=start.index, name=start.name).astype("str")
 
 
-def quarter_codes(start: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def quarter_codes(start: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each (present) start date's quarter as a code into the names ('2024 Q1', as start_quarter names
-    them), by month arithmetic on the dates instead of a Period per row."""
-    months = start.to_numpy(dtype="datetime64[M]").astype(np.int64)  # months since 1970-01
-    codes, quarters = pd.factorize(months // 3)
-    return codes, np.array([f"{q // 4 + 1970} Q{q % 4 + 1}" for q in quarters], dtype=object)
+    them; every quarter from the first to the last, used or not, where they are few), by arithmetic on the
+    dates instead of a Period per row: each date's day, and the quarter of each day in their range looked
+    up (turning 400k dates into months costs 12 ms, their days 1 ms, and hashing the quarters 8 ms)."""
+    days = np.asarray(start, dtype="datetime64[D]").astype(np.int64)
+    first = int(days.min()) if len(days) else 0
+    if len(days) and int(days.max()) - first <= DAYS_LOOKED_UP:
+        quarter_of = np.arange(first, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[M]")
+        quarters = (quarter_of.astype(np.int64) // 3)[days - first]  # quarters since 1970 Q1
+    else:
+        quarters = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) // 3
+    low, high = (int(quarters.min()), int(quarters.max())) if len(quarters) else (0, -1)
+    if high - low < QUARTERS_NAMED:
+        codes, named = quarters - low, np.arange(low, high + 1)
+    else:
+        codes, named = pd.factorize(quarters)
+    return codes, np.array([f"{q // 4 + 1970} Q{q % 4 + 1}" for q in named.tolist()], dtype=object)
 
 
 def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX,
@@ -248,21 +311,22 @@ def cause_mix_by_cohort(classified: pd.DataFrame, top: int = TOP_CAUSES_IN_MIX,
     """
     c = _shared(classified, cancelled)
     columns = ["cohort", "cause", "count", "cohort_cancelled", "share", "pilot_ids"]
-    dated = np.flatnonzero(c.frame["start_date"].notna().to_numpy())
+    start = c.frame["start_date"].to_numpy(dtype="datetime64[us]")
+    dated = np.flatnonzero(~np.isnat(start))
     if not len(dated):
         return pd.DataFrame(columns=columns)
-    frame, codes = c.frame.take(dated), c.codes[dated]
+    codes = c.codes[dated]
     leading = _ranked(c.causes, np.bincount(codes, minlength=len(c.causes)))["cause"].head(top).tolist()
     grouped = np.where(np.isin(c.causes, leading), c.causes, OTHER_CAUSES)
     cause_codes, cause_names = pd.factorize(grouped)
-    quarters, quarter_names = quarter_codes(frame["start_date"])
+    quarters, quarter_names = quarter_codes(start[dated])
     sizes = (len(quarter_names), len(cause_names))
     mix, pair = _pairs(quarters, cause_codes[codes], sizes)
     mix.insert(0, "cohort", _names(quarter_names[mix["_first"]]))
     mix.insert(1, "cause", _names(cause_names[mix["_second"]]))
     mix["cohort_cancelled"] = mix.groupby("cohort")["count"].transform("sum")
     mix["share"] = mix["count"] / mix["cohort_cancelled"]
-    mix["pilot_ids"] = _cell_ids(frame, pair, mix, sizes)
+    mix["pilot_ids"] = _cell_ids(TakenIds(c.ids, dated), pair, mix, sizes)
     rank = {cause: i for i, cause in enumerate([*leading, OTHER_CAUSES])}
     mix = mix.assign(_rank=mix["cause"].map(rank)).sort_values(["cohort", "_rank"], ignore_index=True)
     return mix[columns]
@@ -283,7 +347,7 @@ def spend_by_cause(classified: pd.DataFrame, cancelled: Cancelled | None = None)
     lost = lost.set_axis(["pilots", "with_spend", "spend"], axis=1).rename_axis("_code").reset_index()
     lost.insert(0, "cause", _names(c.causes[lost["_code"]]))
     lost["share"] = lost["spend"] / lost["spend"].sum()
-    lost["pilot_ids"] = pd.Series(lazy_ids(c.frame, c.codes, lost["_code"].to_numpy()), dtype="object")
+    lost["pilot_ids"] = pd.Series(lazy_ids(c.ids, c.codes, lost["_code"].to_numpy()), dtype="object")
     return lost.sort_values(["spend", "cause"], ascending=[False, True], ignore_index=True)[columns]
 
 
@@ -304,22 +368,49 @@ def overall_rate(classified: pd.DataFrame, cause: str | None = None, cancelled: 
     return int(failed(classified, cause, cancelled).sum()) / decided if decided else None
 
 
+def value_groups(values: pd.Series, missing: str) -> tuple[np.ndarray, list[str]]:
+    """Each value's group (int64, a missing value's the last) and the groups' names as text, `missing`
+    last: a Categorical's codes and categories (no value hashed; unused categories are named too), or the
+    factorized values. Groups may name alike ("1" and 1, a `missing` value and a missing one): merge them
+    by name."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        raw, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        raw, uniques = pd.factorize(values)
+    names = [*pd.Series(uniques).astype("str").tolist(), missing]
+    groups = raw.astype(np.int64)
+    if len(groups) and groups.min() < 0:
+        groups[groups < 0] = len(names) - 1
+    return groups, names
+
+
 def _segments(classified: pd.DataFrame, dimension: str, cause: str | None,
-              cancelled: Cancelled | None) -> tuple[pd.DataFrame, np.ndarray]:
-    """failure_rates with each segment's code (column _code), and each pilot's segment code."""
-    codes, names = coded(classified[dimension], BLANK)
-    n = len(names)
+              cancelled: Cancelled | None) -> tuple[pd.DataFrame, LazyCodes]:
+    """failure_rates with each segment's code (column _code), and each pilot's segment code (made when
+    read): the pilots, failures and decided pilots of every value_groups group from one bincount, then the
+    groups merged by name (at 1M pilots coding each pilot and three bincounts cost 20 ms)."""
+    groups, names = value_groups(classified[dimension], BLANK)
     fails = failed(classified, cause, cancelled).to_numpy(dtype=bool)
-    decided = classified["decided"].to_numpy(dtype=bool)
-    grouped = pd.DataFrame({"segment": _names(names), "pilots": np.bincount(codes, minlength=n),
-                            "cancelled": np.bincount(codes[fails], minlength=n),
-                            "decided": np.bincount(codes[decided], minlength=n), "_code": np.arange(n)})
-    grouped[["pilots", "cancelled", "decided"]] = grouped[["pilots", "cancelled", "decided"]].astype("int64")
+    key = groups * 4  # then in place (each new array at 1M pilots is 8 MB touched for the first time)
+    key += fails
+    key += fails
+    key += classified["decided"].to_numpy(dtype=bool)
+    counts = np.bincount(key, minlength=len(names) * 4).reshape(-1, 4)  # neither, decided, failed, both
+    used = np.flatnonzero(counts.sum(axis=1))
+    merged, distinct = pd.factorize(np.array([names[g] for g in used], dtype=object))
+    n = len(distinct)
+    totals = np.zeros((n, 4), dtype=np.int64)
+    np.add.at(totals, merged, counts[used])
+    grouped = pd.DataFrame({"segment": _names(distinct), "pilots": totals.sum(axis=1),
+                            "cancelled": totals[:, 2] + totals[:, 3], "decided": totals[:, 1] + totals[:, 3],
+                            "_code": np.arange(n)})
+    lookup = np.full(len(names), -1)
+    lookup[used] = merged
     low, high = wilson_interval(grouped["cancelled"].to_numpy(), grouped["decided"].to_numpy())
     grouped["rate"] = grouped["cancelled"] / grouped["decided"].where(grouped["decided"] > 0)
     grouped["ci_low"], grouped["ci_high"] = low, high
     grouped = grouped.sort_values(["decided", "segment"], ascending=[False, True], ignore_index=True)
-    return grouped, codes
+    return grouped, LazyCodes(lambda: lookup[groups])
 
 
 def failure_rates(classified: pd.DataFrame, dimension: str, cause: str | None = None,
@@ -341,8 +432,8 @@ def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEG
     """
     rates, codes = _segments(classified, dimension, cause, cancelled)
     rates["ranked"] = rates["decided"] >= min_n
-    decided = np.where(classified["decided"].to_numpy(dtype=bool), codes, -1)
-    ids = lazy_ids(classified, decided, rates.pop("_code").to_numpy())
+    decided = classified["decided"].to_numpy(dtype=bool)
+    ids = lazy_ids(classified, LazyCodes(lambda: np.where(decided, codes(), -1)), rates.pop("_code").to_numpy())
     rates["pilot_ids"] = ids if len(ids) else []  # [] as a list of lists gave: an empty float column
     rates["_order"] = rates["rate"].where(rates["ranked"], -1.0 - rates["decided"] / (1 + rates["decided"].max()))
     rates = rates.sort_values(["_order", "segment"], ascending=[False, True], ignore_index=True)

@@ -21,7 +21,13 @@ import pyarrow.compute as pc
 from analysis.cohorts import DAYS_PER_MONTH
 from analysis.pilots import ids_by_group
 from analysis.schema import stage_label
-from analysis.stats import kaplan_meier, kaplan_meier_whole, median_time
+from analysis.stats import (
+    MAX_WHOLE_DURATION,
+    kaplan_meier,
+    kaplan_meier_counts,
+    kaplan_meier_whole,
+    median_time,
+)
 
 MIN_STAGE_N = 5  # a stage entered by fewer pilots than this is not named the bottleneck
 P90_SURVIVAL = 0.1  # 90% of the pilots have left the stage when the survival curve falls to 0.1
@@ -190,8 +196,24 @@ class Spells:
     @cached_property
     def counts(self) -> np.ndarray:
         """Spells per stage (rows, by stage_index) and exit (columns, codes of EXITS)."""
+        if self.day_counts is not None:
+            return np.array([c.sum(axis=0) for c in self.day_counts], dtype=np.int64).reshape(len(self.stages),
+                                                                                              len(EXITS))
         return np.array([np.bincount(self.exit[part], minlength=len(EXITS)) for part in self.by_stage],
                         dtype=np.int64).reshape(len(self.stages), len(EXITS))
+
+    @cached_property
+    def day_counts(self) -> list[np.ndarray] | None:
+        """Each stage's spells counted per whole day (rows: day 0, 1, ...; as many for every stage) and
+        exit (columns, codes of EXITS), from one bincount a stage: what the summary's Kaplan-Meier curves,
+        the counts and the big boxes' statistics read, instead of a scan of the spells each. None where
+        some days are negative or beyond MAX_WHOLE_DURATION (not countable per day)."""
+        days = self.days
+        if not np.issubdtype(days.dtype, np.integer) or (len(days) and (days.min() < 0 or days.max() > MAX_WHOLE_DURATION)):
+            return None
+        size = (int(days.max(initial=-1)) + 1) * len(EXITS)
+        return [np.bincount(days[part] * len(EXITS) + self.exit[part], minlength=size).reshape(-1, len(EXITS))
+                for part in self.by_stage]
 
     def positions(self, part: slice | np.ndarray) -> np.ndarray:
         """The spell positions of a part of by_stage."""
@@ -219,15 +241,19 @@ def stage_spells(classified: pd.DataFrame, stages: list[str], as_of: dt.date | N
     arrays = _duration_arrays(classified)
     # a pilot's exit code from the stage it is in, as _stage_spells' np.select: cancelled, still there, decided
     arrays["exit_there"] = np.where(arrays["cancelled"], np.int8(1), np.int8(3) - arrays["in_flight"].view(np.int8))
+    moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
+    arrays["there_left"] = np.where(arrays["in_flight"], moment, arrays["ended"])  # leaving the stage a pilot is in
     dates = {j: classified[f"{s}_date"].to_numpy(dtype="datetime64[us]") for j, s in enumerate(stages)
              if f"{s}_date" in classified}
     later = _later_dates(dates, arrays["production"])
-    moment = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
-    parts = [_stage_days(arrays, dates[i], later[i], i, moment) for i in range(len(stages) - 1) if i in dates]
+    parts = {i: _stage_days(arrays, dates[i], later[i], i) for i in range(len(stages) - 1) if i in dates}
     if not parts:  # only the last stage (production) has dates
         return none
-    rows, index, days, exit_ = (np.concatenate(arrays) for arrays in zip(*parts))
-    return Spells(ids, rows, index, days, exit_, list(stages))
+    rows, index, days, exit_ = (np.concatenate(arrays) for arrays in zip(*parts.values()))
+    spells = Spells(ids, rows, index, days, exit_, list(stages))
+    bounds = np.cumsum([0, *(len(parts[i][0]) if i in parts else 0 for i in range(len(stages)))]).tolist()
+    spells.__dict__["by_stage"] = [slice(bounds[i], bounds[i + 1]) for i in range(len(stages))]  # known: no scan
+    return spells
 
 
 def _later_dates(dates: dict[int, np.ndarray], production: np.ndarray) -> dict[int, np.ndarray]:
@@ -235,18 +261,17 @@ def _later_dates(dates: dict[int, np.ndarray], production: np.ndarray) -> dict[i
     later, first = {}, production
     for j in sorted(dates, reverse=True):
         later[j] = first
-        first = np.where(np.isnat(dates[j]), first, dates[j])
+        if j > min(dates):  # the first stage's date is no stage's later date
+            first = np.where(np.isnat(dates[j]), first, dates[j])
     return later
 
 
-def _stage_days(arrays: dict[str, np.ndarray], entered: np.ndarray, later: np.ndarray, i: int,
-                as_of: np.datetime64) -> tuple[np.ndarray, ...]:
+def _stage_days(arrays: dict[str, np.ndarray], entered: np.ndarray, later: np.ndarray, i: int) -> tuple[np.ndarray, ...]:
     """_stage_spells of stage i as (rows, stage index, days, exit codes), worked out only on the pilots
     that entered stage i on a known date and got at least that far."""
     rows = np.flatnonzero(~np.isnat(entered) & (arrays["stage_index"] >= i))
-    moved, flying = arrays["stage_index"][rows] > i, arrays["in_flight"][rows]
-    left = np.where(moved, later[rows], arrays["ended"][rows])
-    left = np.where(~moved & flying, as_of, left)
+    moved = arrays["stage_index"][rows] > i
+    left = np.where(moved, later[rows], arrays["there_left"][rows])  # as_of for a pilot in flight there
     known = ~np.isnat(left)
     if not known.all():
         rows, moved, left = rows[known], moved[known], left[known]
@@ -284,17 +309,29 @@ def stage_time_summary(durations: pd.DataFrame | Spells, stages: list[str]) -> p
     """
     spells = durations if isinstance(durations, Spells) else Spells.from_frame(durations)
     usable = spells.usable()
-    days, observed = usable.days, usable.observed
     rows = []
     for i, stage in enumerate(stages[:-1]):
-        here = usable.by_stage[i] if i < len(usable.stages) else slice(0, 0)  # the spell's stage: its place in `stages`
-        entered = int(usable.counts[i].sum()) if i < len(usable.stages) else 0
+        entered = int(usable.counts[i].sum()) if i < len(usable.stages) else 0  # the spell's stage: its place
         left = entered - (int(usable.counts[i, STILL_THERE]) if entered else 0)
         row = {"stage": stage, "entered": entered, "left": left, "still_there": entered - left}
         empty = {"median_days": None, "median_ci_low": None, "median_ci_high": None, "p90_days": None,
                  "longest_days": None}
-        rows.append(row | (_km_row(days[here], observed[here]) if entered else empty))
+        rows.append(row | (_stage_km(usable, i) if entered else empty))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _stage_km(spells: Spells, i: int) -> dict[str, float | int | None]:
+    """_km_row of stage i's spells, from their counts per day where the spells have them."""
+    if spells.day_counts is None:
+        here = spells.by_stage[i]
+        return _km_row(spells.days[here], spells.observed[here])
+    counts = spells.day_counts[i]
+    censored = counts[:, STILL_THERE]
+    curve = kaplan_meier_counts(counts.sum(axis=1) - censored, censored)
+    return {"median_days": median_time(curve), "median_ci_low": median_time(curve, "ci_low"),
+            "median_ci_high": median_time(curve, "ci_high"),
+            "p90_days": median_time(curve, level=P90_SURVIVAL),
+            "longest_days": float(np.flatnonzero(counts.any(axis=1))[-1])}
 
 
 POSITION_COLUMNS = ["stage", "in_flight", "stalled", "dated", "median_days_there", "longest_days_there",
@@ -316,11 +353,12 @@ def current_positions(classified: pd.DataFrame, stages: list[str], as_of: dt.dat
     return frame[POSITION_COLUMNS]
 
 
-def position_counts(classified: pd.DataFrame, stages: list[str],
-                    as_of: dt.date | None) -> tuple[pd.DataFrame, PositionIds]:
+def position_counts(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
+                    spells: Spells | None = None) -> tuple[pd.DataFrame, PositionIds]:
     """current_positions without its id columns (stage, in_flight, stalled, dated, median_days_there,
     longest_days_there), and the ids of each stage's in-flight, stalled and progressing pilots, each
-    list made when asked for."""
+    list made when asked for. `spells`: the frame's stage_spells (all of them, not only the usable ones),
+    when the caller has them: the days there are those of their censored spells, not worked out again."""
     last = max(len(stages) - 1, 0)
     index = classified["stage_index"].to_numpy()
     flying = classified["in_flight"].to_numpy(dtype=bool) & (index >= 0) & (index < last)
@@ -328,13 +366,37 @@ def position_counts(classified: pd.DataFrame, stages: list[str],
     stalled = classified["stalled"].to_numpy(dtype=bool)
     rows = np.flatnonzero(flying)  # only the in-flight pilots are worked on
     at = index[rows]
-    days = _days_there(classified, stages, rows, at, as_of)
-    known = ~np.isnan(days)
-    frame = pd.DataFrame({
-        "stage": stages[:last], "in_flight": np.bincount(at, minlength=last),
-        "stalled": np.bincount(at[stalled[rows]], minlength=last), "dated": np.bincount(at[known], minlength=last),
-        **_median_and_longest(days[known], at[known], last)})
-    return frame, PositionIds(classified["pilot_id"].array, codes, stalled, stages[:last])
+    counts = {"stage": stages[:last], "in_flight": np.bincount(at, minlength=last),
+              "stalled": np.bincount(at[stalled[rows]], minlength=last)}
+    if spells is None:
+        days = _days_there(classified, stages, rows, at, as_of)
+        known = ~np.isnan(days)
+        there = {"dated": np.bincount(at[known], minlength=last), **_median_and_longest(days[known], at[known], last)}
+    else:
+        there = _there_from_spells(spells, last)
+    return pd.DataFrame(counts | there), PositionIds(classified["pilot_id"].array, codes, stalled, stages[:last])
+
+
+def _there_from_spells(spells: Spells, last: int) -> dict[str, np.ndarray]:
+    """dated, median_days_there and longest_days_there of the stages 0..last-1 from the spells: a pilot in
+    flight in stage i with an entry date for it is a spell of stage i still there (censored at the as-of
+    date), its days those so far (as _days_there, floored); counted per day where the spells are."""
+    dated, median, longest = np.zeros(last, dtype=np.int64), np.full(last, np.nan), np.full(last, np.nan)
+    for i in range(min(last, len(spells.stages))):
+        if spells.day_counts is not None:
+            per_day = spells.day_counts[i][:, STILL_THERE]
+            dated[i] = n = int(per_day.sum())
+            if n:
+                ends = np.cumsum(per_day)  # the day of the k-th smallest (0-based): searchsorted(ends, k, right)
+                middle = np.searchsorted(ends, [(n - 1) // 2, n // 2], side="right")
+                median[i], longest[i] = (middle[0] + middle[1]) / 2, np.flatnonzero(per_day)[-1]
+            continue
+        part = spells.by_stage[i]
+        days = spells.days[part][spells.exit[part] == STILL_THERE]
+        dated[i] = len(days)
+        if len(days):
+            median[i], longest[i] = np.median(days), days.max()
+    return {"dated": dated, "median_days_there": median, "longest_days_there": longest}
 
 
 def _median_and_longest(days: np.ndarray, groups_of: np.ndarray, groups: int) -> dict[str, np.ndarray]:
@@ -436,16 +498,23 @@ def stalled_pilots(classified: pd.DataFrame, columns: list[str] | None = None,
     return classified[columns].take(stalled_order(classified) if order is None else order).reset_index(drop=True)
 
 
-def stalled_order(classified: pd.DataFrame) -> np.ndarray:
+def stalled_order(classified: pd.DataFrame, first: int | None = None) -> np.ndarray:
     """The positions of the stalled pilots, longest without progress first, then by pilot id (ties in
     frame order, as a stable sort of the stalled rows by both): sorts only the stalled rows' days and
-    id ranks, where sorting the frame moves every column (0.3 s at 1M pilots)."""
+    id ranks, where sorting the frame moves every column (0.3 s at 1M pilots). With `first`, only the
+    first that many of that order (the rows a table shows): only the pilots with at least as many days
+    as the last of them have their ids ranked (ranking the ids of 100k stalled pilots was most of it)."""
     rows = np.flatnonzero(classified["stalled"].to_numpy(dtype=bool))
+    days = classified["days_without_progress"].to_numpy(dtype="float64")[rows]
+    if first is not None and 0 < first < len(rows):
+        key = np.where(np.isnan(days), np.inf, -days)  # the order's first key, NaN last
+        keep = key <= np.partition(key, first - 1)[first - 1]  # ties with the last shown are ranked too
+        rows, days = rows[keep], days[keep]
     ids = classified["pilot_id"].array.take(rows)
     arrow = ids.__arrow_array__() if hasattr(ids, "__arrow_array__") else pa.array(ids, type=pa.string())
     rank = pc.rank(arrow, sort_keys="ascending", tiebreaker="dense").to_numpy()  # missing ids rank last
-    days = classified["days_without_progress"].to_numpy(dtype="float64")[rows]
-    return rows[np.lexsort((rank, -days))]  # NaN days last
+    order = rows[np.lexsort((rank, -days))]  # NaN days last
+    return order if first is None else order[:first]
 
 
 NEEDS_STAGE_DATES = ("Time in each stage, and how long in-flight pilots have been in their stage, need the date "

@@ -368,13 +368,21 @@ def kaplan_meier_whole(days: np.ndarray, observed: np.ndarray, confidence: float
     flags = _as_observed(observed, days.size)
     events = np.bincount(days[flags], minlength=int(days.max(initial=-1)) + 1)
     censored = np.bincount(days[~flags], minlength=events.size)
+    return kaplan_meier_counts(events, censored, confidence)
+
+
+def kaplan_meier_counts(events: np.ndarray, censored: np.ndarray, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """kaplan_meier of whole-number durations given as counts per duration (events[d], censored[d]: the
+    subjects with an event, or censored, at d = 0, 1, ...): for callers that counted them already (the
+    Stalls page counts each stage's spells per day once for its summary and its boxes)."""
     times = np.flatnonzero(events + censored)
     events, censored = events[times], censored[times]
     leaving = events + censored
-    at_risk = days.size - (np.cumsum(leaving) - leaving)
+    size = int(leaving.sum())
+    at_risk = size - (np.cumsum(leaving) - leaving)
     table = pd.DataFrame({"time": times.astype(float), "at_risk": at_risk.astype(int), "events": events,
                           "censored": censored})
-    return _km_curve(table, days.size, confidence)
+    return _km_curve(table, size, confidence)
 
 
 def _km_curve(table: pd.DataFrame, size: int, confidence: float) -> pd.DataFrame:

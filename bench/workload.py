@@ -19,7 +19,7 @@ from analysis import store
 from analysis.causes import cause_counts
 from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
 from analysis.overview import headline, kpis
 from analysis.queries import Filters, dimensions
 from pages import common
@@ -63,12 +63,12 @@ def overview(view: common.View) -> int:
 def funnel(view: common.View) -> int:
     """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, a breakdown."""
     dims = [d for d in dimensions(view.info.extras) if d in common.breakdown_options(view.dataset_id)]
-    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]])
+    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]], coded=dims[:1])
     stages = view.info.stages
     table = stage_funnel(pilots, stages)
     by = funnel_by(pilots, stages, dims[0]) if dims else None
     sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
-    first = pilots_at_step(pilots, 0, "reached").index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
+    first = step_positions(pilots, 0, "reached")[:common.TABLE_ROWS]  # common.view_table
     sent += tables(table, common.pilot_table_frame(common.view_rows(view, first)))
     if by is not None:
         sent += figures(funnel_by_figure(by, dims[0])) + tables(by)
@@ -167,7 +167,7 @@ def stalls(view: common.View) -> int:
     spells = s.stage_spells(pilots, stages, view.as_of)
     usable = spells.usable()
     summary = s.stage_time_summary(usable, stages)
-    positions, position_ids = s.position_counts(pilots, stages, view.as_of)
+    positions, position_ids = s.position_counts(pilots, stages, view.as_of, spells)
     if len(usable):
         s.bottleneck(summary, positions)
     sent = 0
@@ -177,11 +177,10 @@ def stalls(view: common.View) -> int:
     sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids))
     list(f.positions_choices(positions, position_ids))
     if coverage.stalls:
-        order = s.stalled_order(pilots)
-        if len(order):  # the rows shown (every stalled pilot only for the download)
+        if int(pilots["stalled"].sum()):  # the rows shown (every stalled pilot only for the download)
             columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",
                        "last_progress", "outcome"]  # pages/stalls.py STALLED_TABLE
-            shown = common.view_rows(view, order[:common.TABLE_ROWS])
+            shown = common.view_rows(view, s.stalled_order(pilots, common.TABLE_ROWS))
             sent += tables(common.pilot_table_frame(shown, columns, {"sponsor": "Owner (sponsor)"}))
     return sent
 

@@ -72,7 +72,7 @@ else:
 
 st.subheader("Are the same causes still killing pilots?")
 mix = causes.cause_mix_by_cohort(pilots, cancelled=shared)
-undated = int((pilots["cancelled"] & pilots["start_date"].isna()).sum())
+undated = int(shared.frame["start_date"].isna().sum())  # the cancelled pilots without a start date
 if mix.empty:
     empty_state("The cause mix by start quarter needs start dates (or stage entry dates); the cancelled pilots "
                 "here have none, so it is not drawn.")

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import ReachedIds, funnel_by, pilots_at_step, stage_funnel
+from analysis.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
 from analysis.schema import stage_label
 from pages.common import (
     clickable_chart,
@@ -20,12 +20,14 @@ from pages.common import (
 )
 
 view = current_view()
-# what the funnel counts, and the breakdown; pilot tables are cut from the view (view_table)
-pilots = pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *filter(None, [view.breakdown])])
+# what the funnel counts, and the breakdown (dictionary-coded: it is only grouped, and the Failure causes and
+# Cohorts pages group it coded too); pilot tables are cut from the view (view_table)
+breakdown = list(filter(None, [view.breakdown]))
+pilots = pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *breakdown], coded=breakdown)
 stages = view.info.stages
 st.title("Funnel")
-known = pilots[pilots["stage_index"] >= 0]
-if known.empty:
+known = int((pilots["stage_index"] >= 0).sum())  # counted, not cut: a cut copies every pilot's id
+if not known:
     empty_state("No pilots with a known stage match this selection. Clear a filter, or map the stage "
                 "column on the Data page.")
     st.stop()
@@ -34,8 +36,8 @@ clicked = clickable_chart(funnel_figure(funnel, ReachedIds(pilots, stages)), key
 if clicked:
     st.caption(f"{plural(len(clicked), 'pilot')} behind the step you clicked (double-click the chart to clear)")
     view_table(view, np.flatnonzero(pilots["pilot_id"].isin(clicked)), key="funnel_clicked")
-if len(known) < len(pilots):
-    st.caption(f"{len(pilots) - len(known):,} pilots without a readable stage are left out of the funnel.")
+if known < len(pilots):
+    st.caption(f"{len(pilots) - known:,} pilots without a readable stage are left out of the funnel.")
 table = funnel.assign(stage=funnel["stage"].map(stage_label))
 st.dataframe(table, hide_index=True, width="stretch", column_config=number_columns(table, {
     "stage": "Stage", "reached": "Reached", "dropped": "Cancelled here", "in_stage": "Still here (in flight)",
@@ -51,7 +53,7 @@ step = step_col.selectbox("Stage", range(len(stages)), format_func=lambda i: sta
 kinds = {"reached": "reached it", "dropped": "were cancelled there", "in_stage": "are still there",
          "moved_on": "moved on"}
 kind = kind_col.selectbox("Pilots that", list(kinds), format_func=kinds.get, key="kind")
-view_table(view, pilots_at_step(pilots, step, kind).index.to_numpy(), key=f"funnel_{stages[step]}_{kind}")
+view_table(view, step_positions(pilots, step, kind), key=f"funnel_{stages[step]}_{kind}")
 
 st.subheader("Breakdown")
 by = view.breakdown

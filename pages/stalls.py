@@ -57,7 +57,7 @@ definitions(view, ["in flight", "stalled"])
 spells = stage_spells(pilots, stages, view.as_of)
 usable = spells.usable()
 summary = stage_time_summary(usable, stages)
-positions, position_ids = position_counts(pilots, stages, view.as_of)
+positions, position_ids = position_counts(pilots, stages, view.as_of, spells)
 found = bottleneck(summary, positions) if len(usable) else None
 if found:
     st.markdown(f"#### {found.sentence}")
@@ -85,11 +85,12 @@ pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls els
               view, positions_choices(positions, position_ids))
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
-order = stalled_order(pilots) if coverage.stalls else None
+stalled = int(pilots["stalled"].sum()) if coverage.stalls else 0
 if not coverage.stalls:
     empty_state(NEEDS_PROGRESS_DATES)
-elif not len(order):
+elif not stalled:
     empty_state(f"No in-flight pilot has gone more than {view.stall_days} days without progress.")
-else:  # the rows shown now, every stalled pilot only for the download
-    pilot_table(view_rows(view, order[:TABLE_ROWS]), "stalled", "stalled pilots", columns=STALLED_TABLE,
-                labels={"sponsor": "Owner (sponsor)"}, everything=lambda: view_rows(view, order), total=len(order))
+else:  # the rows shown now (only they are sorted in full), every stalled pilot only for the download
+    pilot_table(view_rows(view, stalled_order(pilots, TABLE_ROWS)), "stalled", "stalled pilots",
+                columns=STALLED_TABLE, labels={"sponsor": "Owner (sponsor)"},
+                everything=lambda: view_rows(view, stalled_order(pilots)), total=stalled)

@@ -14,8 +14,9 @@ from analysis.figures.base import (
     OUTCOME_COLOURS,
     SEGMENT_COLOURS,
     empty_figure,
-    layout,
+    layout_properties,
     plotly_text,
+    unchecked_figure,
     with_drill,
 )
 from analysis.schema import UNKNOWN_STAGE, cause_label, stage_label
@@ -67,15 +68,17 @@ def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:
     part = counts.head(top)
     labels = [plotly_text(cause_label(c)) for c in part["cause"]]
     keys = part["cause"].tolist()
-    fig = go.Figure(go.Bar(x=part["count"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
-                           text=[f"{n:,} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
-                           customdata=keys if "pilot_ids" in part else None,
-                           textposition="auto", hovertemplate="%{y}: %{x} cancelled pilots<extra></extra>"))
-    _drill(fig, part, keys)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="cancelled pilots (count)")
-    return layout(fig, f"{labels[0]} is the commonest cause ({part['share'].iloc[0]:.0%} of cancellations)",
-                  height=max(260, 40 * len(part) + 100))
+    bars = dict(type="bar", x=part["count"].tolist(), y=labels, orientation="h",
+                marker=dict(color=OUTCOME_COLOURS["cancelled"]),
+                text=[f"{n:,} ({s:.0%})" for n, s in zip(part["count"], part["share"])],
+                textposition="auto", hovertemplate="%{y}: %{x} cancelled pilots<extra></extra>")
+    if "pilot_ids" in part:
+        bars["customdata"] = keys
+    fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed"),
+                                        xaxis=dict(title=dict(text="cancelled pilots (count)"))), layout_properties(
+        f"{labels[0]} is the commonest cause ({part['share'].iloc[0]:.0%} of cancellations)",
+        height=max(260, 40 * len(part) + 100)))
+    return _drill(fig, part, keys)
 
 
 def pareto_title(counts: pd.DataFrame) -> str:
@@ -97,22 +100,22 @@ def pareto_figure(counts: pd.DataFrame) -> go.Figure:
         return empty_figure("No cancelled pilots in this selection, so no causes to show.")
     labels = [plotly_text(cause_label(c)) for c in counts["cause"]]
     keys = counts["cause"].tolist()
-    bars = go.Bar(
-        x=counts["count"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
+    bars = dict(
+        type="bar", x=counts["count"].tolist(), y=labels, orientation="h", marker=dict(color=OUTCOME_COLOURS["cancelled"]),
         name="cancelled pilots", customdata=keys, textposition="auto",
         text=[f"{n:,} ({s:.0%})" for n, s in zip(counts["count"], counts["share"])],
         hovertext=[f"{lab}: {n:,} cancelled pilots ({s:.0%}); click to list them"
                    for lab, n, s in zip(labels, counts["count"], counts["share"])], hoverinfo="text")
-    line = go.Scatter(x=counts["cumulative_share"].tolist(), y=labels, xaxis="x2", mode="lines+markers",
-                      name="cumulative share of cancellations (%, top axis)", line=dict(color=CUMULATIVE_COLOUR),
-                      marker=dict(size=6), hovertemplate="%{y}: cumulative %{x:.0%}<extra></extra>")
-    fig = go.Figure([bars, line], dict(  # traces and axes at once: plotly checks a figure again on each change
+    line = dict(type="scatter", x=counts["cumulative_share"].tolist(), y=labels, xaxis="x2", mode="lines+markers",
+                name="cumulative share of cancellations (%, top axis)", line=dict(color=CUMULATIVE_COLOUR),
+                marker=dict(size=6), hovertemplate="%{y}: cumulative %{x:.0%}<extra></extra>")
+    look = layout_properties(pareto_title(counts), height=max(320, BAR_HEIGHT * len(counts) + 160))
+    fig = unchecked_figure([bars, line], dict(
         xaxis2=dict(overlaying="x", side="top", range=[0, 1.02], tickformat=".0%", showgrid=False,
                     tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1]),
-        yaxis=dict(autorange="reversed"), xaxis=dict(title="cancelled pilots (count)")))
-    _drill(fig, counts, keys)
-    fig = layout(fig, pareto_title(counts), height=max(320, BAR_HEIGHT * len(counts) + 160))
-    return fig.update_layout(margin=dict(t=fig.layout.margin.t + 30))  # room for the top axis
+        yaxis=dict(autorange="reversed"), xaxis=dict(title=dict(text="cancelled pilots (count)"))),
+        look, dict(margin=dict(t=look["margin"]["t"] + 30)))  # room for the top axis
+    return _drill(fig, counts, keys)
 
 
 def lower_first(label: str) -> str:
@@ -146,22 +149,23 @@ def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
     y = [plotly_text(cause_label(c)) for c in causes]
     text = [[f"{int(n):,}<br>{r:.0%}" if n else "" for n, r in zip(nrow, rrow)]
             for nrow, rrow in zip(counts.to_numpy(), shares.to_numpy())]
-    heat = go.Heatmap(z=counts.to_numpy(dtype=float), x=x, y=y, text=text, texttemplate="%{text}",
-                      colorscale=HEATMAP_SCALE, zmin=0, hoverinfo="skip", xgap=2, ygap=2,
-                      colorbar=dict(title="cancelled<br>pilots"))
+    heat = dict(type="heatmap", z=counts.to_numpy(dtype=float), x=x, y=y, text=text, texttemplate="%{text}",
+                colorscale=HEATMAP_SCALE, zmin=0, hoverinfo="skip", xgap=2, ygap=2,
+                colorbar=dict(title=dict(text="cancelled<br>pilots")))
     hover = [f"{plotly_text(cause_label(c))} at {stage_label(s).lower()}: {n} cancelled ({r:.0%} of the cause, "
              f"{k:.0%} of the stage); click to list them"
              for c, s, n, r, k in zip(cells["cause"], cells["stage"], cells["count"], cells["row_share"],
                                       cells["column_share"])]
     keys = _cells(cells["cause"], cells["stage"])
-    marks = go.Scatter(x=[stage_label(s) for s in cells["stage"]], y=[plotly_text(cause_label(c)) for c in cells["cause"]],
-                       mode="markers", marker=dict(size=30, symbol="square", opacity=0), customdata=_key_array(keys),
-                       hovertext=hover, hoverinfo="text", showlegend=False, name="cells")
-    # the stages name themselves (on top); a title there would hit the chart title
-    fig = go.Figure([heat, marks], dict(yaxis=dict(autorange="reversed", title={}), xaxis=dict(title={}, side="top")))
-    _drill(fig, cells, [tuple(k) for k in keys])
-    fig = layout(fig, cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
-    return fig.update_layout(margin=dict(t=fig.layout.margin.t + 25))  # room for the stage names on top
+    marks = dict(type="scatter", x=[stage_label(s) for s in cells["stage"]],
+                 y=[plotly_text(cause_label(c)) for c in cells["cause"]], mode="markers",
+                 marker=dict(size=30, symbol="square", opacity=0), customdata=_key_array(keys), hovertext=hover,
+                 hoverinfo="text", showlegend=False, name="cells")
+    look = layout_properties(cause_stage_title(cells), height=max(340, 36 * len(y) + 200))
+    # the stages name themselves (on top), with no axis titles: a title there would hit the chart title
+    fig = unchecked_figure([heat, marks], dict(yaxis=dict(autorange="reversed"), xaxis=dict(side="top")),
+                           look, dict(margin=dict(t=look["margin"]["t"] + 25)))  # room for the stage names on top
+    return _drill(fig, cells, [tuple(k) for k in keys])
 
 
 def segment_title(rates: pd.DataFrame, test: SegmentTest, dimension_label: str, cause: str | None = None) -> str:
@@ -190,20 +194,21 @@ def segment_figure(rates: pd.DataFrame, test: SegmentTest, dimension_label: str,
     hover = [f"{lab}: {rate_text(c, d, lo, hi)}" + ("" if r else f"; fewer than {min_n} decided, not ranked")
              for lab, c, d, lo, hi, r in zip(labels, shown["cancelled"], shown["decided"], shown["ci_low"],
                                              shown["ci_high"], shown["ranked"])]
-    bars = go.Bar(
-        x=shown["rate"].tolist(), y=labels, orientation="h", customdata=shown["segment"].tolist(), hovertext=hover,
-        hoverinfo="text",
-        marker_color=[OUTCOME_COLOURS["cancelled"] if r else SMALL_SEGMENT_COLOUR for r in shown["ranked"]],
+    bars = dict(
+        type="bar", x=shown["rate"].tolist(), y=labels, orientation="h", customdata=shown["segment"].tolist(),
+        hovertext=hover, hoverinfo="text",
+        marker=dict(color=[OUTCOME_COLOURS["cancelled"] if r else SMALL_SEGMENT_COLOUR for r in shown["ranked"]]),
         error_x=dict(type="data", array=(shown["ci_high"] - shown["rate"]).tolist(),
                      arrayminus=(shown["rate"] - shown["ci_low"]).tolist(),
                      color=CUMULATIVE_COLOUR, thickness=1.5, width=4),
         text=[f"{c:,} of {d:,} ({c / d:.0%})" for c, d in zip(shown["cancelled"], shown["decided"])],
         textposition="inside", insidetextanchor="start", name="failure rate")
     failures = "cancelled for this cause" if cause else "cancelled"
-    fig = go.Figure(bars, dict(yaxis=dict(autorange="reversed"), **_overall_line(overall), xaxis=dict(
-        title=f"failure rate: {failures} / decided (%), with 95% Wilson interval", tickformat=".0%", range=[0, 1.02])))
-    _drill(fig, shown, shown["segment"].tolist())
-    return layout(fig, segment_title(rates, test, dimension_label, cause), height=max(300, 34 * len(shown) + 150))
+    fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed"), **_overall_line(overall), xaxis=dict(
+        title=dict(text=f"failure rate: {failures} / decided (%), with 95% Wilson interval"), tickformat=".0%",
+        range=[0, 1.02])), layout_properties(segment_title(rates, test, dimension_label, cause),
+                                             height=max(300, 34 * len(shown) + 150)))
+    return _drill(fig, shown, shown["segment"].tolist())
 
 
 def _overall_line(overall: float | None) -> dict:
@@ -239,18 +244,17 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
         label = plotly_text(cause_label(cause))
         keys = _cells(part["cohort"], part["cause"])
         drill |= dict(zip(map(tuple, keys), part["pilot_ids"]))
-        traces.append(go.Bar(x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
-                             marker_color=colour, customdata=_key_array(keys), hoverinfo="text",
-                             hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
-                                        zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])]))
-    # one figure of every trace and its axes at once: plotly checks a figure again on each addition
-    fig = with_drill(go.Figure(traces, dict(
+        traces.append(dict(type="bar", x=[x_labels[q] for q in part["cohort"]], y=part["share"].tolist(), name=label,
+                           marker=dict(color=colour), customdata=_key_array(keys), hoverinfo="text",
+                           hovertext=[f"{q}: {label} {n:,} of {t:,} cancelled ({s:.0%})" for q, n, t, s in
+                                      zip(part["cohort"], part["count"], part["cohort_cancelled"], part["share"])]))
+    return with_drill(unchecked_figure(traces, dict(
         barmode="stack", xaxis=dict(categoryorder="array", categoryarray=list(x_labels.values()),
-                                    title="start quarter (n = cancelled pilots)"),
-        yaxis=dict(title="share of the quarter's cancelled pilots (%)", tickformat=".0%", range=[0, 1]))), drill)
-    fig = layout(fig, cohort_title(mix), height=520)
-    # two-line quarter labels and the axis title need the legend further down
-    return fig.update_layout(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=110))
+                                    title=dict(text="start quarter (n = cancelled pilots)")),
+        yaxis=dict(title=dict(text="share of the quarter's cancelled pilots (%)"), tickformat=".0%", range=[0, 1])),
+        layout_properties(cohort_title(mix), height=520),
+        # two-line quarter labels and the axis title need the legend further down
+        dict(legend=dict(y=-0.28, yanchor="top"), margin=dict(b=110))), drill)
 
 
 def spend_figure(spend: pd.DataFrame) -> go.Figure:
@@ -259,19 +263,19 @@ def spend_figure(spend: pd.DataFrame) -> go.Figure:
         return empty_figure("No spend recorded on cancelled pilots in this selection.")
     labels = [plotly_text(cause_label(c)) for c in spend["cause"]]
     total = spend["spend"].sum()
-    fig = go.Figure(go.Bar(
-        x=spend["spend"].tolist(), y=labels, orientation="h", marker_color=OUTCOME_COLOURS["cancelled"],
+    bars = dict(
+        type="bar", x=spend["spend"].tolist(), y=labels, orientation="h", marker=dict(color=OUTCOME_COLOURS["cancelled"]),
         customdata=spend["cause"].tolist(), textposition="auto", hoverinfo="text",
         text=[f"{money(v)} ({s:.0%}, {p:,} pilots)" for v, s, p in zip(spend["spend"], spend["share"], spend["pilots"])],
         hovertext=[f"{lab}: {v:,.0f} lost on {p:,} cancelled pilots (spend recorded for {w:,})"
-                   for lab, v, p, w in zip(labels, spend["spend"], spend["pilots"], spend["with_spend"])]))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="spend on cancelled pilots (currency of the export)")
-    _drill(fig, spend, spend["cause"].tolist())
+                   for lab, v, p, w in zip(labels, spend["spend"], spend["pilots"], spend["with_spend"])])
     top = spend.iloc[0]
     title = (f"{money(total)} spent on cancelled pilots; {lower_first(cause_label(top['cause']))} lost the most "
              f"({money(top['spend'])}, {top['share']:.0%})")
-    return layout(fig, title, height=max(300, BAR_HEIGHT * len(spend) + 120))
+    fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed"), xaxis=dict(
+        title=dict(text="spend on cancelled pilots (currency of the export)"))),
+        layout_properties(title, height=max(300, BAR_HEIGHT * len(spend) + 120)))
+    return _drill(fig, spend, spend["cause"].tolist())
 
 
 PLURALS = {"business_unit": "business units", "use_case": "use cases", "sourcing": "sourcing models",

@@ -11,8 +11,9 @@ from analysis.figures.base import (
     SEGMENT_COLOURS,
     Drill,
     empty_figure,
-    layout,
+    layout_properties,
     plotly_text,
+    unchecked_figure,
     with_drill,
 )
 from analysis.schema import stage_label
@@ -41,14 +42,13 @@ def funnel_figure(funnel: pd.DataFrame, ids: Drill | None = None, height: int = 
              f"step conversion: {'—' if pd.isna(c) else f'{c:.0%}'}<extra></extra>"
              for lab, r, d, s, c in zip(labels, funnel["reached"], funnel["dropped"], funnel["in_stage"],
                                         funnel["step_conversion"])]
-    fig = go.Figure(go.Bar(x=funnel["reached"].tolist(), y=labels, orientation="h", text=text, textposition="auto",
-                           marker_color=REACHED_COLOUR, hovertemplate=hover,
-                           customdata=None if ids is None else funnel["stage"].tolist(), name="reached"))
+    bars = dict(type="bar", x=funnel["reached"].tolist(), y=labels, orientation="h", text=text, textposition="auto",
+                marker=dict(color=REACHED_COLOUR), hovertemplate=hover, name="reached")
     if ids is not None:
-        with_drill(fig, ids)
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title="pilots (count)")
-    return layout(fig, funnel_title(funnel), height)
+        bars["customdata"] = funnel["stage"].tolist()
+    fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed", title={}), xaxis=dict(title=dict(text="pilots (count)"))),
+                           layout_properties(funnel_title(funnel), height))
+    return fig if ids is None else with_drill(fig, ids)
 
 
 def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
@@ -56,22 +56,20 @@ def funnel_steps_figure(funnel: pd.DataFrame) -> go.Figure:
     if funnel.empty or int(funnel["reached"].iloc[0]) == 0:
         return empty_figure("No pilots with a known stage in this selection.")
     labels = [stage_label(s) for s in funnel["stage"]]
-    fig = go.Figure()
     parts = [("moved_on", "moved on", OUTCOME_COLOURS["production"]),
              ("in_stage", "still in stage", OUTCOME_COLOURS["active"]),
              ("dropped", "cancelled here", OUTCOME_COLOURS["cancelled"])]
-    for col, name, colour in parts:
-        fig.add_bar(y=labels, x=funnel[col].tolist(), name=name, orientation="h", marker_color=colour,
-                    text=[f"{v:,}" if v else "" for v in funnel[col].tolist()], textposition="inside", textangle=0,
-                    hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>")
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="pilots (count)")
+    bars = [dict(type="bar", y=labels, x=funnel[col].tolist(), name=name, orientation="h", marker=dict(color=colour),
+                 text=[f"{v:,}" if v else "" for v in funnel[col].tolist()], textposition="inside", textangle=0,
+                 hovertemplate=f"%{{y}}: %{{x:,}} {name}<extra></extra>") for col, name, colour in parts]
     if funnel["dropped"].sum() == 0:
-        return layout(fig, f"No pilot here was cancelled; {int(funnel['in_stage'].sum()):,} are still in flight")
-    worst = funnel.loc[funnel["dropped"].idxmax()]
-    return layout(fig, f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
-                       f"({int(worst['dropped']):,} of {int(funnel['dropped'].sum()):,} cancelled pilots)")
+        title = f"No pilot here was cancelled; {int(funnel['in_stage'].sum()):,} are still in flight"
+    else:
+        worst = funnel.loc[funnel["dropped"].idxmax()]
+        title = (f"Most cancellations happen in {stage_label(worst['stage']).lower()} "
+                 f"({int(worst['dropped']):,} of {int(funnel['dropped'].sum()):,} cancelled pilots)")
+    return unchecked_figure(bars, dict(barmode="stack", yaxis=dict(autorange="reversed"),
+                                       xaxis=dict(title=dict(text="pilots (count)"))), layout_properties(title))
 
 
 def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int = 8) -> go.Figure:
@@ -79,19 +77,19 @@ def funnel_by_figure(by: pd.DataFrame, dimension_label: str, max_segments: int =
     if by.empty or by["n"].max() == 0:
         return empty_figure("No pilots with a known stage in this selection.")
     top = by.drop_duplicates("segment").nlargest(max_segments, "n")["segment"].tolist()
-    fig = go.Figure()
+    bars = []
     for i, seg in enumerate(top):
         part = by[by["segment"] == seg]
-        fig.add_bar(x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"].tolist(),
-                    name=f"{plotly_text(seg)} (n={int(part['n'].iloc[0])})", marker_color=SEGMENT_COLOURS[i % 8],
-                    customdata=part["reached"].tolist(), hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
-                    "<extra>" + str(seg).replace("<", "&lt;") + "</extra>")
+        bars.append(dict(type="bar", x=[stage_label(s) for s in part["stage"]], y=part["overall_conversion"].tolist(),
+                         name=f"{plotly_text(seg)} (n={int(part['n'].iloc[0])})",
+                         marker=dict(color=SEGMENT_COLOURS[i % 8]), customdata=part["reached"].tolist(),
+                         hovertemplate="%{x}: %{y:.0%} (%{customdata} pilots)"
+                         "<extra>" + str(seg).replace("<", "&lt;") + "</extra>"))
     last = by[by["stage"] == by["stage"].iloc[-1]].set_index("segment").loc[top]
     best = last["overall_conversion"].idxmax()
-    fig.update_yaxes(title="share of the segment's pilots (%)", tickformat=".0%", range=[0, 1.05])
-    fig.update_layout(barmode="group")
     title = f"By {plotly_text(dimension_label.lower())}: {plotly_text(best)} takes the largest share to the last stage " \
             f"({last.loc[best, 'overall_conversion']:.0%})"
     if by["segment"].nunique() > max_segments:
         title += f" — largest {max_segments} of {by['segment'].nunique()} shown"
-    return layout(fig, title, height=420)
+    return unchecked_figure(bars, dict(yaxis=dict(title=dict(text="share of the segment's pilots (%)"), tickformat=".0%",
+                                                  range=[0, 1.05]), barmode="group"), layout_properties(title, height=420))

@@ -5,16 +5,24 @@ key on the server (base.with_drill)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.base import OUTCOME_COLOURS, Drill, RowKeys, empty_figure, layout, with_drill
+from analysis.figures.base import (
+    OUTCOME_COLOURS,
+    Drill,
+    RowKeys,
+    empty_figure,
+    layout_properties,
+    unchecked_figure,
+    with_drill,
+)
 from analysis.schema import stage_label
-from analysis.stalls import EXITS, IN_FLIGHT, Spells
+from analysis.stalls import EXITS, IN_FLIGHT, STILL_THERE, Spells
 from analysis.stats import MAX_WHOLE_DURATION
 
 MEDIAN_COLOUR = "#000000"
@@ -47,20 +55,19 @@ def stage_time_figure(durations: pd.DataFrame | Spells, summary: pd.DataFrame, s
         return empty_figure("No stage entry dates, so no time in stage to show.")
     order = [stage_label(s) for s in stages[:-1]]
     boxes = []
-    for (_, name, colour), i, rows in _boxes(spells, len(stages) - 1):
+    for (_, name, colour), i, rows, per_day in _drawn_boxes(spells, len(stages) - 1):
         boxes.append(dict(
             type="box", y0=order[i], name=name, legendgroup=name,
             showlegend=not any(b["legendgroup"] == name for b in boxes), offsetgroup=name,
             orientation="h", jitter=0.5, pointpos=0, marker=dict(size=3, opacity=0.5),
             line=dict(color=colour), fillcolor="rgba(0,0,0,0)",
-            **_box_points(spells, rows, spells.days[rows] / DAYS_PER_MONTH, name)))
-    fig = with_drill(go.Figure(data=boxes), RowKeys(spells.pilot_ids))
-    _km_markers(fig, summary)
+            **_box_points(spells, rows, spells.days[rows] / DAYS_PER_MONTH, name, per_day)))
     # traceorder normal: the legend groups (one entry per kind for its boxes) without a gap between groups
-    fig.update_layout(boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
-                      legend=dict(traceorder="normal"))
-    fig.update_xaxes(title="months in stage", rangemode="tozero")
-    return layout(fig, stage_time_title(summary), height=max(380, 110 * len(order) + 120))
+    fig = unchecked_figure(boxes + _km_markers(summary), dict(
+        boxmode="group", yaxis=dict(categoryorder="array", categoryarray=order[::-1]), legend=dict(traceorder="normal"),
+        xaxis=dict(title=dict(text="months in stage"), rangemode="tozero")),
+        layout_properties(stage_time_title(summary), height=max(380, 110 * len(order) + 120)))
+    return with_drill(fig, RowKeys(spells.pilot_ids))
 
 
 def _spells(durations: pd.DataFrame | Spells) -> Spells:
@@ -79,7 +86,66 @@ def _boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray]]:
     return [(kind, i, parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts)) if len(parts[i][k])]
 
 
+def _drawn_boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray, np.ndarray | None]]:
+    """The boxes of _boxes as the chart draws them: (kind, stage index, spell rows, counts per day). A box
+    of more than POINTS_PER_BOX spells counted per day (Spells.day_counts) comes with its spells' counts
+    per day and the rows of its outliers only (no rows split per box); any other with all its rows and
+    None."""
+    parts = [_stage_boxes(spells, i, part) for i, part in enumerate(spells.by_stage[:stages])]
+    return [(kind, i, *parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts))
+            if len(parts[i][k][0]) or parts[i][k][1] is not None]
+
+
 POINTS_PER_BOX = 2_000  # more points than this hide the box and cost seconds to label and send
+
+
+def _stage_boxes(spells: Spells, i: int, part: slice | np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """(rows, counts per day) of stage i's two boxes (left, still there), as _boxes gives them: a big box's
+    statistics come from Spells.day_counts and one pass over the stage's days finds its outliers, where
+    splitting the rows and scanning each box's months cost 30 ms at 1M pilots."""
+    per_day, big = [None, None], [False, False]
+    if spells.day_counts is not None:
+        censored = spells.day_counts[i][:, STILL_THERE]
+        per_day = [spells.day_counts[i].sum(axis=1) - censored, censored]
+        big = [int(c.sum()) > POINTS_PER_BOX for c in per_day]
+    boxes = [(np.zeros(0, dtype=np.int64), None)] * 2
+    if not all(big):  # a box that shows every spell (or has no counts): all its rows
+        rows, left = spells.positions(part), spells.exit[part] != STILL_THERE
+        boxes = [(rows[left], None), (rows[~left], None)]
+    if any(big):
+        outliers = _outlier_rows(spells, part, [c if b else None for c, b in zip(per_day, big)])
+        boxes = [(out, c) if b else box for out, c, b, box in zip(outliers, per_day, big, boxes)]
+    return boxes
+
+
+def _outlier_rows(spells: Spells, part: slice | np.ndarray, per_day: list[np.ndarray | None]) -> list[np.ndarray]:
+    """The rows of the outliers of a stage's boxes (left, still there) counted per day (None: not wanted).
+    An outlier's day lies below or above its box's inside days, so only the rows beyond the narrowest such
+    bounds are looked at (all of them if a box's outlier days are not two tails)."""
+    outs = [None if c is None else counted_box_stats(c)[1] for c in per_day]
+    low, high, every = -1, np.iinfo(np.int64).max, False
+    for counts, out in zip(per_day, outs):
+        inside = np.flatnonzero((counts > 0) & ~out) if out is not None and out.any() else None
+        if inside is None or not len(inside):
+            every |= inside is not None
+            continue
+        first, last = int(inside[0]), int(inside[-1])
+        every |= bool(out[first:last + 1].any())
+        low = max(low, first) if out[:first].any() else low
+        high = min(high, last) if out[last + 1:].any() else high
+    if low < 0 and high == np.iinfo(np.int64).max and not every:  # no outliers
+        return [np.zeros(0, dtype=np.int64)] * len(outs)
+    days = spells.days[part]
+    if every:
+        look = np.ones(len(days), dtype=bool)
+    elif low < 0 or high == np.iinfo(np.int64).max:  # outliers in one tail only
+        look = days < low if low >= 0 else days > high
+    else:
+        look = (days < low) | (days > high)
+    rows = np.flatnonzero(look) + part.start if isinstance(part, slice) else part[look]
+    kept, censored = spells.days[rows], spells.exit[rows] == STILL_THERE
+    return [np.zeros(0, dtype=np.int64) if out is None else rows[(censored if k else ~censored) & out[kept]]
+            for k, out in enumerate(outs)]
 
 
 def outliers_only(durations: pd.DataFrame | Spells) -> bool:
@@ -89,12 +155,15 @@ def outliers_only(durations: pd.DataFrame | Spells) -> bool:
     return bool(counts.size) and int(max((counts.sum(axis=1) - censored).max(), censored.max())) > POINTS_PER_BOX
 
 
-def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str) -> dict:
+def _box_points(spells: Spells, rows: np.ndarray, months: np.ndarray, name: str,
+                per_day: np.ndarray | None = None) -> dict:
     """Every spell a point labelled with its pilot and keyed by its row; or for a big box, the box drawn
     from its statistics (box_stats, plotly's own) and only its outliers sent, as points keyed by their
-    rows and labelled by value (plotly's precomputed-statistics form: one box, its samples a row of `x`)."""
-    if len(rows) > POINTS_PER_BOX:
-        stats, out = box_stats(months, spells.days[rows])
+    rows and labelled by value (plotly's precomputed-statistics form: one box, its samples a row of `x`).
+    `per_day`: a big box's spells counted per day, `rows` and `months` then only its outliers'."""
+    if per_day is not None or len(rows) > POINTS_PER_BOX:
+        stats, out = (counted_box_stats(per_day)[0], np.ones(len(rows), dtype=bool)) if per_day is not None else \
+            box_stats(months, spells.days[rows])
         points = dict(x=[months[out].tolist()], customdata=[rows[out].tolist()]) if out.any() else {}  # [[]] hides it
         return dict(**{k: [v] for k, v in stats.items()}, **points, boxpoints="outliers",
                     hovertemplate=f"%{{x:.1f}} months<extra>{name}</extra>")
@@ -111,11 +180,32 @@ def box_stats(values: np.ndarray, days: np.ndarray | None = None) -> tuple[dict[
     interpolated at p * n - 0.5 of the sorted values (its default "linear" method, src/lib interp), fences
     the last values within 1.5 IQR (src/traces/box/calc.js, findBin with its allowance), outliers beyond
     them. `days`: whole days whose months the values are, ranked by counting them; else partial sorts."""
-    n = len(values)
+    stats = _box(values, len(values), lambda ranks: _order_statistics(values, days, ranks))
+    return stats, (values < stats["lowerfence"]) | (values > stats["upperfence"])
+
+
+def counted_box_stats(per_day: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
+    """box_stats of whole days' months given as counts per day (per_day[d]: the values that are d /
+    DAYS_PER_MONTH): the same box, worked out on the distinct days (the fences compare and take the
+    least or greatest of values, which the distinct ones answer alike); and, per day, whether the
+    values of that day are outliers."""
+    present = np.flatnonzero(per_day)
+    values = present / DAYS_PER_MONTH
+    ends = np.cumsum(per_day)  # ends[d]: how many values are at most day d
+    stats = _box(values, int(ends[-1]), lambda ranks: (np.searchsorted(ends, ranks, side="right")
+                                                       / DAYS_PER_MONTH).tolist())
+    out = np.zeros(len(per_day), dtype=bool)
+    out[present] = (values < stats["lowerfence"]) | (values > stats["upperfence"])
+    return stats, out
+
+
+def _box(values: np.ndarray, n: int, order_statistics: Callable[[list[int]], list[float]]) -> dict[str, float]:
+    """box_stats' box of n values (`values`: them, or only their distinct ones; `order_statistics`: the
+    sorted values at given ranks)."""
     at = {p: p * n - 0.5 for p in (0.25, 0.5, 0.75)}
     ranks = sorted({min(max(int(np.floor(r)), 0), n - 1) for r in at.values()}
                    | {min(max(int(np.ceil(r)), 0), n - 1) for r in at.values()})
-    ranked = dict(zip(ranks, _order_statistics(values, days, ranks)))
+    ranked = dict(zip(ranks, order_statistics(ranks)))
     q1, med, q3 = (_interp(ranked, at[p], n) for p in (0.25, 0.5, 0.75))
     lo, hi = float(values.min()), float(values.max())
     slack = (hi - lo) / (n - 1) * FINDBIN_SLACK if n > 1 else FINDBIN_SLACK
@@ -123,8 +213,7 @@ def box_stats(values: np.ndarray, days: np.ndarray | None = None) -> tuple[dict[
     inside_high = values[values <= 2.5 * q3 - 1.5 * q1 + slack]
     lf = min(q1, float(inside_low.min()) if len(inside_low) else hi)
     uf = max(q3, float(inside_high.max()) if len(inside_high) else lo)
-    stats = {"q1": q1, "median": med, "q3": q3, "lowerfence": lf, "upperfence": uf}
-    return stats, (values < lf) | (values > uf)
+    return {"q1": q1, "median": med, "q3": q3, "lowerfence": lf, "upperfence": uf}
 
 
 def _order_statistics(values: np.ndarray, days: np.ndarray | None, ranks: list[int]) -> list[float]:
@@ -153,14 +242,16 @@ def stage_time_title(summary: pd.DataFrame) -> str:
     return "Median months in stage (Kaplan–Meier): " + " · ".join(parts)
 
 
-def _km_markers(fig: go.Figure, summary: pd.DataFrame) -> None:
-    """Kaplan-Meier median and 90th percentile of each stage where the curve gets that far."""
+def _km_markers(summary: pd.DataFrame) -> list[dict]:
+    """Kaplan-Meier median and 90th percentile of each stage where the curve gets that far (scatter traces)."""
+    traces = []
     for column, name, symbol, colour in (("median_days", "median (Kaplan-Meier)", "diamond", MEDIAN_COLOUR),
                                          ("p90_days", "90th percentile (Kaplan-Meier)", "x", P90_COLOUR)):
         known = summary[summary[column].notna()]
-        fig.add_scatter(x=_months(known[column]), y=[stage_label(s) for s in known["stage"]], mode="markers",
-                        name=name, marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=1)),
-                        hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>")
+        traces.append(dict(type="scatter", x=_months(known[column]).to_numpy(), y=[stage_label(s) for s in known["stage"]],
+                           mode="markers", name=name, marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=1)),
+                           hovertemplate=f"%{{y}}: {name} %{{x:.1f}} months<extra></extra>"))
+    return traces
 
 
 def positions_figure(positions: pd.DataFrame, stall_days: int | None, ids: Drill | None = None) -> go.Figure:
@@ -171,17 +262,16 @@ def positions_figure(positions: pd.DataFrame, stall_days: int | None, ids: Drill
         return empty_figure("No pilots in flight in this selection.")
     labels = [stage_label(s) + ("" if pd.isna(d) else f"<br>median {d / DAYS_PER_MONTH:.1f} mo there")
               for s, d in zip(positions["stage"], positions["median_days_there"])]
-    fig = go.Figure()
-    for part, name, counts, colour in _position_parts(positions, stall_days):
-        keys = [[part, s] for s in positions["stage"]]
-        fig.add_bar(y=labels, x=counts.tolist(), name=name, orientation="h", marker_color=colour, customdata=keys,
-                    text=[f"{n:,}" if n else "" for n in counts.tolist()], textposition="inside", textangle=0,
-                    hoverinfo="text", hovertext=[f"{lab}: {n:,} {name}" for lab, n in zip(labels, counts.tolist())])
-    with_drill(fig, _position_ids(positions) if ids is None else ids)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="in-flight pilots now (count)")
-    fig = layout(fig, positions_title(positions), height=max(300, 60 * len(labels) + 160))
-    return fig.update_layout(barmode="stack", legend=dict(y=-0.3, traceorder="normal"))
+    bars = [dict(type="bar", y=labels, x=counts.tolist(), name=name, orientation="h", marker=dict(color=colour),
+                 customdata=[[part, s] for s in positions["stage"]], text=[f"{n:,}" if n else "" for n in counts.tolist()],
+                 textposition="inside", textangle=0, hoverinfo="text",
+                 hovertext=[f"{lab}: {n:,} {name}" for lab, n in zip(labels, counts.tolist())])
+            for part, name, counts, colour in _position_parts(positions, stall_days)]
+    fig = unchecked_figure(bars, dict(yaxis=dict(autorange="reversed"),
+                                      xaxis=dict(title=dict(text="in-flight pilots now (count)"))),
+                           layout_properties(positions_title(positions), height=max(300, 60 * len(labels) + 160)),
+                           dict(barmode="stack", legend=dict(y=-0.3, traceorder="normal")))
+    return with_drill(fig, _position_ids(positions) if ids is None else ids)
 
 
 def _position_parts(positions: pd.DataFrame, stall_days: int | None) -> list[tuple]:

@@ -37,6 +37,7 @@ from analysis.stats import (
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 DAY_US = 86_400_000_000  # microseconds in a day: dates are compared as datetime64[us]
+NAT = np.iinfo(np.int64).min  # NaT among datetime64's int64 numbers
 MAX_DAYS = 1_000_000  # durations counted by day up to this (2,700 years): one counter per day
 SUMMARY_MONTHS = [6, 12, 24]
 EVENT_CODES = {"production": 1, "cancelled": 2, "censored": 0}
@@ -74,53 +75,74 @@ def cohort_columns(stages: list[str], dimensions: list[str]) -> list[str]:
                                "reached_production", "cancelled", *dimensions]))
 
 
-def _dates(classified: pd.DataFrame, column: str) -> np.ndarray:
-    """A date column as datetime64[us] (NaT where missing; all NaT when the column is absent)."""
+def _stamps(classified: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column as int64 microseconds, datetime64[us]'s own numbers (NAT where missing; all NAT when the
+    column is absent): compared and subtracted as integers, no NaT checks per operation."""
     if column not in classified:
-        return np.full(len(classified), np.datetime64("NaT"), dtype="datetime64[us]")
-    return classified[column].to_numpy(dtype="datetime64[us]")
+        return np.full(len(classified), NAT, dtype=np.int64)
+    return classified[column].to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
-def _event_dates(classified: pd.DataFrame, stages: list[str], as_of: np.datetime64) -> np.ndarray:
-    """The date each pilot left the risk set: production date (else end date) for pilots that reached
-    production, end date (else last progress) for cancelled ones, the as-of date for the others."""
-    production, end_date = _dates(classified, f"{stages[-1]}_date"), _dates(classified, "end_date")
-    production = np.where(np.isnat(production), end_date, production)
-    cancelled = np.where(np.isnat(end_date), _dates(classified, "last_progress"), end_date)
-    end = np.where(classified["reached_production"].to_numpy(dtype=bool), production, as_of)
-    return np.where(classified["cancelled"].to_numpy(dtype=bool), cancelled, end)
+def _choose(mask: np.ndarray, chosen: np.ndarray, other: np.ndarray | np.int64) -> np.ndarray:
+    """np.where(mask, chosen, other) on int64 by arithmetic, (chosen - other) * mask + other: exact (int64
+    arithmetic wraps around, so even NAT minus a date comes back), and at 1M pilots a third quicker than
+    np.where's branch per element on a mask that mixes True and False."""
+    out = np.subtract(chosen, other)
+    out *= mask
+    out += other
+    return out
 
 
-def _days(later: np.ndarray | np.datetime64, earlier: np.ndarray) -> np.ndarray:
-    """Whole days from ``earlier`` to ``later``, floored as pandas' Timedelta.days counts them; NaN where
-    either date is missing."""
-    span = later - earlier
-    return np.where(np.isnat(span), np.nan, span.astype(np.int64) // DAY_US)
+def _event_dates(classified: pd.DataFrame, stages: list[str], as_of: np.int64) -> np.ndarray:
+    """The date each pilot left the risk set (as _stamps): production date (else end date) for pilots that
+    reached production, end date (else last progress) for cancelled ones, the as-of date for the others."""
+    production, end_date = _stamps(classified, f"{stages[-1]}_date"), _stamps(classified, "end_date")
+    production = _choose(production == NAT, end_date, production)
+    cancelled = _choose(end_date == NAT, _stamps(classified, "last_progress"), end_date)
+    end = _choose(classified["reached_production"].to_numpy(dtype=bool), production, as_of)
+    return _choose(classified["cancelled"].to_numpy(dtype=bool), cancelled, end)
+
+
+def _event_codes(classified: pd.DataFrame, late: np.ndarray) -> np.ndarray:
+    """EVENT_CODES of each pilot as np.select([reached_production, cancelled], [1, 2], 0) gives them, 0 (censored)
+    where the event came after the as-of date; counted in bytes, widened once."""
+    reached = classified["reached_production"].to_numpy(dtype=bool)
+    code = (classified["cancelled"].to_numpy(dtype=bool) & ~reached).view(np.int8) * np.int8(2)
+    code += reached.view(np.int8)
+    code *= ~late
+    return code.astype(np.int64)
 
 
 def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
     """Months from start to production (production date), to cancellation (end date, else last
     progress), or to the as-of date for pilots still in flight (censored). An event dated after the
-    as-of date had not happened on it: the pilot is censored at the as-of date.
+    as-of date had not happened on it: the pilot is censored at the as-of date. Whole days, floored as
+    pandas' Timedelta.days counts them, divided by DAYS_PER_MONTH.
 
     Columns: pilot_id, start_date, months, event (1 production, 2 cancelled, 0 censored), follow_up
     (months from start to the as-of date). Pilots without a start date, started after the as-of date,
-    or whose event has no date, are left out.
+    or whose event has no date, are left out. When none is, pilot_id and start_date are the input's own
+    arrays (copy-on-write), not copies.
     """
     if as_of is None or "start_date" not in classified:
         return pd.DataFrame({"pilot_id": pd.Series(dtype=str), "start_date": pd.Series(dtype="datetime64[us]"),
                              **{c: pd.Series(dtype=float) for c in TIMES_COLUMNS[2:]}})
-    day = np.datetime64(pd.Timestamp(as_of).as_unit("us"))
+    day = np.datetime64(pd.Timestamp(as_of).as_unit("us")).astype(np.int64)
     end = _event_dates(classified, stages, day)
-    late = end > day  # an event after the as-of date had not happened on it
-    start = _dates(classified, "start_date")
-    months = _days(np.where(late, day, end), start) / DAYS_PER_MONTH
-    kept = ~np.isnan(months) & (months >= 0)
-    event = np.select([classified["reached_production"], classified["cancelled"]], [1, 2], 0)
-    return pd.DataFrame({"pilot_id": classified["pilot_id"].array[kept],
-                         "start_date": classified["start_date"].array[kept], "months": months[kept],
-                         "event": np.where(late, 0, event)[kept],
-                         "follow_up": (_days(day, start) / DAYS_PER_MONTH)[kept]})
+    late = end > day  # an event after the as-of date had not happened on it (NAT is below every date)
+    start = _stamps(classified, "start_date")
+    np.minimum(end, day, out=end)  # censored at the as-of date
+    days = np.subtract(end, start)
+    days //= DAY_US
+    kept = (end != NAT) & (start != NAT) & (days >= 0)
+    event, follow_up = _event_codes(classified, late), np.subtract(day, start)
+    columns = {"pilot_id": classified["pilot_id"].array, "start_date": classified["start_date"].array}
+    if not kept.all():
+        days, event, follow_up = days[kept], event[kept], follow_up[kept]
+        columns = {c: v[kept] for c, v in columns.items()}
+    follow_up //= DAY_US
+    return pd.DataFrame({**columns, "months": days / DAYS_PER_MONTH, "event": event,
+                         "follow_up": follow_up / DAYS_PER_MONTH}, copy=False)
 
 
 def _durations(times: pd.DataFrame) -> np.ndarray:
@@ -161,15 +183,27 @@ def _distinct_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of ``months``, sorted, and the position of each value among them. Months that are
     whole days (as event_times makes them: days / DAYS_PER_MONTH, checked exactly) are counted by day;
     any others are hashed."""
-    days = np.rint(months * DAYS_PER_MONTH)
-    if months.size and days.max() < MAX_DAYS and np.array_equal(days / DAYS_PER_MONTH, months):
-        seen = np.bincount(days.astype(np.intp)) > 0
-        return np.flatnonzero(seen) / DAYS_PER_MONTH, (np.cumsum(seen) - 1)[days.astype(np.intp)]
+    days = _whole_days(months)
+    if days is not None:
+        seen = np.bincount(days) > 0
+        return np.flatnonzero(seen) / DAYS_PER_MONTH, (np.cumsum(seen) - 1)[days]
     found, distinct = pd.factorize(months)
     order = np.argsort(distinct)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return distinct[order], rank[found]
+
+
+def _whole_days(months: np.ndarray) -> np.ndarray | None:
+    """``months`` as whole days (intp) when each is exactly days / DAYS_PER_MONTH for a whole number of days
+    from 0 to under MAX_DAYS, as event_times makes them; None when any is not (or there are none)."""
+    if not months.size:
+        return None
+    days = np.rint(months * DAYS_PER_MONTH)
+    if not (days.min() >= 0 and days.max() < MAX_DAYS):  # NaN fails too
+        return None
+    whole = days.astype(np.intp)
+    return whole if np.array_equal(whole / DAYS_PER_MONTH, months) else None
 
 
 def _curve_arrays(months: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -236,10 +270,32 @@ def cohort_labels(start_dates: pd.Series, period: str = "quarter") -> pd.Series:
 
 def _cohort_codes(start_dates: pd.Series, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
     """Each pilot's position in the sorted start cohorts (-1 without a start date), and those cohorts. Dates
-    are turned into periods once per distinct date."""
-    date_codes, dates = pd.factorize(start_dates)
-    cohort_of_date, cohorts = pd.factorize(pd.DatetimeIndex(dates).to_period(PERIODS[period][0]), sort=True)
-    return np.append(cohort_of_date, -1)[date_codes], cohorts
+    are turned into periods once per distinct day."""
+    day_codes, days = _day_codes(start_dates)
+    cohort_of_day, cohorts = pd.factorize(pd.DatetimeIndex(days).to_period(PERIODS[period][0]), sort=True)
+    return np.append(cohort_of_day, -1)[day_codes], cohorts
+
+
+def _day_codes(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each date's position among the distinct days the dates fall on (-1 for a missing date), and those days
+    (datetime64[s], sorted). Counted per day over the range of the dates (a few thousand days however many
+    pilots) rather than hashed: a third of the time of pd.factorize at 1M pilots."""
+    days = dates.to_numpy(dtype="datetime64[us]").view(np.int64)
+    present = days != NAT
+    days = days // DAY_US
+    found = days if present.all() else days[present]
+    if not found.size:
+        return np.full(days.size, -1, dtype=np.intp), np.array([], dtype="datetime64[s]")
+    first = found.min()
+    if found.max() - first >= MAX_DAYS:  # dates centuries apart: sort them instead
+        distinct, position = np.unique(found, return_inverse=True)
+    else:
+        seen = np.bincount(found - first) > 0
+        distinct, position = np.flatnonzero(seen) + first, (np.cumsum(seen) - 1)[found - first]
+    codes = position if found is days else np.full(days.size, -1, dtype=np.intp)
+    if found is not days:
+        codes[present] = position
+    return codes, (distinct * 86_400).astype("datetime64[s]")
 
 
 def _grid_rank(values: np.ndarray, months: np.ndarray, step: int, side: str) -> np.ndarray:
@@ -259,17 +315,34 @@ def _grid_rank(values: np.ndarray, months: np.ndarray, step: int, side: str) -> 
     return rank
 
 
+def _grid_ranks(values: np.ndarray, months: np.ndarray, step: int, side: str) -> np.ndarray:
+    """_grid_rank (np.searchsorted(months, values, side)) of every value; for values that are whole days (as
+    event_times makes them, checked exactly: _whole_days) looked up in a table of the answer for each day up
+    to the longest, the same comparisons made once per day instead of once per pilot."""
+    days = _whole_days(values)
+    if days is None:
+        return _grid_rank(values, months, step, side)
+    return np.searchsorted(months, np.arange(int(days.max(initial=0)) + 1) / DAYS_PER_MONTH, side=side)[days]
+
+
 def _cohort_cells(codes: np.ndarray, cohorts: int, times: pd.DataFrame, months: np.ndarray,
                   step: int) -> dict[str, np.ndarray]:
     """Counts per cohort (rows) at each month (columns): pilots followed that long, and those that reached
     production / were cancelled within that many months. Each pilot is counted once, at the first column
     it qualifies for (followed: the last), then summed along the row: exact integer counts."""
     seen = codes >= 0
-    codes, width, outcomes = codes[seen], months.size + 1, len(COUNTED) + 1
-    followed = _grid_rank(times["follow_up"].to_numpy(dtype=float)[seen], months, step, "right")  # months <= follow-up
-    within = _grid_rank(times["months"].to_numpy(dtype=float)[seen], months, step, "left")  # first month >= months
+    every = seen.all()
+    follow_up, months_, event = (times[c].to_numpy() for c in ("follow_up", "months", "event"))
+    if not every:
+        codes, follow_up, months_, event = codes[seen], follow_up[seen], months_[seen], event[seen]
+    width, outcomes = months.size + 1, len(COUNTED) + 1
+    followed = _grid_ranks(follow_up.astype(float, copy=False), months, step, "right")  # months <= follow-up
+    within = _grid_ranks(months_.astype(float, copy=False), months, step, "left")  # first month >= months
     reach = np.bincount(codes * width + followed, minlength=cohorts * width).reshape(cohorts, width)
-    key = (codes * width + within) * outcomes + _outcomes(times["event"].to_numpy()[seen])
+    key = codes * width
+    key += within
+    key *= outcomes
+    key += _outcomes(event)
     first = np.bincount(key, minlength=cohorts * width * outcomes).reshape(cohorts, width, outcomes)
     return {"followed": reach[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:],  # follow-up reaches the month
             **{kind: first[:, :, COUNTED.index(kind)].cumsum(axis=1)[:, :-1] for kind in KINDS}}  # event by then
@@ -435,11 +508,21 @@ def segment_labels(classified: pd.DataFrame, times: pd.DataFrame, by: str | None
     if by is None:
         return pd.Series(pd.Categorical.from_codes(np.zeros(len(times), dtype=int), [OVERALL]), index=times.index)
     if by == START_YEAR:
-        codes, years = pd.factorize(times["start_date"].dt.year, sort=True)
+        codes, years = _year_codes(times["start_date"])
         return pd.Series(pd.Categorical.from_codes(codes, [str(y) for y in years]), index=times.index,
                          name="start_date")
     values = classified.set_index("pilot_id")[by].astype("string")
     return times["pilot_id"].map(values).fillna(BLANK).replace("", BLANK).astype(str)
+
+
+def _year_codes(start_dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(start_dates.dt.year, sort=True), each distinct day's year taken once (_day_codes) rather
+    than every pilot's. Missing dates (not in event_times' frame) take the pandas way, whose years are floats."""
+    day_codes, days = _day_codes(start_dates)
+    if (day_codes < 0).any():
+        return pd.factorize(start_dates.dt.year, sort=True)
+    year_of_day, years = pd.factorize(pd.DatetimeIndex(days).year, sort=True)
+    return year_of_day[day_codes], years
 
 
 def segment_order(labels: pd.Series, by: str | None) -> list[str]:

@@ -145,9 +145,8 @@ def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | No
                          "follow_up": follow_up / DAYS_PER_MONTH}, copy=False)
 
 
-def _durations(times: pd.DataFrame) -> np.ndarray:
-    """The months column, checked as stats.cumulative_incidence checks durations."""
-    months = times["months"].to_numpy(dtype=float)
+def _durations(months: np.ndarray) -> np.ndarray:
+    """The months, checked as stats.cumulative_incidence checks durations."""
     if not np.all(np.isfinite(months)) or np.any(months < 0):
         raise ValueError("durations must be finite and >= 0")
     return months
@@ -166,28 +165,50 @@ def _outcomes(event: np.ndarray) -> np.ndarray:
     return outcome
 
 
-def _time_counts(times: pd.DataFrame, codes: np.ndarray, segments: int) -> tuple[np.ndarray, np.ndarray]:
+def _time_counts(times: pd.DataFrame, codes: np.ndarray | None = None,
+                 segments: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The distinct months of ``times``, sorted, and how many pilots of each segment left the risk set at each:
     an array [segment, outcome (censored, production, cancelled, any other code), month]. ``codes`` gives each
-    row's segment (0 .. segments - 1; -1: not counted). No sort of the pilots: a few thousand distinct days
-    however many pilots, so this costs a pass or two over the rows."""
-    distinct, rank = _distinct_months(_durations(times))
-    kept = codes >= 0
+    row's segment (0 .. segments - 1; -1: not counted); None puts every row in one. No sort of the pilots: a
+    few thousand distinct days however many pilots, so this costs a pass or two over the rows (in place, on
+    one array: at 1M pilots each fresh array costs as much again in page faults as the pass that fills it)."""
+    distinct, rank = _distinct_months(times["months"].to_numpy(dtype=float))
     cells = len(COUNTED) + 1
-    key = (codes[kept] * cells + _outcomes(times["event"].to_numpy()[kept])) * distinct.size + rank[kept]
+    key = _outcomes(times["event"].to_numpy())
+    if codes is not None:
+        key += codes * cells
+    key *= distinct.size
+    key += rank
+    if codes is not None and (codes < 0).any():
+        key = key[codes >= 0]
     counts = np.bincount(key, minlength=segments * cells * distinct.size)
     return distinct, counts.reshape(segments, cells, distinct.size)
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentCounts:
+    """The distinct months, sorted, and how many pilots of each segment (in order) left the risk set at each:
+    counts[segment, outcome (censored, production, cancelled, any other code), month]."""
+
+    months: np.ndarray
+    counts: np.ndarray
+
+
+def segment_counts(times: pd.DataFrame, labels: pd.Series, order: list[str]) -> SegmentCounts:
+    """What segment_curves and at_risk_table are made from, counted once for both when passed to them as
+    ``counts`` (one pass over the pilots instead of two). ``labels`` and ``order`` as they take them."""
+    return SegmentCounts(*_time_counts(times, _segment_codes(labels, order), len(order)))
 
 
 def _distinct_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of ``months``, sorted, and the position of each value among them. Months that are
     whole days (as event_times makes them: days / DAYS_PER_MONTH, checked exactly) are counted by day;
     any others are hashed."""
-    days = _whole_days(months)
+    days = _whole_days(months)  # whole days from 0: finite and >= 0, as _durations asks
     if days is not None:
         seen = np.bincount(days) > 0
         return np.flatnonzero(seen) / DAYS_PER_MONTH, (np.cumsum(seen) - 1)[days]
-    found, distinct = pd.factorize(months)
+    found, distinct = pd.factorize(_durations(months))
     order = np.argsort(distinct)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
@@ -230,9 +251,33 @@ def incidence_curves(times: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Aalen-Johansen cumulative incidence of production and of cancellation (competing events): for each,
     the frame stats.cumulative_incidence(times["months"], times["event"], code) gives, computed once for
     both."""
-    months, counts = _time_counts(times, np.zeros(len(times), dtype=np.intp), 1)
+    months, counts = _time_counts(times)
     arrays = _curve_arrays(months, counts[0])
     return {kind: pd.DataFrame({c: arrays[kind][c] for c in CURVE_COLUMNS}) for kind in KINDS}
+
+
+def production_medians(times: pd.DataFrame) -> tuple[float | None, float | None]:
+    """Median months to production, two ways, from one count of the distinct months: where the cumulative
+    incidence of production first reaches one half (stats.median_time of incidence_curves' production curve;
+    None when it never does), and the median months of the pilots that reached production (as np.median of
+    their months; None when none did)."""
+    if times.empty:
+        return None, None
+    months, counts = _time_counts(times)
+    curve = _curve_arrays(months, counts[0])["production"]
+    reaching = _reaching(curve["time"], curve["cif"])
+    return None if np.isnan(reaching) else reaching, _counted_median(months, counts[0, COUNTED.index("production")])
+
+
+def _counted_median(values: np.ndarray, counts: np.ndarray) -> float | None:
+    """np.median of the sample holding each of the sorted ``values`` ``counts`` times (the mean of the middle
+    two for an even count, as np.median takes it); None for an empty sample."""
+    n = int(counts.sum())
+    if not n:
+        return None
+    cumulative = np.cumsum(counts)
+    low, high = values[np.searchsorted(cumulative, [(n - 1) // 2, n // 2], side="right")]
+    return float(low) if n % 2 else float((low + high) / 2)
 
 
 def time_to_production(times: pd.DataFrame) -> dict:
@@ -280,21 +325,23 @@ def _day_codes(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Each date's position among the distinct days the dates fall on (-1 for a missing date), and those days
     (datetime64[s], sorted). Counted per day over the range of the dates (a few thousand days however many
     pilots) rather than hashed: a third of the time of pd.factorize at 1M pilots."""
-    days = dates.to_numpy(dtype="datetime64[us]").view(np.int64)
-    present = days != NAT
-    days = days // DAY_US
-    found = days if present.all() else days[present]
-    if not found.size:
-        return np.full(days.size, -1, dtype=np.intp), np.array([], dtype="datetime64[s]")
-    first = found.min()
-    if found.max() - first >= MAX_DAYS:  # dates centuries apart: sort them instead
-        distinct, position = np.unique(found, return_inverse=True)
+    stamps = dates.to_numpy(dtype="datetime64[us]").view(np.int64)
+    present = stamps != NAT
+    every = bool(present.all())
+    days = (stamps if every else stamps[present]) // DAY_US
+    if not days.size:
+        return np.full(stamps.size, -1, dtype=np.intp), np.array([], dtype="datetime64[s]")
+    first = days.min()
+    if days.max() - first >= MAX_DAYS:  # dates centuries apart: sort them instead
+        distinct, position = np.unique(days, return_inverse=True)
     else:
-        seen = np.bincount(found - first) > 0
-        distinct, position = np.flatnonzero(seen) + first, (np.cumsum(seen) - 1)[found - first]
-    codes = position if found is days else np.full(days.size, -1, dtype=np.intp)
-    if found is not days:
-        codes[present] = position
+        days -= first
+        seen = np.bincount(days) > 0
+        distinct, position = np.flatnonzero(seen) + first, (np.cumsum(seen) - 1)[days]
+    if every:
+        return position, (distinct * 86_400).astype("datetime64[s]")
+    codes = np.full(stamps.size, -1, dtype=np.intp)
+    codes[present] = position
     return codes, (distinct * 86_400).astype("datetime64[s]")
 
 
@@ -403,9 +450,15 @@ def _step(matrix: pd.DataFrame) -> int:
 
 def cohort_pilots(pilots: pd.DataFrame, times: pd.DataFrame, labels: pd.Series, cohort: str) -> pd.DataFrame:
     """The rows of ``pilots`` whose pilot is in ``times`` with the cohort label ``cohort`` (``labels`` from
-    cohort_labels, aligned with times). The ids are matched with pyarrow's hash lookup: pandas' isin on
-    Arrow-backed strings converts every id to a Python string first (10 ms at 100k pilots, against 1)."""
-    ids = times.loc[(labels == cohort).to_numpy(), "pilot_id"]
+    cohort_labels, aligned with times). When times holds every pilot with the very ids of ``pilots`` (event_times
+    left nobody out and shares the id array), its rows are the pilots' rows and are taken as they are: pilot ids
+    are unique in a dataset (validate rejects a repeat), so these are the pilots the ids match. Otherwise the ids
+    are matched with pyarrow's hash lookup (pandas' isin on Arrow-backed strings converts every id to a Python
+    string first: 10 ms at 100k pilots, against 1; the lookup is still 17 ms at 1M, the shortcut none)."""
+    chosen = (labels == cohort).to_numpy()
+    if len(times) == len(pilots) and times["pilot_id"].array is pilots["pilot_id"].array:
+        return pilots[chosen]
+    ids = times.loc[chosen, "pilot_id"]
     member = pc.is_in(pa.array(pilots["pilot_id"], type=pa.large_string()),
                       value_set=pa.array(ids, type=pa.large_string()))
     return pilots[member.to_numpy(zero_copy_only=False)]
@@ -466,8 +519,9 @@ def cohort_comparison(times: pd.DataFrame, month: int = COMPARE_MONTHS, period: 
     ``matrix``: cohort_matrix(times, period, step) already made with a step dividing ``month`` (the page's
     triangle): its cells at ``month`` are those this needs, so they are not counted again."""
     if matrix is None or month % _step(matrix):
-        matrix = cohort_matrix(times, period, step=month)
-    full = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
+        full = _full_cells(times, period, month)
+    else:
+        full = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
     if full.empty:
         return None
     latest = full.iloc[-1]
@@ -483,6 +537,24 @@ def cohort_comparison(times: pd.DataFrame, month: int = COMPARE_MONTHS, period: 
                                             "decided": [base.n, int(row["n"])]}))
     return CohortComparison(month, base.cohort, base.n, base.reached, row["cohort"], int(row["n"]),
                             int(row["production"]), test.p_value, test.significant)
+
+
+def _full_cells(times: pd.DataFrame, period: str, month: int) -> pd.DataFrame:
+    """The full cells of the triangle's column at ``month`` (cohort_matrix(times, period, step) for any step
+    dividing it: its columns cohort, cohort_start, n, production, in cohort order), counted directly: a cohort
+    is full there when every pilot's follow-up reaches ``month``, and counts the pilots that reached production
+    within it. Three comparisons per pilot instead of ranking every pilot on the whole grid of months."""
+    codes, cohorts = _cohort_codes(times["start_date"], period)
+    key = codes * 4  # each pilot's cohort, whether followed that long (+1), whether it reached production (+2)
+    key += times["follow_up"].to_numpy(dtype=float) >= month
+    key += ((times["event"].to_numpy() == EVENT_CODES["production"]) &
+            (times["months"].to_numpy(dtype=float) <= month)).view(np.int8) * np.int8(2)
+    seen = codes >= 0
+    counts = np.bincount(key if seen.all() else key[seen], minlength=4 * len(cohorts)).reshape(len(cohorts), 4)
+    n, followed, reached = counts.sum(axis=1), counts[:, 1] + counts[:, 3], counts[:, 2] + counts[:, 3]
+    cells = pd.DataFrame({"cohort": [cohort_label(c) for c in cohorts],
+                          "cohort_start": cohorts.start_time.as_unit("us"), "n": n, "production": reached})
+    return cells[(followed == n) & (n > 0)]
 
 
 def comparison_sentence(times: pd.DataFrame, month: int = COMPARE_MONTHS,
@@ -533,16 +605,18 @@ def segment_order(labels: pd.Series, by: str | None) -> list[str]:
     return sorted(counts.index, key=lambda s: (-counts[s], s))
 
 
-def segment_curves(times: pd.DataFrame, labels: pd.Series, order: list[str],
-                   min_at_risk: int = MIN_AT_RISK) -> pd.DataFrame:
+def segment_curves(times: pd.DataFrame, labels: pd.Series, order: list[str], min_at_risk: int = MIN_AT_RISK,
+                   counts: SegmentCounts | None = None) -> pd.DataFrame:
     """Cumulative incidence of production and of cancellation per segment (competing events), each
     curve cut where fewer than ``min_at_risk`` pilots remain at risk (a segment smaller than that
-    keeps only its origin row: too few pilots for a curve).
+    keeps only its origin row: too few pilots for a curve). ``counts``: segment_counts(times, labels, order),
+    when the caller has them.
 
     Columns: segment, n, kind ("production" or "cancelled"), then the columns of
     stats.cumulative_incidence: time, at_risk, events, competing, censored, cif, se, ci_low, ci_high.
     """
-    months, counts = _time_counts(times, _segment_codes(labels, order), len(order))
+    counts = segment_counts(times, labels, order) if counts is None else counts
+    months, counts = counts.months, counts.counts
     columns: dict[str, list] = {c: [] for c in ["segment", "n", "kind", *CURVE_COLUMNS]}
     for i in range(len(order)):
         for j, curve in enumerate(_curve_arrays(months, counts[i]).values()):
@@ -621,13 +695,15 @@ def _reaching(time: np.ndarray, cif: np.ndarray, level: float = 0.5) -> float:
     return float(time[hits[0]]) if hits.size else float("nan")
 
 
-def at_risk_table(times: pd.DataFrame, labels: pd.Series, order: list[str],
-                  every: int = AT_RISK_EVERY) -> pd.DataFrame:
+def at_risk_table(times: pd.DataFrame, labels: pd.Series, order: list[str], every: int = AT_RISK_EVERY,
+                  counts: SegmentCounts | None = None) -> pd.DataFrame:
     """Pilots still at risk (neither in production, cancelled nor censored before) at 0, 6, 12, ...
-    months, one row per segment. Index: segment; columns: the months (int)."""
+    months, one row per segment. Index: segment; columns: the months (int). ``counts``:
+    segment_counts(times, labels, order), when the caller has them."""
     longest = float(times["months"].max()) if len(times) else 0.0
     grid = np.arange(0, longest + 1e-9, every)
-    months, counts = _time_counts(times, _segment_codes(labels, order), len(order))
+    counts = segment_counts(times, labels, order) if counts is None else counts
+    months, counts = counts.months, counts.counts
     later = np.cumsum(counts.sum(axis=1)[:, ::-1], axis=1)[:, ::-1]  # pilots with months >= each distinct month
     later = np.concatenate([later, np.zeros((len(order), 1), dtype=later.dtype)], axis=1)
     at_risk = later[:, np.searchsorted(months, grid, side="left")]  # = stats.numbers_at_risk of each segment

@@ -83,11 +83,13 @@ def _stamps(classified: pd.DataFrame, column: str) -> np.ndarray:
     return classified[column].to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
-def _choose(mask: np.ndarray, chosen: np.ndarray, other: np.ndarray | np.int64) -> np.ndarray:
+def _choose(mask: np.ndarray, chosen: np.ndarray, other: np.ndarray | np.int64,
+            out: np.ndarray | None = None) -> np.ndarray:
     """np.where(mask, chosen, other) on int64 by arithmetic, (chosen - other) * mask + other: exact (int64
     arithmetic wraps around, so even NAT minus a date comes back), and at 1M pilots a third quicker than
-    np.where's branch per element on a mask that mixes True and False."""
-    out = np.subtract(chosen, other)
+    np.where's branch per element on a mask that mixes True and False. ``out`` (which may be ``chosen``):
+    where to write it instead of a fresh array."""
+    out = np.subtract(chosen, other, out=out)
     out *= mask
     out += other
     return out
@@ -97,10 +99,10 @@ def _event_dates(classified: pd.DataFrame, stages: list[str], as_of: np.int64) -
     """The date each pilot left the risk set (as _stamps): production date (else end date) for pilots that
     reached production, end date (else last progress) for cancelled ones, the as-of date for the others."""
     production, end_date = _stamps(classified, f"{stages[-1]}_date"), _stamps(classified, "end_date")
-    production = _choose(production == NAT, end_date, production)
+    end = _choose(production == NAT, end_date, production)  # two fresh arrays, the rest in place
     cancelled = _choose(end_date == NAT, _stamps(classified, "last_progress"), end_date)
-    end = _choose(classified["reached_production"].to_numpy(dtype=bool), production, as_of)
-    return _choose(classified["cancelled"].to_numpy(dtype=bool), cancelled, end)
+    end = _choose(classified["reached_production"].to_numpy(dtype=bool), end, as_of, out=end)
+    return _choose(classified["cancelled"].to_numpy(dtype=bool), cancelled, end, out=cancelled)
 
 
 def _event_codes(classified: pd.DataFrame, late: np.ndarray) -> np.ndarray:
@@ -128,13 +130,14 @@ def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | No
         return pd.DataFrame({"pilot_id": pd.Series(dtype=str), "start_date": pd.Series(dtype="datetime64[us]"),
                              **{c: pd.Series(dtype=float) for c in TIMES_COLUMNS[2:]}})
     day = np.datetime64(pd.Timestamp(as_of).as_unit("us")).astype(np.int64)
-    end = _event_dates(classified, stages, day)
-    late = end > day  # an event after the as-of date had not happened on it (NAT is below every date)
+    days = _event_dates(classified, stages, day)
+    late = days > day  # an event after the as-of date had not happened on it (NAT is below every date)
     start = _stamps(classified, "start_date")
-    np.minimum(end, day, out=end)  # censored at the as-of date
-    days = np.subtract(end, start)
+    kept = (days != NAT) & (start != NAT)
+    np.minimum(days, day, out=days)  # censored at the as-of date
+    days -= start
     days //= DAY_US
-    kept = (end != NAT) & (start != NAT) & (days >= 0)
+    kept &= days >= 0
     event, follow_up = _event_codes(classified, late), np.subtract(day, start)
     columns = {"pilot_id": classified["pilot_id"].array, "start_date": classified["start_date"].array}
     if not kept.all():
@@ -220,11 +223,13 @@ def _whole_days(months: np.ndarray) -> np.ndarray | None:
     from 0 to under MAX_DAYS, as event_times makes them; None when any is not (or there are none)."""
     if not months.size:
         return None
-    days = np.rint(months * DAYS_PER_MONTH)
+    days = np.multiply(months, DAYS_PER_MONTH)
+    np.rint(days, out=days)
     if not (days.min() >= 0 and days.max() < MAX_DAYS):  # NaN fails too
         return None
     whole = days.astype(np.intp)
-    return whole if np.array_equal(whole / DAYS_PER_MONTH, months) else None
+    np.divide(whole, DAYS_PER_MONTH, out=days)  # in place: a fresh array costs as much as the pass
+    return whole if np.array_equal(days, months) else None
 
 
 def _curve_arrays(months: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -450,18 +455,29 @@ def _step(matrix: pd.DataFrame) -> int:
 
 def cohort_pilots(pilots: pd.DataFrame, times: pd.DataFrame, labels: pd.Series, cohort: str) -> pd.DataFrame:
     """The rows of ``pilots`` whose pilot is in ``times`` with the cohort label ``cohort`` (``labels`` from
-    cohort_labels, aligned with times). When times holds every pilot with the very ids of ``pilots`` (event_times
-    left nobody out and shares the id array), its rows are the pilots' rows and are taken as they are: pilot ids
-    are unique in a dataset (validate rejects a repeat), so these are the pilots the ids match. Otherwise the ids
-    are matched with pyarrow's hash lookup (pandas' isin on Arrow-backed strings converts every id to a Python
-    string first: 10 ms at 100k pilots, against 1; the lookup is still 17 ms at 1M, the shortcut none)."""
+    cohort_labels, aligned with times)."""
+    return pilots[_cohort_members(pilots, times, labels, cohort)]
+
+
+def cohort_index(pilots: pd.DataFrame, times: pd.DataFrame, labels: pd.Series, cohort: str) -> np.ndarray:
+    """The index of cohort_pilots(pilots, times, labels, cohort) (a pilots_for frame's index holds the view's
+    positions, which is all a pilot table needs), without cutting every column of the pilots."""
+    return pilots.index.to_numpy()[_cohort_members(pilots, times, labels, cohort)]
+
+
+def _cohort_members(pilots: pd.DataFrame, times: pd.DataFrame, labels: pd.Series, cohort: str) -> np.ndarray:
+    """Which rows of ``pilots`` cohort_pilots keeps. When times holds every pilot with the very ids of ``pilots``
+    (event_times left nobody out and shares the id array), its rows are the pilots' rows and are taken as they
+    are: pilot ids are unique in a dataset (validate rejects a repeat), so these are the pilots the ids match.
+    Otherwise the ids are matched with pyarrow's hash lookup (pandas' isin on Arrow-backed strings converts
+    every id to a Python string first: 10 ms at 100k pilots, against 1; the lookup still takes 17 ms at 1M)."""
     chosen = (labels == cohort).to_numpy()
     if len(times) == len(pilots) and times["pilot_id"].array is pilots["pilot_id"].array:
-        return pilots[chosen]
+        return chosen
     ids = times.loc[chosen, "pilot_id"]
     member = pc.is_in(pa.array(pilots["pilot_id"], type=pa.large_string()),
                       value_set=pa.array(ids, type=pa.large_string()))
-    return pilots[member.to_numpy(zero_copy_only=False)]
+    return member.to_numpy(zero_copy_only=False)
 
 
 # ------------------------------------------------------- comparing two cohorts

@@ -111,7 +111,7 @@ def cohorts(view: common.View) -> int:
     sent += tables(c.at_risk_table(times, segments, order, counts=counts).rename(columns=str), summary)  # the page formats summary
     labels = c.cohort_labels(times["start_date"], "quarter")
     newest = sorted(labels.unique(), reverse=True)[0]
-    cohort = c.cohort_pilots(pilots, times, labels, newest).index.to_numpy()[:common.TABLE_ROWS]  # view_table
+    cohort = c.cohort_index(pilots, times, labels, newest)[:common.TABLE_ROWS]  # view_table
     return sent + tables(common.pilot_table_frame(common.view_rows(view, cohort)))
 
 

@@ -10,9 +10,9 @@ from analysis.cohorts import (
     START_YEAR,
     at_risk_table,
     cohort_columns,
+    cohort_index,
     cohort_labels,
     cohort_matrix,
-    cohort_pilots,
     comparison_sentence,
     event_times,
     segment_counts,
@@ -123,4 +123,4 @@ definitions(view, ["reached production", "cancelled", "in flight"])
 st.subheader("Pilots of a cohort")
 cohorts = cohort_labels(times["start_date"], period)
 chosen = st.selectbox("Started in", sorted(cohorts.unique(), reverse=True), key="cohort")
-view_table(view, cohort_pilots(pilots, times, cohorts, chosen).index.to_numpy(), key=f"cohort_{chosen}")
+view_table(view, cohort_index(pilots, times, cohorts, chosen), key=f"cohort_{chosen}")

@@ -286,11 +286,15 @@ def test_cohort_pilots_by_row_equal_the_id_lookup(portfolio, dated) -> None:
     for period in ("quarter", "year"):
         labels = cohort_labels(times["start_date"], period)
         for chosen in sorted(labels.unique(), reverse=True)[:3]:
-            pd.testing.assert_frame_equal(cohort_pilots(classified, times, labels, chosen),
-                                          slow_cohort_pilots(classified, times, labels, chosen))
+            slow = slow_cohort_pilots(classified, times, labels, chosen)
+            pd.testing.assert_frame_equal(cohort_pilots(classified, times, labels, chosen), slow)
+            np.testing.assert_array_equal(cohorts.cohort_index(classified, times, labels, chosen),
+                                          slow.index.to_numpy())
     # a frame with other ids (a copy of them): matched by id, as before
     copied = classified.assign(pilot_id=classified["pilot_id"].copy())
     labels = cohort_labels(times["start_date"])
     newest = sorted(labels.unique())[-1]
     pd.testing.assert_frame_equal(cohort_pilots(copied, times, labels, newest),
                                   slow_cohort_pilots(copied, times, labels, newest))
+    np.testing.assert_array_equal(cohorts.cohort_index(copied, times, labels, newest),
+                                  slow_cohort_pilots(copied, times, labels, newest).index.to_numpy())

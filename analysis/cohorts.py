@@ -653,7 +653,10 @@ def _segment_codes(labels: pd.Series, order: list[str]) -> np.ndarray:
     """Each row's position in ``order`` (-1 when its segment is not there), ``labels`` being aligned with the
     rows of times (as segment_labels gives them): integers to count by, far cheaper than comparing every
     label with every segment."""
-    codes, uniques = pd.factorize(labels)
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # start years, OVERALL: the codes it has (-1 for NaN)
+        codes, uniques = labels.cat.codes.to_numpy(), labels.cat.categories
+    else:
+        codes, uniques = pd.factorize(labels)
     position = {s: i for i, s in enumerate(order)}
     return np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.intp)[codes]
 

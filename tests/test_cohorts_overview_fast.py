@@ -298,3 +298,14 @@ def test_cohort_pilots_by_row_equal_the_id_lookup(portfolio, dated) -> None:
                                   slow_cohort_pilots(copied, times, labels, newest))
     np.testing.assert_array_equal(cohorts.cohort_index(copied, times, labels, newest),
                                   slow_cohort_pilots(copied, times, labels, newest).index.to_numpy())
+
+
+@pytest.mark.parametrize("by", [None, START_YEAR, "business_unit"])
+def test_segment_codes_from_categories_equal_the_hashed_ones(portfolio, dated, by) -> None:
+    labels = segment_labels(portfolio[0], dated, by)
+    order = segment_order(labels, by)
+    for wanted in (order, order[1:], order[::-1]):  # a segment left out counts nowhere
+        codes, uniques = pd.factorize(labels)
+        position = {s: i for i, s in enumerate(wanted)}
+        slow = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.intp)[codes]
+        np.testing.assert_array_equal(cohorts._segment_codes(labels, wanted), slow)

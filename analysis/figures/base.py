@@ -48,11 +48,17 @@ def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
 
 def layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     """The shared look: the finding as a wrapped title, transparent background, legend below."""
-    top = 40 + 22 * (wrap_title(title).count("<br>") + 1) if title else 20
-    fig.update_layout(title=dict(text=wrap_title(title), x=0, xanchor="left", font=dict(size=16)), height=height,
-                      margin=dict(l=10, r=10, t=top, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
-                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(**look(title, height))
     return fig
+
+
+def look(title: str, height: int = 380) -> dict:
+    """What `layout` sets, as a layout dict in the form plotly's validation gives it: for a figure built
+    without validation, which takes it with its own layout instead of paying update_layout (~3 ms a figure)."""
+    top = 40 + 22 * (wrap_title(title).count("<br>") + 1) if title else 20
+    return dict(title=dict(text=wrap_title(title), x=0, xanchor="left", font=dict(size=16)), height=height,
+                margin=dict(l=10, r=10, t=top, b=40), font=FONT, legend=dict(orientation="h", y=-0.2),
+                plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
 
 
 def empty_figure(message: str) -> go.Figure:

@@ -388,11 +388,12 @@ def _cohort_cells(codes: np.ndarray, cohorts: int, times: pd.DataFrame, months: 
     if not every:
         codes, follow_up, months_, event = codes[seen], follow_up[seen], months_[seen], event[seen]
     width, outcomes = months.size + 1, len(COUNTED) + 1
+    row = codes * width  # where each pilot's cohort starts among the cells (the keys are summed in place)
     followed = _grid_ranks(follow_up.astype(float, copy=False), months, step, "right")  # months <= follow-up
-    within = _grid_ranks(months_.astype(float, copy=False), months, step, "left")  # first month >= months
-    reach = np.bincount(codes * width + followed, minlength=cohorts * width).reshape(cohorts, width)
-    key = codes * width
-    key += within
+    followed += row
+    reach = np.bincount(followed, minlength=cohorts * width).reshape(cohorts, width)
+    key = _grid_ranks(months_.astype(float, copy=False), months, step, "left")  # first month >= months
+    key += row
     key *= outcomes
     key += _outcomes(event)
     first = np.bincount(key, minlength=cohorts * width * outcomes).reshape(cohorts, width, outcomes)

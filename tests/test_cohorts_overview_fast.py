@@ -164,6 +164,15 @@ def test_event_times_equal_the_datetime_code(portfolio, times) -> None:
     assert event_times(classified, stages, None).empty
 
 
+@pytest.mark.parametrize("block", [1, 7, 256])
+def test_event_times_in_blocks_equal_the_datetime_code(portfolio, monkeypatch, block) -> None:
+    # blocks of a few pilots, the last one short: every block boundary falls somewhere in the frame
+    monkeypatch.setattr(cohorts, "EVENT_BLOCK", block)
+    classified, stages, as_of = portfolio
+    pd.testing.assert_frame_equal(event_times(classified, stages, as_of), slow_event_times(classified, stages, as_of),
+                                  check_exact=True)
+
+
 def test_event_times_share_the_id_array_only_when_nobody_is_left_out(portfolio, dated) -> None:
     classified, times = portfolio[0], dated
     assert (times["pilot_id"].array is classified["pilot_id"].array) == (len(times) == len(classified))

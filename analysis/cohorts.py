@@ -41,6 +41,8 @@ NAT = np.iinfo(np.int64).min  # NaT among datetime64's int64 numbers
 # event_times works on this many pilots at a time: its temporaries (int64, 512 KB each) stay in the CPU cache
 EVENT_BLOCK = 1 << 16
 MAX_DAYS = 1_000_000  # durations counted by day up to this (2,700 years): one counter per day
+# _day_counts' counters (segments x outcomes x days) at most: 128 MB; beyond, the months are ranked first
+COUNTED_CELLS_MAX = 1 << 24
 SUMMARY_MONTHS = [6, 12, 24]
 EVENT_CODES = {"production": 1, "cancelled": 2, "censored": 0}
 KINDS = ("production", "cancelled")
@@ -196,9 +198,13 @@ def _time_counts(times: pd.DataFrame, codes: np.ndarray | None = None,
     row's segment (0 .. segments - 1; -1: not counted); None puts every row in one. No sort of the pilots: a
     few thousand distinct days however many pilots, so this costs a pass or two over the rows (in place, on
     one array: at 1M pilots each fresh array costs as much again in page faults as the pass that fills it)."""
-    distinct, rank = _distinct_months(times["months"].to_numpy(dtype=float))
+    months, event = times["months"].to_numpy(dtype=float), times["event"].to_numpy()
+    counted = _day_counts(months, event, codes, segments)
+    if counted is not None:
+        return counted
+    distinct, rank = _ranked_months(_durations(months))
     cells = len(COUNTED) + 1
-    key = _outcomes(times["event"].to_numpy())
+    key = _outcomes(event)
     if codes is not None:
         key += codes * cells
     key *= distinct.size
@@ -224,15 +230,52 @@ def segment_counts(times: pd.DataFrame, labels: pd.Series, order: list[str]) -> 
     return SegmentCounts(*_time_counts(times, _segment_codes(labels, order), len(order)))
 
 
-def _distinct_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of ``months``, sorted, and the position of each value among them. Months that are
-    whole days (as event_times makes them: days / DAYS_PER_MONTH, checked exactly) are counted by day;
-    any others are hashed."""
-    days = _whole_days(months)  # whole days from 0: finite and >= 0, as _durations asks
-    if days is not None:
-        seen = np.bincount(days) > 0
-        return np.flatnonzero(seen) / DAYS_PER_MONTH, (np.cumsum(seen) - 1)[days]
-    found, distinct = pd.factorize(_durations(months))
+def _day_counts(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None,
+                segments: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """_time_counts for months that are whole days from 0 (as event_times makes them: days / DAYS_PER_MONTH,
+    checked exactly): each pilot counted by its segment, outcome and day at once, the days without a pilot
+    dropped after (no ranking of the months first); the keys made EVENT_BLOCK pilots at a time, so their
+    temporaries stay in the CPU cache. None when a month is not such a day, or the days span too long."""
+    if not months.size or not (months.min() >= 0 and months.max() * DAYS_PER_MONTH < MAX_DAYS):  # NaN fails
+        return None
+    width, cells = int(np.rint(months.max() * DAYS_PER_MONTH)) + 1, len(COUNTED) + 1
+    groups = segments + 1  # the last: rows of no segment, counted only for the distinct months, then dropped
+    if groups * cells * width > COUNTED_CELLS_MAX:
+        return None
+    key = np.empty(months.size, dtype=np.intp)
+    for first in range(0, months.size, EVENT_BLOCK):
+        rows = slice(first, first + EVENT_BLOCK)
+        if not _day_keys(months[rows], event[rows], None if codes is None else codes[rows], segments, width,
+                         key[rows]):
+            return None
+    counts = np.bincount(key, minlength=groups * cells * width).reshape(groups, cells, width)
+    seen = counts.any(axis=(0, 1))
+    return np.flatnonzero(seen) / DAYS_PER_MONTH, counts[:segments, :, seen]
+
+
+def _day_keys(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None, segments: int, width: int,
+              out: np.ndarray) -> bool:
+    """_day_counts' key of each pilot of a block ((segment, or ``segments`` for none) x outcome x day), written
+    into ``out``; False when a month is not a whole number of days."""
+    days = np.multiply(months, DAYS_PER_MONTH)
+    np.rint(days, out=days)
+    whole = days.astype(np.intp)
+    np.divide(whole, DAYS_PER_MONTH, out=days)
+    if not np.array_equal(days, months):
+        return False
+    key = _outcomes(event)
+    if codes is not None:
+        key += np.where(codes < 0, segments, codes) * (len(COUNTED) + 1)
+    key *= width
+    key += whole
+    out[:] = key
+    return True
+
+
+def _ranked_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``months``, sorted, and the position of each value among them (hashed: for
+    months that are not whole days, which _day_counts counts)."""
+    found, distinct = pd.factorize(months)
     order = np.argsort(distinct)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)

@@ -318,3 +318,24 @@ def test_segment_codes_from_categories_equal_the_hashed_ones(portfolio, dated, b
         position = {s: i for i, s in enumerate(wanted)}
         slow = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.intp)[codes]
         np.testing.assert_array_equal(cohorts._segment_codes(labels, wanted), slow)
+
+
+@pytest.mark.parametrize("by", [None, START_YEAR, "business_unit"])
+def test_counts_by_day_equal_the_ranked_months(portfolio, dated, monkeypatch, by) -> None:
+    # _day_counts (whole days, keys in blocks, the rows of no segment counted for the months only) against
+    # the months ranked first (the way any months are counted, forced here by allowing no counters)
+    labels = segment_labels(portfolio[0], dated, by)
+    order = segment_order(labels, by)
+    monkeypatch.setattr(cohorts, "EVENT_BLOCK", 7)
+    cases = [(None, 1)] + [(cohorts._segment_codes(labels, wanted), len(wanted)) for wanted in (order, order[1:])]
+    for codes, segments in cases:  # one segment of every row; the segments; all but the first (-1 codes)
+        fast = cohorts._time_counts(dated, codes, segments)
+        with monkeypatch.context() as ranked:
+            ranked.setattr(cohorts, "COUNTED_CELLS_MAX", 0)
+            slow = cohorts._time_counts(dated, codes, segments)
+        np.testing.assert_array_equal(fast[0], slow[0])
+        np.testing.assert_array_equal(fast[1], slow[1])
+        assert fast[1].dtype == slow[1].dtype
+    # months that are not whole days are ranked, as before
+    odd = dated.assign(months=dated["months"] + 0.001)
+    assert cohorts._day_counts(odd["months"].to_numpy(), odd["event"].to_numpy(), None, 1) is None

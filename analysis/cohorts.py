@@ -257,11 +257,8 @@ def _day_keys(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None, s
               out: np.ndarray) -> bool:
     """_day_counts' key of each pilot of a block ((segment, or ``segments`` for none) x outcome x day), written
     into ``out``; False when a month is not a whole number of days."""
-    days = np.multiply(months, DAYS_PER_MONTH)
-    np.rint(days, out=days)
-    whole = days.astype(np.intp)
-    np.divide(whole, DAYS_PER_MONTH, out=days)
-    if not np.array_equal(days, months):
+    whole = _block_days(months)
+    if whole is None:
         return False
     key = _outcomes(event)
     if codes is not None:
@@ -272,6 +269,16 @@ def _day_keys(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None, s
     return True
 
 
+def _block_days(months: np.ndarray) -> np.ndarray | None:
+    """The whole days (intp) of months known to lie from 0 to under MAX_DAYS days, when each is exactly
+    days / DAYS_PER_MONTH; None when one is not."""
+    days = np.multiply(months, DAYS_PER_MONTH)
+    np.rint(days, out=days)
+    whole = days.astype(np.intp)
+    np.divide(whole, DAYS_PER_MONTH, out=days)
+    return whole if np.array_equal(days, months) else None
+
+
 def _ranked_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of ``months``, sorted, and the position of each value among them (hashed: for
     months that are not whole days, which _day_counts counts)."""
@@ -280,20 +287,6 @@ def _ranked_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return distinct[order], rank[found]
-
-
-def _whole_days(months: np.ndarray) -> np.ndarray | None:
-    """``months`` as whole days (intp) when each is exactly days / DAYS_PER_MONTH for a whole number of days
-    from 0 to under MAX_DAYS, as event_times makes them; None when any is not (or there are none)."""
-    if not months.size:
-        return None
-    days = np.multiply(months, DAYS_PER_MONTH)
-    np.rint(days, out=days)
-    if not (days.min() >= 0 and days.max() < MAX_DAYS):  # NaN fails too
-        return None
-    whole = days.astype(np.intp)
-    np.divide(whole, DAYS_PER_MONTH, out=days)  # in place: a fresh array costs as much as the pass
-    return whole if np.array_equal(days, months) else None
 
 
 def _curve_arrays(months: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -432,13 +425,21 @@ def _grid_rank(values: np.ndarray, months: np.ndarray, step: int, side: str) -> 
 
 
 def _grid_ranks(values: np.ndarray, months: np.ndarray, step: int, side: str) -> np.ndarray:
-    """_grid_rank (np.searchsorted(months, values, side)) of every value; for values that are whole days (as
-    event_times makes them, checked exactly: _whole_days) looked up in a table of the answer for each day up
-    to the longest, the same comparisons made once per day instead of once per pilot."""
-    days = _whole_days(values)
-    if days is None:
+    """_grid_rank (np.searchsorted(months, values, side)) of every value; for values that are whole days from 0
+    (as event_times makes them, checked exactly) looked up in a table of the answer for each day up to the
+    longest, the same comparisons made once per day instead of once per pilot, EVENT_BLOCK values at a time."""
+    if not values.size or not (values.min() >= 0 and values.max() * DAYS_PER_MONTH < MAX_DAYS):  # NaN fails
         return _grid_rank(values, months, step, side)
-    return np.searchsorted(months, np.arange(int(days.max(initial=0)) + 1) / DAYS_PER_MONTH, side=side)[days]
+    longest = int(np.rint(values.max() * DAYS_PER_MONTH))
+    table = np.searchsorted(months, np.arange(longest + 1) / DAYS_PER_MONTH, side=side)
+    ranks = np.empty(values.size, dtype=np.intp)
+    for first in range(0, values.size, EVENT_BLOCK):
+        rows = slice(first, first + EVENT_BLOCK)
+        days = _block_days(values[rows])
+        if days is None:
+            return _grid_rank(values, months, step, side)
+        ranks[rows] = table[days]
+    return ranks
 
 
 def _cohort_cells(codes: np.ndarray, cohorts: int, times: pd.DataFrame, months: np.ndarray,

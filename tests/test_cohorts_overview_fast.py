@@ -247,18 +247,20 @@ def test_day_codes_with_missing_far_apart_and_early_dates() -> None:
             .astype(str).tolist()
 
 
-def test_grid_ranks_by_day_equal_the_divided_ranks(dated) -> None:
+@pytest.mark.parametrize("block", [7, 1 << 16])
+def test_grid_ranks_by_day_equal_the_divided_ranks(dated, monkeypatch, block) -> None:
+    monkeypatch.setattr(cohorts, "EVENT_BLOCK", block)
     times = dated
     for step in (1, 3, 12):
         months = np.arange(step, int(times["follow_up"].max() // step) * step + 1, step)
         for column, side in (("follow_up", "right"), ("months", "left")):
             values = times[column].to_numpy(dtype=float)
-            assert cohorts._whole_days(values) is not None  # the table is what is tested
+            assert cohorts._block_days(values) is not None  # the table is what is tested
             np.testing.assert_array_equal(cohorts._grid_ranks(values, months, step, side),
                                           cohorts._grid_rank(values, months, step, side))
     # not whole days: the division, as before
     values = np.array([0.5, 1.0, 2.999, 3.0, 3.2])
-    assert cohorts._whole_days(values) is None
+    assert cohorts._block_days(values) is None
     np.testing.assert_array_equal(cohorts._grid_ranks(values, np.arange(3, 7, 3), 3, "right"), [0, 0, 0, 1, 1])
 
 

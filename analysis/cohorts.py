@@ -120,8 +120,9 @@ def _event_codes(reached: np.ndarray, cancelled: np.ndarray, late: np.ndarray) -
 
 def _block_times(block: list[np.ndarray], day: np.int64, months: np.ndarray, event: np.ndarray,
                  follow_up: np.ndarray) -> np.ndarray:
-    """event_times of one block of pilots (the arrays of _EVENT_INPUTS, cut to the block), written into
-    ``months``, ``event`` and ``follow_up`` (the block's part of each); which of its pilots are kept."""
+    """event_times of one block of pilots (production, end, last-progress and start stamps, reached_production,
+    cancelled: event_times' inputs cut to the block), written into ``months``, ``event`` and ``follow_up`` (the
+    block's part of each); which of its pilots are kept."""
     production, end_date, last_progress, start, reached, cancelled = block
     days = _event_dates(production, end_date, last_progress, reached, cancelled, day)
     late = days > day  # an event after the as-of date had not happened on it (NAT is below every date)
@@ -196,8 +197,9 @@ def _time_counts(times: pd.DataFrame, codes: np.ndarray | None = None,
     """The distinct months of ``times``, sorted, and how many pilots of each segment left the risk set at each:
     an array [segment, outcome (censored, production, cancelled, any other code), month]. ``codes`` gives each
     row's segment (0 .. segments - 1; -1: not counted); None puts every row in one. No sort of the pilots: a
-    few thousand distinct days however many pilots, so this costs a pass or two over the rows (in place, on
-    one array: at 1M pilots each fresh array costs as much again in page faults as the pass that fills it)."""
+    few thousand distinct days however many pilots, so this costs a pass or two over the rows (by day when the
+    months are whole days, _day_counts; else ranked, in place on one array: at 1M pilots each fresh array costs
+    as much again in page faults as the pass that fills it)."""
     months, event = times["months"].to_numpy(dtype=float), times["event"].to_numpy()
     counted = _day_counts(months, event, codes, segments)
     if counted is not None:
@@ -401,10 +403,10 @@ def _day_codes(dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         seen = np.bincount(days) > 0
         distinct, position = np.flatnonzero(seen) + first, (np.cumsum(seen) - 1)[days]
     if every:
-        return position, (distinct * 86_400).astype("datetime64[s]")
+        return position, distinct.astype("datetime64[D]").astype("datetime64[s]")
     codes = np.full(stamps.size, -1, dtype=np.intp)
     codes[present] = position
-    return codes, (distinct * 86_400).astype("datetime64[s]")
+    return codes, distinct.astype("datetime64[D]").astype("datetime64[s]")
 
 
 def _grid_rank(values: np.ndarray, months: np.ndarray, step: int, side: str) -> np.ndarray:

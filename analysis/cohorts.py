@@ -426,22 +426,56 @@ def _grid_rank(values: np.ndarray, months: np.ndarray, step: int, side: str) -> 
     return rank
 
 
-def _grid_ranks(values: np.ndarray, months: np.ndarray, step: int, side: str) -> np.ndarray:
-    """_grid_rank (np.searchsorted(months, values, side)) of every value; for values that are whole days from 0
-    (as event_times makes them, checked exactly) looked up in a table of the answer for each day up to the
-    longest, the same comparisons made once per day instead of once per pilot, EVENT_BLOCK values at a time."""
-    if not values.size or not (values.min() >= 0 and values.max() * DAYS_PER_MONTH < MAX_DAYS):  # NaN fails
-        return _grid_rank(values, months, step, side)
-    longest = int(np.rint(values.max() * DAYS_PER_MONTH))
-    table = np.searchsorted(months, np.arange(longest + 1) / DAYS_PER_MONTH, side=side)
-    ranks = np.empty(values.size, dtype=np.intp)
-    for first in range(0, values.size, EVENT_BLOCK):
-        rows = slice(first, first + EVENT_BLOCK)
-        days = _block_days(values[rows])
-        if days is None:
-            return _grid_rank(values, months, step, side)
-        ranks[rows] = table[days]
-    return ranks
+def _day_table(values: np.ndarray, grid: np.ndarray, side: str) -> np.ndarray | None:
+    """np.searchsorted(grid, d / DAYS_PER_MONTH, side) for each whole day d from 0 to the largest of ``values``:
+    the grid rank of every value that is such a day, looked up instead of compared (_grid_rank) pilot by pilot.
+    None when the values do not all lie from 0 to under MAX_DAYS days (NaN among them, too)."""
+    if not values.size or not (values.min() >= 0 and values.max() * DAYS_PER_MONTH < MAX_DAYS):
+        return None
+    return np.searchsorted(grid, np.arange(int(np.rint(values.max() * DAYS_PER_MONTH)) + 1) / DAYS_PER_MONTH,
+                           side=side)
+
+
+def _cell_keys(codes: np.ndarray, follow_up: np.ndarray, months: np.ndarray, event: np.ndarray, grid: np.ndarray,
+               step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each pilot's keys among _cohort_cells' counters: cohort x how many grid months its follow-up reaches, and
+    cohort x how many grid months lie before its months x outcome (the first grid month >= them)."""
+    keys = _day_cell_keys(codes, follow_up, months, event, grid)
+    if keys is not None:
+        return keys
+    row = codes * (grid.size + 1)
+    reach = _grid_rank(follow_up, grid, step, "right")
+    reach += row
+    first = _grid_rank(months, grid, step, "left")
+    first += row
+    first *= len(COUNTED) + 1
+    first += _outcomes(event)
+    return reach, first
+
+
+def _day_cell_keys(codes: np.ndarray, follow_up: np.ndarray, months: np.ndarray, event: np.ndarray,
+                   grid: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """_cell_keys for follow-ups and months that are whole days (as event_times makes them, checked exactly):
+    ranked by table (_day_table), EVENT_BLOCK pilots at a time so that the temporaries stay in the CPU cache.
+    None when a value is not such a day."""
+    tables = _day_table(follow_up, grid, "right"), _day_table(months, grid, "left")
+    if tables[0] is None or tables[1] is None:
+        return None
+    width, outcomes = grid.size + 1, len(COUNTED) + 1
+    reach, first = np.empty(codes.size, dtype=np.intp), np.empty(codes.size, dtype=np.intp)
+    for start in range(0, codes.size, EVENT_BLOCK):
+        rows = slice(start, start + EVENT_BLOCK)
+        follow_days, days = _block_days(follow_up[rows]), _block_days(months[rows])
+        if follow_days is None or days is None:
+            return None
+        row = codes[rows] * width
+        np.add(tables[0][follow_days], row, out=reach[rows])
+        key = tables[1][days]
+        key += row
+        key *= outcomes
+        key += _outcomes(event[rows])
+        first[rows] = key
+    return reach, first
 
 
 def _cohort_cells(codes: np.ndarray, cohorts: int, times: pd.DataFrame, months: np.ndarray,
@@ -455,16 +489,12 @@ def _cohort_cells(codes: np.ndarray, cohorts: int, times: pd.DataFrame, months: 
     if not every:
         codes, follow_up, months_, event = codes[seen], follow_up[seen], months_[seen], event[seen]
     width, outcomes = months.size + 1, len(COUNTED) + 1
-    row = codes * width  # where each pilot's cohort starts among the cells (the keys are summed in place)
-    followed = _grid_ranks(follow_up.astype(float, copy=False), months, step, "right")  # months <= follow-up
-    followed += row
-    reach = np.bincount(followed, minlength=cohorts * width).reshape(cohorts, width)
-    key = _grid_ranks(months_.astype(float, copy=False), months, step, "left")  # first month >= months
-    key += row
-    key *= outcomes
-    key += _outcomes(event)
-    first = np.bincount(key, minlength=cohorts * width * outcomes).reshape(cohorts, width, outcomes)
-    return {"followed": reach[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:],  # follow-up reaches the month
+    reach, first = _cell_keys(codes, follow_up.astype(float, copy=False), months_.astype(float, copy=False), event,
+                              months, step)
+    reach = np.bincount(reach, minlength=cohorts * width).reshape(cohorts, width)
+    first = np.bincount(first, minlength=cohorts * width * outcomes).reshape(cohorts, width, outcomes)
+    return {"n": reach.sum(axis=1),  # each pilot of a cohort counted once
+            "followed": reach[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:],  # follow-up reaches the month
             **{kind: first[:, :, COUNTED.index(kind)].cumsum(axis=1)[:, :-1] for kind in KINDS}}  # event by then
 
 
@@ -489,8 +519,7 @@ def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -
     row = np.repeat(np.arange(len(cohorts)), months.size)  # the cohort of each cell, row by row
     columns = {"cohort": pd.Series([cohort_label(c) for c in cohorts]).array.take(row),
                "cohort_start": cohorts.start_time.as_unit("us")[row], "month": np.tile(months, len(cohorts)),
-               "n": np.bincount(codes[codes >= 0], minlength=len(cohorts))[row],
-               **{k: v.ravel() for k, v in cells.items()}}
+               "n": cells.pop("n")[row], **{k: v.ravel() for k, v in cells.items()}}
     n = columns["n"]
     seen, full = columns["followed"] > 0, columns["followed"] == n
     for kind in KINDS:

@@ -248,20 +248,30 @@ def test_day_codes_with_missing_far_apart_and_early_dates() -> None:
 
 
 @pytest.mark.parametrize("block", [7, 1 << 16])
-def test_grid_ranks_by_day_equal_the_divided_ranks(dated, monkeypatch, block) -> None:
+def test_cell_keys_by_day_equal_the_divided_ranks(dated, monkeypatch, block) -> None:
+    # the triangle's keys from ranks looked up per whole day (in blocks) against _grid_rank's division
     monkeypatch.setattr(cohorts, "EVENT_BLOCK", block)
-    times = dated
+    codes, _ = cohorts._cohort_codes(dated["start_date"], "quarter")
+    follow_up, months, event = (dated[c].to_numpy() for c in ("follow_up", "months", "event"))
+    outcomes = cohorts._outcomes(event)
+
+    def divided(values: np.ndarray, grid: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+        width = grid.size + 1
+        return (codes * width + cohorts._grid_rank(follow_up, grid, step, "right"),
+                (codes * width + cohorts._grid_rank(values, grid, step, "left")) * (len(COUNTED) + 1) + outcomes)
+
     for step in (1, 3, 12):
-        months = np.arange(step, int(times["follow_up"].max() // step) * step + 1, step)
-        for column, side in (("follow_up", "right"), ("months", "left")):
-            values = times[column].to_numpy(dtype=float)
-            assert cohorts._block_days(values) is not None  # the table is what is tested
-            np.testing.assert_array_equal(cohorts._grid_ranks(values, months, step, side),
-                                          cohorts._grid_rank(values, months, step, side))
-    # not whole days: the division, as before
-    values = np.array([0.5, 1.0, 2.999, 3.0, 3.2])
-    assert cohorts._block_days(values) is None
-    np.testing.assert_array_equal(cohorts._grid_ranks(values, np.arange(3, 7, 3), 3, "right"), [0, 0, 0, 1, 1])
+        grid = np.arange(step, int(follow_up.max() // step) * step + 1, step)
+        fast = cohorts._day_cell_keys(codes, follow_up, months, event, grid)
+        assert fast is not None  # the table is what is tested
+        for got, want in zip(fast, divided(months, grid, step)):
+            np.testing.assert_array_equal(got, want)
+        # months that are not whole days: ranked by division, as before
+        odd = months + 0.001
+        assert cohorts._day_cell_keys(codes, follow_up, odd, event, grid) is None
+        for got, want in zip(cohorts._cell_keys(codes, follow_up, odd, event, grid, step), divided(odd, grid, step)):
+            np.testing.assert_array_equal(got, want)
+    assert cohorts._block_days(np.array([0.5, 1.0, 2.999, 3.0, 3.2])) is None
 
 
 @pytest.mark.parametrize("month", [6, 12, 24])

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from analysis.cohorts import event_times
-from analysis.stats import cumulative_incidence, median_time
-
-PRODUCTION = 1  # cohorts.event_times' event code of production (cohorts.incidence_curves uses the same)
+from analysis.cohorts import event_times, production_medians
 
 
 def read_columns(stages: list[str]) -> list[str]:
@@ -52,18 +50,24 @@ def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     """The KPI tiles for a classified (filtered) set of pilots. `times`: event_times of the same pilots,
     when the caller has them (the Overview's cohort sentence reads them too)."""
     times = event_times(classified, stages, as_of) if times is None else times
-    median = median_time(cumulative_incidence(times["months"], times["event"], PRODUCTION), "cif") if len(times) \
-        else None
-    reached = times.loc[times["event"] == 1, "months"]
-    cancelled = classified.loc[classified["cancelled"], "spend"] if "spend" in classified else None
-    spend = cancelled.sum(min_count=1) if cancelled is not None and cancelled.notna().any() else None
-    return Kpis(pilots=len(classified), reached_production=int(classified["reached_production"].sum()),
-                cancelled=int(classified["cancelled"].sum()), in_flight=int(classified["in_flight"].sum()),
-                stalled=int(classified["stalled"].sum()), decided=int(classified["decided"].sum()),
-                unknown_stage=int((classified["stage_index"] < 0).sum()),
+    # both medians from one count of the distinct months (stats.cumulative_incidence sorted every pilot and
+    # compared each event code as a Python object: 0.08 s at 1M pilots); tests pin them to the old ways
+    median, when_reached = production_medians(times)
+    cancelled = classified["cancelled"].to_numpy(dtype=bool)
+    spend = classified["spend"][cancelled] if "spend" in classified else None
+    spend = spend.sum(min_count=1) if spend is not None and spend.notna().any() else None
+    return Kpis(pilots=len(classified), reached_production=_count(classified["reached_production"]),
+                cancelled=int(np.count_nonzero(cancelled)), in_flight=_count(classified["in_flight"]),
+                stalled=_count(classified["stalled"]), decided=_count(classified["decided"]),
+                unknown_stage=int(np.count_nonzero(classified["stage_index"].to_numpy() < 0)),
                 median_months_to_production=median,
-                median_months_when_reached=float(reached.median()) if len(reached) else None,
+                median_months_when_reached=when_reached,
                 spend_on_cancelled=None if spend is None else float(spend))
+
+
+def _count(flags: pd.Series) -> int:
+    """How many are True (a boolean column counted without pandas' reduction machinery)."""
+    return int(np.count_nonzero(flags.to_numpy(dtype=bool)))
 
 
 def headline(k: Kpis, stall_days: int) -> str:

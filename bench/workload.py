@@ -104,13 +104,14 @@ def cohorts(view: common.View) -> int:
     _offered = [d for d in dimensions(view.info.extras) if d in pilots and pilots[d].notna().any()]  # "Break down by"
     segments = c.segment_labels(pilots, times, c.START_YEAR)
     order = c.segment_order(segments, c.START_YEAR)
-    curves = c.segment_curves(times, segments, order)
+    counts = c.segment_counts(times, segments, order)
+    curves = c.segment_curves(times, segments, order, counts=counts)
     summary = c.segment_summary(curves)
     sent += figures(f.incidence_figure(curves, summary, "Start year", True))
-    sent += tables(c.at_risk_table(times, segments, order).rename(columns=str), summary)  # the page formats summary
+    sent += tables(c.at_risk_table(times, segments, order, counts=counts).rename(columns=str), summary)  # the page formats summary
     labels = c.cohort_labels(times["start_date"], "quarter")
     newest = sorted(labels.unique(), reverse=True)[0]
-    cohort = c.cohort_pilots(pilots, times, labels, newest).index.to_numpy()[:common.TABLE_ROWS]  # view_table
+    cohort = c.cohort_index(pilots, times, labels, newest)[:common.TABLE_ROWS]  # view_table
     return sent + tables(common.pilot_table_frame(common.view_rows(view, cohort)))
 
 

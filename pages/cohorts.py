@@ -10,11 +10,12 @@ from analysis.cohorts import (
     START_YEAR,
     at_risk_table,
     cohort_columns,
+    cohort_index,
     cohort_labels,
     cohort_matrix,
-    cohort_pilots,
     comparison_sentence,
     event_times,
+    segment_counts,
     segment_curves,
     segment_labels,
     segment_order,
@@ -95,7 +96,8 @@ choice = st.selectbox("Break down by", list(labels), index=1, format_func=labels
 by = None if choice == OVERALL_CHOICE else choice
 segments = segment_labels(pilots, times, by)
 order = segment_order(segments, by)
-curves = segment_curves(times, segments, order)
+counts = segment_counts(times, segments, order)  # for the curves and the numbers at risk
+curves = segment_curves(times, segments, order, counts=counts)
 summary = segment_summary(curves)
 st.plotly_chart(incidence_figure(curves, summary, None if by is None else labels[by], by == START_YEAR),
                 key="incidence")
@@ -110,7 +112,7 @@ if len(order) > MAX_SEGMENTS:
     st.caption(f"The chart shows the largest {MAX_SEGMENTS} of {len(order)} segments; the tables list all.")
 st.markdown("**Pilots still at risk** (not yet in production, cancelled or past the as-of date), by months "
             "since start")
-at_risk = at_risk_table(times, segments, order).rename(columns=str)
+at_risk = at_risk_table(times, segments, order, counts=counts).rename(columns=str)
 st.dataframe(at_risk, width="stretch", column_config=number_columns(at_risk))
 st.dataframe(_summary_table(summary), hide_index=True, width="stretch")
 if summary["median_months"].isna().all():
@@ -121,4 +123,4 @@ definitions(view, ["reached production", "cancelled", "in flight"])
 st.subheader("Pilots of a cohort")
 cohorts = cohort_labels(times["start_date"], period)
 chosen = st.selectbox("Started in", sorted(cohorts.unique(), reverse=True), key="cohort")
-view_table(view, cohort_pilots(pilots, times, cohorts, chosen).index.to_numpy(), key=f"cohort_{chosen}")
+view_table(view, cohort_index(pilots, times, cohorts, chosen), key=f"cohort_{chosen}")

@@ -63,7 +63,7 @@ def layout_properties(title: str, height: int = 380) -> dict:
 def unchecked_figure(traces: list[dict], *layouts: dict) -> go.Figure:
     """A figure made in one go from trace dicts and layouts merged in order (a later one's settings win,
     nested ones merged: as successive update_layout calls), without plotly's property-by-property
-    validation (the `_validate` switch its own templates use; as figures/cohorts._figure). Everything must
+    validation (the `_validate` switch its own templates use). Everything must
     be written in the form validation gives (title=dict(text=...), marker=dict(color=...), arrays as
     lists or numpy arrays): tests/test_figures_unchecked.py pins each such figure to the validated one it
     replaced. Validating and updating a figure cost 4-10 ms each, a tenth of a page at 1M pilots."""

@@ -2,7 +2,7 @@
 
 Speed: at 100k pilots the curves hold thousands of points and the page has a tenth of a second. The traces
 are plain dicts of numpy arrays, written in plotly's normal form, and the figure is made in one go without
-plotly's property-by-property validation (see _figure); building go.Scatter objects from pandas Series and
+plotly's property-by-property validation (base.unchecked_figure); building go.Scatter objects from pandas Series and
 adding them one by one to a make_subplots figure validated everything twice and took most of the page's time.
 """
 
@@ -13,7 +13,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend, curve_rows
-from analysis.figures.base import OUTCOME_COLOURS, SEGMENT_COLOURS, empty_figure, layout
+from analysis.figures.base import (
+    OUTCOME_COLOURS,
+    SEGMENT_COLOURS,
+    empty_figure,
+    layout_properties,
+    unchecked_figure,
+)
 
 VERBS = {"production": "reached production", "cancelled": "were cancelled"}
 # Partly observed cells are drawn faded: their share can still rise, so they must not look final.
@@ -39,15 +45,6 @@ def _tint(hex_colour: str, alpha: float) -> str:
 
 def _escape(text: object) -> str:
     return str(text).replace("<", "&lt;")
-
-
-def _figure(traces: list[dict], axes: dict) -> go.Figure:
-    """A figure of ``traces`` on the layout ``axes``, without plotly's property-by-property validation (the
-    ``_validate`` switch plotly's own templates use): both are written in the form validation would give
-    them (numpy arrays, title=dict(text=...); tests/test_figures_cohorts_fast.py checks that validating the
-    figure changes nothing), and validating dozens of traces cost more than computing the curves. Later
-    updates of the figure are not validated either: pass them in that form too."""
-    return go.Figure(data=traces, layout=axes, _validate=False)
 
 
 # ------------------------------------------------------------------ the triangle
@@ -133,9 +130,13 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
     columns = [int(m) // step for m in sorted(matrix["month"].unique())]
     unit = "months" if step == 1 else "quarters" if step == 3 else f"× {step} months"
     top = float(np.nanmax(matrix[f"{kind}_share"].to_numpy(dtype=float), initial=0.0)) or 1.0
-    fig = _figure([_cells(matrix, kind, "full", rows, columns, unit),
-                   _cells(matrix, kind, "partial", rows, columns, unit), _frontier(matrix, step)], dict(
-        coloraxis=dict(colorscale=[[0, "#f4f4f4"], [1, OUTCOME_COLOURS[kind]]], cmin=0, cmax=top,
+    shared = layout_properties(triangle_title(matrix, kind), height=max(340, 28 * len(rows) + 190))
+    # The legend below the axis title whatever the height (the shared look places it at a fraction of the plot).
+    shared["legend"].update(yref="container", y=0, yanchor="bottom")
+    shared["margin"].update(b=90)
+    return unchecked_figure([_cells(matrix, kind, "full", rows, columns, unit),
+                    _cells(matrix, kind, "partial", rows, columns, unit), _frontier(matrix, step)], dict(
+        shared, coloraxis=dict(colorscale=[[0, "#f4f4f4"], [1, OUTCOME_COLOURS[kind]]], cmin=0, cmax=top,
                        colorbar=dict(title=dict(text="share"), tickformat=".0%", thickness=12)),
         yaxis=dict(autorange="reversed", title=dict(text="start cohort (pilots)"), tickvals=list(range(len(rows))),
                    ticktext=rows,
@@ -144,10 +145,6 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
                                    "cohort too young)"),
                    dtick=1 if len(columns) <= 24 else 3, showgrid=False, zeroline=False,
                    range=[min(columns) - 0.5, max(columns) + 0.5])))
-    layout(fig, triangle_title(matrix, kind), height=max(340, 28 * len(rows) + 190))
-    # Below the axis title whatever the height (the shared layout places it at a fraction of the plot).
-    fig.update_layout(legend=dict(yref="container", y=0, yanchor="bottom"), margin=dict(b=90))
-    return fig
 
 
 # ------------------------------------------------------------------ the curves
@@ -274,4 +271,4 @@ def incidence_figure(curves: pd.DataFrame, summary: pd.DataFrame, dimension_labe
         keep = np.flatnonzero(drawable)
         traces, axes = _panels([segments[i] for i in keep], [arrays[i] for i in keep], month)
         title = _segment_title(summary, dimension_label, chronological, month)
-    return layout(_figure(traces, axes), title, height=440)
+    return unchecked_figure(traces, {**axes, **layout_properties(title, height=440)})

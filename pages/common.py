@@ -124,6 +124,7 @@ def dataset_dates(ds: str) -> tuple[dt.date | None, dt.date | None, dt.date | No
 # bytes a pilot, so many filter combinations fit), and the cut is made on each run. Cached cut frames were a
 # copy of nearly every pilot per filter combination (eight of them took the views of 1M pilots past 2 GB);
 # the cut costs 10-20 ms at 100k pilots and is freed when the run ends.
+Coded = tuple[np.ndarray, pd.CategoricalDtype]  # a column dictionary-coded: codes per pilot, their dtype
 FRAME_CACHE_ENTRIES = 2
 VIEW_CACHE_ENTRIES = 64
 VIEW_CACHE_TTL = dt.timedelta(hours=1)
@@ -137,9 +138,11 @@ class StoredColumns:
         self.ds = ds
         with store.connect() as con:
             self.names = queries.table_columns(con, ds)
+            self.text = set(queries.text_columns(con, ds))
             self.rows = queries.pilot_count(con, ds)
         self._kept: dict[str, pd.Series] = {}
-        self._lock = threading.Lock()  # sessions run in threads: one fetch of a column, not one each
+        self._codes: dict[str, Coded] = {}
+        self._lock = threading.RLock()  # sessions run in threads: one fetch of a column, not one each
 
     def get(self, names: list[str]) -> dict[str, pd.Series]:
         """The columns named (each of the table's), fetched together where not kept yet."""
@@ -151,6 +154,20 @@ class StoredColumns:
                 self._kept.update((c, fetched[c]) for c in missing)
                 release_memory()
             return {c: self._kept[c] for c in names}
+
+    def codes(self, names: list[str]) -> dict[str, Coded]:
+        """The text columns named (each of self.text) dictionary-coded, as `text_codes` gives them: counted in
+        SQL where not kept yet (queries.text_codes), so their text is neither fetched nor kept; a column with
+        too many values to code in SQL is fetched and factorized."""
+        with self._lock:
+            missing = [c for c in names if c not in self._codes]
+            if missing:
+                with store.connect() as con:
+                    found = queries.text_codes(con, self.ds, missing)
+                for column in missing:
+                    codes, values = found.get(column) or pd.factorize(self.get([column])[column])
+                    self._codes[column] = as_coded(codes, pd.Index(values, dtype="str"))
+            return {c: self._codes[c] for c in names}
 
     def has_all(self) -> bool:
         """Whether every column is kept (a page asked for all of them)."""
@@ -180,8 +197,11 @@ def outcome_columns(ds: str, as_of: dt.date | None, stall_days: int) -> pd.DataF
     cache hands back the frame itself (st.cache_data would pickle and unpickle it); never changed."""
     info, kept = dataset_info(ds), stored_columns(ds)
     inputs = [c for c in classify_inputs(info.stages) if c in kept.names]
-    classified = classify(pd.DataFrame(kept.get(inputs), copy=False), info.stages, as_of, stall_days)
-    return classified[OUTCOME_COLUMNS]
+    if "status" not in kept.text:
+        return classify(pd.DataFrame(kept.get(inputs), copy=False), info.stages, as_of, stall_days)[OUTCOME_COLUMNS]
+    codes, dtype = kept.codes(["status"])["status"]  # the status coded in SQL: its text is never fetched
+    read = pd.DataFrame(kept.get([c for c in inputs if c != "status"]), index=pd.RangeIndex(kept.rows), copy=False)
+    return classify(read, info.stages, as_of, stall_days, status=(codes, dtype.categories))[OUTCOME_COLUMNS]
 
 
 def column_names(ds: str) -> list[str]:
@@ -239,7 +259,7 @@ def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[s
     them copies small integers instead of text, for analyses that only count and group them. A
     copy-on-write view: changing it copies what changes and leaves the cached frame alone."""
     shown = [c for c in column_names(view.dataset_id) if columns is None or c in set(columns)]
-    _fetch_together(view, shown)
+    _fetch_together(view, shown, coded)
     frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,
                               None if columns is None else [c for c in columns if c not in coded]).copy(deep=False)
     positions = view_positions(view.dataset_id, _filters_json(view))
@@ -249,22 +269,35 @@ def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[s
     return frame[shown] if coded else frame
 
 
-def _fetch_together(view: View, shown: list[str]) -> None:
+def _fetch_together(view: View, shown: list[str], coded: Collection[str]) -> None:
     """Fetch the stored columns a page's frame needs in one go (those it shows, and those classify reads
-    when it shows an outcome): one query each for text and for the rest instead of one per step."""
+    when it shows an outcome): one query each for text and for the rest instead of one per step, and one
+    for the codes of the text columns it has coded (and of the status classify reads)."""
     kept = stored_columns(view.dataset_id)
-    needed = [c for c in shown if c in kept.names]
-    if any(c in OUTCOME_COLUMNS and c not in kept.names for c in shown):
-        needed += [c for c in classify_inputs(view.info.stages) if c in kept.names]
+    codes = [c for c in shown if c in coded and c in kept.text]
+    needed = [c for c in shown if c in kept.names and c not in codes]
+    if any(c in OUTCOME_COLUMNS and c not in kept.names for c in shown):  # outcome_columns reads the status coded
+        needed += [c for c in classify_inputs(view.info.stages) if c in kept.names and c != "status"]
+        codes += [c for c in ["status"] if c in kept.text]
+        needed += [c for c in ["status"] if c in kept.names and c not in kept.text]
     kept.get(list(dict.fromkeys(needed)))
+    kept.codes(list(dict.fromkeys(codes)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
-def text_codes(ds: str, as_of: dt.date | None, stall_days: int, column: str) -> tuple[np.ndarray, pd.CategoricalDtype]:
+def text_codes(ds: str, as_of: dt.date | None, stall_days: int, column: str) -> Coded:
     """A column of every_pilot dictionary-coded: each row's code (read-only, -1 for a missing value) and
-    the dtype naming the codes (made once: a Categorical built with it skips checking its values)."""
-    codes, names = pd.factorize(every_pilot(ds, as_of, stall_days, [column])[column])
-    codes = codes.astype(np.int32 if len(names) > np.iinfo(np.int16).max else np.int16)
+    the dtype naming the codes (made once: a Categorical built with it skips checking its values). A stored
+    text column's codes are counted in SQL and kept with the columns (StoredColumns.codes)."""
+    kept = stored_columns(ds)
+    if column in kept.text:
+        return kept.codes([column])[column]
+    return as_coded(*pd.factorize(every_pilot(ds, as_of, stall_days, [column])[column]))
+
+
+def as_coded(codes: np.ndarray, names: pd.Index) -> Coded:
+    """text_codes' answer from pd.factorize's: the codes as int16 (int32 for many values), read-only."""
+    codes = codes.astype(np.int32 if len(names) > np.iinfo(np.int16).max else np.int16, copy=False)
     codes.flags.writeable = False
     return codes, pd.CategoricalDtype(names)
 

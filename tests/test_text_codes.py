@@ -1,0 +1,72 @@
+"""Text columns dictionary-coded in SQL (queries.text_codes, kept by pages/common.py's StoredColumns.codes)
+and classify reading a status so coded (outcome_columns): each against the pandas path it replaced,
+pd.factorize of the column load_columns fetches and classify of the frame with its status text, on the
+sample, the federal inventory and random portfolios (missing cells, an empty column, an extra column)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_outcomes_fast import STAGES, random_pilots
+from test_views_columns import _stored
+
+from analysis import queries, store
+from analysis.outcomes import classify
+from pages import common
+
+
+def _factorized(ds: str, column: str) -> tuple[np.ndarray, pd.Index]:
+    with store.connect() as con:
+        return pd.factorize(queries.load_columns(con, ds, [column])[column])
+
+
+def test_sql_codes_equal_factorizing_the_fetched_text(federal_bytes):
+    for ds in _stored(federal_bytes):
+        with store.connect() as con:
+            text = queries.text_columns(con, ds)
+            found = queries.text_codes(con, ds, text)
+        assert "status" in found and "pilot_id" in found  # a few hundred pilots: every column is coded
+        for column in text:
+            codes, values = found[column]
+            expected_codes, expected_values = _factorized(ds, column)
+            assert codes.dtype == np.int16
+            np.testing.assert_array_equal(codes, expected_codes)
+            assert values == expected_values.tolist(), column
+
+
+def test_kept_codes_equal_the_factorized_codes_dtype_included(federal_bytes, monkeypatch):
+    monkeypatch.setattr(queries, "CODED_UP_TO", 4)  # columns with more values: fetched and factorized
+    for ds in _stored(federal_bytes):
+        kept = common.stored_columns(ds)
+        coded = kept.codes(sorted(kept.text))
+        for column in sorted(kept.text):
+            codes, dtype = coded[column]
+            expected_codes, expected_values = _factorized(ds, column)
+            np.testing.assert_array_equal(codes, expected_codes)
+            assert codes.dtype == np.int16 and not codes.flags.writeable
+            assert dtype == pd.CategoricalDtype(expected_values) and dtype.categories.dtype == expected_values.dtype
+            assert common.text_codes(ds, None, 90, column) is coded[column]  # kept once for every setting
+        with store.connect() as con:  # more than CODED_UP_TO values: left out of the SQL answer
+            assert "pilot_id" not in queries.text_codes(con, ds, ["pilot_id", "status"])
+
+
+def test_a_coded_column_is_not_fetched_as_text(federal_bytes):
+    ds = _stored(federal_bytes)[0]
+    view = common.View(ds, common.dataset_info(ds), queries.Filters(), common.dataset_dates(ds)[2], 90)
+    frame = common.pilots_for(view, ["stage", "outcome", "spend"], coded=["stage"])
+    kept = common.stored_columns(ds)
+    assert {"stage", "status"}.isdisjoint(kept._kept)  # their codes only
+    assert frame["stage"].astype(object).equals(common.pilots_for(view)["stage"].astype(object))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_classify_with_the_status_coded_equals_classify_of_the_text(seed):
+    pilots = random_pilots(seed, 400)
+    codes, names = pd.factorize(pilots["status"])
+    for as_of, stall in [(dt.date(2024, 6, 1), 90), (None, 30)]:
+        fast = classify(pilots.drop(columns="status"), STAGES, as_of, stall, status=(codes, names))
+        slow = classify(pilots, STAGES, as_of, stall).drop(columns="status")
+        pd.testing.assert_frame_equal(fast, slow)

@@ -117,8 +117,10 @@ def last_progress(pilots: pd.DataFrame, stages: list[str]) -> pd.Series | pd.api
     if not progress:
         return pd.NaT
     if all(pilots[c].dtype == "datetime64[us]" for c in progress):
-        latest = np.fmax.reduce([pilots[c].to_numpy() for c in progress])  # fmax skips NaT
-        return pd.Series(latest, index=pilots.index)
+        latest = pilots[progress[0]].to_numpy().copy()
+        for column in progress[1:]:  # fmax skips NaT; pairwise in place (a reduce stacks every column first)
+            np.fmax(latest, pilots[column].to_numpy(), out=latest)
+        return pd.Series(latest, index=pilots.index, copy=False)
     return pilots[progress].max(axis=1)
 
 

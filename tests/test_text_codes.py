@@ -39,6 +39,8 @@ def test_sql_codes_equal_factorizing_the_fetched_text(federal_bytes):
 
 def test_kept_codes_equal_the_factorized_codes_dtype_included(federal_bytes, monkeypatch):
     monkeypatch.setattr(queries, "CODED_UP_TO", 4)  # columns with more values: fetched and factorized
+    common.stored_columns.clear()
+    common.text_codes.clear()  # resource caches outlive a test; a dataset's id is its content's hash
     for ds in _stored(federal_bytes):
         kept = common.stored_columns(ds)
         coded = kept.codes(sorted(kept.text))

@@ -101,3 +101,23 @@ def test_a_tables_rows_from_kept_and_coded_columns_equal_the_whole_frames_rows(f
             every = common.every_pilot(ds, view.as_of, 90)[kept.names]
             pd.testing.assert_frame_equal(rows, every.take([1, 0, 1]).reset_index(drop=True))
             common.stored_columns.clear()
+
+
+def test_a_large_datasets_dimensions_are_coded_ahead_on_a_thread(federal_bytes, monkeypatch):
+    monkeypatch.setattr(common, "WARM_ABOVE", 0)  # as for a large dataset
+    common.stored_columns.clear()
+    ds = _stored(federal_bytes)[2]  # a random portfolio, with an extra column (Region)
+    view = common.View(ds, common.dataset_info(ds), queries.Filters(), common.dataset_dates(ds)[2], 90)
+    common.pilots_for(view, ["pilot_id"])
+    kept = common.stored_columns(ds)
+    kept._warming.join()
+    dims = queries.dimensions(view.info.extras)
+    assert "x_region" in dims and set(dims) <= set(kept._codes)
+    with store.connect() as con:
+        for column, (codes, values) in queries.text_codes(con, ds, dims).items():
+            np.testing.assert_array_equal(kept._codes[column][0], codes)
+            assert kept._codes[column][1] == pd.CategoricalDtype(pd.Index(values, dtype="str"))
+    warming = kept._warming
+    common.pilots_for(view, ["stage"], coded=["stage"])
+    assert kept._warming is warming  # once per dataset
+    common.stored_columns.clear()

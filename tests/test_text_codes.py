@@ -107,12 +107,13 @@ def test_a_large_datasets_dimensions_are_coded_ahead_on_a_thread(federal_bytes, 
     monkeypatch.setattr(common, "WARM_ABOVE", 0)  # as for a large dataset
     common.stored_columns.clear()
     ds = _stored(federal_bytes)[2]  # a random portfolio, with an extra column (Region)
-    view = common.View(ds, common.dataset_info(ds), queries.Filters(), common.dataset_dates(ds)[2], 90)
+    view = common.View(ds, common.dataset_info(ds), queries.Filters(), common.dataset_dates(ds)[2], 90, "use_case")
     common.pilots_for(view, ["pilot_id"])
     kept = common.stored_columns(ds)
     kept._warming.join()
     dims = queries.dimensions(view.info.extras)
     assert "x_region" in dims and set(dims) <= set(kept._codes)
+    assert set(kept._kept) == {"pilot_id", "use_case"}  # the breakdown, fetched as text
     with store.connect() as con:
         for column, (codes, values) in queries.text_codes(con, ds, dims).items():
             np.testing.assert_array_equal(kept._codes[column][0], codes)

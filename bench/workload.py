@@ -37,13 +37,15 @@ def tables(*frames: pd.DataFrame) -> int:
 
 
 def sidebar(ds: str, filters: Filters) -> common.View:
-    """The sidebar's data access: dataset list and info, filter options, date range, default as-of."""
+    """The sidebar's data access: dataset list and info, filter options, date range, the breakdowns offered
+    and the default one, default as-of."""
     common.release_memory()  # as common.sidebar does first
     common.dataset_list()
     info = common.dataset_info(ds)
     common.filter_options(ds)
+    breakdown = common._default_breakdown(ds, None)  # common._breakdown's default (breakdown_options)
     _, _, as_of = common.dataset_dates(ds)
-    return common.View(ds, info, filters, as_of, common.STALL_DAYS)
+    return common.View(ds, info, filters, as_of, common.STALL_DAYS, breakdown)
 
 
 def overview(view: common.View) -> int:

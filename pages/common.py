@@ -146,6 +146,7 @@ class StoredColumns:
             self.rows = queries.pilot_count(con, ds)
         self._kept: dict[str, pd.Series] = {}
         self._codes: dict[str, Coded] = {}
+        self._too_many: set[str] = set()  # text columns with too many values to code in SQL
         self._lock = threading.RLock()  # sessions run in threads: one fetch of a column, not one each
         self._warming: threading.Thread | None = None  # the thread coding columns ahead of the pages (warm)
 
@@ -171,13 +172,15 @@ class StoredColumns:
             return {c: self._codes[c] for c in names}
 
     def _count(self, names: list[str]) -> None:
-        """Code in SQL those of these text columns not coded yet (those with too many values stay uncoded)."""
+        """Code in SQL those of these text columns not coded yet (those with too many values stay uncoded,
+        and are not counted again)."""
         with self._lock:
-            missing = [c for c in names if c in self.text and c not in self._codes]
+            missing = [c for c in names if c in self.text and c not in self._codes and c not in self._too_many]
             if missing:
                 with store.connect() as con:
                     found = queries.text_codes(con, self.ds, missing)
                 self._codes.update((c, as_coded(codes, pd.Index(values, dtype="str"))) for c, (codes, values) in found.items())
+                self._too_many.update(c for c in missing if c not in found)
 
     def warm(self, coded: list[str], fetched: list[str]) -> None:
         """Code the text columns `coded` in SQL and fetch the columns `fetched` on a thread of their own,

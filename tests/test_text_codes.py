@@ -53,6 +53,7 @@ def test_kept_codes_equal_the_factorized_codes_dtype_included(federal_bytes, mon
             assert common.text_codes(ds, None, 90, column) is coded[column]  # kept once for every setting
         with store.connect() as con:  # more than CODED_UP_TO values: left out of the SQL answer
             assert "pilot_id" not in queries.text_codes(con, ds, ["pilot_id", "status"])
+        assert "pilot_id" in kept._too_many and "pilot_id" in kept._codes  # factorized, never counted again
 
 
 def test_a_coded_column_is_not_fetched_as_text(federal_bytes):

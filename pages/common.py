@@ -308,8 +308,10 @@ def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[s
     and view_table take them); with `columns`, only those (only they are fetched from the store, and the
     cut of a filtered view copies every column it keeps: at 1M pilots 0.15-0.3 s and 270 MB for all of
     them). Columns named in `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting
-    them copies small integers instead of text, for analyses that only count and group them. A
-    copy-on-write view: changing it copies what changes and leaves the cached frame alone."""
+    them copies small integers instead of text, for analyses that only count and group them (a stored
+    text column's codes are counted in SQL, its text never fetched). A copy-on-write view: changing it
+    copies what changes and leaves the cached frame alone. Of a large dataset, the first call also has
+    what the next pages read made ready while its page computes (StoredColumns.warm)."""
     shown = [c for c in column_names(view.dataset_id) if columns is None or c in set(columns)]
     _fetch_together(view, shown, coded)
     frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,

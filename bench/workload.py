@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import plotly.io
 from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
@@ -36,13 +37,15 @@ def tables(*frames: pd.DataFrame) -> int:
 
 
 def sidebar(ds: str, filters: Filters) -> common.View:
-    """The sidebar's data access: dataset list and info, filter options, date range, default as-of."""
+    """The sidebar's data access: dataset list and info, filter options, date range, the breakdowns offered
+    and the default one, default as-of."""
     common.release_memory()  # as common.sidebar does first
     common.dataset_list()
     info = common.dataset_info(ds)
     common.filter_options(ds)
+    breakdown = common._default_breakdown(ds, None)  # common._breakdown's default (breakdown_options)
     _, _, as_of = common.dataset_dates(ds)
-    return common.View(ds, info, filters, as_of, common.STALL_DAYS)
+    return common.View(ds, info, filters, as_of, common.STALL_DAYS, breakdown)
 
 
 def overview(view: common.View) -> int:
@@ -188,13 +191,13 @@ def stalls(view: common.View) -> int:
 
 def pilots(view: common.View) -> int:
     """pages/pilots.py with no search, outcome or stalled filter: the first TABLE_ROWS pilots."""
-    from analysis.pilots import SEARCH_COLUMNS, search_mask
+    from analysis.pilots import search_mask
 
-    frame = common.pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
+    frame = common.pilots_for(view, ["outcome", "stalled"])  # the search's columns only with a search
     if frame.empty:
         return 0
     set(frame["outcome"].unique())
-    shown = frame[search_mask(frame, "")].index.to_numpy()[:common.TABLE_ROWS]  # common.view_table
+    shown = np.flatnonzero(search_mask(frame, "").to_numpy())[:common.TABLE_ROWS]  # common.view_table
     columns = common.PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras]
     return tables(common.pilot_table_frame(common.view_rows(view, shown), columns, view.info.extras))
 

@@ -1,5 +1,6 @@
 """Pilots: the filtered pilots as a searchable, sortable table with a safe CSV download."""
 
+import numpy as np
 import streamlit as st
 
 from analysis.outcomes import IN_FLIGHT
@@ -8,8 +9,9 @@ from analysis.schema import STATUS_LABELS
 from pages.common import PILOT_COLUMNS, current_view, empty_state, pilots_for, view_table
 
 view = current_view()
-# what the search and the filters read; the table's rows are cut from the view (view_table)
-pilots = pilots_for(view, [*SEARCH_COLUMNS, "outcome", "stalled"])
+# what the filters read; the searched text only when there is a search (at 1M pilots its five text columns
+# are 50 MB), and the table's rows are read from the view (view_table)
+pilots = pilots_for(view, ["outcome", "stalled"])
 st.title("Pilots")
 st.caption(f"{view.info.name} · {len(pilots):,} pilots match the sidebar filters · "
            + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
@@ -25,15 +27,15 @@ chosen = outcome.multiselect("Outcome", outcomes, format_func=STATUS_LABELS.get,
 only_stalled = stalled.checkbox("Stalled only", key="stalled_only",
                                 help=f"In flight ({' or '.join(IN_FLIGHT)}) with no progress for more than "
                                      f"{view.stall_days} days before the as-of date.")
-mask = search_mask(pilots, text or "")
+mask = search_mask(pilots_for(view, SEARCH_COLUMNS) if (text or "").split() else pilots, text or "")
 if chosen:
     mask &= pilots["outcome"].isin(chosen)
 if only_stalled:
     mask &= pilots["stalled"]
-shown = pilots[mask]
+shown = np.flatnonzero(mask.to_numpy())  # positions in the view: no column is cut
 st.caption(f"{len(shown):,} of {len(pilots):,} pilots · click a column header to sort")
-if shown.empty:
+if not len(shown):
     empty_state("No pilot matches this search. Try fewer words, or clear the outcome filter.")
 else:
-    view_table(view, shown.index.to_numpy(), "pilots",
-               columns=PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras], labels=view.info.extras)
+    view_table(view, shown, "pilots", columns=PILOT_COLUMNS + ["status", "end_date", "budget", *view.info.extras],
+               labels=view.info.extras)

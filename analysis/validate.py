@@ -212,6 +212,9 @@ def _already_clean(values: pd.Series) -> bool:
     same trimming as pandas' `str.strip`)."""
     if not isinstance(values.array, pd.arrays.ArrowStringArray) or values.isna().any():
         return False
+    data = _text_bytes(values)
+    if data is not None and not data.translate(None, PLAIN_BYTES):  # 1M IDs: 5 ms, where the tests below take 45
+        return True
     text = pa.chunked_array(values.array._pa_array)
     return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \
         all(pc.all(pc.equal(pc.utf8_trim_whitespace(part), part)).as_py() is not False
@@ -219,6 +222,31 @@ def _already_clean(values: pd.Series) -> bool:
 
 
 TRIM_ROWS = 1 << 16  # values trimmed at once by `_already_clean` (a slice of 65k IDs: about 1 MB)
+# Bytes that cleaning never touches anywhere in a value: printable ASCII but '<', '&' and '=' (CLEAN_HINT) and the
+# space (trimmed at either end); a column of these alone (IDs, amounts) is clean as it is.
+PLAIN_BYTES = bytes(b for b in range(0x21, 0x7F) if b not in b"<&=")
+
+
+def _text_bytes(values: pd.Series) -> bytes | None:
+    """The UTF-8 bytes of an Arrow str column's values run together (a copy: 1M IDs, 10 MB in a millisecond or
+    two), for tests that look at every byte at once; None for a column held otherwise. With the bytes of missing
+    values' slots, if any: such a test only ever says "look closer" because of bytes too many, never "nothing
+    here" because of one too few."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    text = pa.chunked_array(values.array._pa_array)
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    parts = []
+    for chunk in text.chunks:
+        _, offsets, data = chunk.buffers()
+        if data is None or not len(chunk):
+            continue
+        large = pa.types.is_large_string(chunk.type)
+        at = np.frombuffer(offsets, dtype=np.int64 if large else np.int32, count=len(chunk) + 1,
+                           offset=chunk.offset * (8 if large else 4))
+        parts.append(memoryview(data)[at[0]:at[-1]])
+    return b"".join(parts)
 
 
 def _matches(text: pd.Series, maybe: pd.Series, test) -> pd.Series:
@@ -347,7 +375,12 @@ def _total_words(values: pd.Series) -> pd.Series:
     """The values that say total or sum (`is_total_row`). ASCII values are normalised column-wise
     (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text),
     only those that hold a TOTAL_HINT word (normalising keeps runs of letters as they are); the others,
-    usually few, one at a time. Missing values say nothing."""
+    usually few, one at a time. Missing values say nothing. A column of ASCII text none of whose bytes spell a
+    TOTAL_HINT word holds none (1M IDs: 5 ms, where the tests below take 40)."""
+    data = _text_bytes(values)
+    lower = data.lower() if data is not None and data.isascii() else None
+    if lower is not None and not any(word.encode() in lower for word in TOTAL_HINT.split("|")):
+        return values.iloc[:0]
     ascii_ = values.str.isascii()
     maybe = values.notna() & (~ascii_ | values.str.contains(TOTAL_HINT, case=False, regex=True))
     values, ascii_ = values[maybe], ascii_[maybe]

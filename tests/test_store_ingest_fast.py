@@ -6,14 +6,16 @@ inventory and random tricky portfolios; every shortcut is also forced on inputs 
 
 from __future__ import annotations
 
+import pickle
 import random
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from analysis import parse, queries, store, validate
-from analysis.ingest import IngestError, read_upload, without_rows
+from analysis.ingest import IngestError, LineRange, read_upload, without_rows
 from analysis.queries import Filters
 from analysis.shapes import derive_upload
 from analysis.validate import _ascending
@@ -214,3 +216,17 @@ def test_the_byte_wise_shortcuts_give_what_the_value_wise_tests_give(large, part
 def test_text_bytes_only_of_arrow_text():
     assert validate._text_bytes(pd.Series(["a", "b"], dtype=object)) is None
     assert validate._text_bytes(pd.Series(["a", None, "bc"], dtype="str")) == b"abc"
+
+
+def test_line_ranges_behave_as_the_lists_they_stand_for():
+    lines, listed = LineRange(2, 5), [2, 3, 4, 5, 6]
+    assert lines == listed and listed == lines and lines != [2, 3] and lines == LineRange(2, 5)
+    assert (len(lines), lines[0], lines[-1], lines[1:3], list(lines)) == (5, 2, 6, [3, 4], listed)
+    assert np.asarray(lines).tolist() == listed and np.asarray(lines).dtype == np.int64
+    assert pd.Series(lines, index=range(5), dtype="int64").tolist() == listed
+    assert pickle.loads(pickle.dumps(lines)) == listed
+    raw = read_upload(make_portfolio(30), "t.csv")
+    assert isinstance(raw.lines, LineRange) and raw.lines == list(range(2, 32))
+    assert validate.line_numbers(raw).tolist() == list(range(2, 32))
+    lines.clear()
+    assert lines == [] and len(lines) == 0

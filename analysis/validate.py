@@ -434,8 +434,8 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.dat
     fields = DATE_FIELDS + [f"{s}_date" for s in mapping.stages]
     for fld in fields:
         column = mapping.columns.get(fld)
-        out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
         if not column:
+            out[fld] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
             continue
         values = cols.kept(column).exactly()
         text = values.uniques
@@ -464,8 +464,8 @@ ORDER_NAMES = {"ymd": "year first", "dmy": "day first", "mdy": "month first"}
 def _numbers(out, cols: _Columns, at: np.ndarray, mapping, problems) -> None:
     for fld in NUMBER_FIELDS:
         column = mapping.columns.get(fld)
-        out[fld] = np.nan
         if not column:
+            out[fld] = np.nan
             continue
         values = cols.kept(column).exactly()
         number = numbers_of(values.uniques)

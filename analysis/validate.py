@@ -79,7 +79,7 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
     keep, rejected = _reject_rows(cells, lines, mapping, cols)
     cols.keep = None if keep.all() else keep
     kept_lines = lines.to_numpy()[keep]
-    out = pd.DataFrame({"row": kept_lines}, index=cells.index[keep])
+    out = pd.DataFrame({"row": kept_lines}, index=cells.index[keep], copy=False)
     _ids(out, cells, cols, mapping, notes)
     _texts(out, cols, mapping)
     rej = rejected_frame(cells, lines, rejected)
@@ -404,6 +404,12 @@ def _ids(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mappin
                      "Map an ID column on the Data page if the export has one.")
 
 
+def _column(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """A new array of row values as a column to set on a frame: pandas copies a bare array set as a column
+    (1M dates: 8 MB and 3-10 ms each), not a Series of it made without copying."""
+    return pd.Series(values, index=index, copy=False)
+
+
 def _on_rows(values: Distinct, per_value: pd.Series, index: pd.Index) -> pd.Series:
     """A text result computed per distinct value (str dtype), on every row."""
     return pd.Series(per_value.array.take(values.codes), index=index)
@@ -455,7 +461,7 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.dat
         if as_of is not None:
             late = ~future & (parsed > pd.Timestamp(as_of))
             _warn(values, late, at, column, f"is after the as-of date {as_of}; counted as not yet happened", problems)
-        out[fld] = values.rows(parsed.mask(future).astype("datetime64[us]"))
+        out[fld] = _column(values.rows(parsed.mask(future).astype("datetime64[us]")), out.index)
 
 
 ORDER_NAMES = {"ymd": "year first", "dmy": "day first", "mdy": "month first"}
@@ -473,7 +479,7 @@ def _numbers(out, cols: _Columns, at: np.ndarray, mapping, problems) -> None:
               "is not a number that can be read; left empty", problems)
         bad = (number < 0) | (number.abs() > ABSURD_AMOUNT)
         _warn(values, bad, at, column, "is negative or implausibly large; left empty", problems)
-        out[fld] = values.rows(number.mask(bad).astype("float64"))
+        out[fld] = _column(values.rows(number.mask(bad).astype("float64")), out.index)
 
 
 def _warn(values: Distinct, mask: pd.Series, at: np.ndarray, column: str, what: str, problems: list) -> None:
@@ -566,7 +572,7 @@ def _status(out: pd.DataFrame, stage: dict, source: Distinct, coded: pd.Series, 
         position, index = np.where(behind, last, position), np.where(behind, last, index)
     stage_names = pd.Series(stage["names"] + [UNKNOWN_STAGE], dtype="str")
     out["stage"] = stage_names.array.take(np.where(position >= 0, position, len(stage["names"])))
-    out["stage_index"] = index.astype("int64")
+    out["stage_index"] = _column(index.astype("int64"), out.index)
     out["status"] = pd.Series(names, dtype="str").array.take(status)
     if behind.any():
         notes.append(f"{int(behind.sum())} pilot(s) have a production status but an earlier stage; "

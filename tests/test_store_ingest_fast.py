@@ -192,7 +192,8 @@ def texts_cases() -> list[tuple[str, list[str | None]]]:
     cases += [("plain IDs", [f"AI-{i:05d}" for i in range(500)]), ("empty", ["", ""]), ("none", []),
               ("a missing value", ["AI-1", None]), ("a space inside", ["AI 1", "AI-2"]),
               ("formula inside", ["A=1"]), ("totals", ["Subtotal", "AI-1"]), ("sum inside", ["AI-SUMMARY"]),
-              ("total split across values", ["AI-tot", "al"]), ("TOTAL", ["TOTAL"]), ("wide total", ["Ｔｏｔａｌ"])]
+              ("total split across values", ["AI-tot", "al"]), ("TOTAL", ["TOTAL"]), ("wide total", ["Ｔｏｔａｌ"]),
+              ("a hint's first letters, no hint", ["AI-TOO", "SOT-1", "o"])]
     return cases
 
 

@@ -395,7 +395,7 @@ def _spells_hint(data: bytes) -> bool:
     """Whether ASCII bytes spell a TOTAL_HINT word in any case; without a letter any of them starts with (IDs
     such as AI-0000001), they spell none, and are not copied in lower case to be sure."""
     words = [word.encode() for word in TOTAL_HINT.split("|")]
-    if not any(bytes([c]) in data for c in {w[0] for w in words} | {w[0] for w in (w.upper() for w in words)}):
+    if not any(start in data for word in words for start in (word[:1], word[:1].upper())):
         return False
     lower = data.lower()
     return any(word in lower for word in words)

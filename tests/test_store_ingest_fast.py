@@ -140,7 +140,7 @@ def test_the_upload_file_is_written_while_deriving_and_removed_when_that_fails(t
     assert [p.name for p in (tmp_path / store.UPLOADS_DIR).iterdir()] == [sha]
 
 
-# ----- round 3: the upload hashed while it is read, columns joined two at a time, byte-wise shortcuts -----------
+# ----- round 3: the upload hashed while it is read, byte-wise shortcuts, lines held as a range ---------------------
 
 def test_bytes_stored_before_are_found_without_reading_them_and_new_bytes_of_a_stored_size_are_read(tmp_path,
                                                                                                       monkeypatch):

@@ -6,14 +6,16 @@ inventory and random tricky portfolios; every shortcut is also forced on inputs 
 
 from __future__ import annotations
 
+import pickle
 import random
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from analysis import parse, queries, store, validate
-from analysis.ingest import IngestError, read_upload, without_rows
+from analysis.ingest import IngestError, LineRange, read_upload, without_rows
 from analysis.queries import Filters
 from analysis.shapes import derive_upload
 from analysis.validate import _ascending
@@ -136,3 +138,96 @@ def test_the_upload_file_is_written_while_deriving_and_removed_when_that_fails(t
         with pytest.raises(RuntimeError):
             store.ingest(con, make_portfolio(5), "five.csv")
     assert [p.name for p in (tmp_path / store.UPLOADS_DIR).iterdir()] == [sha]
+
+
+# ----- round 3: the upload hashed while it is read, byte-wise shortcuts, lines held as a range ---------------------
+
+def test_bytes_stored_before_are_found_without_reading_them_and_new_bytes_of_a_stored_size_are_read(tmp_path,
+                                                                                                      monkeypatch):
+    first, same_size = make_portfolio(40), make_portfolio(40).replace(b",Pilot ", b",Trial ")
+    assert len(first) == len(same_size) and first != same_size
+    with store.connect(tmp_path) as con:
+        assert not store._stored_size(con, len(first))  # an empty store: the hash is not waited for
+        ds = store.ingest(con, first, "a.csv")
+        assert store._stored_size(con, len(first)) and not store._stored_size(con, len(first) + 1)
+        other = store.ingest(con, same_size, "b.csv")  # the same size, other bytes: read and stored
+        assert other != ds and store.dataset_info(con, other).report["rows"]["read"] == 40
+
+        def unread(*args, **kwargs):
+            raise AssertionError("bytes stored before were read again")
+
+        monkeypatch.setattr(store, "read_upload", unread)
+        assert store.ingest(con, first, "a again.csv") == ds
+        assert store.ingest(con, same_size, "b again.csv") == other
+
+
+TRICKY_CHARACTERS = ["a", "Z", "0", "-", "_", ".", " ", "\t", "\n", "\r", "\x0b", "\x1c", "\x00", "<", ">", "&", "=",
+                     ";", "\u00a0", "\u2003", "\x85", "é", "Ｔ"]
+
+
+def tricky_texts(n: int, seed: int) -> list[str]:
+    """`n` short texts from characters cleaning touches (spaces of every kind at either end, markup, formulas)
+    and characters it leaves as they are, most of them plain IDs; for an odd seed, one that may say total."""
+    rng = random.Random(seed)
+    plain = [f"AI-{i:05d}" for i in range(n)]
+    texts = [rng.choice(plain) if rng.random() < 0.7 else
+             "".join(rng.choice(TRICKY_CHARACTERS) for _ in range(rng.randint(0, 4))) for _ in range(n)]
+    return texts + [rng.choice(TOTALS)] if seed % 2 else texts
+
+
+TOTALS = ["Total", " sum ", "Grand-Total", "OVERALL:", "Subtotal", "Ｔｏｔａｌ", "totally", "Sum "]
+
+
+def arrow_texts(values: list[str | None], large: bool, parts: int, sliced: bool) -> pd.Series:
+    """A str Series held by Arrow as pandas may hold it: string or large_string, in chunks, slices of bigger arrays."""
+    kind = pa.large_string() if large else pa.string()
+    bounds = [len(values) * i // parts for i in range(parts + 1)]
+    chunks = [pa.array(["pad"] + values[a:b] + ["pad"], kind).slice(1, b - a) if sliced else
+              pa.array(values[a:b], kind) for a, b in zip(bounds, bounds[1:])]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, kind)))
+
+
+def texts_cases() -> list[tuple[str, list[str | None]]]:
+    cases = [(f"tricky {seed}", tricky_texts(200, seed)) for seed in range(30)]
+    cases += [("plain IDs", [f"AI-{i:05d}" for i in range(500)]), ("empty", ["", ""]), ("none", []),
+              ("a missing value", ["AI-1", None]), ("a space inside", ["AI 1", "AI-2"]),
+              ("formula inside", ["A=1"]), ("totals", ["Subtotal", "AI-1"]), ("sum inside", ["AI-SUMMARY"]),
+              ("total split across values", ["AI-tot", "al"]), ("TOTAL", ["TOTAL"]), ("wide total", ["Ｔｏｔａｌ"]),
+              ("a hint's first letters, no hint", ["AI-TOO", "SOT-1", "o"])]
+    return cases
+
+
+@pytest.mark.parametrize(("large", "parts", "sliced"), [(True, 1, False), (True, 3, True), (False, 2, True)])
+def test_the_byte_wise_shortcuts_give_what_the_value_wise_tests_give(large, parts, sliced, monkeypatch):
+    """`_already_clean` and `_total_words` first look at all the bytes of a column at once (`_text_bytes`); that
+    shortcut must say what the value-wise tests (taken when `_text_bytes` has nothing) say, on every case."""
+    shortcut = {}
+    for name, values in texts_cases():
+        series = arrow_texts(values, large, parts, sliced)
+        assert validate._text_bytes(series) == "".join(v or "" for v in values).encode(), name
+        shortcut[name] = (validate._already_clean(series), validate._total_words(series).tolist())
+    monkeypatch.setattr(validate, "_text_bytes", lambda values: None)
+    for name, values in texts_cases():
+        series = arrow_texts(values, large, parts, sliced)
+        assert shortcut[name] == (validate._already_clean(series), validate._total_words(series).tolist()), name
+    assert shortcut["plain IDs"] == (True, []) and shortcut["totals"] == (True, ["Subtotal"])
+    assert sum(clean for clean, _ in shortcut.values()) > 5 and sum(bool(t) for _, t in shortcut.values()) > 3
+
+
+def test_text_bytes_only_of_arrow_text():
+    assert validate._text_bytes(pd.Series(["a", "b"], dtype=object)) is None
+    assert validate._text_bytes(pd.Series(["a", None, "bc"], dtype="str")) == b"abc"
+
+
+def test_line_ranges_behave_as_the_lists_they_stand_for():
+    lines, listed = LineRange(2, 5), [2, 3, 4, 5, 6]
+    assert lines == listed and listed == lines and lines != [2, 3] and lines == LineRange(2, 5)
+    assert (len(lines), lines[0], lines[-1], lines[1:3], list(lines)) == (5, 2, 6, [3, 4], listed)
+    assert np.asarray(lines).tolist() == listed and np.asarray(lines).dtype == np.int64
+    assert pd.Series(lines, index=range(5), dtype="int64").tolist() == listed
+    assert pickle.loads(pickle.dumps(lines)) == listed
+    raw = read_upload(make_portfolio(30), "t.csv")
+    assert isinstance(raw.lines, LineRange) and raw.lines == list(range(2, 32))
+    assert validate.line_numbers(raw).tolist() == list(range(2, 32))
+    lines.clear()
+    assert lines == [] and len(lines) == 0

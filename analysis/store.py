@@ -269,7 +269,17 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        _checkpoint(con)
     return ds
+
+
+def _checkpoint(con) -> None:
+    """Fold the write-ahead log into the database file once a dataset is stored. The app keeps the store
+    open, and until DuckDB checkpoints on its own every query of the new dataset reads the log too (at 1M
+    pilots the latest date took 6.5 ms instead of 1.5; the checkpoint takes about 7 ms). Best effort: DuckDB
+    refuses while another session's transaction runs, and a later checkpoint does it then."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("CHECKPOINT")
 
 
 def _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source) -> None:

@@ -58,3 +58,22 @@ def test_filters_round_trip_as_json():
 def test_bad_table_id_is_refused():
     with pytest.raises(ValueError):
         store.table_name('x" ; DROP')
+
+
+def _wal_bytes(folder) -> int:
+    wal = folder / (store.DB_FILE + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_stored_dataset_is_checkpointed_while_the_store_stays_open(tmp_path, con):
+    store.ingest(con, make_portfolio(40), "a.csv")
+    assert _wal_bytes(tmp_path) == 0  # the app keeps the store open: without the checkpoint the log holds it
+
+
+def test_a_dataset_is_stored_while_another_session_holds_a_transaction(tmp_path, con):
+    with store.connect(tmp_path) as other:
+        other.execute("BEGIN TRANSACTION")
+        other.execute("SELECT count(*) FROM datasets").fetchone()
+        ds = store.ingest(con, make_portfolio(5), "busy.csv")  # DuckDB refuses the checkpoint; the dataset stands
+        other.execute("COMMIT")
+    assert store.dataset_info(con, ds).report["rows"]["accepted"] == 5

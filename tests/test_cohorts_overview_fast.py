@@ -124,18 +124,25 @@ def generated(n: int = 3000, seed: int = 7, holes: float = 0.15) -> bytes:
     return out.getvalue().encode()
 
 
-@pytest.fixture(scope="module", params=["sample", "federal", "generated", "generated, early as-of"])
-def portfolio(request) -> tuple[pd.DataFrame, list[str], dt.date]:
-    """(classified pilots, stages, as-of) of each portfolio. The early as-of leaves out every pilot started
+DATED = ["sample", "generated", "generated, early as-of"]  # the federal inventory has no start dates
+
+
+def analysed(name: str) -> tuple[pd.DataFrame, list[str], dt.date]:
+    """(classified pilots, stages, as-of) of a portfolio. The early as-of leaves out every pilot started
     after it and censors events dated after it."""
-    if request.param == "sample":
+    if name == "sample":
         result = analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
-    elif request.param == "federal":
+    elif name == "federal":
         result = analyse_file(FEDERAL.read_bytes(), FEDERAL.name)
     else:
-        early = dt.date(2024, 6, 30) if "early" in request.param else None
+        early = dt.date(2024, 6, 30) if "early" in name else None
         result = analyse_file(generated(), "generated.csv", as_of=early)
     return result.classified, result.derived.stages, result.as_of
+
+
+@pytest.fixture(scope="module", params=[*DATED, "federal"])
+def portfolio(request) -> tuple[pd.DataFrame, list[str], dt.date]:
+    return analysed(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -143,12 +150,17 @@ def times(portfolio) -> pd.DataFrame:
     return event_times(*portfolio)
 
 
+@pytest.fixture(scope="module", params=DATED)
+def dated_portfolio(request) -> tuple[pd.DataFrame, list[str], dt.date]:
+    """The portfolios with start dates, for what the Cohorts page computes only when some pilot has one (the
+    federal inventory has none: its times are empty, and the page says so instead)."""
+    return analysed(request.param)
+
+
 @pytest.fixture(scope="module")
-def dated(times) -> pd.DataFrame:
-    """The times, for what the Cohorts page computes only when there are some (the federal inventory has no
-    start dates: its times are empty, and the page says so instead)."""
-    if times.empty:
-        pytest.skip("no pilot with a start date: the Cohorts page stops before these")
+def dated(dated_portfolio) -> pd.DataFrame:
+    times = event_times(*dated_portfolio)
+    assert len(times)
     return times
 
 
@@ -173,11 +185,11 @@ def test_event_times_in_blocks_equal_the_datetime_code(portfolio, monkeypatch, b
                                   check_exact=True)
 
 
-def test_event_times_share_the_id_array_only_when_nobody_is_left_out(portfolio, dated) -> None:
-    classified, times = portfolio[0], dated
+def test_event_times_share_the_id_array_only_when_nobody_is_left_out(dated_portfolio, dated) -> None:
+    classified, times = dated_portfolio[0], dated
     assert (times["pilot_id"].array is classified["pilot_id"].array) == (len(times) == len(classified))
     started = classified[classified["start_date"].notna()].reset_index(drop=True)
-    kept = event_times(started, *portfolio[1:])
+    kept = event_times(started, *dated_portfolio[1:])
     assert (len(kept) == len(started)) == (kept["pilot_id"].array is started["pilot_id"].array)
 
 
@@ -289,9 +301,9 @@ def test_the_sentence_counted_on_its_column_equals_the_triangles(dated, month) -
 
 
 @pytest.mark.parametrize("by", [None, START_YEAR, "business_unit", "sourcing"])
-def test_counts_passed_once_give_the_same_curves_and_numbers_at_risk(portfolio, dated, by) -> None:
+def test_counts_passed_once_give_the_same_curves_and_numbers_at_risk(dated_portfolio, dated, by) -> None:
     times = dated
-    labels = segment_labels(portfolio[0], times, by)
+    labels = segment_labels(dated_portfolio[0], times, by)
     order = segment_order(labels, by)
     counts = segment_counts(times, labels, order)
     pd.testing.assert_frame_equal(segment_curves(times, labels, order, counts=counts),
@@ -301,9 +313,9 @@ def test_counts_passed_once_give_the_same_curves_and_numbers_at_risk(portfolio, 
     assert counts.counts.shape == (len(order), len(COUNTED) + 1, counts.months.size)
 
 
-def test_cohort_pilots_by_row_equal_the_id_lookup(portfolio, dated) -> None:
+def test_cohort_pilots_by_row_equal_the_id_lookup(dated_portfolio, dated) -> None:
     times = dated
-    classified = portfolio[0]
+    classified = dated_portfolio[0]
     for period in ("quarter", "year"):
         labels = cohort_labels(times["start_date"], period)
         for chosen in sorted(labels.unique(), reverse=True)[:3]:
@@ -322,8 +334,8 @@ def test_cohort_pilots_by_row_equal_the_id_lookup(portfolio, dated) -> None:
 
 
 @pytest.mark.parametrize("by", [None, START_YEAR, "business_unit"])
-def test_segment_codes_from_categories_equal_the_hashed_ones(portfolio, dated, by) -> None:
-    labels = segment_labels(portfolio[0], dated, by)
+def test_segment_codes_from_categories_equal_the_hashed_ones(dated_portfolio, dated, by) -> None:
+    labels = segment_labels(dated_portfolio[0], dated, by)
     order = segment_order(labels, by)
     for wanted in (order, order[1:], order[::-1]):  # a segment left out counts nowhere
         codes, uniques = pd.factorize(labels)

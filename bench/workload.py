@@ -64,17 +64,20 @@ def overview(view: common.View) -> int:
 
 
 def funnel(view: common.View) -> int:
-    """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, a breakdown."""
-    dims = [d for d in dimensions(view.info.extras) if d in common.breakdown_options(view.dataset_id)]
-    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *dims[:1]], coded=dims[:1])
+    """pages/funnel.py: the funnel, its table and steps, the pilots behind the first step, the breakdown by
+    the sidebar's "Break down by" (view.breakdown)."""
+    breakdown = list(filter(None, [view.breakdown]))
+    pilots = common.pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *breakdown], coded=breakdown)
     stages = view.info.stages
+    int((pilots["stage_index"] >= 0).sum())
     table = stage_funnel(pilots, stages)
-    by = funnel_by(pilots, stages, dims[0]) if dims else None
     sent = figures(funnel_figure(table, ReachedIds(pilots, stages)), funnel_steps_figure(table))
     first = step_positions(pilots, 0, "reached")[:common.TABLE_ROWS]  # common.view_table
     sent += tables(table, common.pilot_table_frame(common.view_rows(view, first)))
-    if by is not None:
-        sent += figures(funnel_by_figure(by, dims[0])) + tables(by)
+    by = view.breakdown
+    if by is not None and by in pilots and pilots[by].notna().any():
+        by_funnel = funnel_by(pilots, stages, by)
+        sent += figures(funnel_by_figure(by_funnel, common.dimension_label(view.info, by))) + tables(by_funnel)
     return sent
 
 

@@ -9,7 +9,7 @@ from builders import analysed, pilot
 from analysis.causes import cause_counts
 from analysis.figures.base import plotly_text
 from analysis.figures.causes import causes_figure
-from analysis.figures.funnel import funnel_by_figure
+from analysis.figures.funnel import funnel_by_figure, funnel_title
 from analysis.funnel import funnel_by
 
 LINK = '<a href="https://evil.example">Finance</a>'
@@ -46,3 +46,9 @@ def test_cause_labels_from_the_upload_are_text():
     fig = causes_figure(cause_counts(hostile()))
     assert list(fig.data[0].y) == ["other (&lt;b&gt;odd&lt;/b&gt;)"]
     assert "<b>" not in fig.layout.title.text
+
+
+def test_the_funnel_title_groups_thousands_as_its_bars_do():
+    funnel = pd.DataFrame({"stage": ["intake", "pilot", "production"], "reached": [1_000_000, 428_563, 245_990]})
+    assert funnel_title(funnel) == ("245,990 of 1,000,000 pilots (25%) reached production; the biggest drop "
+                                    "is into pilot")

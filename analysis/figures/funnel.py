@@ -25,7 +25,7 @@ def funnel_title(funnel: pd.DataFrame) -> str:
     share = last / first if first else 0
     drops = funnel["reached"].diff().fillna(0).to_numpy()
     worst = int(drops[1:].argmin()) + 1 if len(funnel) > 1 else 0
-    return (f"{last} of {first} pilots ({share:.0%}) reached {stage_label(funnel['stage'].iloc[-1]).lower()}; "
+    return (f"{last:,} of {first:,} pilots ({share:.0%}) reached {stage_label(funnel['stage'].iloc[-1]).lower()}; "
             f"the biggest drop is into {stage_label(funnel['stage'].iloc[worst]).lower()}")
 
 

@@ -8,7 +8,7 @@ from builders import analysed, pilot
 
 from analysis.causes import cause_counts
 from analysis.figures.base import plotly_text
-from analysis.figures.causes import causes_figure
+from analysis.figures.causes import causes_figure, rate_text
 from analysis.figures.funnel import funnel_by_figure, funnel_title
 from analysis.funnel import funnel_by
 
@@ -52,3 +52,7 @@ def test_the_funnel_title_groups_thousands_as_its_bars_do():
     funnel = pd.DataFrame({"stage": ["intake", "pilot", "production"], "reached": [1_000_000, 428_563, 245_990]})
     assert funnel_title(funnel) == ("245,990 of 1,000,000 pilots (25%) reached production; the biggest drop "
                                     "is into pilot")
+
+
+def test_counts_in_chart_text_are_grouped_in_thousands():
+    assert rate_text(41_790, 70_000, 0.59, 0.60).startswith("41,790 of 70,000 (60%")

@@ -50,7 +50,7 @@ def rate_text(cancelled: int, decided: int, low: float, high: float) -> str:
     """'3 of 4 (75%, 95% CI 30–95%)'; '0 decided' when nothing is decided yet."""
     if not decided:
         return "0 decided"
-    return f"{cancelled} of {decided} ({cancelled / decided:.0%}, 95% CI {100 * low:.0f}–{high:.0%})"
+    return f"{cancelled:,} of {decided:,} ({cancelled / decided:.0%}, 95% CI {100 * low:.0f}–{high:.0%})"
 
 
 def money(value: float) -> str:
@@ -133,7 +133,7 @@ def cause_stage_title(cells: pd.DataFrame) -> str:
     """The largest cell: which cause stops most pilots at which stage."""
     top = cells.loc[cells["count"].idxmax()]
     return (f"{cause_label(top['cause'])} at {stage_label(top['stage']).lower()} stops the most pilots "
-            f"({int(top['count'])}, {top['row_share']:.0%} of that cause's cancellations)")
+            f"({int(top['count']):,}, {top['row_share']:.0%} of that cause's cancellations)")
 
 
 def cause_stage_figure(cells: pd.DataFrame, stages: list[str]) -> go.Figure:
@@ -236,7 +236,7 @@ def cohort_mix_figure(mix: pd.DataFrame) -> go.Figure:
     if mix.empty:
         return empty_figure("No cancelled pilots with a start date, so no cause mix by start quarter.")
     totals = mix.drop_duplicates("cohort").set_index("cohort")["cohort_cancelled"]
-    x_labels = {q: f"{q}<br>n={int(n)}" for q, n in totals.items()}
+    x_labels = {q: f"{q}<br>n={int(n):,}" for q, n in totals.items()}
     traces, drill = [], {}
     for i, cause in enumerate(dict.fromkeys(mix["cause"])):
         part = mix[mix["cause"] == cause]

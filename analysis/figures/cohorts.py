@@ -57,7 +57,7 @@ def triangle_title(matrix: pd.DataFrame, kind: str, month: int = COMPARE_MONTHS)
     trend = cohort_trend(matrix, kind, month)
     if trend.empty:
         return f"Share of each start cohort that {VERBS[kind]}, by time since start"
-    parts = [f"{share:.0%} of {year} starts ({count} of {n})" if i == 0 else f"{share:.0%} of {year} ({count} of {n})"
+    parts = [f"{share:.0%} of {year} starts ({count:,} of {n:,})" if i == 0 else f"{share:.0%} of {year} ({count:,} of {n:,})"
              for i, (year, count, n, share) in
              enumerate(trend[["year", "count", "n", "share"]].itertuples(index=False))]
     return f"{VERBS[kind].capitalize()} within {month} months: " + ", ".join(parts)
@@ -126,7 +126,7 @@ def triangle_figure(matrix: pd.DataFrame, kind: str = "production", step: int = 
     if matrix.empty:
         return empty_figure("No pilots with a start date in this selection, so no cohorts to show.")
     cohorts = matrix.drop_duplicates("cohort_start").sort_values("cohort_start")
-    rows = [f"{c} (n={n})" for c, n in zip(cohorts["cohort"], cohorts["n"])]
+    rows = [f"{c} (n={n:,})" for c, n in zip(cohorts["cohort"], cohorts["n"])]
     columns = [int(m) // step for m in sorted(matrix["month"].unique())]
     unit = "months" if step == 1 else "quarters" if step == 3 else f"× {step} months"
     top = float(np.nanmax(matrix[f"{kind}_share"].to_numpy(dtype=float), initial=0.0)) or 1.0
@@ -210,7 +210,7 @@ def _panels(segments: list, arrays: list[dict[str, dict[str, np.ndarray]]], mont
     (the first MAX_SEGMENTS drawable ones): traces and layout, as make_subplots(1, 2) lays them out."""
     traces = []
     for i, (segment, curves) in enumerate(zip(segments[:MAX_SEGMENTS], arrays)):
-        name = f"{segment} (n={int(curves['production']['n'][0])})"
+        name = f"{segment} (n={int(curves['production']['n'][0]):,})"
         for kind, axes in (("production", PANEL_AXES[0]), ("cancelled", PANEL_AXES[1])):
             traces += _curve_traces(curves[kind], name, SEGMENT_COLOURS[i], str(segment), kind == "production",
                                     dict(xaxis=axes[0], yaxis=axes[1]))
@@ -242,18 +242,18 @@ def _segment_title(summary: pd.DataFrame, dimension_label: str, chronological: b
         row = known.iloc[0]
         return (f"Within {month} months of start, {row['production']:.0%} of {_escape(row['segment'])} pilots "
                 f"reached production (95% CI {row['production_low']:.0%}–{row['production_high']:.0%}, "
-                f"n={row['n']})")
+                f"n={row['n']:,})")
     if chronological:
         old, new = known.iloc[0], known.iloc[-1]
         verdict = "Newer cohorts reach production sooner" if new["production"] > old["production"] else \
             "Newer cohorts do not reach production sooner"
         return (f"{verdict}: {new['production']:.0%} of {new['segment']} starts within {month} months "
-                f"(n={new['n']}), against {old['production']:.0%} of {old['segment']} starts (n={old['n']})")
+                f"(n={new['n']:,}), against {old['production']:.0%} of {old['segment']} starts (n={old['n']:,})")
     best = known.loc[known["production"].idxmax()]
     worst = known.loc[known["production"].idxmin()]
     return (f"Within {month} months, {_escape(best['segment'])} reaches production most often "
-            f"({best['production']:.0%}, n={best['n']}) and {_escape(worst['segment'])} least "
-            f"({worst['production']:.0%}, n={worst['n']})")
+            f"({best['production']:.0%}, n={best['n']:,}) and {_escape(worst['segment'])} least "
+            f"({worst['production']:.0%}, n={worst['n']:,})")
 
 
 def incidence_figure(curves: pd.DataFrame, summary: pd.DataFrame, dimension_label: str | None = None,

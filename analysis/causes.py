@@ -22,11 +22,6 @@ TOP_CAUSES_IN_MIX = 6  # more causes than this in one stacked bar cannot be told
 OTHER_CAUSES = "all other causes"  # the causes beyond the top ones, grouped in the cohort mix
 
 
-def _causes(cancelled: pd.DataFrame) -> pd.Series:
-    """The cause of each cancelled pilot, NOT_RECORDED when the export gives none."""
-    return cancelled["failure_cause"].fillna(NOT_RECORDED).astype("str")
-
-
 def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
     """The pilot ids of each group, as lists (in frame order), indexed by the group's key(s)."""
     grouped = frame.groupby(keys, sort=False)

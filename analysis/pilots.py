@@ -3,8 +3,6 @@ in each group of a breakdown (what a click on a chart lists)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-
 import numpy as np
 import pandas as pd
 
@@ -42,22 +40,3 @@ def ids_by_group(frame: pd.DataFrame, codes: np.ndarray, groups: int) -> list[li
     # only the rows in some group become Python strings (rows coded -1 sort first and are left out)
     ids = frame["pilot_id"].iloc[order[bounds[0]:bounds[-1]]].to_numpy(dtype=object)
     return [ids[bounds[g] - bounds[0]:bounds[g + 1] - bounds[0]].tolist() for g in range(groups)]
-
-
-class GroupIds(Mapping):
-    """Label -> the pilot ids of a group (in frame order), each list made only when its label is looked
-    up: a select box of groups lists every label and reads one choice per run, so 300k ids (the stage
-    spells at 100k pilots) are never all turned into Python lists."""
-
-    def __init__(self, ids: Sequence[str], codes: np.ndarray, labels: list[str]) -> None:
-        self._ids, self._codes = ids, codes
-        self._group = {label: g for g, label in enumerate(labels)}
-
-    def __getitem__(self, label: str) -> list[str]:
-        return list(self._ids.take(np.flatnonzero(self._codes == self._group[label])))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._group)
-
-    def __len__(self) -> int:
-        return len(self._group)

@@ -1,5 +1,6 @@
 """A frozen copy of analysis/stalls.py's row-frame code for the time in stage (before it worked on
-arrays): tests/test_stalls_fast.py pins the array code to it. Never import this from the app."""
+arrays): tests/test_stalls_fast.py pins the array code to it; and the time-in-stage chart's boxes as every
+row of each (every_box), before big boxes were drawn from counts. Never import this from the app."""
 
 from __future__ import annotations
 
@@ -164,3 +165,16 @@ def stage_time_boxes(durations: pd.DataFrame, stages: list[str]) -> list[dict]:
                 boxes.append({"y0": stage_label(stage), "name": name, "x": months[rows], "customdata": rows,
                               "boxpoints": "outliers" if len(rows) > POINTS_PER_BOX else "all", "hovertext": hover})
     return boxes
+
+
+def every_box(spells, stages: int) -> list[tuple[tuple, int, np.ndarray]]:
+    """(kind, stage index, spell rows) of each non-empty box of the time-in-stage chart, kinds in
+    SPELL_KINDS order, stages in order, rows ascending: each stage's spells split by whether they left (the
+    chart's boxes before big ones were drawn from counts per day)."""
+    from analysis.figures.stalls import SPELL_KINDS
+
+    parts = []
+    for part in spells.by_stage[:stages]:
+        rows, left = spells.positions(part), spells.observed[part]
+        parts.append((rows[left], rows[~left]))
+    return [(kind, i, parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts)) if len(parts[i][k])]

@@ -157,7 +157,7 @@ def test_boxes_from_counts_are_the_boxes_of_every_value(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_drawn_boxes_are_the_boxes_with_only_big_boxes_outliers(seed):
     spells = spells_with_outliers(seed)
-    every, drawn = figures._boxes(spells, 2), figures._drawn_boxes(spells, 2)
+    every, drawn = ref.every_box(spells, 2), figures._drawn_boxes(spells, 2)
     assert [(k, i) for k, i, _ in every] == [(k, i) for k, i, _, _ in drawn]
     for (_, _, rows), (_, _, shown, per_day) in zip(every, drawn):
         if per_day is None:  # a small box: every spell

@@ -74,20 +74,9 @@ def _spells(durations: pd.DataFrame | Spells) -> Spells:
     return durations if isinstance(durations, Spells) else Spells.from_frame(durations)
 
 
-def _boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray]]:
-    """(kind, stage index, spell rows) of each non-empty box, kinds in SPELL_KINDS order, stages in
-    order, rows ascending: each stage's spells (Spells.by_stage) split by whether they left."""
-    observed = spells.observed
-    parts = []
-    for part in spells.by_stage[:stages]:
-        rows = spells.positions(part)
-        left = observed[part]
-        parts.append((rows[left], rows[~left]))
-    return [(kind, i, parts[i][k]) for k, kind in enumerate(SPELL_KINDS) for i in range(len(parts)) if len(parts[i][k])]
-
-
 def _drawn_boxes(spells: Spells, stages: int) -> list[tuple[tuple, int, np.ndarray, np.ndarray | None]]:
-    """The boxes of _boxes as the chart draws them: (kind, stage index, spell rows, counts per day). A box
+    """Each non-empty box as the chart draws it, kinds in SPELL_KINDS order, stages in order: (kind, stage
+    index, spell rows, counts per day); a stage's spells (Spells.by_stage) split by whether they left. A box
     of more than POINTS_PER_BOX spells counted per day (Spells.day_counts) comes with its spells' counts
     per day and the rows of its outliers only (no rows split per box); any other with all its rows and
     None."""
@@ -100,7 +89,7 @@ POINTS_PER_BOX = 2_000  # more points than this hide the box and cost seconds to
 
 
 def _stage_boxes(spells: Spells, i: int, part: slice | np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """(rows, counts per day) of stage i's two boxes (left, still there), as _boxes gives them: a big box's
+    """(rows, counts per day) of stage i's two boxes (left, still there), rows ascending: a big box's
     statistics come from Spells.day_counts and one pass over the stage's days finds its outliers, where
     splitting the rows and scanning each box's months cost 30 ms at 1M pilots."""
     per_day, big = [None, None], [False, False]

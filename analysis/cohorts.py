@@ -24,29 +24,38 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# The numpy-only arithmetic lives in kernels (the summary's first run imports no pandas). EVENT_BLOCK and
+# COUNTED_CELLS_MAX are read from this module at each call (tests set them here); the other names are kept
+# importable from here.
+from analysis.kernels import (
+    COUNTED,
+    COUNTED_CELLS_MAX,
+    CURVE_VALUES,
+    DAY_US,
+    DAYS_PER_MONTH,
+    EVENT_BLOCK,
+    EVENT_CODES,
+    KINDS,
+    MAX_DAYS,
+    NAT,
+    _block_days,
+    _counted_median,
+    _curve_arrays,
+    _outcomes,
+    _reaching,
+    _value_at,
+    day_counts,
+    event_arrays,
+    production_summary,
+    time_counts,
+)
 from analysis.schema import BLANK
 from analysis.stats import (
-    LEVEL_TOLERANCE,
-    aalen_johansen,
-    curve_value_at,
     format_p_value,
-    median_time,
     segment_difference,
     wilson_interval,
 )
 
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12
-DAY_US = 86_400_000_000  # microseconds in a day: dates are compared as datetime64[us]
-NAT = np.iinfo(np.int64).min  # NaT among datetime64's int64 numbers
-# event_times works on this many pilots at a time: its temporaries (int64, 512 KB each) stay in the CPU cache
-EVENT_BLOCK = 1 << 16
-MAX_DAYS = 1_000_000  # durations counted by day up to this (2,700 years): one counter per day
-# _day_counts' counters (segments x outcomes x days) at most: 128 MB; beyond, the months are ranked first
-COUNTED_CELLS_MAX = 1 << 24
-SUMMARY_MONTHS = [6, 12, 24]
-EVENT_CODES = {"production": 1, "cancelled": 2, "censored": 0}
-KINDS = ("production", "cancelled")
-COUNTED = ("censored", *KINDS)  # the outcomes counted per month (any other event code competes)
 # Leaders ask about the first year: "how many reached production within 12 months?"
 COMPARE_MONTHS = 12
 # A cohort is compared with the same period one year earlier (the same quarter last year), so that
@@ -63,7 +72,6 @@ START_YEAR = "start_year"  # a pseudo-dimension: segment pilots by the year they
 OVERALL = "All pilots"
 
 TIMES_COLUMNS = ["pilot_id", "start_date", "months", "event", "follow_up"]
-CURVE_VALUES = ["cif", "se", "ci_low", "ci_high"]
 # The columns of stats.cumulative_incidence, in its order.
 CURVE_COLUMNS = ["time", "at_risk", "events", "competing", "censored", *CURVE_VALUES]
 MATRIX_COLUMNS = ["cohort", "cohort_start", "month", "n", "followed", "production", "cancelled",
@@ -87,58 +95,6 @@ def _stamps(classified: pd.DataFrame, column: str) -> np.ndarray:
     return classified[column].to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
-def _choose(mask: np.ndarray, chosen: np.ndarray, other: np.ndarray | np.int64,
-            out: np.ndarray | None = None) -> np.ndarray:
-    """np.where(mask, chosen, other) on int64 by arithmetic, (chosen - other) * mask + other: exact (int64
-    arithmetic wraps around, so even NAT minus a date comes back), and at 1M pilots a third quicker than
-    np.where's branch per element on a mask that mixes True and False. ``out`` (which may be ``chosen``):
-    where to write it instead of a fresh array."""
-    out = np.subtract(chosen, other, out=out)
-    out *= mask
-    out += other
-    return out
-
-
-def _event_dates(production: np.ndarray, end_date: np.ndarray, last_progress: np.ndarray, reached: np.ndarray,
-                 cancelled: np.ndarray, as_of: np.int64) -> np.ndarray:
-    """The date each pilot left the risk set (as _stamps): production date (else end date) for pilots that
-    reached production, end date (else last progress) for cancelled ones, the as-of date for the others."""
-    end = _choose(production == NAT, end_date, production)  # two fresh arrays, the rest in place
-    cancelled_on = _choose(end_date == NAT, last_progress, end_date)
-    end = _choose(reached, end, as_of, out=end)
-    return _choose(cancelled, cancelled_on, end, out=cancelled_on)
-
-
-def _event_codes(reached: np.ndarray, cancelled: np.ndarray, late: np.ndarray) -> np.ndarray:
-    """EVENT_CODES of each pilot as np.select([reached, cancelled], [1, 2], 0) gives them, 0 (censored) where the
-    event came after the as-of date; counted in bytes."""
-    code = (cancelled & ~reached).view(np.int8) * np.int8(2)
-    code += reached.view(np.int8)
-    code *= ~late
-    return code
-
-
-def _block_times(block: list[np.ndarray], day: np.int64, months: np.ndarray, event: np.ndarray,
-                 follow_up: np.ndarray) -> np.ndarray:
-    """event_times of one block of pilots (production, end, last-progress and start stamps, reached_production,
-    cancelled: event_times' inputs cut to the block), written into ``months``, ``event`` and ``follow_up`` (the
-    block's part of each); which of its pilots are kept."""
-    production, end_date, last_progress, start, reached, cancelled = block
-    days = _event_dates(production, end_date, last_progress, reached, cancelled, day)
-    late = days > day  # an event after the as-of date had not happened on it (NAT is below every date)
-    kept = (days != NAT) & (start != NAT)
-    np.minimum(days, day, out=days)  # censored at the as-of date
-    days -= start
-    days //= DAY_US
-    kept &= days >= 0
-    np.divide(days, DAYS_PER_MONTH, out=months)
-    event[:] = _event_codes(reached, cancelled, late)
-    days = np.subtract(day, start, out=days)
-    days //= DAY_US
-    np.divide(days, DAYS_PER_MONTH, out=follow_up)
-    return kept
-
-
 def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
     """Months from start to production (production date), to cancellation (end date, else last
     progress), or to the as-of date for pilots still in flight (censored). An event dated after the
@@ -159,37 +115,12 @@ def event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | No
     day = np.datetime64(pd.Timestamp(as_of).as_unit("us")).astype(np.int64)
     inputs = [_stamps(classified, c) for c in (f"{stages[-1]}_date", "end_date", "last_progress", "start_date")]
     inputs += [classified[c].to_numpy(dtype=bool) for c in ("reached_production", "cancelled")]
-    size = len(classified)
-    months, event, follow_up = np.empty(size), np.empty(size, dtype=np.int64), np.empty(size)
-    kept = np.empty(size, dtype=bool)
-    for first in range(0, size, EVENT_BLOCK):
-        rows = slice(first, first + EVENT_BLOCK)
-        kept[rows] = _block_times([x[rows] for x in inputs], day, months[rows], event[rows], follow_up[rows])
+    months, event, follow_up, kept = event_arrays(inputs, day, EVENT_BLOCK)
     columns = {"pilot_id": classified["pilot_id"].array, "start_date": classified["start_date"].array}
     if not kept.all():
         months, event, follow_up = months[kept], event[kept], follow_up[kept]
         columns = {c: v[kept] for c, v in columns.items()}
     return pd.DataFrame({**columns, "months": months, "event": event, "follow_up": follow_up}, copy=False)
-
-
-def _durations(months: np.ndarray) -> np.ndarray:
-    """The months, checked as stats.cumulative_incidence checks durations."""
-    if not np.all(np.isfinite(months)) or np.any(months < 0):
-        raise ValueError("durations must be finite and >= 0")
-    return months
-
-
-def _outcomes(event: np.ndarray) -> np.ndarray:
-    """The position of each event code in COUNTED, len(COUNTED) for any other code."""
-    codes = np.array([EVENT_CODES[k] for k in COUNTED])
-    if event.dtype.kind in "iu" and event.size and event.min() >= 0:  # the usual codes: one lookup per pilot
-        table = np.full(max(int(event.max()), int(codes.max())) + 1, len(COUNTED))
-        table[codes] = np.arange(len(COUNTED))
-        return table[event]
-    outcome = np.full(event.shape, len(COUNTED))
-    for i, code in enumerate(codes):
-        outcome[event == code] = i
-    return outcome
 
 
 def _time_counts(times: pd.DataFrame, codes: np.ndarray | None = None,
@@ -200,21 +131,14 @@ def _time_counts(times: pd.DataFrame, codes: np.ndarray | None = None,
     few thousand distinct days however many pilots, so this costs a pass or two over the rows (by day when the
     months are whole days, _day_counts; else ranked, in place on one array: at 1M pilots each fresh array costs
     as much again in page faults as the pass that fills it)."""
-    months, event = times["months"].to_numpy(dtype=float), times["event"].to_numpy()
-    counted = _day_counts(months, event, codes, segments)
-    if counted is not None:
-        return counted
-    distinct, rank = _ranked_months(_durations(months))
-    cells = len(COUNTED) + 1
-    key = _outcomes(event)
-    if codes is not None:
-        key += codes * cells
-    key *= distinct.size
-    key += rank
-    if codes is not None and (codes < 0).any():
-        key = key[codes >= 0]
-    counts = np.bincount(key, minlength=segments * cells * distinct.size)
-    return distinct, counts.reshape(segments, cells, distinct.size)
+    return time_counts(times["months"].to_numpy(dtype=float), times["event"].to_numpy(), codes, segments,
+                       _ranked_months, EVENT_BLOCK, COUNTED_CELLS_MAX)
+
+
+def _day_counts(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None,
+                segments: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """kernels.day_counts with this module's EVENT_BLOCK and COUNTED_CELLS_MAX."""
+    return day_counts(months, event, codes, segments, EVENT_BLOCK, COUNTED_CELLS_MAX)
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,55 +156,6 @@ def segment_counts(times: pd.DataFrame, labels: pd.Series, order: list[str]) -> 
     return SegmentCounts(*_time_counts(times, _segment_codes(labels, order), len(order)))
 
 
-def _day_counts(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None,
-                segments: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """_time_counts for months that are whole days from 0 (as event_times makes them: days / DAYS_PER_MONTH,
-    checked exactly): each pilot counted by its segment, outcome and day at once, the days without a pilot
-    dropped after (no ranking of the months first); the keys made EVENT_BLOCK pilots at a time, so their
-    temporaries stay in the CPU cache. None when a month is not such a day, or the days span too long."""
-    if not months.size or not (months.min() >= 0 and months.max() * DAYS_PER_MONTH < MAX_DAYS):  # NaN fails
-        return None
-    width, cells = int(np.rint(months.max() * DAYS_PER_MONTH)) + 1, len(COUNTED) + 1
-    groups = segments + 1  # the last: rows of no segment, counted only for the distinct months, then dropped
-    if groups * cells * width > COUNTED_CELLS_MAX:
-        return None
-    key = np.empty(months.size, dtype=np.intp)
-    for first in range(0, months.size, EVENT_BLOCK):
-        rows = slice(first, first + EVENT_BLOCK)
-        if not _day_keys(months[rows], event[rows], None if codes is None else codes[rows], segments, width,
-                         key[rows]):
-            return None
-    counts = np.bincount(key, minlength=groups * cells * width).reshape(groups, cells, width)
-    seen = counts.any(axis=(0, 1))
-    return np.flatnonzero(seen) / DAYS_PER_MONTH, counts[:segments, :, seen]
-
-
-def _day_keys(months: np.ndarray, event: np.ndarray, codes: np.ndarray | None, segments: int, width: int,
-              out: np.ndarray) -> bool:
-    """_day_counts' key of each pilot of a block ((segment, or ``segments`` for none) x outcome x day), written
-    into ``out``; False when a month is not a whole number of days."""
-    whole = _block_days(months)
-    if whole is None:
-        return False
-    key = _outcomes(event)
-    if codes is not None:
-        key += np.where(codes < 0, segments, codes) * (len(COUNTED) + 1)
-    key *= width
-    key += whole
-    out[:] = key
-    return True
-
-
-def _block_days(months: np.ndarray) -> np.ndarray | None:
-    """The whole days (intp) of months known to lie from 0 to under MAX_DAYS days, when each is exactly
-    days / DAYS_PER_MONTH; None when one is not."""
-    days = np.multiply(months, DAYS_PER_MONTH)
-    np.rint(days, out=days)
-    whole = days.astype(np.intp)
-    np.divide(whole, DAYS_PER_MONTH, out=days)
-    return whole if np.array_equal(days, months) else None
-
-
 def _ranked_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of ``months``, sorted, and the position of each value among them (hashed: for
     months that are not whole days, which _day_counts counts)."""
@@ -289,26 +164,6 @@ def _ranked_months(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return distinct[order], rank[found]
-
-
-def _curve_arrays(months: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """Both Aalen-Johansen curves of one segment from its counts per month (see _time_counts), as arrays keyed
-    by the columns of stats.cumulative_incidence (origin row first). The counts per distinct time are those
-    stats.cumulative_incidence makes and the arithmetic is its own (stats.aalen_johansen): the same numbers,
-    without a sort and a DataFrame per curve."""
-    size = counts.sum(axis=0)
-    seen = size > 0
-    size, (censored, *events) = size[seen], counts[: len(COUNTED), seen]
-    at_risk = size.sum() - (np.cumsum(size) - size)
-    head = {"time": np.concatenate(([0.0], months[seen])), "at_risk": np.concatenate(([size.sum()], at_risk)),
-            "censored": np.concatenate(([0], censored))}
-    curves = {}
-    for kind, count in zip(COUNTED[1:], events):
-        competing = size - count - censored
-        values = aalen_johansen(at_risk, count, competing)
-        curves[kind] = {**head, "events": np.concatenate(([0], count)), "competing": np.concatenate(([0], competing)),
-                        **{c: np.concatenate(([0.0], v)) for c, v in zip(CURVE_VALUES, values)}}
-    return curves
 
 
 def incidence_curves(times: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -333,27 +188,13 @@ def production_medians(times: pd.DataFrame) -> tuple[float | None, float | None]
     return None if np.isnan(reaching) else reaching, _counted_median(months, counts[0, COUNTED.index("production")])
 
 
-def _counted_median(values: np.ndarray, counts: np.ndarray) -> float | None:
-    """np.median of the sample holding each of the sorted ``values`` ``counts`` times (the mean of the middle
-    two for an even count, as np.median takes it); None for an empty sample."""
-    n = int(counts.sum())
-    if not n:
-        return None
-    cumulative = np.cumsum(counts)
-    low, high = values[np.searchsorted(cumulative, [(n - 1) // 2, n // 2], side="right")]
-    return float(low) if n % 2 else float((low + high) / 2)
-
-
 def time_to_production(times: pd.DataFrame) -> dict:
-    """The summary's time_to_production block: incidence at 6, 12, 24 months and the median."""
+    """The summary's time_to_production block: incidence at 6, 12, 24 months and the median (the values
+    stats.curve_value_at and stats.median_time give on incidence_curves' curves; kernels.production_summary)."""
     if times.empty:
-        return {"at_months": SUMMARY_MONTHS, "production": [None] * 3, "cancelled": [None] * 3,
-                "median_months": None}
-    curves = incidence_curves(times)
-    at = {k: [None if np.isnan(v) else float(v) for v in curve_value_at(c, SUMMARY_MONTHS, "cif")]
-          for k, c in curves.items()}
-    return {"at_months": SUMMARY_MONTHS, "production": at["production"], "cancelled": at["cancelled"],
-            "median_months": median_time(curves["production"], "cif")}
+        return production_summary(None, None)
+    months, counts = _time_counts(times)
+    return production_summary(months, counts[0])
 
 
 # ------------------------------------------------------------------ the triangle
@@ -796,19 +637,6 @@ def curve_rows(curves: pd.DataFrame) -> tuple[pd.Index, np.ndarray, dict[str, li
         bounds = np.searchsorted(codes[rows], np.arange(len(segments) + 1))
         blocks[k] = [rows[bounds[i]:bounds[i + 1]] for i in range(len(segments))]
     return segments, first[present >= 0], blocks
-
-
-def _value_at(time: np.ndarray, values: np.ndarray, month: float) -> float:
-    """stats.curve_value_at on one curve's arrays: the value of the last row at or before ``month``, NaN past
-    the last row (the longest follow-up) or before the first; NaN too for a missing curve."""
-    index = np.searchsorted(time, month, side="right") - 1
-    return float("nan") if index < 0 or month > time[-1] or np.isnan(month) else float(values[index])
-
-
-def _reaching(time: np.ndarray, cif: np.ndarray, level: float = 0.5) -> float:
-    """stats.median_time of a cumulative incidence curve's arrays, NaN where it is None."""
-    hits = np.flatnonzero(cif >= level - LEVEL_TOLERANCE)
-    return float(time[hits[0]]) if hits.size else float("nan")
 
 
 def at_risk_table(times: pd.DataFrame, labels: pd.Series, order: list[str], every: int = AT_RISK_EVERY,

@@ -20,24 +20,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+# The numpy-only parts live in kernels (the summary's first run imports no pandas); imported back here
+from analysis.kernels import CONFIDENCE, LEVEL_TOLERANCE, _z_value, aalen_johansen
+from analysis.kernels import wilson_interval as wilson_interval  # re-exported: proportions
+
 # Conventional 5% significance level; "significant" in the dashboard means p < ALPHA.
 ALPHA = 0.05
-# Two-sided confidence level of every interval here (the usual 95% bands).
-CONFIDENCE = 0.95
 # Cochran's rule of thumb: below 5 expected counts in a cell the chi-square
 # approximation is unreliable, so exact (Fisher) tests are used instead.
 MIN_EXPECTED_COUNT = 5.0
 # p-values below this are shown as "p < 0.001": more digits suggest false precision.
 P_DISPLAY_FLOOR = 0.001
-# Slack when asking whether a curve has reached a level, so that a curve equal to
-# the level up to floating-point error (e.g. 1 - 1/2 computed as a product) counts.
-LEVEL_TOLERANCE = 1e-12
 # kaplan_meier_whole counts durations per value up to this (~270 years in days); beyond it, sorting is cheaper
 MAX_WHOLE_DURATION = 100_000
 
@@ -58,43 +56,6 @@ def _scipy_stats():
     from scipy import stats
 
     return stats
-
-
-def _z_value(confidence: float) -> float:
-    """Two-sided standard-normal quantile for a confidence level in (0, 1)."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    # the standard library's quantile agrees with scipy's ndtri to 1e-15; importing scipy.special for it took
-    # 0.18 s of every summary command
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
-# ---------------------------------------------------------------- proportions
-
-
-def wilson_interval(
-    successes: ArrayLike, n: ArrayLike, confidence: float = CONFIDENCE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for binomial proportions (no continuity correction).
-
-    Vectorised: ``successes`` and ``n`` broadcast against each other; scalars
-    give 0-d arrays. Bounds are exactly 0 when successes == 0 and exactly 1
-    when successes == n; n == 0 gives NaN bounds. Returns (lower, upper).
-    """
-    x = np.asarray(successes, dtype=float)
-    total = np.asarray(n, dtype=float)
-    if np.any(x < 0) or np.any(x > total):
-        raise ValueError("need 0 <= successes <= n")
-    z2 = _z_value(confidence) ** 2
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        p = x / total
-        denominator = 1 + z2 / total
-        centre = (p + z2 / (2 * total)) / denominator
-        half = np.sqrt(z2 * p * (1 - p) / total + z2**2 / (4 * total**2)) / denominator
-    lower = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    upper = np.where(x == total, 1.0, np.clip(centre + half, 0.0, 1.0))
-    empty = total == 0
-    return np.where(empty, np.nan, lower), np.where(empty, np.nan, upper)
 
 
 # -------------------------------------------------------- segment comparisons
@@ -394,60 +355,6 @@ def _km_curve(table: pd.DataFrame, size: int, confidence: float) -> pd.DataFrame
     curve = table.assign(survival=survival, se=se, ci_low=lower, ci_high=upper)
     start = {"survival": 1.0, "se": 0.0, "ci_low": 1.0, "ci_high": 1.0}
     return _with_origin(curve, size, start)
-
-
-def _cif_variance(
-    cif: np.ndarray, s_prev: np.ndarray, n: np.ndarray, d_all: np.ndarray, d_k: np.ndarray
-) -> np.ndarray:
-    """Delta-method ("Greenwood-type") variance of the Aalen-Johansen CIF.
-
-    Var F(t) = sum_{tj<=t} [F(t)-F(tj)]^2 d_j/(n_j(n_j-d_j))
-             + sum S(tj-)^2 d_kj (n_j-d_kj)/n_j^3
-             - 2 sum [F(t)-F(tj)] S(tj-) d_kj/n_j^2
-    (Marubini & Valsecchi 1995; Pintilie 2006, eq. 4.4), expanded into running
-    sums. A time where everyone at risk has an event is the last time, where
-    F(t)-F(tj) = 0, so its first-sum term is 0 (not 0 * inf).
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        a = np.where(n > d_all, d_all / (n * (n - d_all)), 0.0)
-    b = s_prev * d_k / n**2
-    spread = cif**2 * np.cumsum(a) - 2 * cif * np.cumsum(cif * a) + np.cumsum(cif**2 * a)
-    own = np.cumsum(s_prev**2 * d_k * (n - d_k) / n**3)
-    cross = cif * np.cumsum(b) - np.cumsum(cif * b)
-    return np.maximum(spread + own - 2 * cross, 0.0)
-
-
-def _cif_bounds(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds from log(-log F): F ** exp(+/- z * se / |F log F|), inside [0, 1].
-
-    (0, 0) while F == 0; NaN where F == 1.
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        spread = np.exp(z * se / np.abs(cif * np.log(cif)))
-        lower, upper = cif**spread, cif ** (1 / spread)
-    inside = (cif > 0) & (cif < 1)
-    lower = np.where(cif == 0, 0.0, np.where(inside, lower, np.nan))
-    upper = np.where(cif == 0, 0.0, np.where(inside, upper, np.nan))
-    return lower, upper
-
-
-def aalen_johansen(
-    at_risk: ArrayLike, events: ArrayLike, competing: ArrayLike, confidence: float = CONFIDENCE
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The arithmetic of ``cumulative_incidence`` on counts per distinct time, in time order: pilots
-    at risk, events of interest and competing events at each time (no origin row).
-
-    For callers that count many curves at once (one per segment) and want the same numbers without a
-    DataFrame per curve. Returns arrays cif, se, ci_low, ci_high (see ``cumulative_incidence``).
-    """
-    n = np.asarray(at_risk, dtype=float)
-    d_k = np.asarray(events, dtype=float)
-    d_all = d_k + np.asarray(competing, dtype=float)
-    s_prev = np.concatenate(([1.0], np.cumprod(1 - d_all / n)[:-1]))
-    cif = np.cumsum(s_prev * d_k / n)
-    se = np.sqrt(_cif_variance(cif, s_prev, n, d_all, d_k))
-    lower, upper = _cif_bounds(cif, se, _z_value(confidence))
-    return cif, se, lower, upper
 
 
 def cumulative_incidence(

@@ -1,0 +1,209 @@
+"""The summary's numbers from the derived pilots held as numpy arrays, without pandas.
+
+The command line's first run on a file must cost no more than pandas reading it (issue 7), and importing
+pandas alone is most of that, so this module imports only the standard library, numpy and the pandas-free
+analysis modules (kernels, schema). Its answers are those of analysis/summary.py's summary() for the keys
+NUMBER_KEYS, to the last digit of the JSON text: the same definitions (outcomes.classify, funnel.stage_funnel,
+causes.cause_counts / failure_rates, cohorts.event_times / time_to_production) and the same float arithmetic
+in the same order (tests/test_summary_numbers.py compares the texts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.kernels import DAY_US, NAT, event_arrays, production_summary, time_counts, wilson_interval
+from analysis.schema import BLANK, DIMENSIONS
+
+NUMBER_KEYS = ["funnel", "outcomes", "failure_causes", "failure_rates", "time_to_production", "as_of", "stall_days"]
+OUTCOMES = ["production", "retired", "cancelled", "active", "on_hold"]  # outcome_counts' keys, in its order
+IN_FLIGHT = ("active", "on_hold")
+NOT_RECORDED = "not recorded"  # causes.NOT_RECORDED: a cancelled pilot whose export gives no cause
+
+Coded = tuple[np.ndarray, list[str]]  # codes (int, -1 = missing) into distinct names
+
+
+@dataclass
+class PilotArrays:
+    """The derived pilots as arrays, one entry per pilot in each.
+
+    stages: the dataset's stages, in order; stage_index: int64, -1 = unknown stage; status: codes (never -1)
+    into the status names; failure_cause: codes into distinct names (canonical id or "other (<text>)"),
+    -1 = missing; dimensions: business_unit, use_case, sourcing, sponsor as codes (-1 = missing) into names;
+    dates: start_date, end_date, last_update and f"{stage}_date" for each stage, datetime64[us], NaT where
+    missing (every one present). Names lists hold distinct strings in any order."""
+
+    stages: list[str]
+    stage_index: np.ndarray
+    status: Coded
+    failure_cause: Coded
+    dimensions: dict[str, Coded]
+    dates: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Flags:
+    """outcomes.classify's columns as arrays: reached (the last stage, neither retired nor cancelled: its
+    outcome is production), reached_production, cancelled, in_flight, decided, stalled (bool) and
+    last_progress (int64 microseconds, NAT without any date)."""
+
+    reached: np.ndarray
+    reached_production: np.ndarray
+    cancelled: np.ndarray
+    in_flight: np.ndarray
+    decided: np.ndarray
+    stalled: np.ndarray
+    last_progress: np.ndarray
+
+
+def summary_numbers(p: PilotArrays, as_of: dt.date | None, stall_days: int) -> dict:
+    """summary()'s NUMBER_KEYS for these pilots: as_of None means the latest date of any date column
+    (outcomes.default_as_of), as analyse_file takes it."""
+    day = as_of or default_as_of(p)
+    flags = classify(p, day, stall_days)
+    return {
+        "funnel": funnel(p),
+        "outcomes": outcome_counts(p, flags),
+        "failure_causes": cause_counts(p, flags),
+        "failure_rates": {dim: failure_rates(p.dimensions[dim], flags) for dim in breakdown_dimensions(p)},
+        "time_to_production": time_to_production(p, flags, day),
+        "as_of": day.isoformat() if day else None,
+        "stall_days": stall_days,
+    }
+
+
+def _stamps(dates: np.ndarray) -> np.ndarray:
+    """Dates as int64 microseconds (NAT, the smallest int64, where missing)."""
+    return np.asarray(dates, dtype="datetime64[us]").view(np.int64)
+
+
+def _day_stamp(day: dt.date) -> np.int64:
+    return np.datetime64(day, "us").astype(np.int64)
+
+
+def default_as_of(p: PilotArrays) -> dt.date | None:
+    """outcomes.default_as_of: the latest date anywhere in the dataset, or None when it has no dates."""
+    latest = max((int(_stamps(d).max()) for d in p.dates.values() if len(d)), default=NAT)
+    return None if latest == NAT else np.datetime64(latest, "us").astype("datetime64[D]").item()
+
+
+def _status_in(status: Coded, values: tuple[str, ...]) -> np.ndarray:
+    """Each pilot's status is one of `values` (a missing status, -1, is in nothing)."""
+    codes, names = status
+    return np.append(np.isin(np.asarray(names, dtype=object), list(values)), False)[codes]
+
+
+def last_progress(p: PilotArrays) -> np.ndarray:
+    """The latest of the last update and the stage entry dates (int64 stamps, NAT without any): NAT is the
+    smallest int64, so a maximum skips it as fmax skips NaT."""
+    latest = _stamps(p.dates["last_update"]).copy()
+    for stage in p.stages:
+        np.maximum(latest, _stamps(p.dates[f"{stage}_date"]), out=latest)
+    return latest
+
+
+def classify(p: PilotArrays, as_of: dt.date | None, stall_days: int) -> Flags:
+    """outcomes.classify's flags; stalled: in flight with more than `stall_days` whole days (floored) from
+    the last progress to the as-of date (never without one or the other)."""
+    reached = (p.stage_index == len(p.stages) - 1) & ~_status_in(p.status, ("retired", "cancelled"))
+    reached_production = reached | _status_in(p.status, ("production", "retired"))
+    cancelled = _status_in(p.status, ("cancelled",))
+    in_flight = _status_in(p.status, IN_FLIGHT) & ~reached
+    progress = last_progress(p)
+    stalled = np.zeros(len(progress), dtype=bool)
+    if as_of is not None:
+        dated = progress != NAT
+        stalled[dated] = (_day_stamp(as_of) - progress[dated]) // DAY_US > stall_days
+        stalled &= in_flight
+    return Flags(reached, reached_production, cancelled, in_flight, reached_production | cancelled, stalled,
+                 progress)
+
+
+def funnel(p: PilotArrays) -> list[dict]:
+    """stage_funnel's stage and reached: pilots whose furthest stage is this one or later (unknown left out)."""
+    known = p.stage_index[p.stage_index >= 0]
+    at = np.bincount(known, minlength=len(p.stages))[: len(p.stages)]
+    reached = at[::-1].cumsum()[::-1]
+    return [{"stage": stage, "reached": int(n)} for stage, n in zip(p.stages, reached)]
+
+
+def outcome_counts(p: PilotArrays, flags: Flags) -> dict[str, int]:
+    """outcomes.outcome_counts: pilots by outcome (production where reached, else the status), and stalled."""
+    codes, names = p.status
+    outcome = np.where(flags.reached, len(names), codes)
+    counts = np.bincount(outcome[outcome >= 0], minlength=len(names) + 1)
+    by_name = dict.fromkeys(OUTCOMES, 0)
+    for name, count in zip([*names, "production"], counts.tolist()):
+        if name in by_name:
+            by_name[name] += count
+    return {**by_name, "stalled": int(flags.stalled.sum())}
+
+
+def _merged(codes: np.ndarray, names: list[str], missing: str, counts_of) -> tuple[list[str], np.ndarray]:
+    """Counts per group (`counts_of(groups, n_groups)` -> an array, one row per group), the missing value
+    (-1) a group named `missing`, groups with no pilot dropped and the rest merged by name (a real value
+    named as `missing` merges with the missing one, as a groupby on the filled text does)."""
+    names = [*names, missing]
+    groups = np.where(codes < 0, len(names) - 1, codes)
+    counts = counts_of(groups, len(names))
+    used = np.flatnonzero(counts.reshape(len(names), -1).sum(axis=1))
+    merged: dict[str, np.ndarray] = {}
+    for g in used.tolist():
+        merged[names[g]] = merged[names[g]] + counts[g] if names[g] in merged else counts[g].copy()
+    return list(merged), np.array(list(merged.values()), dtype=np.int64).reshape(len(merged), *counts.shape[1:])
+
+
+def cause_counts(p: PilotArrays, flags: Flags) -> list[dict]:
+    """causes.cause_counts' cause and count: the cancelled pilots' causes (missing: NOT_RECORDED), commonest
+    first, ties by name."""
+    codes, names = p.failure_cause
+    cancelled = codes[flags.cancelled]
+    causes, counts = _merged(cancelled, names, NOT_RECORDED, lambda g, n: np.bincount(g, minlength=n))
+    ranked = sorted(zip(causes, counts.tolist()), key=lambda item: (-item[1], item[0]))
+    return [{"cause": cause, "count": count} for cause, count in ranked]
+
+
+def breakdown_dimensions(p: PilotArrays) -> list[str]:
+    """summary.breakdown_dimensions: the canonical dimensions with at least one value."""
+    return [d for d in DIMENSIONS if d in p.dimensions and bool((p.dimensions[d][0] >= 0).any())]
+
+
+def failure_rates(dimension: Coded, flags: Flags) -> list[dict]:
+    """causes.failure_rates without its pilots column, as summary() gives its records: per segment (missing
+    as BLANK, merged by name) cancelled, decided, rate = cancelled / decided (None when nothing is decided)
+    and the 95% Wilson interval; most decided first, ties by segment."""
+    key_flags = flags.cancelled.astype(np.int64) * 2 + flags.decided
+
+    def counts_of(groups: np.ndarray, n: int) -> np.ndarray:
+        return np.bincount(groups * 4 + key_flags, minlength=n * 4).reshape(n, 4)  # neither, decided, failed, both
+
+    segments, totals = _merged(*dimension, BLANK, counts_of)
+    cancelled, decided = totals[:, 2] + totals[:, 3], totals[:, 1] + totals[:, 3]
+    rate = cancelled / np.where(decided > 0, decided, np.nan)
+    low, high = wilson_interval(cancelled, decided)
+    rows = [{"segment": s, "cancelled": int(c), "decided": int(d), "rate": _number(r), "ci_low": _number(lo),
+             "ci_high": _number(hi)} for s, c, d, r, lo, hi in zip(segments, cancelled, decided, rate, low, high)]
+    return sorted(rows, key=lambda row: (-row["decided"], row["segment"]))
+
+
+def _number(value: np.floating) -> float | None:
+    """A float as summary's _json_safe leaves it: None for NaN."""
+    return None if value != value else float(value)
+
+
+def time_to_production(p: PilotArrays, flags: Flags, as_of: dt.date | None) -> dict:
+    """cohorts.time_to_production(cohorts.event_times(...)): incidence of production and cancellation at 6,
+    12 and 24 months and the median months to production, from the pilots with a start date and an event
+    date on or before the as-of date."""
+    if as_of is None:
+        return production_summary(None, None)
+    inputs = [_stamps(p.dates[c]) for c in (f"{p.stages[-1]}_date", "end_date")]
+    inputs += [flags.last_progress, _stamps(p.dates["start_date"]), flags.reached_production, flags.cancelled]
+    months, event, _, kept = event_arrays(inputs, _day_stamp(as_of))
+    if not kept.any():
+        return production_summary(None, None)
+    distinct, counts = time_counts(months[kept], event[kept])
+    return production_summary(distinct, counts[0])

@@ -28,9 +28,18 @@ import pandas as pd
 from analysis.ingest import RawTable
 from analysis.mapping import EXACT, Mapping, complete_values, guess_columns
 from analysis.parse import detect_date_order, parse_dates
-from analysis.schema import DATE_FIELDS, HEADER_SYNONYMS, normalise
+from analysis.schema import (
+    DATE_FIELDS,
+    EVENT_ID_SYNONYMS,
+    EVENT_SAMPLE_ROWS,
+    HEADER_SYNONYMS,
+    MAX_EVENT_COLUMNS,
+    MIN_EVENTS_PER_PILOT,
+    normalise,
+)
 from analysis.validate import Derived, clean_cells, derive, empty_rows, rejected_frame, total_rows
 
+SAMPLE_ROWS = EVENT_SAMPLE_ROWS
 TIMESTAMP = "timestamp"  # the mapping's key for an event log's time column
 TIMESTAMP_SYNONYMS = ["timestamp", "time stamp", "time", "date", "datetime", "date time", "event time",
                       "event date", "event timestamp", "changed", "changed at", "changed on", "change date",
@@ -40,16 +49,12 @@ TIMESTAMP_SYNONYMS = ["timestamp", "time stamp", "time", "date", "datetime", "da
 ACTIVITY_SYNONYMS = ["activity", "activity name", "event", "event name", "event type", "to stage",
                      "new stage", "to", "to status", "new status", "new value", "to value", "transition",
                      "step", "milestone", "concept name", "stage entered", "moved to"]
-EVENT_ID_SYNONYMS = ["case id", "case", "case concept name", "trace id", "issue id", "item"]
 PREVIOUS = "previous"  # the stage or status an event moved from: read past, the event's own value counts
 PREVIOUS_SYNONYMS = ["from", "from status", "from stage", "from value", "old value", "old status",
                      "previous status", "previous stage", "previous value", "prior status", "from state"]
 EVENT_FIELD_LABELS = {TIMESTAMP: "Event time", "stage": "Stage or activity", PREVIOUS: "Moved from (ignored)"}
-MIN_EVENTS_PER_PILOT = 1.5  # a wide export has one row per ID (a few repeats at most); a log has several
-MAX_EVENT_COLUMNS = 15  # a history export has id, activity, time and a few attributes, not a full record
 DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of its filled cells
 MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
-SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 ENDING_STATUSES = ("cancelled", "retired")  # a pilot that ended so ends at its last event
 TOTAL_HINT = r"tot|sum|overall"  # every word of ingest.TOTAL_WORDS holds one, whatever its case and spacing
 HASH_MULTIPLIER = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio): mixes codes into a row key

@@ -5,6 +5,10 @@ DuckDB's reader takes no Windows-1252 here. The dialect (delimiter, quoting) is 
 consistently each candidate splits the first records. Records are split by Python's csv module,
 which reports the line each record starts on (a quoted cell may span several lines) and keeps
 ragged rows instead of dropping them; the store and every query after that run in DuckDB.
+
+pandas is imported where a table is made of the text (`pd` in the functions that do), not with the module:
+the summary command reads clean text into Arrow columns (`utf8_arrow_columns`) without it
+(analysis/summary_fast.py).
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from analysis.schema import HEADER_SYNONYMS, normalise
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_CHARS = 200_000  # enough for a few hundred records, small enough to sniff in milliseconds
@@ -286,13 +293,31 @@ def read_text_table(text: str, encoding: str) -> RawTable:
 def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memoryview | None = None
                     ) -> RawTable | None:
     """The table of clean text read by pyarrow's CSV reader (10-20x faster than the csv module and a
-    row at a time in Python), or None when the text is not clean: it holds a lone carriage return, a
-    quoted cell spans lines (Arrow reads fewer rows than there are lines below the header), a line has
-    another number of cells than the header, a line of the first few has an unpaired quote, the header
-    is not on the first line, or no row is filled. On clean text each line is one record, which Arrow
-    splits as the csv module does (quoted cells, doubled quotes, quotes inside a cell: checked against
-    it on random text), so the csv-module path (`build_table`) gives the same table, with line numbers
-    1 + the row's position; that path reads everything else.
+    row at a time in Python), or None when the text is not clean (`clean_arrow_columns`) or no row is filled.
+    On clean text each line is one record, which Arrow splits as the csv module does (quoted cells, doubled
+    quotes, quotes inside a cell: checked against it on random text), so the csv-module path (`build_table`)
+    gives the same table, with line numbers 1 + the row's position; that path reads everything else."""
+    import pandas as pd
+
+    found = clean_arrow_columns(text, delimiter, body)
+    if found is None:
+        return None
+    header, columns = found
+    frame = pd.DataFrame(_single_chunks(columns, unique_headers(header)))
+    if not any(frame[c].ne("").any() for c in frame.columns):
+        return None
+    frame, dropped = _drop_empty_columns(frame, raw_names=header)
+    notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
+    return RawTable(frame, LineRange(2, len(frame)), encoding=encoding, delimiter=delimiter, header_line=1,
+                    notes=notes)
+
+
+def clean_arrow_columns(text: str, delimiter: str, body: bytes | memoryview | None = None
+                        ) -> tuple[list[str], list] | None:
+    """(header cells as written, the Arrow text columns of the lines below it) of clean text, or None when
+    the text is not clean: it holds a lone carriage return, a quoted cell spans lines (Arrow reads fewer rows
+    than there are lines below the header), a line has another number of cells than the header, a line of the
+    first few has an unpaired quote, the header is not on the first line, or no row is read.
 
     `body`: the UTF-8 bytes of the whole text, when `text` is only its start (`read_utf8_upload`): Arrow
     reads and checks them, so a large upload is neither decoded nor encoded again in Python. Arrow
@@ -312,15 +337,7 @@ def read_clean_text(text: str, delimiter: str, encoding: str, body: bytes | memo
     physical = bytes_count(body, b"\n") + (not bytes(body[-1:]) == b"\n") if quoted and body_table is not None else 0
     if body_table is None or quoted and len(body_table) != physical - 1 or not len(body_table):
         return None
-    columns = body_table.columns
-    del body_table
-    frame = pd.DataFrame(_single_chunks(columns, unique_headers(top[0])))
-    if not any(frame[c].ne("").any() for c in frame.columns):
-        return None
-    frame, dropped = _drop_empty_columns(frame, raw_names=top[0])
-    notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
-    return RawTable(frame, LineRange(2, len(frame)), encoding=encoding, delimiter=delimiter, header_line=1,
-                    notes=notes)
+    return top[0], body_table.columns
 
 
 def _single_chunks(columns: list, names: list[str]) -> dict[str, pd.Series]:
@@ -341,6 +358,8 @@ def _single_chunks(columns: list, names: list[str]) -> dict[str, pd.Series]:
 def without_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame's columns and their types with no rows, holding none of its memory: an empty slice of an
     Arrow column (`frame.iloc[:0]`, even copied) keeps the whole column alive."""
+    import pandas as pd
+
     return pd.DataFrame({i: pd.array([], dtype=dtype) for i, dtype in enumerate(frame.dtypes)}).set_axis(
         frame.columns, axis=1)
 
@@ -360,18 +379,26 @@ def read_utf8_upload(data: bytes) -> RawTable | None:
     """The table of a clean UTF-8 upload (with or without a byte-order mark) read straight from its bytes:
     only its start is decoded here, to find the delimiter and the header. None when it is not UTF-8 or not
     clean; then `read_text_table` reads the decoded text, with the same result for clean UTF-8 text."""
+    found = utf8_start(data)
+    return None if found is None else read_clean_text(*found)
+
+
+def utf8_start(data: bytes) -> tuple[str, str, str, bytes | memoryview] | None:
+    """(its start decoded, delimiter, encoding name, the bytes after any byte-order mark) of an upload that
+    may be clean UTF-8, for `read_clean_text` or `clean_arrow_columns`; None when it is not UTF-8, or its
+    header rows run past the start decoded here (the first SNIFF_CHARS characters at least)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     bom = data.startswith(codecs.BOM_UTF8)
     body = memoryview(data)[3:] if bom else data
-    try:  # the first SNIFF_CHARS characters at least (at most 4 bytes each); a character cut at the end waits
+    try:  # at most 4 bytes a character; a character cut at the end waits
         head = codecs.getincrementaldecoder("utf-8")().decode(body[:4 * SNIFF_CHARS + 3])
     except UnicodeDecodeError:
         return None
     whole = len(body) <= 4 * SNIFF_CHARS + 3
     if not whole and head.count("\n") < HEADER_SEARCH_ROWS:  # the header rows run past the decoded start
         return None
-    return read_clean_text(head, sniff_delimiter(head), "UTF-8 with BOM" if bom else "UTF-8", body=body)
+    return head, sniff_delimiter(head), "UTF-8 with BOM" if bom else "UTF-8", body
 
 
 def _arrow_cells(body: bytes | memoryview, delimiter: str, width: int, quoted: bool):
@@ -406,6 +433,8 @@ def _block_size(size: int) -> int:
 
 def build_table(records: list[list[str]], lines: list[int], **meta) -> RawTable:
     """Header found, ragged rows padded or trimmed (and reported), empty columns dropped."""
+    import pandas as pd
+
     if not records or not any(_filled(r) for r in records):
         raise IngestError("The file has no rows. Export the portfolio again with its rows and a header.")
     h = find_header(records)

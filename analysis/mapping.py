@@ -11,8 +11,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis.schema import (
     CAUSES,
@@ -25,6 +24,9 @@ from analysis.schema import (
     normalise,
     slug,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXACT, PARTIAL = 1.0, 0.6  # an exact synonym vs a synonym found inside a longer header or value
 VALUE_AGREEMENT = 0.5  # a partial header match for a coded field needs half its values recognised
@@ -190,9 +192,13 @@ def _score(fld: str, header: str, synonyms: list[str], cells: pd.DataFrame,
     return 0.0 if score < EXACT else score * DISAGREEING
 
 
-def value_agreement(fld: str, column: pd.Series) -> float:
-    """The share of a column's distinct values (up to 200) that read as values of a coded field."""
-    values = column[column.str.strip() != ""].unique()[:200]
+def value_agreement(fld: str, column: pd.Series | list[str]) -> float:
+    """The share of a column's distinct values (up to 200) that read as values of a coded field. `column`: text
+    cells, or a list of a column's distinct texts (summary_fast.DistinctColumns)."""
+    if isinstance(column, list):
+        values = list(dict.fromkeys(v for v in column if v.strip() != ""))[:200]
+    else:
+        values = column[column.str.strip() != ""].unique()[:200]
     if len(values) == 0:
         return 0.0
     return sum(value_match(v, VALUE_SYNONYMS[fld])[0] is not None for v in values) / len(values)
@@ -281,8 +287,13 @@ def complete_values(mapping: Mapping, fld: str, cells: pd.DataFrame, header: str
         known.setdefault(value, canonical)
 
 
-def distinct_values(column: pd.Series) -> list[str]:
-    """The distinct trimmed, non-empty values of a column of text cells (spaces, NBSP trimmed)."""
+def distinct_values(column: pd.Series | list[str]) -> list[str]:
+    """The distinct trimmed, non-empty values of a column of text cells (spaces, NBSP trimmed); of a list of
+    texts, without missing values (summary_fast.DistinctColumns), the same."""
+    if isinstance(column, list):
+        return sorted({v.replace("\u00a0", " ").strip() for v in column} - {""})
+    import pandas as pd
+
     values = pd.Series(column.dropna().unique(), dtype="str").str.replace("\u00a0", " ", regex=False).str.strip()
     return sorted(set(values[values != ""]))
 

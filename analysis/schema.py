@@ -174,6 +174,17 @@ SOURCING_SYNONYMS: dict[str, list[str]] = {
 VALUE_SYNONYMS = {"stage": STAGE_SYNONYMS, "status": STATUS_SYNONYMS, "failure_cause": CAUSE_SYNONYMS,
                   "sourcing": SOURCING_SYNONYMS}
 
+# Values no portfolio holds: read as typing errors, left empty and reported (validate, parse)
+ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or typing error
+PLAUSIBLE_YEARS = (1900, 2200)  # a date outside these years in a portfolio is a typing error, not a date
+PRODUCTION_STATUSES = ("production", "retired")
+
+# What tells an event log (a row per stage change) from a row per pilot (analysis/events.py is_event_log)
+EVENT_ID_SYNONYMS = ["case id", "case", "case concept name", "trace id", "issue id", "item"]
+MIN_EVENTS_PER_PILOT = 1.5  # a wide export has one row per ID (a few repeats at most); a log has several
+MAX_EVENT_COLUMNS = 15  # a history export has id, activity, time and a few attributes, not a full record
+EVENT_SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
+
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 

@@ -18,17 +18,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
 from analysis.ingest import TOTAL_WORDS, LineRange, RawTable, is_total_row, without_rows
 from analysis.mapping import Mapping
 from analysis.memory import release_memory
 from analysis.parse import Distinct, distinct_dates, numbers_of
-from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
+from analysis.schema import (
+    ABSURD_AMOUNT,
+    DATE_FIELDS,
+    NUMBER_FIELDS,
+    PRODUCTION_STATUSES,
+    UNKNOWN_STAGE,
+    slug,
+)
 
-ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or typing error
-PRODUCTION_STATUSES = ("production", "retired")
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
-HTML_HINT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);")
-FORMULA = re.compile(r"^=[A-Za-z0-9(+\-]")  # `=SUM(A1:A3)`, `=1+2`: a spreadsheet formula saved as text
 PARALLEL_ROWS = 50_000  # from this many rows, columns are worked on in threads (below, threads cost more)
 WORKERS = 2  # the machine the budgets are set for has two cores
 
@@ -191,9 +195,6 @@ def _cleaned_columns(cells: pd.DataFrame) -> list[tuple[Distinct, pd.Series, np.
     return found
 
 
-CLEAN_HINT = "[<&\u00a0]|^="  # a value holding none of these, and no space to trim, is left as it is
-
-
 def _clean_values(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """(cleaned text, held HTML, is a formula) of each value."""
     if _already_clean(values):
@@ -208,47 +209,18 @@ def _clean_values(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]
 
 
 def _already_clean(values: pd.Series) -> bool:
-    """True when cleaning leaves every value as it is and finds no markup or formula: text without
-    missing values, non-breaking spaces, '<', '&', a leading '=' or spaces to trim (tested by Arrow on
-    the whole column at once, the trimming a slice at a time: a trimmed copy of a million IDs is 20 MB; the
-    same trimming as pandas' `str.strip`)."""
+    """True when cleaning leaves every value as it is and finds no markup or formula (arrowtext.clean_as_is):
+    Arrow text without missing values only."""
     if not isinstance(values.array, pd.arrays.ArrowStringArray) or values.isna().any():
         return False
-    data = _text_bytes(values)
-    if data is not None and not data.translate(None, PLAIN_BYTES):  # 1M IDs: 5 ms, where the tests below take 45
-        return True
-    text = pa.chunked_array(values.array._pa_array)
-    return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \
-        all(pc.all(pc.equal(pc.utf8_trim_whitespace(part), part)).as_py() is not False
-            for part in (text.slice(i, TRIM_ROWS) for i in range(0, len(text), TRIM_ROWS)))
-
-
-TRIM_ROWS = 1 << 16  # values trimmed at once by `_already_clean` (a slice of 65k IDs: about 1 MB)
-# Bytes that cleaning never touches anywhere in a value: printable ASCII but '<', '&' and '=' (CLEAN_HINT) and the
-# space (trimmed at either end); a column of these alone (IDs, amounts) is clean as it is.
-PLAIN_BYTES = bytes(b for b in range(0x21, 0x7F) if b not in b"<&=")
+    return clean_as_is(pa.chunked_array(values.array._pa_array), _text_bytes(values))
 
 
 def _text_bytes(values: pd.Series) -> bytes | None:
-    """The UTF-8 bytes of an Arrow str column's values run together (a copy: 1M IDs, 10 MB in a millisecond or
-    two), for tests that look at every byte at once; None for a column held otherwise. With the bytes of missing
-    values' slots, if any: such a test only ever says "look closer" because of bytes too many, never "nothing
-    here" because of one too few."""
+    """arrowtext.column_bytes of an Arrow str column; None for a column held otherwise."""
     if not isinstance(values.array, pd.arrays.ArrowStringArray):
         return None
-    text = pa.chunked_array(values.array._pa_array)
-    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-        return None
-    parts = []
-    for chunk in text.chunks:
-        _, offsets, data = chunk.buffers()
-        if data is None or not len(chunk):
-            continue
-        large = pa.types.is_large_string(chunk.type)
-        at = np.frombuffer(offsets, dtype=np.int64 if large else np.int32, count=len(chunk) + 1,
-                           offset=chunk.offset * (8 if large else 4))
-        parts.append(memoryview(data)[at[0]:at[-1]])
-    return b"".join(parts)
+    return column_bytes(pa.chunked_array(values.array._pa_array))
 
 
 def _matches(text: pd.Series, maybe: pd.Series, test) -> pd.Series:

@@ -1,0 +1,219 @@
+"""The summary command's pandas-free path (analysis/summary_fast.py) prints, for every file it takes, exactly the
+JSON the pandas path (analysis/summary.py) prints, and declines every file it cannot read as that path does
+(which then reads it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.summary import analyse_file, summary
+from analysis.summary_fast import summary_of
+from tests.builders import HEADERS, make_portfolio, pilot
+from tests.conftest import ROOT, SAMPLE
+
+sys.path.insert(0, str(ROOT / "bench"))
+from portfolios import event_log_frame, portfolio_frame  # noqa: E402
+
+
+def as_text(found: dict) -> str:
+    return json.dumps(found, indent=2, default=str)
+
+
+def reference(data: bytes, as_of: dt.date | None = None, stall_days: int = 90) -> str:
+    return as_text(summary(analyse_file(data, "upload.csv", None, as_of, stall_days)))
+
+
+def assert_taken(data: bytes, as_of: dt.date | None = None, stall_days: int = 90) -> dict:
+    """The fast path reads the file, and says what the pandas path says."""
+    fast = summary_of(data, as_of, stall_days)
+    assert fast is not None, "declined"
+    assert as_text(fast) == reference(data, as_of, stall_days)
+    return fast
+
+
+def csv_bytes(frame) -> bytes:
+    out = io.StringIO()
+    frame.to_csv(out, index=False, lineterminator="\n")
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("as_of, stall_days", [(None, 90), (dt.date(2025, 6, 30), 90), (None, 0), (None, 10_000),
+                                               (dt.date(2019, 1, 1), 30)])
+def test_the_sample_is_read_without_pandas_to_the_same_summary(as_of, stall_days):
+    found = assert_taken(SAMPLE.read_bytes(), as_of, stall_days)
+    if as_of is None and stall_days == 90:
+        assert [f["reached"] for f in found["funnel"]] == [600, 567, 497, 280, 156]
+        assert found["outcomes"] == {"production": 148, "retired": 8, "cancelled": 287, "active": 119,
+                                     "on_hold": 38, "stalled": 31}
+    if as_of == dt.date(2025, 6, 30):  # later dates are kept and reported
+        assert any("after the as-of date 2025-06-30" in p["problem"] for p in found["problems"])
+
+
+def test_a_generated_portfolio_as_the_benchmark_makes_them():
+    found = assert_taken(csv_bytes(portfolio_frame(20_000, seed=7)))
+    assert found["pilots"] == 20_000 and found["rows"] == {"read": 20_000, "accepted": 20_000, "rejected": 0}
+
+
+def test_a_byte_order_mark_and_semicolons():
+    data = make_portfolio(12, delimiter=";")
+    assert_taken(b"\xef\xbb\xbf" + data)
+
+
+TAKEN = {
+    "defaults": [pilot(i) for i in range(1, 8)],
+    "decided and not": [pilot(1, stage="Production", status="In production", production_date="2024-09-01"),
+                        pilot(2, status="Cancelled", failure_cause="No business case", end_date="2024-05-01"),
+                        pilot(3, status="Cancelled", failure_cause="Aliens took it", end_date="2024-06-01"),
+                        pilot(4, status="Cancelled", failure_cause="", end_date=""),
+                        pilot(5, status="On hold", last_update="2024-04-01"),
+                        pilot(6, stage="Production", status="Retired", end_date="2025-01-01",
+                              production_date="2024-02-01"),
+                        pilot(7)],
+    "unmapped values": [pilot(1, stage="Discovery", status="Weird", failure_cause="Cosmic rays"),
+                        pilot(2, stage="Pilot", status="Paused", pilot_date="2024-05-01"), pilot(3)],
+    "dates that cannot be read, the future, far past": [
+        pilot(1, start_date="2023-02-30"), pilot(2, start_date="1850-01-01"), pilot(3, last_update="2150-01-01"),
+        pilot(4, poc_date="2099-12-31"), pilot(5, end_date="2024-13-01")],
+    "amounts": [pilot(1, budget="9999999999999", spend="0"), pilot(2, budget="120000", spend="")],
+    "stage from dates, or none": [pilot(1, stage="", pilot_date="2024-06-01"),
+                                  pilot(2, stage="", intake_date="", poc_date=""), pilot(3)],
+    "production status at an earlier stage": [pilot(1, status="In production"), pilot(2)],
+    "empty and '(blank)' segments": [pilot(1, business_unit="", sponsor=""), pilot(2, business_unit="(blank)"),
+                                     pilot(3, business_unit="", use_case="", sourcing="")],
+    "nothing decided": [pilot(i, status="Active") for i in range(1, 5)],
+    "a single pilot": [pilot(1)],
+    "unicode text": [pilot(1, name="Prévision des ventes", business_unit="Ventes & Marketing".replace("&", "et"),
+                           sponsor="Zoë"), pilot(2, use_case="需要预测")],
+}
+
+
+@pytest.mark.parametrize("rows", TAKEN.values(), ids=TAKEN.keys())
+def test_portfolios_it_takes(rows):
+    assert_taken(make_portfolio(rows))
+    assert_taken(make_portfolio(rows), as_of=dt.date(2024, 4, 15), stall_days=20)
+
+
+def test_other_headers_and_orders():
+    headers = ["Project Name", "Phase", "Project Key", "Health", "Department", "Kick-off", "Go-live"]
+    rows = [{"Project Name": f"P {i}", "Phase": ["Ideation", "PoC", "Pilot", "Live"][i % 4], "Project Key": f"K-{i}",
+             "Health": ["On track", "Cancelled", "Paused"][i % 3], "Department": ["Ops", "", "HR"][i % 3],
+             "Kick-off": f"2023-0{1 + i % 9}-15", "Go-live": "2024-02-01" if i % 4 == 3 else ""} for i in range(30)]
+    assert_taken(make_portfolio(rows, headers=headers))
+
+
+def test_no_dates_at_all():
+    headers = ["Pilot ID", "Stage", "Status", "Business Unit"]
+    rows = [{"Pilot ID": f"A{i}", "Stage": ["Intake", "PoC", "Production"][i % 3],
+             "Status": ["Active", "Cancelled", "Live"][i % 3], "Business Unit": "X"} for i in range(9)]
+    found = assert_taken(make_portfolio(rows, headers=headers))
+    assert found["as_of"] is None
+
+
+DECLINED = {
+    "times in dates": [pilot(1, start_date="2024-01-01 10:30")],
+    "month-first dates": [pilot(1, start_date="01/15/2024")],
+    "amounts with separators": [pilot(1, budget="1,200")],
+    "space to trim": [pilot(1, business_unit=" Finance ")],
+    "markup": [pilot(1, name="<b>Bot</b>")],
+    "a formula": [pilot(1, name="=SUM(A1:A2)")],
+    "a repeated ID": [pilot(1), pilot(1, name="Other")],
+    "a row without an ID": [pilot(1), pilot(2, pilot_id="")],
+    "a total line": [pilot(1), {"Pilot ID": "Total", "Budget": "5"}],
+}
+
+
+@pytest.mark.parametrize("rows", DECLINED.values(), ids=DECLINED.keys())
+def test_files_it_declines_are_left_to_the_pandas_path(rows):
+    data = make_portfolio([pilot(10), *rows, pilot(11)])
+    assert summary_of(data, None, 90) is None
+    assert json.loads(reference(data))["pilots"] >= 1
+
+
+@pytest.mark.parametrize("data", [
+    b"Pilot ID,,Stage\nA1,,PoC\nA2,,Pilot\n",  # a column without a header
+    b"Name,Stage\nA,PoC\nB,Pilot\n",  # no ID column: pilots are named by their line
+    make_portfolio(5).decode().encode("utf-16"),
+    make_portfolio([pilot(1, name="Prévision")]).decode().encode("latin-1"),
+    csv_bytes(event_log_frame(400)),
+    b"PK\x03\x04" + bytes(200),
+], ids=["blank header", "no ID column", "utf-16", "latin-1", "event log", "workbook"])
+def test_other_shapes_are_declined(data):
+    assert summary_of(data, None, 90) is None
+
+
+def test_the_federal_inventory(federal_bytes):
+    fast = summary_of(federal_bytes, None, 90)
+    assert fast is None or as_text(fast) == reference(federal_bytes)
+
+
+VALUES = {
+    "id": ["A1", "A2", "A3", "B-7", "x"],
+    "text": ["", "Finance", "HR", "(blank)", "Ops & Co", " HR", "Zoë", "R&D", "Q&A bot"],
+    "stage": ["", "Intake", "PoC", "Pilot", "Production", "Live", "Scoping", "Discovery"],
+    "status": ["", "Active", "Cancelled", "On hold", "In production", "Retired", "Weird"],
+    "cause": ["", "No business case", "Data quality", "Aliens"],
+    "date": ["", "2023-01-15", "2024-02-29", "2023-02-29", "2024-07-01", "2100-01-01", "1850-05-05",
+             "2024-07-01 09:00", "15/01/2024"],
+    "amount": ["", "1000", "250000", "9999999999999", "1,000"],
+}
+CELLS = {k: st.sampled_from(v) for k, v in VALUES.items()}
+# Cells the fast path reads (the others of CELLS make it decline)
+CLEAN = {k: st.sampled_from([v for v in values if v not in (" HR", "2024-07-01 09:00", "15/01/2024", "1,000")])
+         for k, values in VALUES.items()}
+KINDS = {"Pilot ID": "id", "Name": "text", "Business Unit": "text", "Use Case": "text", "Sourcing": "text",
+         "Sponsor": "text", "Start Date": "date", "Stage": "stage", "Status": "status", "Failure Cause": "cause",
+         "End Date": "date", "Last Update": "date", "Budget": "amount", "Spend": "amount", "Intake Date": "date",
+         "Scoping Date": "date", "PoC Date": "date", "Pilot Date": "date", "Production Date": "date"}
+
+
+@st.composite
+def portfolios(draw, cells=CELLS, repeats=True):
+    n = draw(st.integers(1, 12))
+    rows = []
+    for i in range(n):
+        row = {h: draw(cells[k]) for h, k in KINDS.items()}
+        row["Pilot ID"] = f"P{i}" if not repeats or draw(st.booleans()) or i else row["Pilot ID"]
+        rows.append(row)
+    return make_portfolio(rows, headers=HEADERS)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=portfolios(), as_of=st.sampled_from([None, dt.date(2024, 1, 31)]))
+def test_any_portfolio_is_read_alike_or_declined(data, as_of):
+    fast = summary_of(data, as_of, 90)
+    if fast is not None:
+        assert as_text(fast) == reference(data, as_of)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=portfolios(CLEAN, repeats=False), as_of=st.sampled_from([None, dt.date(2024, 1, 31)]),
+       stall_days=st.sampled_from([0, 90]))
+def test_any_clean_portfolio_is_read_alike(data, as_of, stall_days):
+    assert_taken(data, as_of, stall_days)
+
+
+PROBE = """
+import contextlib, io, json, sys
+from analysis.__main__ import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(sys.argv[1:])
+print(json.dumps({"code": code, "out": out.getvalue(), "pandas": "pandas" in sys.modules}))
+"""
+
+
+def test_the_command_summarises_a_clean_export_without_importing_pandas(tmp_path):
+    run = subprocess.run([sys.executable, "-c", PROBE, "summary", str(SAMPLE)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={"PILOTS_DATA_DIR": str(tmp_path), "PATH": ""})
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["code"] == 0 and not result["pandas"]
+    assert result["out"] == reference(SAMPLE.read_bytes()) + "\n"

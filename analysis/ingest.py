@@ -40,6 +40,7 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 READ_BLOCKS = 8  # pieces of a large upload Arrow reads (in parallel: more than the two cores)
 MAX_ID_LENGTH = 40  # a record's first cell, when it is an ID, is one short word ("DHS-0009-2023", "AI-42")
 TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total", "overall"}
+TOTAL_HINT = "total|sum|overall"  # every word of TOTAL_WORDS holds one of these, in any case
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and encrypted .xlsx files are OLE containers
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -515,3 +516,13 @@ def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None)
         return fast
     text, encoding = decode(data)
     return read_text_table(text, encoding)
+
+
+def spells_total(data: bytes) -> bool:
+    """Whether ASCII bytes spell a TOTAL_HINT word in any case; without a letter any of them starts with (IDs
+    such as AI-0000001), they spell none, and are not copied in lower case to be sure."""
+    words = [word.encode() for word in TOTAL_HINT.split("|")]
+    if not any(start in data for word in words for start in (word[:1], word[:1].upper())):
+        return False
+    lower = data.lower()
+    return any(word in lower for word in words)

@@ -15,13 +15,21 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis.schema import PLAUSIBLE_YEARS
+from analysis.written import (
+    CURRENCY,
+    DATE_ORDERS,
+    EXCEL_SERIALS,
+    NUM_JUNK,
+    NUMERIC_DATE,
+    PLAIN_NUMBER,
+    SCALE,
+    SCALES,
+    SEP,
+    SEP_ASCII,
+    TIME,
+)
 
-DATE_ORDERS = {"ymd": "%Y-%m-%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}
-_SEP = re.compile(r"[./\s]+")
-_TIME = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(Z|[+-]\d{2}:?\d{2})?$")
-_NUMERIC_DATE = re.compile(r"^\d{1,4}-\d{1,2}-\d{1,4}$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
-EXCEL_SERIALS = (20_000, 80_000)  # 1954..2119: a bare number in this range in a date column is a serial
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
@@ -139,16 +147,12 @@ def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series
     return result.take(codes).set_axis(values.index)
 
 
-# What `_SEP`'s class matches among ASCII characters (Python's \s includes \v and \x1c-\x1f), written for
-# Arrow's regular expressions, which test a whole column at once: only the values it finds (and any that
-# are not ASCII) go through Python's `re`, a value at a time.
-_SEP_ASCII = r"[./\t\n\x0b\f\r\x1c-\x1f ]"
 
 
 def _clean_dates(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.strip().str.replace("\u00a0", " ", regex=False)
-    text = _replace_some(text, text.str.contains(":", regex=False), _TIME, "")  # every time holds a colon
-    text = _replace_some(text, ~text.str.isascii() | text.str.contains(_SEP_ASCII, regex=True), _SEP, "-")
+    text = _replace_some(text, text.str.contains(":", regex=False), TIME, "")  # every time holds a colon
+    text = _replace_some(text, ~text.str.isascii() | text.str.contains(SEP_ASCII, regex=True), SEP, "-")
     return text.str.strip("-")
 
 
@@ -175,7 +179,7 @@ def detect_date_order(values: pd.Series, counts: np.ndarray | None = None) -> tu
 
 def _detect_cleaned(text: pd.Series, counts: np.ndarray) -> tuple[str, bool]:
     """`detect_date_order` of values already through `_clean_dates`."""
-    is_numeric = text.str.match(_NUMERIC_DATE).to_numpy(dtype=bool)
+    is_numeric = text.str.match(NUMERIC_DATE).to_numpy(dtype=bool)
     numeric, weight = text[is_numeric], counts[is_numeric]
     if numeric.empty:
         return "ymd", False
@@ -251,7 +255,7 @@ def _fallback_orders(text: pd.Series, counts: np.ndarray, order: str) -> list[st
     """The orders tried, in turn, on cells the column's own order cannot read."""
     if order != "ymd":
         return ["ymd", "mdy" if order == "dmy" else "dmy"]
-    slashed = (text.str.match(_NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")).to_numpy(dtype=bool)
+    slashed = (text.str.match(NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")).to_numpy(dtype=bool)
     if not slashed.any():
         return []
     best, _ = detect_date_order(text[slashed], counts[slashed])
@@ -278,10 +282,6 @@ def _named_date(text: str, dayfirst: bool) -> pd.Timestamp:
     return value if pd.notna(value) and PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1] else pd.NaT
 
 
-_NUM_JUNK = re.compile(r"[^\d,.\-()]")
-_CURRENCY = re.compile(r"(?i)\b(?:USD|EUR|GBP|CHF|CAD|AUD|NZD|JPY|CNY|INR|SEK|NOK|DKK|PLN|BRL|ZAR)\b|[$€£¥₹]")
-_SCALE = re.compile(r"(?i)(?<=\d)\s*(k|m|mm|mn|bn|b)$")
-SCALES = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}  # 500k, 1.2M, 2bn in hand-kept sheets
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
@@ -292,7 +292,6 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return spread(numbers_of(uniques), codes, values)
 
 
-PLAIN_NUMBER = "[0-9]{1,15}"  # digits only, few enough to be exact as a float: the commonest amounts
 
 
 def numbers_of(values: pd.Series) -> pd.Series:
@@ -311,12 +310,12 @@ def numbers_of(values: pd.Series) -> pd.Series:
 
 def _written_numbers(values: pd.Series) -> pd.Series:
     """`numbers_of`, each value read as written (currency, separators, signs, scale)."""
-    text = values.fillna("").astype(str).str.strip().str.replace(_CURRENCY, "", regex=True).str.strip()
-    scale = text.str.extract(_SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
-    text = text.str.replace(_SCALE, "", regex=True)
+    text = values.fillna("").astype(str).str.strip().str.replace(CURRENCY, "", regex=True).str.strip()
+    scale = text.str.extract(SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
+    text = text.str.replace(SCALE, "", regex=True)
     words = text.str.contains(r"[^\W\d_]", regex=True)
     negative = text.str.startswith("(") & text.str.endswith(")") | text.str.startswith("-")
-    digits = text.str.replace(_NUM_JUNK, "", regex=True).str.strip("()-")
+    digits = text.str.replace(NUM_JUNK, "", regex=True).str.strip("()-")
     decimal_comma = digits.str.contains(r",\d{1,2}$", regex=True).any() and \
         not digits.str.contains(r"\.\d{1,2}$", regex=True).any()
     both = digits.str.contains(",") & digits.str.contains(r"\.")

@@ -1,19 +1,24 @@
-"""The summary command's first run on a clean wide CSV, without pandas.
+"""The summary command's first run on a CSV export, without pandas.
 
 `import pandas` alone takes 0.25-0.3 s, about what pandas takes to read a 100k-row export and group it, so
 a summary made with it can never be as quick as that (issue 7's budget). This path reads the columns with
 Arrow, derives the pilots the way analysis/validate.derive does, from each column's distinct values, and hands
-them to analysis/summary_numbers as numpy arrays. It reads only what it can read exactly as the pandas path
-does: a UTF-8 table Arrow reads a record a line (ingest.clean_arrow_columns), every cell already clean
-(nothing to trim, no markup or formula), a named header on every column, the guessed mapping (no mapping
-file), a row per pilot with a unique ID in every row and no total line, dates written year first
-(2024-03-15) and amounts of digits alone. Any other file is declined (`summary_of` gives None) and
-analysis/summary.py reads it. tests/test_summary_fast.py pins the two paths' JSON to each other.
+them to analysis/summary_numbers as numpy arrays.
+
+It reads only what it reads exactly as the pandas path does: a UTF-8 table Arrow reads a record a line
+(ingest.clean_arrow_columns), a row per pilot, the guessed mapping (no mapping file); cells trimmed as
+validate.clean_cells trims them, but none holding markup or a formula (those are noted); empty rows, total
+lines, rows without an ID and repeated IDs rejected as validate.derive rejects them; dates written with
+numbers in any order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), and
+amounts as parse.numbers_of reads them. Anything else (a date written with a month's name, text it cannot tell
+is read alike) declines the file: `summary_of` gives None and analysis/summary.py reads it.
+tests/test_summary_fast.py pins the two paths' JSON to each other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 import numpy as np
@@ -37,13 +42,32 @@ from analysis.schema import (
     normalise,
 )
 from analysis.summary_numbers import PilotArrays, summary_numbers
+from analysis.written import (
+    CURRENCY,
+    DATE_ORDERS,
+    EXCEL_SERIALS,
+    NUM_JUNK,
+    NUMERIC_DATE,
+    ORDER_NAMES,
+    PLAIN_NUMBER,
+    SCALE,
+    SCALES,
+    SEP,
+    TIME,
+)
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # 2024-03-15: the one way of writing a date this path reads
-PLAIN_NUMBER = re.compile(r"[0-9]{1,15}")  # parse.PLAIN_NUMBER: digits alone, exact as a float
 NAT = np.datetime64("NaT", "us")
-TOTAL_HINT = "total|sum|overall"  # every word of ingest.TOTAL_WORDS holds one of these, in any case
 CODED = ("stage", "status", "failure_cause", "sourcing")
 TEXT_DIMENSIONS = ("business_unit", "use_case", "sponsor")
+MAX_REPEATS = 2_000  # repeated IDs told apart a row at a time; more decline the file
+TIMESTAMP_YEARS = (1678, 2261)  # pandas' nanosecond timestamps: which dates outside these it reads is not ours to say
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # parse.EXCEL_EPOCH
+YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # %Y-%m-%d as pandas' ISO reader takes it
+YEAR_FIRST = re.compile(r"\d{4}-")
+DECIMAL = re.compile(r"\d+\.?\d*|\.\d+")  # what pandas.to_numeric and float read alike
+SIGNED = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # what to_numeric reads beyond DECIMAL
+NO_ID_NOTE = ("The file has no ID column, so pilots are named by their line number (row-2, row-3, ...). "
+              "Map an ID column on the Data page if the export has one.")
 
 
 class Declined(Exception):
@@ -60,23 +84,29 @@ def summary_of(data: bytes, as_of: dt.date | None, stall_days: int) -> dict | No
 
 
 def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
-    columns = _columns(data)
-    headers = list(columns)
-    rows = len(columns[headers[0]])
+    columns, notes = _columns(data)
+    read = len(next(iter(columns.values())))
     _not_an_event_log(columns)
     mapping = complete_mapping(None, DistinctColumns(columns))
-    _one_row_per_pilot(columns, mapping.columns.get("pilot_id"))
-    read = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
-    values = {h: Coded.of(columns[h]) for h in dict.fromkeys(mapping.columns[f] for f in read) if h}
+    id_column = mapping.columns.get("pilot_id")
+    keep, rejected = _rejections(columns, id_column)
+    lines = (np.arange(read) if keep is None else np.flatnonzero(keep)) + 2  # the header is line 1
+    rows = len(lines)
+    if not rows:
+        raise Declined
+    if not id_column:
+        notes.append(NO_ID_NOTE)
+    fields = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
+    values = {h: Coded.of(columns[h], keep, lines) for h in dict.fromkeys(mapping.columns[f] for f in fields) if h}
     problems: list[dict] = []
     dates = _dates(values, rows, mapping, problems, dt.date.today(), as_of)
     _numbers(values, mapping, problems)
-    notes: list[str] = []
     unmapped, arrays = _coded(values, rows, mapping, dates, notes)
+    problems += [{"row": line, "column": column, "problem": reason} for line, column, reason in rejected]
     problems.sort(key=lambda p: p["row"])
     numbers = summary_numbers(arrays, as_of, stall_days)
     return {
-        "rows": {"read": rows, "accepted": rows, "rejected": 0},
+        "rows": {"read": read, "accepted": rows, "rejected": len(rejected)},
         "shape": "wide",
         "pilots": rows,
         "stages": list(mapping.stages),
@@ -95,10 +125,13 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- reading
+# pyarrow imports pandas to turn a Python value into an Arrow one, or an array into numpy (to_numpy): this path
+# compares columns with each other or by length, and reads numbers and flags from Arrow's buffers.
 
 
-def _columns(data: bytes) -> dict[str, pa.ChunkedArray]:
-    """The upload's columns by header, as ingest.read_upload's fast path reads them, every cell clean."""
+def _columns(data: bytes) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
+    """The upload's columns by header as ingest.read_upload's fast path reads them, cleaned as
+    validate.clean_cells cleans them, and the notes of reading them."""
     if len(data) > ingest.MAX_UPLOAD_BYTES or data.startswith(b"PK\x03\x04"):
         raise Declined  # too large (the pandas path says so) or a workbook
     try:
@@ -110,13 +143,43 @@ def _columns(data: bytes) -> dict[str, pa.ChunkedArray]:
     if found is None:
         raise Declined
     raw_header, read = found
-    if any(not h.strip() for h in raw_header):  # a column without a header may be dropped, or named `column N`
+    if not any(_lengths(c).any() for c in read):  # every cell empty: the csv-module path says what is wrong
         raise Declined
-    columns = dict(zip(ingest.unique_headers(raw_header), read))
-    for column in columns.values():
-        if column.null_count or not (clean_as_is(column, column_bytes(column)) or cleaned_alike(column)):
+    columns, dropped = {}, []
+    for raw, header, column in zip(raw_header, ingest.unique_headers(raw_header), read):
+        if column.null_count:
             raise Declined
-    return columns
+        if not raw.strip() and not _lengths(pc.utf8_trim_whitespace(column)).any():
+            dropped.append(header)  # ingest._drop_empty_columns: no header and nothing in it
+            continue
+        if not clean_as_is(column, column_bytes(column)):
+            column = pc.utf8_trim_whitespace(pc.replace_substring(column, "\u00a0", " "))
+            if not cleaned_alike(column):  # markup or a formula: cleaning changes it and says so
+                raise Declined
+        columns[header] = column
+    notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
+    return columns, notes
+
+
+def _numbers_of(array: pa.Array) -> np.ndarray:
+    """An Arrow array of integers without missing values as numpy, read from its buffer."""
+    width = array.type.bit_width // 8
+    return np.frombuffer(array.buffers()[1], dtype=f"int{width * 8}", count=len(array), offset=array.offset * width)
+
+
+def _lengths(column: pa.ChunkedArray) -> np.ndarray:
+    """The byte length of each cell of a text column."""
+    parts = [_numbers_of(c) for c in pc.binary_length(column).chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _flags(column: pa.ChunkedArray) -> np.ndarray:
+    """An Arrow column of booleans without missing values as a numpy mask, unpacked from its bits."""
+    parts = []
+    for chunk in column.chunks:
+        bits = np.frombuffer(chunk.buffers()[1], dtype=np.uint8)
+        parts.append(np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")[chunk.offset:].astype(bool))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _not_an_event_log(columns: dict[str, pa.ChunkedArray]) -> None:
@@ -151,79 +214,142 @@ class DistinctColumns:
         return self._distinct[header]
 
 
-def _one_row_per_pilot(columns: dict[str, pa.ChunkedArray], id_column: str | None) -> None:
-    """Decline a file with a row validate.derive would reject or name by its line: no ID column, a row without
-    an ID (an empty row is one), a repeated ID, or a total line (its first filled cell says total or sum)."""
-    if not id_column:
+# ----------------------------------------------------------------------------------------------- rows
+
+
+def _rejections(columns: dict[str, pa.ChunkedArray], id_column: str | None
+                ) -> tuple[np.ndarray | None, list[tuple[int, str, str]]]:
+    """validate._reject_rows: the rows kept (None: all) and (line, column, reason) of each row rejected, in
+    file order: an empty row, a total line, a row without an ID, an ID an earlier row kept has."""
+    filled = [_lengths(c) > 0 for c in columns.values()]
+    empty = ~np.logical_or.reduce(filled)
+    total = _totals(columns, filled) & ~empty
+    no_id = np.zeros(len(empty), dtype=bool)
+    repeats: dict[int, str] = {}
+    if id_column:
+        no_id = ~filled[list(columns).index(id_column)] & ~empty & ~total
+        repeats = _repeats(empty | total | no_id, columns, columns[id_column])
+    bad = empty | total | no_id
+    bad[list(repeats)] = True
+    if not bad.any():
+        return None, []
+    no_id_reason = f"no pilot ID in column '{id_column}'; give the pilot an ID or remove the row"
+    rejected = [(int(i) + 2, id_column or "", "the row is empty" if empty[i] else "a total line, not a pilot"
+                 if total[i] else no_id_reason if no_id[i] else repeats[int(i)]) for i in np.flatnonzero(bad)]
+    return ~bad, rejected
+
+
+def _totals(columns: dict[str, pa.ChunkedArray], filled: list[np.ndarray]) -> np.ndarray:
+    """Rows whose first filled cell says total or sum (ingest.is_total_row)."""
+    rows = len(filled[0])
+    first = np.full(rows, -1)
+    for j in range(len(filled) - 1, -1, -1):
+        first[filled[j]] = j
+    total = np.zeros(rows, dtype=bool)
+    for j, column in enumerate(columns.values()):
+        if not (first == j).any():
+            continue
+        data = column_bytes(column)
+        if data is not None and data.isascii() and not ingest.spells_total(data):
+            continue  # no cell of it holds a word a total line's does
+        hint = pc.or_(pc.match_substring_regex(column, ingest.TOTAL_HINT, ignore_case=True),
+                      pc.invert(pc.string_is_ascii(column)))
+        said: dict[str, bool] = {}
+        for i, value in zip(np.flatnonzero(_flags(hint)), pc.filter(column, hint).to_pylist()):
+            if first[i] == j:
+                if value not in said:
+                    said[value] = normalise(value) in ingest.TOTAL_WORDS
+                total[i] = said[value]
+    return total
+
+
+def _repeats(rejected: np.ndarray, columns: dict[str, pa.ChunkedArray], ids: pa.ChunkedArray) -> dict[int, str]:
+    """validate._mark_repeats: for each row whose ID an earlier row not `rejected` has, which line it repeats
+    and whether it is an exact copy of it."""
+    eligible = np.flatnonzero(~rejected)
+    if len(eligible) == len(rejected) and (_ascending(ids) or pc.count_distinct(ids).as_py() == len(ids)):
+        return {}
+    codes = Coded.of(ids, None, None).codes[eligible]
+    _, first = np.unique(codes, return_index=True)
+    again = np.ones(len(codes), dtype=bool)
+    again[first] = False
+    if again.sum() > MAX_REPEATS:
         raise Declined
-    ids = columns[id_column]
-    if pc.min_max(pc.binary_length(ids))["min"].as_py() == 0 or pc.count_distinct(ids).as_py() != len(ids):
-        raise Declined
-    first = None
-    for header, column in columns.items():  # each row's first filled cell: the ID's at the latest
-        first = column if first is None else pc.if_else(_filled(first), first, column)
-        if header == id_column:
-            break
-    maybe = pc.or_(pc.match_substring_regex(first, TOTAL_HINT, ignore_case=True), pc.invert(pc.string_is_ascii(first)))
-    if any(normalise(v) in ingest.TOTAL_WORDS for v in pc.unique(pc.filter(first, maybe)).to_pylist()):
-        raise Declined
+    first_of = {int(codes[i]): int(eligible[i]) for i in first}
+    out = {}
+    for at in np.flatnonzero(again):
+        row, other = int(eligible[at]), first_of[int(codes[at])]
+        copy = all(c[row].as_py() == c[other].as_py() for c in columns.values())
+        tail = " (an exact copy)" if copy else " with different data; keep one of the two rows"
+        out[row] = f"pilot ID '{ids[row].as_py()}' repeats line {other + 2}{tail}"
+    return out
 
 
-def _filled(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Whether each cell holds text (compared without a Python value: pyarrow imports pandas to convert one)."""
-    return pc.cast(pc.binary_length(column), pa.bool_())
-
-
-def _numbers_of(array: pa.Array) -> np.ndarray:
-    """An Arrow array of integers without missing values as numpy, read from its buffer (`to_numpy` imports
-    pandas)."""
-    width = array.type.bit_width // 8
-    return np.frombuffer(array.buffers()[1], dtype=f"int{width * 8}", count=len(array), offset=array.offset * width)
+def _ascending(ids: pa.ChunkedArray) -> bool:
+    """Whether each ID sorts after the one before it, so that none repeats (validate._ascending): an export
+    sorted by its IDs is told in a millisecond, where counting the distinct IDs takes tens."""
+    return len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py() is True
 
 
 class Coded:
-    """A column as its distinct values (`uniques`, a list in the order they first appear) and each row's
-    position among them (`codes`)."""
+    """A column's accepted rows as their distinct values (`uniques`, a list) and each row's position among them
+    (`codes`), with each row's line in the file (`lines`)."""
 
-    def __init__(self, codes: np.ndarray, uniques: list[str]) -> None:
-        self.codes, self.uniques = codes, uniques
+    def __init__(self, codes: np.ndarray, uniques: list[str], lines: np.ndarray | None,
+                 arrow: pa.Array | None = None) -> None:
+        self.codes, self.uniques, self.lines = codes, uniques, lines
+        self.arrow = arrow  # the uniques as Arrow text, for tests on them all at once (None: ask `uniques`)
 
     @classmethod
-    def of(cls, column: pa.ChunkedArray) -> Coded:
+    def of(cls, column: pa.ChunkedArray, keep: np.ndarray | None, lines: np.ndarray | None) -> Coded:
+        """The rows `keep` picks (None: all); a value none of them holds is not among the uniques."""
         encoded = column.dictionary_encode()  # one dictionary for every chunk
         if not encoded.num_chunks:
-            return cls(np.zeros(0, dtype=np.int32), [])
+            return cls(np.zeros(0, dtype=np.int32), [], lines)
         codes = np.concatenate([_numbers_of(c.indices) for c in encoded.chunks])
-        return cls(codes, encoded.chunk(0).dictionary.to_pylist())
+        arrow = encoded.chunk(0).dictionary
+        uniques = arrow.to_pylist()
+        if keep is not None:
+            codes = codes[keep]
+            used = np.bincount(codes, minlength=len(uniques)) > 0
+            if not used.all():
+                uniques, arrow = [u for u, k in zip(uniques, used) if k], None
+                codes = (np.cumsum(used) - 1)[codes]
+        return cls(codes, uniques, lines, arrow)
+
+    def all_match(self, pattern: str) -> bool:
+        """Whether every distinct value matches a regular expression (anchored with ^ and $; RE2 syntax)."""
+        if self.arrow is not None:
+            return pc.all(pc.match_substring_regex(self.arrow, pattern)).as_py() is not False
+        return all(re.search(pattern, v, re.ASCII) for v in self.uniques)
 
     @classmethod
     def empty(cls, rows: int) -> Coded:
         """A field no column holds: every cell empty."""
-        return cls(np.zeros(rows, dtype=np.int32), [""])
+        return cls(np.zeros(rows, dtype=np.int32), [""], None)
 
-    def problems(self, bad: list[bool] | np.ndarray, column: str, what: str, problems: list[dict]) -> None:
-        """validate._warn: a problem for each row whose value `bad` (one per distinct value) picks, in row
-        order (a row's line is its position + 2: the header is line 1)."""
+    def counts(self) -> np.ndarray:
+        return np.bincount(self.codes, minlength=len(self.uniques))
+
+    def problems(self, bad: list[bool] | np.ndarray, column: str, what: str, problems: list[dict],
+                 width: int = 60) -> None:
+        """validate._warn: a problem for each row whose value `bad` (one per distinct value) picks, in row order."""
         bad = np.asarray(bad, dtype=bool)
         if not bad.any():
             return
         for row in np.flatnonzero(bad[self.codes]):
             value = self.uniques[self.codes[row]]
-            problems.append({"row": int(row) + 2, "column": column, "problem": f"'{value[:60]}' {what}"})
+            problems.append({"row": int(self.lines[row]), "column": column, "problem": f"'{value[:width]}' {what}"})
 
 
-# ----------------------------------------------------------------------------------------------- deriving
-
-
-def _field(values: dict[str, Coded], rows: int, mapping, fld: str) -> Coded:
-    column = mapping.columns.get(fld)
-    return values[column] if column else Coded.empty(rows)
+# ----------------------------------------------------------------------------------------------- dates
 
 
 def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], today: dt.date,
            as_of: dt.date | None) -> dict[str, np.ndarray]:
-    """validate._dates of columns of year-first dates: each date field on every row (datetime64[us]), a future
-    date left empty, and a problem for each date that cannot be read, lies in the future or after `as_of`."""
+    """validate._dates: each date field on every row (datetime64[us]), a future date left empty, and the
+    problems of each column: read in both day/month orders, cells that cannot be read, read in another order
+    than the column's, in the future, after `as_of`."""
     out = {}
     for fld in DATE_FIELDS + [f"{s}_date" for s in mapping.stages]:
         column = mapping.columns.get(fld)
@@ -232,8 +358,17 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
             continue
         coded = values[column]
         text = np.array(coded.uniques, dtype=object)
-        days = _iso_dates(coded.uniques)
+        days, other, order, ambiguous = _read_dates(coded, coded.counts())
+        if ambiguous:
+            problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
+                             "day-first or month-first (no day above 12); read as day-first. Set the "
+                             "date format in the mapping if that is wrong"})
         coded.problems(np.isnat(days) & (text != ""), column, "is not a date that can be read; left empty", problems)
+        for row in np.flatnonzero(other[coded.codes]):
+            code = coded.codes[row]
+            problems.append({"row": int(coded.lines[row]), "column": column, "problem": f"'{coded.uniques[code][:40]}' "
+                             f"was read as {days[code]}, in another day/month order than the rest of the column "
+                             f"({ORDER_NAMES[order]}); check it"})
         future = days > np.datetime64(today)
         coded.problems(future, column, "is in the future; left empty", problems)
         if as_of is not None:
@@ -244,39 +379,190 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
     return out
 
 
-def _iso_dates(texts: list[str]) -> np.ndarray:
-    """parse.distinct_dates of year-first dates (datetime64[D]; NaT for an empty cell, or a date that does not
-    exist or lies outside PLAUSIBLE_YEARS); any other writing declines the file."""
-    if not all(ISO_DATE.fullmatch(t) for t in texts if t):
-        raise Declined
-    try:  # numpy reads ISO dates in C and refuses one that does not exist (2023-02-30)
-        days = np.array(texts, dtype="datetime64[D]")
-    except ValueError:
-        days = np.array([_iso_date(t) for t in texts], dtype="datetime64[D]")
+def _read_dates(coded: Coded, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, bool]:
+    """parse.distinct_dates of a column's distinct texts, each occurring `counts` times: (dates as
+    datetime64[D], read in another order than the column's, the column's order, ambiguous)."""
+    texts = coded.uniques
+    if coded.all_match(r"^(\d{4}-\d{2}-\d{2})?$"):  # the commonest column, read at once by numpy
+        try:
+            days = np.array(texts, dtype="datetime64[D]")
+        except ValueError:  # a date that does not exist (2023-02-30): read a value at a time
+            pass
+        else:
+            return _plausible(days), np.zeros(len(texts), dtype=bool), "ymd", False
+    cleaned = [_clean_date(t) for t in texts]
+    order, ambiguous = _detect(cleaned, counts)
+    parsed, other = _read_cleaned(cleaned, counts, order)
+    days = np.array([np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in parsed],
+                    dtype="datetime64[D]")
+    days = _plausible(days)
+    if np.isnat(days[other]).any():
+        raise Declined  # parse words such a date "NaT"
+    return days, other, order, ambiguous
+
+
+def _plausible(days: np.ndarray) -> np.ndarray:
     years = days.astype("datetime64[Y]").astype(np.int64) + 1970
     days[(years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])] = np.datetime64("NaT")
     return days
 
 
-def _iso_date(text: str) -> np.datetime64:
-    """A year-first date, NaT for an empty cell or a date that does not exist."""
-    try:
-        return np.datetime64(text, "D") if text else np.datetime64("NaT")
-    except ValueError:
-        return np.datetime64("NaT")
+def _clean_date(text: str) -> str:
+    """parse._clean_dates of one cleaned cell (nothing to trim): a time dropped, separators made dashes."""
+    if not text.isascii():  # pandas tests some of it with Arrow's ASCII-only classes, some with Python's
+        raise Declined
+    if ":" in text:
+        text = TIME.sub("", text)
+    return SEP.sub("-", text).strip("-")
+
+
+def _parse(text: str, order: str) -> dt.date | None:
+    """pd.to_datetime(text, format=DATE_ORDERS[order] with dashes, errors="coerce") of one cleaned text."""
+    if order == "ymd":
+        match = YMD.fullmatch(text)
+        if not match:
+            return None
+        try:
+            day = dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            return None
+    else:
+        try:
+            day = dt.datetime.strptime(text, DATE_ORDERS[order].replace("/", "-")).date()
+        except ValueError:
+            return None
+    if not TIMESTAMP_YEARS[0] <= day.year <= TIMESTAMP_YEARS[1]:
+        raise Declined
+    return day
+
+
+def _detect(texts: list[str], counts: np.ndarray) -> tuple[str, bool]:
+    """parse._detect_cleaned: the order that reads the most numeric dates, and whether every one reads both
+    day-first and month-first."""
+    numeric = [i for i, t in enumerate(texts) if NUMERIC_DATE.match(t)]
+    if not numeric:
+        return "ymd", False
+    year_first = all(YEAR_FIRST.match(texts[i]) for i in numeric)
+    read = {o: np.array([(o == "ymd" or not year_first) and _parse(texts[i], o) is not None for i in numeric],
+                        dtype=bool) for o in DATE_ORDERS}
+    weight = counts[numeric]
+    totals = {o: int(weight[r].sum()) for o, r in read.items()}
+    best = max(totals, key=lambda o: (totals[o], o == "ymd", o == "dmy"))
+    day_first_only = int(weight[read["dmy"] & ~read["mdy"]].sum())
+    return best, best != "ymd" and totals["dmy"] == totals["mdy"] > 0 and day_first_only == 0
+
+
+def _read_cleaned(texts: list[str], counts: np.ndarray, order: str) -> tuple[list, np.ndarray]:
+    """parse._read_cleaned: each text read in the column's order, then in the fallback orders, then as an
+    Excel serial; and whether it was read in another day/month order."""
+    parsed = [_parse(t, order) for t in texts]
+    other = np.zeros(len(texts), dtype=bool)
+    for fallback in _fallback_orders(texts, counts, order):
+        rest = [i for i, t in enumerate(texts) if parsed[i] is None and t]
+        if not rest:
+            break
+        for i in rest:
+            parsed[i] = _parse(texts[i], fallback)
+            other[i] = other[i] or (fallback != "ymd" and parsed[i] is not None)
+    for i, t in enumerate(texts):
+        if parsed[i] is None and t:
+            parsed[i] = _serial(t)
+    return parsed, other
+
+
+def _fallback_orders(texts: list[str], counts: np.ndarray, order: str) -> list[str]:
+    if order != "ymd":
+        return ["ymd", "mdy" if order == "dmy" else "dmy"]
+    slashed = [i for i, t in enumerate(texts) if NUMERIC_DATE.match(t) and not YEAR_FIRST.match(t)]
+    if not slashed:
+        return []
+    best, _ = _detect([_clean_date(texts[i]) for i in slashed], counts[slashed])
+    return [best, "mdy" if best == "dmy" else "dmy"]
+
+
+def _serial(text: str) -> dt.date | None:
+    """parse._parse_words_or_serial of a text no order reads: an Excel serial day, else nothing; a text with a
+    letter (a month's name) or a number written otherwise declines the file."""
+    if re.search(r"[A-Za-z]", text) or not DECIMAL.fullmatch(text) and SIGNED.fullmatch(text):
+        raise Declined
+    if not DECIMAL.fullmatch(text):
+        return None
+    number = float(text)
+    if not EXCEL_SERIALS[0] <= number <= EXCEL_SERIALS[1]:
+        return None
+    return EXCEL_EPOCH + dt.timedelta(days=round(number))
+
+
+# ----------------------------------------------------------------------------------------------- amounts
 
 
 def _numbers(values: dict[str, Coded], mapping, problems: list[dict]) -> None:
-    """validate._numbers' problems for amounts of digits alone (the summary shows no amount)."""
+    """validate._numbers' problems (the summary shows no amount)."""
     for fld in NUMBER_FIELDS:
         column = mapping.columns.get(fld)
         if not column:
             continue
         coded = values[column]
-        if not all(v == "" or PLAIN_NUMBER.fullmatch(v) for v in coded.uniques):
-            raise Declined
-        coded.problems([v != "" and float(v) > ABSURD_AMOUNT for v in coded.uniques], column,
-                       "is negative or implausibly large; left empty", problems)
+        if coded.all_match(f"^({PLAIN_NUMBER})?$"):  # digits alone (or nothing): read at once by numpy
+            number = np.array([t or "nan" for t in coded.uniques], dtype=float)
+        else:
+            number = np.array(_numbers_read(coded.uniques), dtype=float)
+        text = np.array(coded.uniques, dtype=object)
+        coded.problems(np.isnan(number) & (text != ""), column, "is not a number that can be read; left empty",
+                       problems)
+        with np.errstate(invalid="ignore"):
+            coded.problems((number < 0) | (np.abs(number) > ABSURD_AMOUNT), column,
+                           "is negative or implausibly large; left empty", problems)
+
+
+def _numbers_read(texts: list[str]) -> list[float]:
+    """parse.numbers_of of distinct texts: digits alone read directly, the others as written."""
+    plain = [re.fullmatch(PLAIN_NUMBER, t) is not None for t in texts]
+    written = iter(_written([t for t, p in zip(texts, plain) if not p]))
+    return [float(t) if p else next(written) for t, p in zip(texts, plain)]
+
+
+def _written(texts: list[str]) -> list[float]:
+    """parse._written_numbers: currency dropped, scale read, the decimal comma chosen by the texts together."""
+    text = [CURRENCY.sub("", t) for t in texts]
+    if not all(t.isascii() and t.isprintable() for t in text):  # pandas tests some with Arrow's ASCII classes
+        raise Declined
+    text = [t.strip() for t in text]
+    scale = [SCALES.get(m.group(1).lower(), 1.0) if (m := SCALE.search(t)) else 1.0 for t in text]
+    text = [SCALE.sub("", t) for t in text]
+    words = [re.search(r"[^\W\d_]", t) is not None for t in text]
+    negative = [t.startswith("(") and t.endswith(")") or t.startswith("-") for t in text]
+    digits = [NUM_JUNK.sub("", t).strip("()-") for t in text]
+    decimal_comma = any(re.search(r",\d{1,2}$", d) for d in digits) and \
+        not any(re.search(r"\.\d{1,2}$", d) for d in digits)
+    out = []
+    for d, s, w, n in zip(digits, scale, words, negative):
+        both = "," in d and "." in d
+        as_comma = (both and d.rfind(",") > d.rfind(".")) or (not both and decimal_comma)
+        normal = d.replace(".", "").replace(",", ".") if as_comma else d.replace(",", "")
+        number = _to_numeric(normal)
+        number = math.nan if w else number * s
+        out.append(-number if n else number)
+    return out
+
+
+def _to_numeric(text: str) -> float:
+    """pd.to_numeric(text, errors="coerce") of digits with dots."""
+    if not text:
+        return math.nan
+    if DECIMAL.fullmatch(text):
+        return float(text)
+    if SIGNED.fullmatch(text):
+        raise Declined
+    return math.nan
+
+
+# ----------------------------------------------------------------------------------------------- codes
+
+
+def _field(values: dict[str, Coded], rows: int, mapping, fld: str) -> Coded:
+    column = mapping.columns.get(fld)
+    return values[column] if column else Coded.empty(rows)
 
 
 def _coded(values: dict[str, Coded], rows: int, mapping, dates: dict[str, np.ndarray],
@@ -315,9 +601,10 @@ def _coded(values: dict[str, Coded], rows: int, mapping, dates: dict[str, np.nda
                      f"they are counted as having reached {stages[last]}.")
     cause = [c if c is not None else (f"other ({v})" if v else None)
              for v, c in zip(source["failure_cause"].uniques, coded["failure_cause"])]
-    dimensions = {f: _labelled(_field(values, rows, mapping, f), [v or None for v in
-                                                                   _field(values, rows, mapping, f).uniques])
-                  for f in TEXT_DIMENSIONS}
+    dimensions = {}
+    for fld in TEXT_DIMENSIONS:
+        text = _field(values, rows, mapping, fld)
+        dimensions[fld] = _labelled(text, [v or None for v in text.uniques])
     dimensions["sourcing"] = _labelled(source["sourcing"], coded["sourcing"])
     arrays = PilotArrays(stages=stages, stage_index=index.astype(np.int64), status=(status, status_names),
                          failure_cause=_labelled(source["failure_cause"], cause),
@@ -340,4 +627,3 @@ def _labelled(source: Coded, labels: list[str | None]) -> tuple[np.ndarray, list
     names = list(dict.fromkeys(label for label in labels if label is not None))
     where = {n: i for i, n in enumerate(names)}
     return np.array([where[x] if x is not None else -1 for x in labels], dtype=np.int64)[source.codes], names
-

@@ -19,7 +19,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
-from analysis.ingest import TOTAL_WORDS, LineRange, RawTable, is_total_row, without_rows
+from analysis.ingest import (
+    TOTAL_HINT,
+    TOTAL_WORDS,
+    LineRange,
+    RawTable,
+    is_total_row,
+    spells_total,
+    without_rows,
+)
 from analysis.mapping import Mapping
 from analysis.memory import release_memory
 from analysis.parse import Distinct, distinct_dates, numbers_of
@@ -31,6 +39,7 @@ from analysis.schema import (
     UNKNOWN_STAGE,
     slug,
 )
+from analysis.written import ORDER_NAMES
 
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
 PARALLEL_ROWS = 50_000  # from this many rows, columns are worked on in threads (below, threads cost more)
@@ -342,9 +351,6 @@ def total_rows(cells: pd.DataFrame) -> pd.Series:
     return first.isin(_total_words(pd.Series(first.unique(), dtype="str")))
 
 
-TOTAL_HINT = "total|sum|overall"  # every word of TOTAL_WORDS holds one of these, in any case
-
-
 def _total_words(values: pd.Series) -> pd.Series:
     """The values that say total or sum (`is_total_row`). ASCII values are normalised column-wise
     (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text),
@@ -352,7 +358,7 @@ def _total_words(values: pd.Series) -> pd.Series:
     usually few, one at a time. Missing values say nothing. A column of ASCII text none of whose bytes spell a
     TOTAL_HINT word holds none (1M IDs: 5 ms, where the tests below take 40)."""
     data = _text_bytes(values)
-    if data is not None and data.isascii() and not _spells_hint(data):
+    if data is not None and data.isascii() and not spells_total(data):
         return values.iloc[:0]
     ascii_ = values.str.isascii()
     maybe = values.notna() & (~ascii_ | values.str.contains(TOTAL_HINT, case=False, regex=True))
@@ -361,16 +367,6 @@ def _total_words(values: pd.Series) -> pd.Series:
     other = values[~ascii_]
     return pd.concat([values[ascii_][plain.isin(TOTAL_WORDS)],
                       other[other.map(lambda v: is_total_row([v])).astype(bool)]])
-
-
-def _spells_hint(data: bytes) -> bool:
-    """Whether ASCII bytes spell a TOTAL_HINT word in any case; without a letter any of them starts with (IDs
-    such as AI-0000001), they spell none, and are not copied in lower case to be sure."""
-    words = [word.encode() for word in TOTAL_HINT.split("|")]
-    if not any(start in data for word in words for start in (word[:1], word[:1].upper())):
-        return False
-    lower = data.lower()
-    return any(word in lower for word in words)
 
 
 def _ids(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mapping, notes: list[str]) -> None:
@@ -445,7 +441,6 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.dat
         out[fld] = _column(values.rows(parsed.mask(future).astype("datetime64[us]")), out.index)
 
 
-ORDER_NAMES = {"ymd": "year first", "dmy": "day first", "mdy": "month first"}
 
 
 def _numbers(out, cols: _Columns, at: np.ndarray, mapping, problems) -> None:

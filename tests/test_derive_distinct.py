@@ -17,9 +17,10 @@ import pytest
 from analysis import parse
 from analysis.ingest import decode, read_text_table, read_upload
 from analysis.mapping import Mapping, complete_mapping
-from analysis.parse import _SEP, _SEP_ASCII, Distinct, numbers_of
+from analysis.parse import Distinct, numbers_of
 from analysis.shapes import distinct_values
 from analysis.validate import cleaned, derive
+from analysis.written import SEP, SEP_ASCII
 from tests import reference_parse, reference_validate
 from tests.builders import HEADERS, make_portfolio, pilot
 
@@ -127,10 +128,10 @@ def test_date_separators_are_found_by_arrow_exactly_where_python_finds_them():
     and a few others, alone and inside a date."""
     characters = [chr(i) for i in range(128)] + ["\u00a0", "\u2003", "\x85", "é"]
     text = pd.Series([c for c in characters] + [f"2024{c}01{c}05" for c in characters], dtype="str")
-    arrow = (~text.str.isascii() | text.str.contains(_SEP_ASCII, regex=True)).tolist()
-    assert arrow == [not v.isascii() or bool(_SEP.search(v)) for v in text]
-    assert [bool(re.search(_SEP_ASCII, v)) for v in text if v.isascii()] == \
-        [bool(_SEP.search(v)) for v in text if v.isascii()]
+    arrow = (~text.str.isascii() | text.str.contains(SEP_ASCII, regex=True)).tolist()
+    assert arrow == [not v.isascii() or bool(SEP.search(v)) for v in text]
+    assert [bool(re.search(SEP_ASCII, v)) for v in text if v.isascii()] == \
+        [bool(SEP.search(v)) for v in text if v.isascii()]
 
 
 def test_dates_read_as_the_row_wise_reader_read_them():

@@ -193,7 +193,11 @@ def texts_cases() -> list[tuple[str, list[str | None]]]:
               ("a missing value", ["AI-1", None]), ("a space inside", ["AI 1", "AI-2"]),
               ("formula inside", ["A=1"]), ("totals", ["Subtotal", "AI-1"]), ("sum inside", ["AI-SUMMARY"]),
               ("total split across values", ["AI-tot", "al"]), ("TOTAL", ["TOTAL"]), ("wide total", ["Ｔｏｔａｌ"]),
-              ("a hint's first letters, no hint", ["AI-TOO", "SOT-1", "o"])]
+              ("a hint's first letters, no hint", ["AI-TOO", "SOT-1", "o"]),
+              # printable ASCII and spaces: looked at by each value's first and last byte (arrowtext._spaced_ends)
+              ("spaces inside", ["Customer Service", "R D", "", "x"]), ("a space at the end", ["AI 1", "b "]),
+              ("a space at the start", ["", " AI", "b"]), ("a space alone", ["a b", " "]),
+              ("spaces and a formula", ["a b", "=1+2"])]
     return cases
 
 
@@ -211,6 +215,8 @@ def test_the_byte_wise_shortcuts_give_what_the_value_wise_tests_give(large, part
         series = arrow_texts(values, large, parts, sliced)
         assert shortcut[name] == (validate._already_clean(series), validate._total_words(series).tolist()), name
     assert shortcut["plain IDs"] == (True, []) and shortcut["totals"] == (True, ["Subtotal"])
+    assert shortcut["spaces inside"][0] and not any(shortcut[n][0] for n in (
+        "a space at the end", "a space at the start", "a space alone", "spaces and a formula"))
     assert sum(clean for clean, _ in shortcut.values()) > 5 and sum(bool(t) for _, t in shortcut.values()) > 3
 
 

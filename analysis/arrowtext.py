@@ -26,16 +26,18 @@ def column_bytes(text: pa.ChunkedArray) -> bytes | None:
     here" because of one too few."""
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         return None
-    parts = []
+    return b"".join(memoryview(data)[at[0]:at[-1]] for at, data in _offsets(text))
+
+
+def _offsets(text: pa.ChunkedArray):
+    """(each value's start and the end of the last, the bytes) of each chunk of a text column that holds any."""
     for chunk in text.chunks:
         _, offsets, data = chunk.buffers()
         if data is None or not len(chunk):
             continue
         large = pa.types.is_large_string(chunk.type)
-        at = np.frombuffer(offsets, dtype=np.int64 if large else np.int32, count=len(chunk) + 1,
-                           offset=chunk.offset * (8 if large else 4))
-        parts.append(memoryview(data)[at[0]:at[-1]])
-    return b"".join(parts)
+        yield np.frombuffer(offsets, dtype=np.int64 if large else np.int32, count=len(chunk) + 1,
+                            offset=chunk.offset * (8 if large else 4)), data
 
 
 def clean_as_is(text: pa.ChunkedArray, data: bytes | None) -> bool:
@@ -59,13 +61,7 @@ def clean_as_is(text: pa.ChunkedArray, data: bytes | None) -> bool:
 def _spaced_ends(text: pa.ChunkedArray) -> bool:
     """Whether a value of a text column starts or ends with a space (byte 32), read from the values' first and
     last bytes by their offsets: 100k names in a fraction of a millisecond, where trimming them takes 4 ms."""
-    for chunk in text.chunks:
-        _, offsets, data = chunk.buffers()
-        if data is None or not len(chunk):
-            continue
-        large = pa.types.is_large_string(chunk.type)
-        at = np.frombuffer(offsets, dtype=np.int64 if large else np.int32, count=len(chunk) + 1,
-                           offset=chunk.offset * (8 if large else 4))
+    for at, data in _offsets(text):
         first, end = at[:-1], at[1:]
         filled = end > first
         if not filled.any():

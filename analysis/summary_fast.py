@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from analysis import ingest
 from analysis.arrowtext import clean_as_is, cleaned_alike, column_bytes
+from analysis.kernels import UNKNOWN_STAGE_NOTE, stage_positions
 from analysis.mapping import complete_mapping, header_match
 from analysis.schema import (
     ABSURD_AMOUNT,
@@ -575,15 +576,10 @@ def _coded(values: dict[str, Coded], rows: int, mapping, dates: dict[str, np.nda
                 for f in ("stage", "status", "failure_cause")}
     stages = list(mapping.stages)
     position, names = _positions(source["stage"], coded["stage"], list(stages))
-    dated = np.full(rows, -1, dtype=np.intp)
-    for i, s in enumerate(stages):
-        dated[~np.isnat(dates[f"{s}_date"])] = i
-    position = np.where(position >= 0, position, dated)
-    missing = int((position < 0).sum()) + sum(int((position == i).sum()) for i, n in enumerate(names)
-                                              if n == UNKNOWN_STAGE)
+    position, missing = stage_positions(position, [~np.isnat(dates[f"{s}_date"]) for s in stages], names,
+                                        UNKNOWN_STAGE)
     if missing:
-        notes.append(f"{missing} pilot(s) have no stage that could be read; they are kept as 'unknown' "
-                     "and left out of the funnel.")
+        notes.append(UNKNOWN_STAGE_NOTE.format(missing))
     earliest = np.full(rows, NAT)
     for s in stages:
         earliest = np.fmin(earliest, dates[f"{s}_date"])

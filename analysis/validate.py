@@ -28,6 +28,7 @@ from analysis.ingest import (
     spells_total,
     without_rows,
 )
+from analysis.kernels import UNKNOWN_STAGE_NOTE, stage_positions
 from analysis.mapping import Mapping
 from analysis.memory import release_memory
 from analysis.parse import Distinct, distinct_dates, numbers_of
@@ -505,16 +506,10 @@ def _stage(out: pd.DataFrame, source: Distinct, coded: pd.Series, stages: list[s
     """The stage of each row: its coded value, else the last stage it has a date for; the stage index
     (-1 for unknown). Returns the stage names and each row's position among them (-1: unknown)."""
     names = list(stages)
-    position = _positions(source, coded, names)
-    dated = np.full(len(out), -1, dtype=np.intp)
-    for i, s in enumerate(stages):
-        dated = np.where(out[f"{s}_date"].notna().to_numpy(), i, dated)
-    position = np.where(position >= 0, position, dated)
-    missing = int((position < 0).sum()) + sum(int((position == i).sum()) for i, n in enumerate(names)
-                                              if n == UNKNOWN_STAGE)
+    position, missing = stage_positions(_positions(source, coded, names),
+                                        [out[f"{s}_date"].notna().to_numpy() for s in stages], names, UNKNOWN_STAGE)
     if missing:
-        notes.append(f"{missing} pilot(s) have no stage that could be read; they are kept as 'unknown' "
-                     "and left out of the funnel.")
+        notes.append(UNKNOWN_STAGE_NOTE.format(missing))
     first = _earliest([out[f"{s}_date"] for s in stages], out.index)
     if out["start_date"].isna().all() and any(out[f"{s}_date"].notna().any() for s in stages):
         out["start_date"] = first

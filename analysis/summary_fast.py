@@ -133,6 +133,27 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
 def _columns(data: bytes) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
     """The upload's columns by header as ingest.read_upload's fast path reads them, cleaned as
     validate.clean_cells cleans them, and the notes of reading them."""
+    raw_header, read = _read(data)
+    columns, dropped = {}, []
+    for raw, header, column in zip(raw_header, ingest.unique_headers(raw_header), read):
+        if column.null_count:
+            raise Declined
+        if not raw.strip() and not _lengths(pc.utf8_trim_whitespace(column)).any():
+            dropped.append(header)  # ingest._drop_empty_columns: no header and nothing in it
+            continue
+        if not clean_as_is(column, column_bytes(column)):
+            column = pc.utf8_trim_whitespace(pc.replace_substring(column, "\u00a0", " "))
+            if not cleaned_alike(column):  # markup or a formula: cleaning changes it and says so
+                raise Declined
+        columns[header] = column
+    if not columns:
+        raise Declined
+    notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
+    return columns, notes
+
+
+def _read(data: bytes) -> tuple[list[str], list[pa.ChunkedArray]]:
+    """The header as written and the columns below it, of an upload ingest.clean_arrow_columns reads."""
     if len(data) > ingest.MAX_UPLOAD_BYTES or data.startswith(b"PK\x03\x04"):
         raise Declined  # too large (the pandas path says so) or a workbook
     try:
@@ -146,20 +167,7 @@ def _columns(data: bytes) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
     raw_header, read = found
     if not any(_lengths(c).any() for c in read):  # every cell empty: the csv-module path says what is wrong
         raise Declined
-    columns, dropped = {}, []
-    for raw, header, column in zip(raw_header, ingest.unique_headers(raw_header), read):
-        if column.null_count:
-            raise Declined
-        if not raw.strip() and not _lengths(pc.utf8_trim_whitespace(column)).any():
-            dropped.append(header)  # ingest._drop_empty_columns: no header and nothing in it
-            continue
-        if not clean_as_is(column, column_bytes(column)):
-            column = pc.utf8_trim_whitespace(pc.replace_substring(column, "\u00a0", " "))
-            if not cleaned_alike(column):  # markup or a formula: cleaning changes it and says so
-                raise Declined
-        columns[header] = column
-    notes = [f"{len(dropped)} empty column(s) without a header were left out: {', '.join(dropped)}."] if dropped else []
-    return columns, notes
+    return raw_header, read
 
 
 def _numbers_of(array: pa.Array) -> np.ndarray:

@@ -265,3 +265,17 @@ def test_the_command_summarises_a_clean_export_without_importing_pandas(tmp_path
     result = json.loads(run.stdout)
     assert result["code"] == 0 and not result["pandas"]
     assert result["out"] == reference(SAMPLE.read_bytes()) + "\n"
+
+
+def test_a_failing_shortcut_leaves_the_file_to_the_pandas_path(tmp_path, monkeypatch, capsys):
+    import analysis.summary_fast
+
+    def broken(*args):
+        raise RuntimeError("a bug in the shortcut")
+
+    monkeypatch.setenv("PILOTS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(analysis.summary_fast, "summary_of", broken)
+    from analysis.__main__ import main
+
+    assert main(["summary", str(SAMPLE)]) == 0
+    assert capsys.readouterr().out == reference(SAMPLE.read_bytes()) + "\n"

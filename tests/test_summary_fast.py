@@ -62,6 +62,20 @@ def test_a_generated_portfolio_as_the_benchmark_makes_them():
     assert found["pilots"] == 20_000 and found["rows"] == {"read": 20_000, "accepted": 20_000, "rejected": 0}
 
 
+def test_a_large_export_with_rows_to_reject():
+    """Over parse.SAMPLE_ROWS rows the pandas path holds IDs as themselves (not hashed): repeats, missing IDs and
+    a total line are found alike, and the cells to trim among them."""
+    frame = portfolio_frame(12_000, seed=3)
+    frame.iloc[11_000] = frame.iloc[5_000]  # an exact copy
+    frame.loc[11_500, "Pilot ID"] = frame.loc[200, "Pilot ID"]  # the same ID, other data
+    frame.loc[7_000, "Pilot ID"] = ""
+    frame.loc[8_000, "Business Unit"] = " Finance  "
+    frame.loc[9_000, "Start Date"] = "03/15/2021"
+    data = csv_bytes(frame) + b"Total,,,,,,,,,,,,5000,,,,,,\n"
+    found = assert_taken(data)
+    assert found["rows"] == {"read": 12_001, "accepted": 11_997, "rejected": 4}
+
+
 def test_a_byte_order_mark_and_semicolons():
     data = make_portfolio(12, delimiter=";")
     assert_taken(b"\xef\xbb\xbf" + data)

@@ -30,28 +30,19 @@ from analysis.mapping import EXACT, Mapping, complete_values, guess_columns
 from analysis.parse import detect_date_order, parse_dates
 from analysis.schema import (
     DATE_FIELDS,
-    EVENT_ID_SYNONYMS,
     EVENT_SAMPLE_ROWS,
+    EVENT_SYNONYMS,
     HEADER_SYNONYMS,
     MAX_EVENT_COLUMNS,
     MIN_EVENTS_PER_PILOT,
+    PREVIOUS,
+    TIMESTAMP,
+    TIMESTAMP_SYNONYMS,
     normalise,
 )
 from analysis.validate import Derived, clean_cells, derive, empty_rows, rejected_frame, total_rows
 
 SAMPLE_ROWS = EVENT_SAMPLE_ROWS
-TIMESTAMP = "timestamp"  # the mapping's key for an event log's time column
-TIMESTAMP_SYNONYMS = ["timestamp", "time stamp", "time", "date", "datetime", "date time", "event time",
-                      "event date", "event timestamp", "changed", "changed at", "changed on", "change date",
-                      "date changed", "transition date", "transition time", "occurred at", "occurred",
-                      "when", "entered", "date entered", "entered at", "complete timestamp", "created",
-                      "created at", "created date", "logged at", "recorded at", "updated", "updated at"]
-ACTIVITY_SYNONYMS = ["activity", "activity name", "event", "event name", "event type", "to stage",
-                     "new stage", "to", "to status", "new status", "new value", "to value", "transition",
-                     "step", "milestone", "concept name", "stage entered", "moved to"]
-PREVIOUS = "previous"  # the stage or status an event moved from: read past, the event's own value counts
-PREVIOUS_SYNONYMS = ["from", "from status", "from stage", "from value", "old value", "old status",
-                     "previous status", "previous stage", "previous value", "prior status", "from state"]
 EVENT_FIELD_LABELS = {TIMESTAMP: "Event time", "stage": "Stage or activity", PREVIOUS: "Moved from (ignored)"}
 DATED_SHARE = 0.8  # a timestamp column reads as dates in at least this share of its filled cells
 MOVING_SHARE = 0.5  # at least half the repeated IDs have events at more than one time
@@ -65,12 +56,6 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp])?")
 # A pilot's own start or end date ("Start Date", "Kick-off") is a column of a row per pilot, never the
 # time of an event: a file whose only date is one is read as one row per pilot.
 RECORD_DATES = set(HEADER_SYNONYMS["start_date"] + HEADER_SYNONYMS["end_date"]) - set(TIMESTAMP_SYNONYMS)
-# Headers an event log's fields go by (the time-of-record date fields are made from the events).
-EVENT_SYNONYMS = {**{f: s for f, s in HEADER_SYNONYMS.items() if f not in DATE_FIELDS},
-                  "pilot_id": HEADER_SYNONYMS["pilot_id"] + EVENT_ID_SYNONYMS,
-                  "stage": ACTIVITY_SYNONYMS + HEADER_SYNONYMS["stage"], TIMESTAMP: TIMESTAMP_SYNONYMS,
-                  PREVIOUS: PREVIOUS_SYNONYMS,
-                  "status": HEADER_SYNONYMS["status"] + ["state"]}  # beside a stage column, a state is a status
 
 
 def guess_event_columns(cells: pd.DataFrame, stages: list[str]) -> tuple[dict, dict]:

@@ -185,6 +185,25 @@ MIN_EVENTS_PER_PILOT = 1.5  # a wide export has one row per ID (a few repeats at
 MAX_EVENT_COLUMNS = 15  # a history export has id, activity, time and a few attributes, not a full record
 EVENT_SAMPLE_ROWS = 5_000  # shape detection looks at the first rows only: a million-row log is recognised fast
 
+TIMESTAMP = "timestamp"  # the mapping's key for an event log's time column
+TIMESTAMP_SYNONYMS = ["timestamp", "time stamp", "time", "date", "datetime", "date time", "event time",
+                      "event date", "event timestamp", "changed", "changed at", "changed on", "change date",
+                      "date changed", "transition date", "transition time", "occurred at", "occurred",
+                      "when", "entered", "date entered", "entered at", "complete timestamp", "created",
+                      "created at", "created date", "logged at", "recorded at", "updated", "updated at"]
+ACTIVITY_SYNONYMS = ["activity", "activity name", "event", "event name", "event type", "to stage",
+                     "new stage", "to", "to status", "new status", "new value", "to value", "transition",
+                     "step", "milestone", "concept name", "stage entered", "moved to"]
+PREVIOUS = "previous"  # the stage or status an event moved from: read past, the event's own value counts
+PREVIOUS_SYNONYMS = ["from", "from status", "from stage", "from value", "old value", "old status",
+                     "previous status", "previous stage", "previous value", "prior status", "from state"]
+# Headers an event log's fields go by (the time-of-record date fields are made from the events).
+EVENT_SYNONYMS = {**{f: s for f, s in HEADER_SYNONYMS.items() if f not in DATE_FIELDS},
+                  "pilot_id": HEADER_SYNONYMS["pilot_id"] + EVENT_ID_SYNONYMS,
+                  "stage": ACTIVITY_SYNONYMS + HEADER_SYNONYMS["stage"], TIMESTAMP: TIMESTAMP_SYNONYMS,
+                  PREVIOUS: PREVIOUS_SYNONYMS,
+                  "status": HEADER_SYNONYMS["status"] + ["state"]}  # beside a stage column, a state is a status
+
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 

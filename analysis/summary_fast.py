@@ -28,14 +28,15 @@ import pyarrow.compute as pc
 from analysis import ingest
 from analysis.arrowtext import clean_as_is, cleaned_alike, column_bytes
 from analysis.kernels import UNKNOWN_STAGE_NOTE, stage_positions
-from analysis.mapping import complete_mapping, header_match
+from analysis.mapping import complete_mapping, guess_columns
 from analysis.schema import (
     ABSURD_AMOUNT,
     DATE_FIELDS,
-    EVENT_ID_SYNONYMS,
+    DEFAULT_STAGES,
     EVENT_SAMPLE_ROWS,
-    HEADER_SYNONYMS,
+    EVENT_SYNONYMS,
     MAX_EVENT_COLUMNS,
+    MIN_EVENTS_PER_PILOT,
     NUMBER_FIELDS,
     PLAUSIBLE_YEARS,
     PRODUCTION_STATUSES,
@@ -192,31 +193,35 @@ def _flags(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _not_an_event_log(columns: dict[str, pa.ChunkedArray]) -> None:
-    """Decline a file events.is_event_log might take for an event log: at most MAX_EVENT_COLUMNS columns and a
-    column an event log's ID could be in whose first rows repeat a filled value. Where none repeats, the ID
-    column it names (if any) has one event per pilot, fewer than an event log has, so it says no."""
+    """Decline a file events.is_event_log might take for an event log. It says no to more than
+    MAX_EVENT_COLUMNS columns, and to a sample of its first rows where the event log's names do not name an ID
+    and a stage column, or the ID column holds fewer than MIN_EVENTS_PER_PILOT filled values per distinct one;
+    past those, this path does not follow it."""
     headers = list(columns)
     if len(headers) > MAX_EVENT_COLUMNS or len(columns[headers[0]]) < 2:
         return
-    synonyms = HEADER_SYNONYMS["pilot_id"] + EVENT_ID_SYNONYMS
-    for header in headers:
-        if header_match(header, synonyms):
-            filled = [v for v in columns[header].slice(0, EVENT_SAMPLE_ROWS).to_pylist() if v]
-            if len(set(filled)) != len(filled):
-                raise Declined
+    sample = DistinctColumns({h: c.slice(0, EVENT_SAMPLE_ROWS) for h, c in columns.items()}, distinct=False)
+    named, _ = guess_columns(headers, sample, list(DEFAULT_STAGES), synonyms=EVENT_SYNONYMS)
+    if not {"pilot_id", "stage"} <= set(named):
+        return
+    filled = [v for v in sample[named["pilot_id"]] if v]
+    if len(filled) >= 2 and len(filled) / max(len(set(filled)), 1) >= MIN_EVENTS_PER_PILOT:
+        raise Declined
 
 
 class DistinctColumns:
-    """The columns as mapping.complete_mapping reads them (`cells`): `columns`, the headers, and for a header
-    the column's distinct values in the order they first appear (a list, made when first asked for)."""
+    """The columns as mapping.complete_mapping and guess_columns read them (`cells`): `columns`, the headers,
+    and for a header the column's distinct values in the order they first appear (`distinct`; else every
+    value), a list made when first asked for."""
 
-    def __init__(self, columns: dict[str, pa.ChunkedArray]) -> None:
-        self._columns, self._distinct = columns, {}
+    def __init__(self, columns: dict[str, pa.ChunkedArray], distinct: bool = True) -> None:
+        self._columns, self._distinct, self._unique = columns, {}, distinct
         self.columns = list(columns)
 
     def __getitem__(self, header: str) -> list[str]:
         if header not in self._distinct:
-            values = pc.unique(self._columns[header]).to_pylist()
+            column = self._columns[header]
+            values = (pc.unique(column) if self._unique else column).to_pylist()
             if any(v != v.strip() for v in values):  # Python trims more kinds of space than Arrow does
                 raise Declined
             self._distinct[header] = values

@@ -315,3 +315,36 @@ def test_sample_newer_cohorts_reach_production_sooner() -> None:
     assert 0.13 < summary.loc["2025", "production"] < 0.17  # 2025 Q4 is censored before 12 months
     assert summary.loc["2025", "production_low"] > summary.loc["2023", "production_high"]  # bands apart
     assert np.isnan(summary.loc["2026", "production"])  # no 2026 start is 12 months old
+
+
+def _time_to_production_from_curves(times: pd.DataFrame) -> dict:
+    """The summary's block as it was first written: curve_value_at and median_time on incidence_curves."""
+    from analysis.cohorts import incidence_curves
+    from analysis.kernels import SUMMARY_MONTHS
+    from analysis.stats import curve_value_at, median_time
+
+    if times.empty:
+        return {"at_months": SUMMARY_MONTHS, "production": [None] * 3, "cancelled": [None] * 3, "median_months": None}
+    curves = incidence_curves(times)
+    at = {k: [None if np.isnan(v) else float(v) for v in curve_value_at(c, SUMMARY_MONTHS, "cif")]
+          for k, c in curves.items()}
+    return {"at_months": SUMMARY_MONTHS, "production": at["production"], "cancelled": at["cancelled"],
+            "median_months": median_time(curves["production"], "cif")}
+
+
+@pytest.mark.parametrize("as_of", [None, dt.date(2024, 6, 30), dt.date(2021, 1, 1)])
+def test_time_to_production_is_read_off_the_curves(as_of, federal_bytes):
+    """time_to_production counts the curves once (kernels.production_summary): the same numbers as reading them
+    off incidence_curves, on the sample, the federal inventory and a generated portfolio."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from portfolios import portfolio_frame
+
+    generated = portfolio_frame(5_000, seed=11).to_csv(index=False, lineterminator="\n").encode()
+    for data in (SAMPLE.read_bytes(), federal_bytes, generated):
+        a = analyse_file(data, "p.csv", None, as_of)
+        times = event_times(a.classified, a.derived.stages, a.as_of)
+        assert time_to_production(times) == _time_to_production_from_curves(times)

@@ -2,9 +2,9 @@
 and `python -m analysis report FILE -o report.html [the same options] [--breakdown DIMENSION]`.
 
 A file that cannot be read exits with code 2 and one plain line on stderr. The summary of a file already
-summarised under the same options, code and day is printed from the cache of analysis/summary_cache.py;
+summarised under the same options, code and day is printed from the cache of analysis/cli/summary_cache.py;
 pandas and the analyses are imported only when something has to be computed, and pandas only for a file
-analysis/summary_fast.py does not read (it reads a clean CSV export with Arrow and numpy).
+analysis/cli/summary_fast.py does not read (it reads a clean CSV export with Arrow and numpy).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from analysis import summary_cache
+from analysis.cli import summary_cache
 from analysis.schema import STALL_DAYS
 
 
@@ -41,8 +41,8 @@ def parser() -> argparse.ArgumentParser:
 
 def analysed_file(args: argparse.Namespace, data: bytes | None = None, mapping_text: str | None = None):
     """The file of the arguments, read, mapped, validated and classified (an analysis.summary.Analysed)."""
-    from analysis.mapping import Mapping
-    from analysis.summary import analyse_file
+    from analysis.cli.summary import analyse_file
+    from analysis.ingest.mapping import Mapping
 
     if mapping_text is None and args.mapping:
         mapping_text = args.mapping.read_text(encoding="utf-8")
@@ -62,7 +62,7 @@ def run_summary(args: argparse.Namespace) -> str:
         # than pandas takes to read 100k rows); any other file by the pandas path. Both print the same JSON.
         found = None if mapping_text is not None else _summary_without_pandas(data, args)
         if found is None:
-            from analysis.summary import summary
+            from analysis.cli.summary import summary
 
             found = summary(analysed_file(args, data, mapping_text))
         text = json.dumps(found, indent=2, default=str) + "\n"
@@ -74,7 +74,7 @@ def _summary_without_pandas(data: bytes, args: argparse.Namespace) -> dict | Non
     """analysis/summary_fast's summary of the file, or None for the pandas path: when it declines the file, and
     when it fails (it only ever saves time: tests/test_summary_fast.py holds it to the pandas path's answers,
     and a file it trips on is still summarised)."""
-    from analysis.summary_fast import summary_of
+    from analysis.cli.summary_fast import summary_of
 
     try:
         return summary_of(data, args.as_of, args.stall_days)
@@ -85,7 +85,7 @@ def _summary_without_pandas(data: bytes, args: argparse.Namespace) -> dict | Non
 def run_report(args: argparse.Namespace) -> str:
     """Write the HTML report for the parsed arguments; returns a line saying where it went."""
     # plotly and the figures are imported only when a report is asked for: the summary starts faster
-    from analysis.report import context_of_file, report_html
+    from analysis.cli.report import context_of_file, report_html
 
     context = context_of_file(analysed_file(args), args.file.name, args.breakdown)
     text = report_html(context)

@@ -179,7 +179,7 @@ ABSURD_AMOUNT = 1e12  # no AI pilot costs a trillion in any currency: a unit or 
 PLAUSIBLE_YEARS = (1900, 2200)  # a date outside these years in a portfolio is a typing error, not a date
 PRODUCTION_STATUSES = ("production", "retired")
 
-# What tells an event log (a row per stage change) from a row per pilot (analysis/events.py is_event_log)
+# What tells an event log (a row per stage change) from a row per pilot (analysis/ingest/events.py is_event_log)
 EVENT_ID_SYNONYMS = ["case id", "case", "case concept name", "trace id", "issue id", "item"]
 MIN_EVENTS_PER_PILOT = 1.5  # a wide export has one row per ID (a few repeats at most); a log has several
 MAX_EVENT_COLUMNS = 15  # a history export has id, activity, time and a few attributes, not a full record

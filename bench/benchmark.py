@@ -61,8 +61,8 @@ def warm_up(pages: list[str]) -> None:
     shown the bundled sample (whose cache entries are its own, so the measured dataset starts cold)."""
     from workload import show
 
-    from analysis import store
-    from analysis.queries import Filters
+    from analysis.store import datasets as store
+    from analysis.store.queries import Filters
 
     with store.connect() as con:
         sample = store.ingest(con, (ROOT / "data" / "sample_portfolio.csv").read_bytes(), "sample_portfolio.csv")
@@ -72,7 +72,7 @@ def warm_up(pages: list[str]) -> None:
 
 def child_ingest(file: str, pages: list[str]) -> dict:
     """Read the upload's bytes and store the dataset in the store of $PILOTS_DATA_DIR."""
-    from analysis import store
+    from analysis.store import datasets as store
 
     warm_up(pages)
     start = time.perf_counter()
@@ -86,7 +86,7 @@ def child_views(ds: str, pages: list[str]) -> dict:
     """Every page once with cold caches; then each page after a filter change; then a plain rerun."""
     from workload import show
 
-    from analysis.queries import Filters
+    from analysis.store.queries import Filters
     from pages import common
 
     warm_up(pages)
@@ -179,7 +179,7 @@ def summarise(runs: list[dict]) -> dict:
 def bench_summary(file: Path, repeats: int) -> dict:
     """The summary command against pandas reading and grouping the same file, in fresh processes: its first
     run on the file (an empty data directory, so nothing is kept from before) and a second run, which prints
-    the summary kept by content hash (analysis/summary_cache.py)."""
+    the summary kept by content hash (analysis/cli/summary_cache.py)."""
     first, again = [], []
     for _ in range(repeats):
         env = {"PILOTS_DATA_DIR": tempfile.mkdtemp(prefix="pilots-bench-cli-")}
@@ -234,8 +234,8 @@ def run(sizes: list[int], events: int, repeats: int, large_repeats: int, folder:
         n = min(repeats, large_repeats) if size >= LARGE else repeats
         print(f"{size:,} pilots, {n} run(s) …", flush=True)
         results["portfolios"][str(size)] = {**bench_upload(file, n, pages), **bench_summary(file, n), "repeats": n}
-    if events and importlib.util.find_spec("analysis.events") is None:
-        results["notes"].append("analysis/events.py does not exist yet (issue 6): the event-log measurement "
+    if events and importlib.util.find_spec("analysis.ingest.events") is None:
+        results["notes"].append("analysis/ingest/events.py does not exist yet (issue 6): the event-log measurement "
                                 "was skipped")
     elif events:
         print(f"{events:,}-event log …", flush=True)

@@ -52,9 +52,9 @@ def phase(name: str, profiled: bool) -> Iterator[None]:
 
 def store_file(file: Path, profile: str | None) -> str:
     """Read, derive and save the file into the store of $PILOTS_DATA_DIR; its dataset id."""
-    from analysis import store
-    from analysis.ingest import read_upload
-    from analysis.shapes import derive_upload
+    from analysis.ingest.reading import read_upload
+    from analysis.ingest.shapes import derive_upload
+    from analysis.store import datasets as store
 
     data = file.read_bytes()
     with phase("read", profile == "read"):
@@ -70,7 +70,7 @@ def pages(ds: str, profile: str | None) -> None:
     from benchmark import warm_up
     from workload import PAGE_WORK, show
 
-    from analysis.queries import Filters
+    from analysis.store.queries import Filters
     from pages import common
 
     warm_up(list(PAGE_WORK))  # as a running server has: everything imported, the sample shown once

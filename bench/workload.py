@@ -16,13 +16,13 @@ import pandas as pd
 import plotly.io
 from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
 
-from analysis import store
-from analysis.causes import cause_counts
 from analysis.figures.causes import causes_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
-from analysis.overview import headline, kpis
-from analysis.queries import Filters, dimensions
+from analysis.metrics.causes import cause_counts
+from analysis.metrics.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
+from analysis.metrics.overview import headline, kpis
+from analysis.store import datasets as store
+from analysis.store.queries import Filters, dimensions
 from pages import common
 
 
@@ -50,10 +50,10 @@ def sidebar(ds: str, filters: Filters) -> common.View:
 
 def overview(view: common.View) -> int:
     """pages/overview.py."""
-    from analysis.overview import read_columns
+    from analysis.metrics.overview import read_columns
 
     pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
-    from analysis.cohorts import comparison_sentence, event_times
+    from analysis.metrics.cohorts import comparison_sentence, event_times
 
     times = event_times(pilots, view.info.stages, view.as_of)
     k = kpis(pilots, view.info.stages, view.as_of, times)
@@ -96,8 +96,8 @@ def cohorts(view: common.View) -> int:
     and the sentence (from the triangle's cells), the breakdowns offered, curves by start year with their
     summary and numbers at risk, then the pilots of the newest cohort (the first in the select box).
     (Imported here: the page and its analyses arrive with issue 4.)"""
-    from analysis import cohorts as c
     from analysis.figures import cohorts as f
+    from analysis.metrics import cohorts as c
 
     offered = dimensions(view.info.extras)
     pilots = common.pilots_for(view, c.cohort_columns(view.info.stages, offered), coded=offered)
@@ -124,9 +124,9 @@ def cohorts(view: common.View) -> int:
 def causes(view: common.View) -> int:
     """pages/causes.py at its defaults: the Pareto, cause x stage, failure rate by the first dimension (every
     cancellation, MIN_SEGMENT_N), the cause mix by start quarter and spend lost, each with its choices."""
-    from analysis import causes as c
     from analysis.figures import causes as f
-    from analysis.stats import describe_difference
+    from analysis.metrics import causes as c
+    from analysis.metrics.stats import describe_difference
 
     offered = dimensions(view.info.extras)
     pilots = common.pilots_for(view, c.read_columns(offered), coded=c.grouped_columns(offered))
@@ -163,8 +163,8 @@ def causes(view: common.View) -> int:
 def stalls(view: common.View) -> int:
     """pages/stalls.py: one set of spells and one grouping of the in-flight pilots, the bottleneck, time in
     stage (figure, choices, table), positions, the stalled pilots."""
-    from analysis import stalls as s
     from analysis.figures import stalls as f
+    from analysis.metrics import stalls as s
 
     stages = view.info.stages
     pilots = common.pilots_for(view, s.read_columns(stages, []))
@@ -194,7 +194,7 @@ def stalls(view: common.View) -> int:
 
 def pilots(view: common.View) -> int:
     """pages/pilots.py with no search, outcome or stalled filter: the first TABLE_ROWS pilots."""
-    from analysis.pilots import search_mask
+    from analysis.metrics.pilots import search_mask
 
     frame = common.pilots_for(view, ["outcome", "stalled"])  # the search's columns only with a search
     if frame.empty:

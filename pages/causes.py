@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from analysis import causes
 from analysis.figures import causes as charts
-from analysis.queries import dimensions
+from analysis.metrics import causes
+from analysis.metrics.stats import describe_difference
 from analysis.schema import FIELD_LABELS, cause_label
-from analysis.stats import describe_difference
+from analysis.store.queries import dimensions
 from pages.common import current_view, definitions, empty_state, number_columns, pilots_behind, pilots_for
 
 view = current_view()

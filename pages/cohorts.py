@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.cohorts import (
+from analysis.figures.cohorts import MAX_SEGMENTS, incidence_figure, triangle_figure
+from analysis.metrics.cohorts import (
     COMPARE_MONTHS,
     DAYS_PER_MONTH,
     MIN_AT_RISK,
@@ -21,9 +22,8 @@ from analysis.cohorts import (
     segment_order,
     segment_summary,
 )
-from analysis.figures.cohorts import MAX_SEGMENTS, incidence_figure, triangle_figure
-from analysis.queries import dimensions
 from analysis.schema import FIELD_LABELS
+from analysis.store.queries import dimensions
 from pages.common import current_view, definitions, empty_state, number_columns, pilots_for, view_table
 
 NEEDS_DATES = ("The cohort triangle and the time-to-production curves need dates: a start date for each pilot "

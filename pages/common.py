@@ -26,14 +26,23 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import memory, queries, snapshots, store
-from analysis.export import safe_csv
+from analysis import memory
+from analysis.cli.export import safe_csv
+from analysis.cli.report import ReportContext, report_html, source_of_dataset
 from analysis.figures.base import Drill, drill, mark_key
-from analysis.outcomes import DEFINITIONS, OUTCOME_COLUMNS, STALL_DAYS, classify, classify_inputs, date_fields
-from analysis.queries import Filters
-from analysis.report import ReportContext, report_html, source_of_dataset
+from analysis.metrics.outcomes import (
+    DEFINITIONS,
+    OUTCOME_COLUMNS,
+    STALL_DAYS,
+    classify,
+    classify_inputs,
+    date_fields,
+)
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
-from analysis.snapshots import Snapshot, ViewState
+from analysis.store import datasets as store
+from analysis.store import queries, snapshots
+from analysis.store.queries import Filters
+from analysis.store.snapshots import Snapshot, ViewState
 
 # Everything imported so far (Streamlit, pandas, plotly, DuckDB, the analyses) lives as long as the server:
 # moved out of the garbage collector's sight, a full collection during a run no longer walks it (at 100k

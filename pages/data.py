@@ -5,12 +5,13 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from analysis import editor, store
-from analysis.export import safe_csv
-from analysis.ingest import MAX_UPLOAD_BYTES, IngestError
-from analysis.mapping import Mapping, allowed_values
+from analysis.cli.export import safe_csv
+from analysis.ingest import editor
+from analysis.ingest.mapping import Mapping, allowed_values
+from analysis.ingest.reading import MAX_UPLOAD_BYTES, IngestError
+from analysis.ingest.validate import cleaned
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
-from analysis.validate import cleaned
+from analysis.store import datasets as store
 from pages.common import current_view, dataset_list, number_columns, plain, select_dataset
 
 LOG = logging.getLogger(__name__)

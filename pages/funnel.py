@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
-from analysis.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
+from analysis.metrics.funnel import ReachedIds, funnel_by, stage_funnel, step_positions
 from analysis.schema import stage_label
 from pages.common import (
     clickable_chart,

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from analysis.causes import cause_counts
-from analysis.cohorts import comparison_sentence, event_times
 from analysis.figures.causes import causes_figure, money
 from analysis.figures.funnel import funnel_figure
-from analysis.funnel import stage_funnel
-from analysis.overview import headline, kpis, read_columns
+from analysis.metrics.causes import cause_counts
+from analysis.metrics.cohorts import comparison_sentence, event_times
+from analysis.metrics.funnel import stage_funnel
+from analysis.metrics.overview import headline, kpis, read_columns
 from pages.common import current_view, definitions, empty_state, pilots_for, plain
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from analysis.outcomes import IN_FLIGHT
-from analysis.pilots import SEARCH_COLUMNS, search_mask
+from analysis.metrics.outcomes import IN_FLIGHT
+from analysis.metrics.pilots import SEARCH_COLUMNS, search_mask
 from analysis.schema import STATUS_LABELS
 from pages.common import PILOT_COLUMNS, current_view, empty_state, pilots_for, view_table
 

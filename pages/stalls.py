@@ -15,7 +15,7 @@ from analysis.figures.stalls import (
     stage_time_figure,
     stage_time_table,
 )
-from analysis.stalls import (
+from analysis.metrics.stalls import (
     NEEDS_PROGRESS_DATES,
     NEEDS_STAGE_DATES,
     bottleneck,

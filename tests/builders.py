@@ -7,8 +7,8 @@ import csv
 import datetime as dt
 import io
 
-from analysis.mapping import Mapping
-from analysis.summary import Analysed, analyse_file
+from analysis.cli.summary import Analysed, analyse_file
+from analysis.ingest.mapping import Mapping
 
 HEADERS = ["Pilot ID", "Name", "Business Unit", "Use Case", "Sourcing", "Sponsor", "Start Date", "Stage",
            "Status", "Failure Cause", "End Date", "Last Update", "Budget", "Spend",

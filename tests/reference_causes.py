@@ -1,4 +1,4 @@
-"""A frozen copy of analysis/causes.py's pandas-groupby code (before the analyses shared one coding of
+"""A frozen copy of analysis/metrics/causes.py's pandas-groupby code (before the analyses shared one coding of
 the cancelled pilots per page run): tests/test_causes_fast.py pins the coded analyses to it. Never import
 this from the app."""
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.pilots import ids_by_group
+from analysis.metrics.pilots import ids_by_group
+from analysis.metrics.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 from analysis.schema import UNKNOWN_STAGE
-from analysis.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 
 NOT_RECORDED = "not recorded"  # a cancelled pilot whose export gives no cause
 BLANK_SEGMENT = "(blank)"  # a pilot with no value in the breakdown dimension

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.causes import OTHER_CAUSES
 from analysis.figures.base import (
     OUTCOME_COLOURS,
     REACHED_COLOUR,
@@ -53,9 +52,10 @@ from analysis.figures.stalls import (
     positions_title,
     stage_time_title,
 )
+from analysis.metrics.causes import OTHER_CAUSES
+from analysis.metrics.stalls import Spells
+from analysis.metrics.stats import SegmentTest
 from analysis.schema import cause_label, stage_label
-from analysis.stalls import Spells
-from analysis.stats import SegmentTest
 
 
 def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:

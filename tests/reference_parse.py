@@ -1,4 +1,4 @@
-"""REFERENCE ONLY (tests): analysis/parse.py as of commit f1c84e2, before its distinct-value fast paths
+"""REFERENCE ONLY (tests): analysis/ingest/parse.py as of commit f1c84e2, before its distinct-value fast paths
 (prefiltered date cleaning, year-first detection, plain-digit amounts). tests/test_derive_distinct.py
 checks that the code in analysis/ gives exactly what this gives. Do not edit.
 

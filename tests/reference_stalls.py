@@ -1,4 +1,4 @@
-"""A frozen copy of analysis/stalls.py's row-frame code for the time in stage (before it worked on
+"""A frozen copy of analysis/metrics/stalls.py's row-frame code for the time in stage (before it worked on
 arrays): tests/test_stalls_fast.py pins the array code to it; and the time-in-stage chart's boxes as every
 row of each (every_box), before big boxes were drawn from counts. Never import this from the app."""
 
@@ -9,7 +9,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from analysis.stalls import CANCELLED, DECIDED, DURATION_COLUMNS, IN_FLIGHT, MOVED_ON, stage_date_columns
+from analysis.metrics.stalls import (
+    CANCELLED,
+    DECIDED,
+    DURATION_COLUMNS,
+    IN_FLIGHT,
+    MOVED_ON,
+    stage_date_columns,
+)
 
 
 def _next_entry(classified: pd.DataFrame, stages: list[str], i: int) -> pd.Series:
@@ -61,8 +68,8 @@ def stage_durations(classified: pd.DataFrame, stages: list[str], as_of: dt.date 
 # them. They read a stage_durations frame and the classified frame.
 
 def _km_row(days: np.ndarray, observed: np.ndarray) -> dict:
-    from analysis.stalls import P90_SURVIVAL
-    from analysis.stats import kaplan_meier, median_time
+    from analysis.metrics.stalls import P90_SURVIVAL
+    from analysis.metrics.stats import kaplan_meier, median_time
 
     curve = kaplan_meier(days, observed)
     return {"median_days": median_time(curve), "median_ci_low": median_time(curve, "ci_low"),
@@ -88,8 +95,8 @@ def stage_time_summary(durations: pd.DataFrame, stages: list[str]) -> pd.DataFra
 
 
 def current_positions(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
-    from analysis.pilots import ids_by_group
-    from analysis.stalls import POSITION_COLUMNS
+    from analysis.metrics.pilots import ids_by_group
+    from analysis.metrics.stalls import POSITION_COLUMNS
 
     last = max(len(stages) - 1, 0)
     index = classified["stage_index"].to_numpy()
@@ -122,7 +129,7 @@ def _days_there(classified: pd.DataFrame, stages: list[str], codes: np.ndarray, 
 
 
 def stalled_pilots(classified: pd.DataFrame) -> pd.DataFrame:
-    from analysis.stalls import STALLED_COLUMNS
+    from analysis.metrics.stalls import STALLED_COLUMNS
 
     stalled = classified[classified["stalled"]]
     first = [c for c in STALLED_COLUMNS if c in stalled]
@@ -147,8 +154,8 @@ def outliers_only(durations: pd.DataFrame) -> bool:
 def stage_time_boxes(durations: pd.DataFrame, stages: list[str]) -> list[dict]:
     """The boxes of analysis/figures/stalls.py's stage_time_figure as it built them from the frame: y0,
     name, x (months), customdata (rows), boxpoints and hover text, in trace order."""
-    from analysis.cohorts import DAYS_PER_MONTH
     from analysis.figures.stalls import POINTS_PER_BOX, SPELL_KINDS
+    from analysis.metrics.cohorts import DAYS_PER_MONTH
     from analysis.schema import stage_label
 
     months = (durations["days"].astype("float64") / DAYS_PER_MONTH).to_numpy()

@@ -1,4 +1,4 @@
-"""REFERENCE ONLY (tests): analysis/validate.py as of commit f1c84e2, the row-wise derivation before it
+"""REFERENCE ONLY (tests): analysis/ingest/validate.py as of commit f1c84e2, the row-wise derivation before it
 worked on each column's distinct values. tests/test_derive_distinct.py checks that the code in
 analysis/ gives exactly what this gives. Do not edit.
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from analysis.ingest import TOTAL_WORDS, RawTable, is_total_row
-from analysis.mapping import Mapping
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import TOTAL_WORDS, RawTable, is_total_row
 from analysis.schema import DATE_FIELDS, NUMBER_FIELDS, UNKNOWN_STAGE, slug
 from tests.reference_parse import distinct, parse_numbers, read_column_dates, spread
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from analysis import store
-from analysis.queries import Filters
+from analysis.store import datasets as store
+from analysis.store.queries import Filters
 from tests.conftest import ROOT
 
 sys.path[:0] = [str(ROOT / "bench")]

@@ -1,4 +1,4 @@
-"""Known answers for the failure-cause analyses (analysis/causes.py) and their figures' numbers,
+"""Known answers for the failure-cause analyses (analysis/metrics/causes.py) and their figures' numbers,
 on small hand-built portfolios analysed exactly as an upload is."""
 
 from __future__ import annotations
@@ -6,7 +6,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.causes import (
+from analysis.figures.base import drill, mark_key
+from analysis.figures.causes import (
+    cause_stage_figure,
+    pareto_figure,
+    pareto_title,
+    rate_text,
+    segment_figure,
+    segment_title,
+)
+from analysis.metrics.causes import (
     NOT_RECORDED,
     OTHER_CAUSES,
     cause_counts,
@@ -18,16 +27,7 @@ from analysis.causes import (
     segment_test,
     spend_by_cause,
 )
-from analysis.figures.base import drill, mark_key
-from analysis.figures.causes import (
-    cause_stage_figure,
-    pareto_figure,
-    pareto_title,
-    rate_text,
-    segment_figure,
-    segment_title,
-)
-from analysis.stats import METHOD_CHI_SQUARE, METHOD_FISHER
+from analysis.metrics.stats import METHOD_CHI_SQUARE, METHOD_FISHER
 from tests.builders import analysed, pilot
 
 STAGES = ["intake", "scoping", "poc", "pilot", "production"]
@@ -200,7 +200,7 @@ def test_failure_rate_for_one_cause():
 
 
 def test_the_overall_rate_counts_decided_pilots_only(causes_portfolio):
-    from analysis.causes import overall_rate
+    from analysis.metrics.causes import overall_rate
 
     assert overall_rate(causes_portfolio) == 7 / 8  # 7 cancelled of 8 decided; the active pilot is censored
     assert overall_rate(causes_portfolio, "data_quality") == 3 / 8

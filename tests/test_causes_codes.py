@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 import tests.reference_causes as slow
-from analysis import causes
+from analysis.metrics import causes
 from tests.test_causes_fast import STAGES, random_classified, same
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import tests.reference_causes as slow
-from analysis import causes as fast
-from analysis.summary import analyse_file
+from analysis.cli.summary import analyse_file
+from analysis.metrics import causes as fast
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_portfolio.csv"
 STAGES = ["intake", "scoping", "poc", "pilot", "production"]

@@ -15,7 +15,8 @@ import pytest
 from builders import analysed, pilot
 from conftest import SAMPLE
 
-from analysis.cohorts import (
+from analysis.cli.summary import analyse_file
+from analysis.metrics.cohorts import (
     DAYS_PER_MONTH,
     MATRIX_COLUMNS,
     START_YEAR,
@@ -31,9 +32,8 @@ from analysis.cohorts import (
     segment_summary,
     time_to_production,
 )
-from analysis.queries import BLANK
-from analysis.stats import wilson_interval
-from analysis.summary import analyse_file
+from analysis.metrics.stats import wilson_interval
+from analysis.store.queries import BLANK
 
 AS_OF = dt.date(2025, 7, 1)
 
@@ -319,9 +319,9 @@ def test_sample_newer_cohorts_reach_production_sooner() -> None:
 
 def _time_to_production_from_curves(times: pd.DataFrame) -> dict:
     """The summary's block as it was first written: curve_value_at and median_time on incidence_curves."""
-    from analysis.cohorts import incidence_curves
-    from analysis.kernels import SUMMARY_MONTHS
-    from analysis.stats import curve_value_at, median_time
+    from analysis.metrics.cohorts import incidence_curves
+    from analysis.metrics.kernels import SUMMARY_MONTHS
+    from analysis.metrics.stats import curve_value_at, median_time
 
     if times.empty:
         return {"at_months": SUMMARY_MONTHS, "production": [None] * 3, "cancelled": [None] * 3, "median_months": None}

@@ -16,7 +16,8 @@ from conftest import SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.cohorts import (
+from analysis.cli.summary import analyse_file
+from analysis.metrics.cohorts import (
     DAYS_PER_MONTH,
     EVENT_CODES,
     KINDS,
@@ -38,8 +39,13 @@ from analysis.cohorts import (
     segment_order,
     segment_summary,
 )
-from analysis.stats import cumulative_incidence, curve_value_at, median_time, numbers_at_risk, wilson_interval
-from analysis.summary import analyse_file
+from analysis.metrics.stats import (
+    cumulative_incidence,
+    curve_value_at,
+    median_time,
+    numbers_at_risk,
+    wilson_interval,
+)
 
 # ------------------------------------------------------------------ references
 

@@ -21,8 +21,9 @@ from conftest import FEDERAL, SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import cohorts
-from analysis.cohorts import (
+from analysis.cli.summary import analyse_file
+from analysis.metrics import cohorts
+from analysis.metrics.cohorts import (
     COUNTED,
     DAYS_PER_MONTH,
     START_YEAR,
@@ -38,16 +39,15 @@ from analysis.cohorts import (
     segment_labels,
     segment_order,
 )
-from analysis.overview import Kpis, kpis
-from analysis.stats import cumulative_incidence, median_time
-from analysis.summary import analyse_file
+from analysis.metrics.overview import Kpis, kpis
+from analysis.metrics.stats import cumulative_incidence, median_time
 from bench.portfolios import portfolio_frame
 
 # ------------------------------------------------------------------ the code replaced
 
 
 def slow_event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
-    """analysis/cohorts.py's event_times before round 3, verbatim (datetime64 arrays and np.where)."""
+    """analysis/metrics/cohorts.py's event_times before round 3, verbatim (datetime64 arrays and np.where)."""
     def dates(column: str) -> np.ndarray:
         if column not in classified:
             return np.full(len(classified), np.datetime64("NaT"), dtype="datetime64[us]")
@@ -78,7 +78,7 @@ def slow_event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date
 
 
 def slow_kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Kpis:
-    """analysis/overview.py's kpis before round 3, verbatim (stats.cumulative_incidence, pandas sums)."""
+    """analysis/metrics/overview.py's kpis before round 3, verbatim (stats.cumulative_incidence, pandas sums)."""
     times = slow_event_times(classified, stages, as_of)
     median = median_time(cumulative_incidence(times["months"], times["event"], 1), "cif") if len(times) \
         else None

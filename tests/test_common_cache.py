@@ -8,8 +8,8 @@ import datetime as dt
 from conftest import SAMPLE
 from streamlit.testing.v1 import AppTest
 
-from analysis import store
-from analysis.queries import Filters
+from analysis.store import datasets as store
+from analysis.store.queries import Filters
 from pages import common
 
 
@@ -62,8 +62,8 @@ def test_a_filtered_view_is_the_cached_frame_cut_to_the_rows_the_query_selects(f
 
     import pandas as pd
 
-    from analysis.outcomes import classify
-    from analysis.queries import BLANK, load_pilots
+    from analysis.metrics.outcomes import classify
+    from analysis.store.queries import BLANK, load_pilots
 
     with store.connect() as con:
         sample = store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import store
+from analysis.store import datasets as store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FEDERAL_MAPPING = Path(__file__).resolve().parent.parent / "data" / "mappings" / "federal_ai_inventory_2023.json"

@@ -14,13 +14,13 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import parse
-from analysis.ingest import decode, read_text_table, read_upload
-from analysis.mapping import Mapping, complete_mapping
-from analysis.parse import Distinct, numbers_of
-from analysis.shapes import distinct_values
-from analysis.validate import cleaned, derive
-from analysis.written import SEP, SEP_ASCII
+from analysis.ingest import parse
+from analysis.ingest.mapping import Mapping, complete_mapping
+from analysis.ingest.parse import Distinct, numbers_of
+from analysis.ingest.reading import decode, read_text_table, read_upload
+from analysis.ingest.shapes import distinct_values
+from analysis.ingest.validate import cleaned, derive
+from analysis.ingest.written import SEP, SEP_ASCII
 from tests import reference_parse, reference_validate
 from tests.builders import HEADERS, make_portfolio, pilot
 

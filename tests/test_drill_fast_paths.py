@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import causes, stalls
-from analysis.cohorts import event_times, incidence_curves
+from analysis.cli.summary import analyse_file
 from analysis.figures.base import RowKeys, drill, mark_key
 from analysis.figures.causes import (
     cause_stage_figure,
@@ -23,13 +22,14 @@ from analysis.figures.causes import (
 )
 from analysis.figures.funnel import funnel_figure
 from analysis.figures.stalls import positions_figure, stage_time_choices, stage_time_figure
-from analysis.funnel import ReachedIds, pilots_at_step, stage_funnel
-from analysis.outcomes import classify
-from analysis.overview import kpis
-from analysis.pilots import SEARCH_COLUMNS, ids_by_group, search_mask
+from analysis.metrics import causes, stalls
+from analysis.metrics.cohorts import event_times, incidence_curves
+from analysis.metrics.funnel import ReachedIds, pilots_at_step, stage_funnel
+from analysis.metrics.outcomes import classify
+from analysis.metrics.overview import kpis
+from analysis.metrics.pilots import SEARCH_COLUMNS, ids_by_group, search_mask
+from analysis.metrics.stats import median_time
 from analysis.schema import stage_label
-from analysis.stats import median_time
-from analysis.summary import analyse_file
 from pages.common import DISPLAY, pilot_table_frame, selected_ids
 from tests import reference_causes
 

@@ -1,15 +1,15 @@
-"""The mapping editor's tables and edits (analysis/editor.py), on small frames with known answers."""
+"""The mapping editor's tables and edits (analysis/ingest/editor.py), on small frames with known answers."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import editor
-from analysis.ingest import read_upload
-from analysis.mapping import Mapping, complete_mapping
-from analysis.shapes import derive_upload
-from analysis.validate import cleaned
+from analysis.ingest import editor
+from analysis.ingest.mapping import Mapping, complete_mapping
+from analysis.ingest.reading import read_upload
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import cleaned
 
 FEDERAL_STAGES = ["initiation", "development_and_acquisition", "implementation", "operation_and_maintenance"]
 

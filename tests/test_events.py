@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis.events import is_event_log, parse_timestamps
-from analysis.ingest import read_upload
-from analysis.mapping import Mapping
-from analysis.shapes import derive_upload
-from analysis.summary import analyse_file, summary
-from analysis.validate import Derived
+from analysis.cli.summary import analyse_file, summary
+from analysis.ingest.events import is_event_log, parse_timestamps
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import read_upload
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import Derived
 
 # A process-mining export (XES attribute names), activities in the tracker's own words.
 PROCESS_LOG = """case:concept:name,concept:name,time:timestamp,Team

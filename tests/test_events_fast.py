@@ -1,4 +1,4 @@
-"""The event-log derivation on integer codes (analysis/events.py) gives the answers the definitions give:
+"""The event-log derivation on integer codes (analysis/ingest/events.py) gives the answers the definitions give:
 a tricky log worked by hand, a plain per-pilot reference on random logs, and a log in file order against
 the same log shuffled (the already-sorted shortcut against the sort)."""
 
@@ -12,11 +12,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.events import TOTAL_HINT
-from analysis.ingest import TOTAL_WORDS, IngestError, read_upload
-from analysis.mapping import Mapping
-from analysis.shapes import derive_upload
-from analysis.validate import Derived
+from analysis.ingest.events import TOTAL_HINT
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import TOTAL_WORDS, IngestError, read_upload
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import Derived
 
 TODAY = dt.date(2026, 11, 1)
 HEADER = "Case ID,Activity,Timestamp,Status,Cause,Colour"

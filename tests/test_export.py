@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from analysis.export import neutralise, safe_csv
+from analysis.cli.export import neutralise, safe_csv
 
 
 def read_back(data: bytes) -> list[list[str]]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 from builders import analysed, pilot
 
-from analysis.causes import cause_counts
 from analysis.figures.base import plotly_text
 from analysis.figures.causes import causes_figure, rate_text
 from analysis.figures.funnel import funnel_by_figure, funnel_title
-from analysis.funnel import funnel_by
+from analysis.metrics.causes import cause_counts
+from analysis.metrics.funnel import funnel_by
 
 LINK = '<a href="https://evil.example">Finance</a>'
 ESCAPED = '&lt;a href="https://evil.example"&gt;Finance&lt;/a&gt;'

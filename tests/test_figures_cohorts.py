@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from test_cohorts import LABELS, SEGMENTED, times  # noqa: F401 (times is a fixture)
 
-from analysis.cohorts import OVERALL, cohort_matrix, segment_curves, segment_summary
 from analysis.figures.base import OUTCOME_COLOURS, SEGMENT_COLOURS
 from analysis.figures.cohorts import incidence_figure, triangle_figure
+from analysis.metrics.cohorts import OVERALL, cohort_matrix, segment_curves, segment_summary
 
 
 def test_triangle_blank_cells_partial_diagonal_and_frontier(times: pd.DataFrame) -> None:  # noqa: F811

@@ -12,7 +12,9 @@ import plotly.io
 import pytest
 from conftest import SAMPLE
 
-from analysis.cohorts import (
+from analysis.cli.summary import analyse_file
+from analysis.figures.cohorts import incidence_figure, triangle_figure
+from analysis.metrics.cohorts import (
     START_YEAR,
     cohort_matrix,
     event_times,
@@ -21,8 +23,6 @@ from analysis.cohorts import (
     segment_order,
     segment_summary,
 )
-from analysis.figures.cohorts import incidence_figure, triangle_figure
-from analysis.summary import analyse_file
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,14 @@ import plotly.io
 import pytest
 
 import tests.reference_figures as old
-from analysis import causes, funnel, stalls
+from analysis.cli.summary import analyse_file
 from analysis.figures import causes as cause_figures
 from analysis.figures import funnel as funnel_figures
 from analysis.figures import stalls as stall_figures
 from analysis.figures.base import drill
-from analysis.outcomes import classify
-from analysis.stats import SegmentTest
-from analysis.summary import analyse_file
+from analysis.metrics import causes, funnel, stalls
+from analysis.metrics.outcomes import classify
+from analysis.metrics.stats import SegmentTest
 from tests.conftest import SAMPLE
 from tests.test_causes_fast import STAGES, random_classified
 from tests.test_stalls_fast import random_portfolio

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from test_views_columns import _stored
 
-from analysis import queries, store
-from analysis.queries import BLANK, quote_ident
 from analysis.schema import DIMENSIONS
-from analysis.store import table_name
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.datasets import table_name
+from analysis.store.queries import BLANK, quote_ident
 
 
 def slow_filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> dict[str, list[str]]:
-    """analysis/queries.py's filter_options before issue 7's round 3, verbatim."""
+    """analysis/store/queries.py's filter_options before issue 7's round 3, verbatim."""
     out = {}
     for dim in dims:
         col = quote_ident(dim)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from analysis.funnel import funnel_by, pilots_at_step, stage_funnel
-from analysis.outcomes import outcome_counts
+from analysis.metrics.funnel import funnel_by, pilots_at_step, stage_funnel
+from analysis.metrics.outcomes import outcome_counts
 from tests.builders import analysed, pilot
 
 AS_OF = dt.date(2025, 1, 1)

@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from analysis.funnel import _counts, _stage_counts, funnel_by, pilots_at_step, stage_funnel, step_positions
+from analysis.metrics.funnel import (
+    _counts,
+    _stage_counts,
+    funnel_by,
+    pilots_at_step,
+    stage_funnel,
+    step_positions,
+)
 from tests.test_funnel_counts import STAGES, frame, pilots
 
 

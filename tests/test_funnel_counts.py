@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.funnel import funnel_by, stage_funnel
+from analysis.metrics.funnel import funnel_by, stage_funnel
 
 STAGES = ["intake", "scoping", "poc", "pilot", "production"]
 OUTCOMES = ["cancelled", "in_flight", "production"]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import ingest
-from analysis.ingest import IngestError, read_upload
-from analysis.shapes import derive_upload
-from analysis.summary import analyse_file, summary
-from analysis.validate import Derived
+from analysis.cli.summary import analyse_file, summary
+from analysis.ingest import reading as ingest
+from analysis.ingest.reading import IngestError, read_upload
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import Derived
 
 HEADER = "Pilot ID,Name,Stage,Status,Start Date,Budget\n"
 

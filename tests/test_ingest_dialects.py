@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from analysis.ingest import IngestError, read_upload
+from analysis.ingest.reading import IngestError, read_upload
 
 ROWS = "id,name,stage\nP1,Alpha,PoC\nP2,Beta,Pilot\n"
 

@@ -8,7 +8,7 @@ import codecs
 import pandas as pd
 import pytest
 
-from analysis.ingest import (
+from analysis.ingest.reading import (
     RawTable,
     build_table,
     decode,

@@ -9,8 +9,8 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.ingest import IngestError, read_upload
-from analysis.shapes import derive_upload
+from analysis.ingest.reading import IngestError, read_upload
+from analysis.ingest.shapes import derive_upload
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # The characters that make CSV hard: delimiters, quotes, line breaks, spaces, markup, formulas, accents.
@@ -82,7 +82,7 @@ def test_an_event_log_counts_every_event_and_builds_one_pilot_per_id(events) -> 
         raw = read_upload(text.encode(), "log.csv")
     except IngestError:
         return
-    from analysis.mapping import Mapping
+    from analysis.ingest.mapping import Mapping
 
     d = derive_upload(raw, Mapping(shape="events"), today=dt.date(2026, 11, 1))
     counts = d.row_counts()

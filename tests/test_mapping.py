@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.__main__ import main
-from analysis.ingest import read_upload
-from analysis.mapping import Mapping
-from analysis.shapes import derive_upload
-from analysis.summary import analyse_file, summary
+from analysis.cli.summary import analyse_file, summary
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import read_upload
+from analysis.ingest.shapes import derive_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 FEDERAL_MAPPING = ROOT / "data" / "mappings" / "federal_ai_inventory_2023.json"

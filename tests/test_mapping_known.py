@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.mapping import EXACT, PARTIAL, Mapping, complete_mapping, guess_columns, value_match
+from analysis.ingest.mapping import EXACT, PARTIAL, Mapping, complete_mapping, guess_columns, value_match
 from analysis.schema import CAUSE_SYNONYMS, DEFAULT_STAGES, STAGE_SYNONYMS, STATUS_SYNONYMS
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.outcomes import IN_FLIGHT, STALL_DAYS, classify, outcome_of
-from analysis.summary import analyse_file
+from analysis.cli.summary import analyse_file
+from analysis.metrics.outcomes import IN_FLIGHT, STALL_DAYS, classify, outcome_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_portfolio.csv"
 STAGES = ["intake", "scoping", "poc", "pilot", "production"]
@@ -21,7 +21,7 @@ STAGES = ["intake", "scoping", "poc", "pilot", "production"]
 
 def slow_classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
                   stall_days: int = STALL_DAYS) -> pd.DataFrame:
-    """analysis/outcomes.py's classify before the speed work (issue 7), verbatim."""
+    """analysis/metrics/outcomes.py's classify before the speed work (issue 7), verbatim."""
     out = pilots.copy(deep=False)
     out["outcome"] = outcome_of(out["status"], out["stage_index"], len(stages) - 1)
     out["reached_production"] = out["outcome"].isin(["production", "retired"])

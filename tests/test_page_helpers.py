@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import store
+from analysis.store import datasets as store
 from tests.builders import HEADERS, make_portfolio, pilot
 from tests.conftest import SAMPLE
 

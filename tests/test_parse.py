@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.parse import detect_date_order, parse_dates, parse_numbers
+from analysis.ingest.parse import detect_date_order, parse_dates, parse_numbers
 
 
 def _s(values):

@@ -1,10 +1,10 @@
-"""The pilots table search (analysis/pilots.py)."""
+"""The pilots table search (analysis/metrics/pilots.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis.pilots import search_mask
+from analysis.metrics.pilots import search_mask
 
 PILOTS = pd.DataFrame({
     "pilot_id": ["AI-001", "AI-002", "AI-003"],

@@ -8,9 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis import queries, store
-from analysis.outcomes import date_fields, default_as_of
-from analysis.queries import Filters
+from analysis.metrics.outcomes import date_fields, default_as_of
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.queries import Filters
 from tests.builders import make_portfolio, pilot
 
 ROWS = [

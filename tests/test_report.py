@@ -1,4 +1,4 @@
-"""The HTML report (analysis/report.py and `python -m analysis report`): self-contained, escaped, and holding
+"""The HTML report (analysis/cli/report.py and `python -m analysis report`): self-contained, escaped, and holding
 the numbers of the summary for the same filters."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import pytest
 from builders import analysed, make_portfolio, pilot
 from conftest import SAMPLE
 
-from analysis import store
 from analysis.__main__ import main
-from analysis.outcomes import classify
-from analysis.queries import Filters, load_pilots
-from analysis.report import SECTIONS, ReportContext, context_of_file, report_html, source_of_dataset
-from analysis.snapshots import Snapshot, ViewState
-from analysis.summary import analyse_file, summary
+from analysis.cli.report import SECTIONS, ReportContext, context_of_file, report_html, source_of_dataset
+from analysis.cli.summary import analyse_file, summary
+from analysis.metrics.outcomes import classify
+from analysis.store import datasets as store
+from analysis.store.queries import Filters, load_pilots
+from analysis.store.snapshots import Snapshot, ViewState
 
 AS_OF = dt.date(2026, 10, 31)  # the sample's as-of date (its latest date)
 

@@ -1,4 +1,4 @@
-"""The report's causes, stalls and cohorts sections (analysis/report.py): the same numbers as the functions
+"""The report's causes, stalls and cohorts sections (analysis/cli/report.py): the same numbers as the functions
 the Failure causes, Stalls and Cohorts pages call, plain sentences when a dataset has no dates, escaped
 text and an offline file."""
 
@@ -14,10 +14,11 @@ from conftest import FEDERAL, SAMPLE
 from test_report import ReportReader
 
 from analysis.__main__ import main
-from analysis.causes import cause_counts, segment_rates, segment_test, spend_by_cause
-from analysis.cohorts import comparison_sentence, event_times
-from analysis.report import NEEDS_DATES, NEEDS_TIME_DATES, context_of_file, report_html
-from analysis.stalls import (
+from analysis.cli.report import NEEDS_DATES, NEEDS_TIME_DATES, context_of_file, report_html
+from analysis.cli.summary import analyse_file
+from analysis.metrics.causes import cause_counts, segment_rates, segment_test, spend_by_cause
+from analysis.metrics.cohorts import comparison_sentence, event_times
+from analysis.metrics.stalls import (
     NEEDS_PROGRESS_DATES,
     NEEDS_STAGE_DATES,
     bottleneck,
@@ -26,7 +27,6 @@ from analysis.stalls import (
     stage_time_summary,
     stalled_pilots,
 )
-from analysis.summary import analyse_file
 
 # The sample's known story (COMMON.md; tests/test_sample.py): 31 stalled pilots, data quality the top cause.
 SAMPLE_BOTTLENECK = "Pilots wait longest in the pilot stage: median 7.3 months, 65 waiting now."

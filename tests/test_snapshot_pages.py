@@ -16,9 +16,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 from test_pages import APP, PAGES, upload
 
-from analysis import snapshots, store
-from analysis.queries import Filters
-from analysis.snapshots import ViewState
+from analysis.store import datasets as store
+from analysis.store import snapshots
+from analysis.store.queries import Filters
+from analysis.store.snapshots import ViewState
 from pages.common import NOT_AVAILABLE
 
 # The sample's HR unit (4 pilots) with a 60-day stall threshold, broken down by sourcing, taken on the funnel.

@@ -1,4 +1,4 @@
-"""Snapshots in the store (analysis/snapshots.py): tokens, round trip, revoke, expiry, concurrency, kept data."""
+"""Snapshots in the store (analysis/store/snapshots.py): tokens, round trip, revoke, expiry, concurrency, kept data."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pytest
 from builders import make_portfolio, pilot
 from conftest import SAMPLE
 
-from analysis import snapshots, store
-from analysis.outcomes import classify
-from analysis.overview import kpis
-from analysis.queries import Filters, load_pilots
-from analysis.snapshots import ViewState
+from analysis.metrics.outcomes import classify
+from analysis.metrics.overview import kpis
+from analysis.store import datasets as store
+from analysis.store import snapshots
+from analysis.store.queries import Filters, load_pilots
+from analysis.store.snapshots import ViewState
 
 T0 = dt.datetime(2026, 11, 1, 9, 30)
 HR_SOURCING = ViewState(Filters({"business_unit": ("HR",)}), dt.date(2026, 10, 31), 60, "sourcing")

@@ -1,5 +1,5 @@
 """Known answers for time in stage, current positions, the bottleneck and stall detection
-(analysis/stalls.py) on a hand-built portfolio with an explicit as-of date."""
+(analysis/metrics/stalls.py) on a hand-built portfolio with an explicit as-of date."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis.cohorts import DAYS_PER_MONTH
+from analysis.cli.summary import analyse_file
 from analysis.figures.base import drill
-from analysis.stalls import (
+from analysis.metrics.cohorts import DAYS_PER_MONTH
+from analysis.metrics.stalls import (
     CANCELLED,
     IN_FLIGHT,
     MOVED_ON,
@@ -22,7 +23,6 @@ from analysis.stalls import (
     stalled_pilots,
     usable_durations,
 )
-from analysis.summary import analyse_file
 from tests.builders import HEADERS, analysed, make_portfolio, pilot
 
 AS_OF = dt.date(2024, 3, 1)

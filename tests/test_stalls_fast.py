@@ -1,4 +1,4 @@
-"""The time in stage worked on arrays (analysis/stalls.py) gives exactly what the row-frame code it
+"""The time in stage worked on arrays (analysis/metrics/stalls.py) gives exactly what the row-frame code it
 replaced gives (tests/reference_stalls.py), on the sample and on random portfolios with skipped
 stages, missing and out-of-order dates, cancelled, in-flight and produced pilots."""
 
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.outcomes import classify
-from analysis.stalls import stage_durations
-from analysis.summary import analyse_file
+from analysis.cli.summary import analyse_file
+from analysis.metrics.outcomes import classify
+from analysis.metrics.stalls import stage_durations
 from tests import reference_stalls
 from tests.conftest import SAMPLE
 

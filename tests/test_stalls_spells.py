@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import stalls
-from analysis.cohorts import DAYS_PER_MONTH
+from analysis.cli.summary import analyse_file
 from analysis.figures import stalls as figures
 from analysis.figures.base import drill
 from analysis.figures.stalls import POINTS_PER_BOX
-from analysis.outcomes import classify
-from analysis.stats import MAX_WHOLE_DURATION, kaplan_meier, kaplan_meier_whole
-from analysis.summary import analyse_file
+from analysis.metrics import stalls
+from analysis.metrics.cohorts import DAYS_PER_MONTH
+from analysis.metrics.outcomes import classify
+from analysis.metrics.stats import MAX_WHOLE_DURATION, kaplan_meier, kaplan_meier_whole
 from tests import reference_stalls as ref
 from tests.conftest import SAMPLE
 from tests.test_stalls_fast import STAGES, random_portfolio

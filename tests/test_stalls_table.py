@@ -9,8 +9,8 @@ import io
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from analysis.stalls import stalled_order, stalled_pilots
-from analysis.summary import analyse_file
+from analysis.cli.summary import analyse_file
+from analysis.metrics.stalls import stalled_order, stalled_pilots
 from pages import common
 from tests.conftest import SAMPLE
 from tests.reference_stalls import stalled_pilots as reference_stalled

@@ -2,7 +2,7 @@
 
 Every reference number comes from a published table, a named reference
 implementation's documented output, or hand arithmetic shown in a comment:
-never from analysis.stats itself.
+never from analysis.metrics.stats itself.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from analysis.stats import (
+from analysis.metrics.stats import (
     METHOD_CHI_SQUARE,
     METHOD_FISHER,
     METHOD_NONE,

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from analysis import queries, store
-from analysis.queries import Filters
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.queries import Filters
 from tests.builders import make_portfolio, pilot
 
 

@@ -14,11 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analysis import parse, queries, store, validate
-from analysis.ingest import IngestError, LineRange, read_upload, without_rows
-from analysis.queries import Filters
-from analysis.shapes import derive_upload
-from analysis.validate import _ascending
+from analysis.ingest import parse, validate
+from analysis.ingest.reading import IngestError, LineRange, read_upload, without_rows
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import _ascending
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.queries import Filters
 from tests import reference_validate
 from tests.builders import HEADERS, make_portfolio, pilot
 from tests.conftest import FEDERAL, SAMPLE

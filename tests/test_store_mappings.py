@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import store
-from analysis.mapping import Mapping
+from analysis.ingest.mapping import Mapping
+from analysis.store import datasets as store
 
 EXPORT = (b"Key,Phase,Outcome,Opened\n"
           b"K1,Idea,Active,2024-01-01\nK2,Gate 3,Active,2024-02-01\nK3,Gate 3,Stopped,2024-03-01\n")

@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 from conftest import FEDERAL, SAMPLE
 
-from analysis import queries, store
-from analysis.queries import Filters
-from analysis.store import _as_arrow
-from analysis.summary import analyse_file
+from analysis.cli.summary import analyse_file
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.datasets import _as_arrow
+from analysis.store.queries import Filters
 
 
 @pytest.mark.parametrize("path", [SAMPLE, FEDERAL], ids=["sample", "federal"])

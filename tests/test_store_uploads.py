@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from analysis import store
-from analysis.mapping import Mapping
+from analysis.ingest.mapping import Mapping
+from analysis.store import datasets as store
 from tests.builders import make_portfolio
 
 

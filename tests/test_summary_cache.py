@@ -9,12 +9,12 @@ import os
 import subprocess
 import sys
 
-from analysis import summary_cache
+from analysis.cli import summary_cache
 from tests.builders import make_portfolio, pilot
 from tests.conftest import ROOT, SAMPLE
 
 # Runs the command in this process and says whether it computed the summary: a clean export is summarised with
-# Arrow and numpy (analysis/summary_fast.py), any other file with pandas; a kept summary needs neither.
+# Arrow and numpy (analysis/cli/summary_fast.py), any other file with pandas; a kept summary needs neither.
 PROBE = """
 import contextlib, io, json, sys
 from analysis.__main__ import main

@@ -1,5 +1,5 @@
-"""The summary command's pandas-free path (analysis/summary_fast.py) prints, for every file it takes, exactly the
-JSON the pandas path (analysis/summary.py) prints, and declines every file it cannot read as that path does
+"""The summary command's pandas-free path (analysis/cli/summary_fast.py) prints, for every file it takes, exactly the
+JSON the pandas path (analysis/cli/summary.py) prints, and declines every file it cannot read as that path does
 (which then reads it)."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.summary import analyse_file, summary
-from analysis.summary_fast import summary_of
+from analysis.cli.summary import analyse_file, summary
+from analysis.cli.summary_fast import summary_of
 from tests.builders import HEADERS, make_portfolio, pilot
 from tests.conftest import ROOT, SAMPLE
 
@@ -284,13 +284,13 @@ def test_the_command_summarises_a_clean_export_without_importing_pandas(tmp_path
 
 
 def test_a_failing_shortcut_leaves_the_file_to_the_pandas_path(tmp_path, monkeypatch, capsys):
-    import analysis.summary_fast
+    import analysis.cli.summary_fast
 
     def broken(*args):
         raise RuntimeError("a bug in the shortcut")
 
     monkeypatch.setenv("PILOTS_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(analysis.summary_fast, "summary_of", broken)
+    monkeypatch.setattr(analysis.cli.summary_fast, "summary_of", broken)
     from analysis.__main__ import main
 
     assert main(["summary", str(SAMPLE)]) == 0

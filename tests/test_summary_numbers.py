@@ -1,4 +1,4 @@
-"""summary_numbers (numpy arrays, no pandas) against the pandas summary (analysis/summary.py), the reference:
+"""summary_numbers (numpy arrays, no pandas) against the pandas summary (analysis/cli/summary.py), the reference:
 the JSON text of the keys it computes must be identical, on the sample, the federal inventory, hand-made edge
 cases and a generated 20k-pilot portfolio as the benchmark makes them."""
 
@@ -15,10 +15,10 @@ import pytest
 from builders import HEADERS, make_portfolio, pilot
 from conftest import ROOT, SAMPLE
 
-from analysis.outcomes import date_fields
+from analysis.cli.summary import analyse_file, summary
+from analysis.cli.summary_numbers import NUMBER_KEYS, PilotArrays, summary_numbers
+from analysis.metrics.outcomes import date_fields
 from analysis.schema import DIMENSIONS
-from analysis.summary import analyse_file, summary
-from analysis.summary_numbers import NUMBER_KEYS, PilotArrays, summary_numbers
 from bench.portfolios import portfolio_frame
 
 
@@ -153,7 +153,7 @@ def test_a_generated_20k_portfolio() -> None:
 
 
 def test_importing_it_imports_no_pandas() -> None:
-    code = ("import sys, analysis.summary_numbers; "
+    code = ("import sys, analysis.cli.summary_numbers; "
             "print(sorted(m for m in ('pandas', 'scipy', 'pyarrow', 'duckdb', 'plotly') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

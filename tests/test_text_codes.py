@@ -13,8 +13,9 @@ import pytest
 from test_outcomes_fast import STAGES, random_pilots
 from test_views_columns import _stored
 
-from analysis import queries, store
-from analysis.outcomes import classify
+from analysis.metrics.outcomes import classify
+from analysis.store import datasets as store
+from analysis.store import queries
 from pages import common
 
 
@@ -77,7 +78,7 @@ def test_classify_with_the_status_coded_equals_classify_of_the_text(seed):
 
 def test_a_tables_rows_from_kept_and_coded_columns_equal_the_whole_frames_rows(federal_bytes, monkeypatch):
     # view_rows cuts the columns kept so far, decodes the coded ones and reads only the rest from the store
-    from analysis.overview import read_columns
+    from analysis.metrics.overview import read_columns
 
     monkeypatch.setattr(common, "EVERY_COLUMN_UP_TO", 0)  # as for a large dataset
     rng = np.random.default_rng(3)

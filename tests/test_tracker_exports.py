@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from analysis.ingest import read_upload
-from analysis.mapping import Mapping
-from analysis.shapes import derive_upload
-from analysis.summary import analyse_file, summary
-from analysis.validate import Derived
+from analysis.cli.summary import analyse_file, summary
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import read_upload
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import Derived
 
 AS_OF = dt.date(2024, 6, 30)
 

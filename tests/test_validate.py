@@ -6,9 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
-from analysis.ingest import read_upload
-from analysis.mapping import complete_mapping
-from analysis.validate import derive
+from analysis.ingest.mapping import complete_mapping
+from analysis.ingest.reading import read_upload
+from analysis.ingest.validate import derive
 from tests.builders import make_portfolio, pilot
 
 TODAY = dt.date(2026, 11, 26)

@@ -15,10 +15,11 @@ import pytest
 from builders import HEADERS, make_portfolio, pilot
 from conftest import SAMPLE
 
-from analysis import queries, store
-from analysis.outcomes import OUTCOME_COLUMNS, classify
-from analysis.queries import Filters
-from analysis.store import table_name
+from analysis.metrics.outcomes import OUTCOME_COLUMNS, classify
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.datasets import table_name
+from analysis.store.queries import Filters
 from pages import common
 
 STAGES = ["Intake", "Scoping", "PoC", "Pilot", "Production", "", "Unknown stage"]

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 from conftest import SAMPLE
 
-from analysis import queries, store
-from analysis.outcomes import classify
-from analysis.queries import BLANK, Filters
+from analysis.cli.summary import breakdown_dimensions
+from analysis.metrics.outcomes import classify
 from analysis.schema import DIMENSIONS
-from analysis.summary import breakdown_dimensions
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.queries import BLANK, Filters
 from pages import common
 
 
@@ -116,9 +117,9 @@ def _views(federal_bytes: bytes) -> list[common.View]:
 def test_the_pages_numbers_from_only_their_columns_equal_the_whole_frames(federal_bytes):
     # each page asks pilots_for for only the columns its analyses read; a column left out would read as
     # missing (absent dates as NaT, absent dimensions as not offered), so every number against the whole frame's
-    from analysis import cohorts, funnel, overview, stalls
-    from analysis.causes import cause_counts
-    from analysis.pilots import SEARCH_COLUMNS, search_mask
+    from analysis.metrics import cohorts, funnel, overview, stalls
+    from analysis.metrics.causes import cause_counts
+    from analysis.metrics.pilots import SEARCH_COLUMNS, search_mask
 
     for view in _views(federal_bytes):
         whole, stages, as_of = common.pilots_for(view), view.info.stages, view.as_of

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.causes import OTHER_CAUSES
 from analysis.figures.base import (
     OUTCOME_COLOURS,
     SEGMENT_COLOURS,
@@ -19,8 +18,9 @@ from analysis.figures.base import (
     unchecked_figure,
     with_drill,
 )
+from analysis.metrics.causes import OTHER_CAUSES
+from analysis.metrics.stats import SegmentTest, format_p_value
 from analysis.schema import UNKNOWN_STAGE, cause_label, stage_label
-from analysis.stats import SegmentTest, format_p_value
 
 SMALL_SEGMENT_COLOUR = "#BBBBBB"  # grey: a segment too small to rank
 CUMULATIVE_COLOUR = "#444444"

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend, curve_rows
 from analysis.figures.base import (
     OUTCOME_COLOURS,
     SEGMENT_COLOURS,
@@ -20,6 +19,7 @@ from analysis.figures.base import (
     layout_properties,
     unchecked_figure,
 )
+from analysis.metrics.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend, curve_rows
 
 VERBS = {"production": "reached production", "cancelled": "were cancelled"}
 # Partly observed cells are drawn faded: their share can still rise, so they must not look final.

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures.base import (
     OUTCOME_COLOURS,
     Drill,
@@ -21,9 +20,10 @@ from analysis.figures.base import (
     unchecked_figure,
     with_drill,
 )
+from analysis.metrics.cohorts import DAYS_PER_MONTH
+from analysis.metrics.stalls import EXITS, IN_FLIGHT, STILL_THERE, Spells
+from analysis.metrics.stats import MAX_WHOLE_DURATION
 from analysis.schema import stage_label
-from analysis.stalls import EXITS, IN_FLIGHT, STILL_THERE, Spells
-from analysis.stats import MAX_WHOLE_DURATION
 
 MEDIAN_COLOUR = "#000000"
 P90_COLOUR = "#000000"

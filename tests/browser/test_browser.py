@@ -15,8 +15,8 @@ import pytest
 from conftest import FEDERAL, SAMPLE
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from analysis.funnel import pilots_at_step, stage_funnel
-from analysis.summary import analyse_file
+from analysis.cli.summary import analyse_file
+from analysis.metrics.funnel import pilots_at_step, stage_funnel
 from tests.browser.harness import (
     app_pages,
     bar_labels,

@@ -9,9 +9,10 @@ import datetime as dt
 
 import pytest
 
-from analysis import snapshots, store
-from analysis.queries import Filters
-from analysis.snapshots import ViewState
+from analysis.store import datasets as store
+from analysis.store import snapshots
+from analysis.store.queries import Filters
+from analysis.store.snapshots import ViewState
 from tests.browser.harness import VIEWPORT, open_page, rerun, running_app, settle
 from tests.conftest import SAMPLE
 

@@ -14,9 +14,9 @@ import plotly
 import plotly.graph_objects as go
 import pytest
 
-from analysis.cohorts import DAYS_PER_MONTH
 from analysis.figures.stalls import POINTS_PER_BOX, stage_time_figure
-from analysis.stalls import EXITS, Spells, stage_time_summary
+from analysis.metrics.cohorts import DAYS_PER_MONTH
+from analysis.metrics.stalls import EXITS, Spells, stage_time_summary
 from tests.reference_stalls import every_box
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

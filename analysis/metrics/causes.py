@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.metrics.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 from analysis.schema import BLANK, UNKNOWN_STAGE
-from analysis.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 
 NOT_RECORDED = "not recorded"  # a cancelled pilot whose export gives no cause
 MIN_SEGMENT_N = 5  # below 5 decided pilots a rate's 95% interval spans most of 0-100%: shown, not ranked

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.causes import cause_counts, failure_rates
-from analysis.cohorts import event_times, time_to_production
-from analysis.funnel import stage_funnel
-from analysis.ingest import read_upload
-from analysis.mapping import Mapping
-from analysis.outcomes import STALL_DAYS, classify, default_as_of, outcome_counts
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import read_upload
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import Derived
+from analysis.metrics.causes import cause_counts, failure_rates
+from analysis.metrics.cohorts import event_times, time_to_production
+from analysis.metrics.funnel import stage_funnel
+from analysis.metrics.outcomes import STALL_DAYS, classify, default_as_of, outcome_counts
 from analysis.schema import DIMENSIONS
-from analysis.shapes import derive_upload
-from analysis.validate import Derived
 
 
 @dataclass

@@ -19,27 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from analysis.causes import (
-    MIN_SEGMENT_N,
-    cause_counts,
-    cause_stage_counts,
-    overall_rate,
-    segment_rates,
-    segment_test,
-    spend_by_cause,
-)
-from analysis.cohorts import (
-    COMPARE_MONTHS,
-    START_YEAR,
-    cohort_matrix,
-    comparison_sentence,
-    event_times,
-    segment_curves,
-    segment_labels,
-    segment_order,
-    segment_summary,
-    time_to_production,
-)
+from analysis.cli.summary import Analysed
 from analysis.figures.causes import (
     cause_stage_figure,
     dimension_plural,
@@ -51,13 +31,31 @@ from analysis.figures.causes import (
 from analysis.figures.cohorts import incidence_figure, triangle_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.figures.stalls import stage_time_figure, stage_time_table
-from analysis.funnel import funnel_by, stage_funnel
-from analysis.outcomes import DEFINITIONS, outcome_counts
-from analysis.overview import headline, kpis
-from analysis.queries import Filters
-from analysis.schema import DIMENSIONS, FIELD_LABELS, cause_label, stage_label
-from analysis.snapshots import Snapshot, ViewState
-from analysis.stalls import (
+from analysis.metrics.causes import (
+    MIN_SEGMENT_N,
+    cause_counts,
+    cause_stage_counts,
+    overall_rate,
+    segment_rates,
+    segment_test,
+    spend_by_cause,
+)
+from analysis.metrics.cohorts import (
+    COMPARE_MONTHS,
+    START_YEAR,
+    cohort_matrix,
+    comparison_sentence,
+    event_times,
+    segment_curves,
+    segment_labels,
+    segment_order,
+    segment_summary,
+    time_to_production,
+)
+from analysis.metrics.funnel import funnel_by, stage_funnel
+from analysis.metrics.outcomes import DEFINITIONS, outcome_counts
+from analysis.metrics.overview import headline, kpis
+from analysis.metrics.stalls import (
     bottleneck,
     current_positions,
     date_coverage,
@@ -66,9 +64,11 @@ from analysis.stalls import (
     stalled_pilots,
     usable_durations,
 )
-from analysis.stats import describe_difference
-from analysis.store import DatasetInfo
-from analysis.summary import Analysed
+from analysis.metrics.stats import describe_difference
+from analysis.schema import DIMENSIONS, FIELD_LABELS, cause_label, stage_label
+from analysis.store.datasets import DatasetInfo
+from analysis.store.queries import Filters
+from analysis.store.snapshots import Snapshot, ViewState
 
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
 TOP_CAUSES = 10  # the report has room for more causes than the Overview's five

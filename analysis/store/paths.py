@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "store"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "store"
 
 
 def data_dir() -> Path:

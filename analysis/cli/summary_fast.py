@@ -11,7 +11,7 @@ validate.clean_cells trims them, but none holding markup or a formula (those are
 lines, rows without an ID and repeated IDs rejected as validate.derive rejects them; dates written with
 numbers in any order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), and
 amounts as parse.numbers_of reads them. Anything else (a date written with a month's name, text it cannot tell
-is read alike) declines the file: `summary_of` gives None and analysis/summary.py reads it.
+is read alike) declines the file: `summary_of` gives None and analysis/cli/summary.py reads it.
 tests/test_summary_fast.py pins the two paths' JSON to each other.
 """
 
@@ -25,10 +25,24 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import ingest
-from analysis.arrowtext import clean_as_is, cleaned_alike, column_bytes
-from analysis.kernels import UNKNOWN_STAGE_NOTE, stage_positions
-from analysis.mapping import complete_mapping, guess_columns
+from analysis.cli.summary_numbers import PilotArrays, summary_numbers
+from analysis.ingest import reading as ingest
+from analysis.ingest.arrowtext import clean_as_is, cleaned_alike, column_bytes
+from analysis.ingest.mapping import complete_mapping, guess_columns
+from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
+from analysis.ingest.written import (
+    CURRENCY,
+    DATE_ORDERS,
+    EXCEL_SERIALS,
+    NUM_JUNK,
+    NUMERIC_DATE,
+    ORDER_NAMES,
+    PLAIN_NUMBER,
+    SCALE,
+    SCALES,
+    SEP,
+    TIME,
+)
 from analysis.schema import (
     ABSURD_AMOUNT,
     DATE_FIELDS,
@@ -42,20 +56,6 @@ from analysis.schema import (
     PRODUCTION_STATUSES,
     UNKNOWN_STAGE,
     normalise,
-)
-from analysis.summary_numbers import PilotArrays, summary_numbers
-from analysis.written import (
-    CURRENCY,
-    DATE_ORDERS,
-    EXCEL_SERIALS,
-    NUM_JUNK,
-    NUMERIC_DATE,
-    ORDER_NAMES,
-    PLAIN_NUMBER,
-    SCALE,
-    SCALES,
-    SEP,
-    TIME,
 )
 
 NAT = np.datetime64("NaT", "us")
@@ -73,7 +73,7 @@ NO_ID_NOTE = ("The file has no ID column, so pilots are named by their line numb
 
 
 class Declined(Exception):
-    """The file holds something this path does not read exactly as analysis/summary.py does."""
+    """The file holds something this path does not read exactly as analysis/cli/summary.py does."""
 
 
 def summary_of(data: bytes, as_of: dt.date | None, stall_days: int) -> dict | None:

@@ -2,7 +2,7 @@
 
 The command line's first run on a file must cost no more than pandas reading it (issue 7), and importing
 pandas alone is most of that, so this module imports only the standard library, numpy and the pandas-free
-analysis modules (kernels, schema). Its answers are those of analysis/summary.py's summary() for the keys
+analysis modules (kernels, schema). Its answers are those of analysis/cli/summary.py's summary() for the keys
 NUMBER_KEYS, to the last digit of the JSON text: the same definitions (outcomes.classify, funnel.stage_funnel,
 causes.cause_counts / failure_rates, cohorts.event_times / time_to_production) and the same float arithmetic
 in the same order (tests/test_summary_numbers.py compares the texts).
@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.kernels import DAY_US, NAT, event_arrays, production_summary, time_counts, wilson_interval
+from analysis.metrics.kernels import (
+    DAY_US,
+    NAT,
+    event_arrays,
+    production_summary,
+    time_counts,
+    wilson_interval,
+)
 from analysis.schema import BLANK, DIMENSIONS
 
 NUMBER_KEYS = ["funnel", "outcomes", "failure_causes", "failure_rates", "time_to_production", "as_of", "stall_days"]

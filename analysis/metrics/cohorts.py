@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 # The numpy-only arithmetic lives in kernels (the summary's first run imports no pandas). EVENT_BLOCK and
 # COUNTED_CELLS_MAX are read from this module at each call (tests set them here); the other names are kept
 # importable from here.
-from analysis.kernels import (
+from analysis.metrics.kernels import (
     COUNTED,
     COUNTED_CELLS_MAX,
     CURVE_VALUES,
@@ -49,12 +49,12 @@ from analysis.kernels import (
     production_summary,
     time_counts,
 )
-from analysis.schema import BLANK
-from analysis.stats import (
+from analysis.metrics.stats import (
     format_p_value,
     segment_difference,
     wilson_interval,
 )
+from analysis.schema import BLANK
 
 # Leaders ask about the first year: "how many reached production within 12 months?"
 COMPARE_MONTHS = 12

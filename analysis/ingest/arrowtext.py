@@ -1,6 +1,6 @@
 """Tests on a whole Arrow text column at once, without pandas: whether cleaning (validate.clean_cells) would
 leave every value of it as it is. Used by validate on the cells of an upload, and by the summary command's
-pandas-free path (analysis/summary_fast.py) on the columns Arrow read."""
+pandas-free path (analysis/cli/summary_fast.py) on the columns Arrow read."""
 
 from __future__ import annotations
 

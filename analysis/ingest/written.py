@@ -1,5 +1,5 @@
-"""How dates and amounts are written in exports: the patterns analysis/parse.py reads them by (a column at a
-time, with pandas) and analysis/summary_fast.py (a distinct value at a time, without it)."""
+"""How dates and amounts are written in exports: the patterns analysis/ingest/parse.py reads them by (a column at a
+time, with pandas) and analysis/cli/summary_fast.py (a distinct value at a time, without it)."""
 
 from __future__ import annotations
 

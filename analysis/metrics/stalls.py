@@ -18,16 +18,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.cohorts import DAYS_PER_MONTH
-from analysis.pilots import ids_by_group
-from analysis.schema import stage_label
-from analysis.stats import (
+from analysis.metrics.cohorts import DAYS_PER_MONTH
+from analysis.metrics.pilots import ids_by_group
+from analysis.metrics.stats import (
     MAX_WHOLE_DURATION,
     kaplan_meier,
     kaplan_meier_counts,
     kaplan_meier_whole,
     median_time,
 )
+from analysis.schema import stage_label
 
 MIN_STAGE_N = 5  # a stage entered by fewer pilots than this is not named the bottleneck
 P90_SURVIVAL = 0.1  # 90% of the pilots have left the stage when the survival curve falls to 0.1

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analysis.queries import Filters
+from analysis.store.queries import Filters
 
 TOKEN_BYTES = 24  # 192 bits of randomness; the design asks for at least 128
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")  # token_urlsafe's alphabet; anything else is no token

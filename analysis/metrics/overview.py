@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.cohorts import event_times, production_medians
+from analysis.metrics.cohorts import event_times, production_medians
 
 
 def read_columns(stages: list[str]) -> list[str]:

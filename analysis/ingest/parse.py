@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analysis.schema import PLAUSIBLE_YEARS
-from analysis.written import (
+from analysis.ingest.written import (
     CURRENCY,
     DATE_ORDERS,
     EXCEL_SERIALS,
@@ -28,6 +27,7 @@ from analysis.written import (
     SEP_ASCII,
     TIME,
 )
+from analysis.schema import PLAUSIBLE_YEARS
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
 

@@ -26,8 +26,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 # The numpy-only parts live in kernels (the summary's first run imports no pandas); imported back here
-from analysis.kernels import CONFIDENCE, LEVEL_TOLERANCE, _z_value, aalen_johansen
-from analysis.kernels import wilson_interval as wilson_interval  # re-exported: proportions
+from analysis.metrics.kernels import CONFIDENCE, LEVEL_TOLERANCE, _z_value, aalen_johansen
+from analysis.metrics.kernels import wilson_interval as wilson_interval  # re-exported: proportions
 
 # Conventional 5% significance level; "significant" in the dashboard means p < ALPHA.
 ALPHA = 0.05

@@ -8,7 +8,7 @@ ragged rows instead of dropping them; the store and every query after that run i
 
 pandas is imported where a table is made of the text (`pd` in the functions that do), not with the module:
 the summary command reads clean text into Arrow columns (`utf8_arrow_columns`) without it
-(analysis/summary_fast.py).
+(analysis/cli/summary_fast.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from analysis.ingest import workbooks
+from analysis.ingest.table import IngestError, LineRange, RawTable
 from analysis.schema import HEADER_SYNONYMS, normalise
 
 if TYPE_CHECKING:
@@ -43,65 +41,6 @@ TOTAL_WORDS = {"total", "totals", "grand total", "sum", "subtotal", "sub total",
 TOTAL_HINT = "total|sum|overall"  # every word of TOTAL_WORDS holds one of these, in any case
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and encrypted .xlsx files are OLE containers
 csv.field_size_limit(64 * 1024 * 1024)
-
-
-class IngestError(ValueError):
-    """The file cannot be read as a table; the message says why and what to do."""
-
-
-class LineRange(Sequence[int]):
-    """The lines `first`, `first` + 1, ... of `count` rows read a record a line (`read_clean_text`), held as a
-    range: as a list, a million lines are a million Python ints (36 MB, 20 ms to make and 10 ms each time they
-    become an array; `np.asarray` makes this one from the range). Equal to the list of the same numbers; `clear`
-    empties it, as a list's does."""
-
-    def __init__(self, first: int, count: int):
-        self._range = range(first, first + count)
-
-    def __len__(self) -> int:
-        return len(self._range)
-
-    def __getitem__(self, i):
-        return list(self._range[i]) if isinstance(i, slice) else self._range[i]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._range)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, LineRange):
-            return self._range == other._range
-        return list(self._range) == other if isinstance(other, list) else NotImplemented
-
-    __hash__ = None  # mutable (`clear`), as a list
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return np.arange(self._range.start, self._range.stop, dtype=dtype or np.int64)
-
-    def __repr__(self) -> str:
-        return f"LineRange({self._range.start}, {len(self._range)})"
-
-    def clear(self) -> None:
-        self._range = range(0)
-
-
-@dataclass
-class RawTable:
-    """Text cells of an upload: `cells` has one str column per source header, `lines` the file line
-    of each row (header = its own line), `notes` what was noticed while reading."""
-
-    cells: pd.DataFrame
-    lines: list[int] | LineRange
-    encoding: str
-    delimiter: str
-    header_line: int
-    notes: list[str] = field(default_factory=list)
-    problems: list[dict] = field(default_factory=list)  # {"row", "column", "problem"}
-    sheet: str | None = None
-    sheets: list[str] = field(default_factory=list)
-    cleaned: bool = False  # cells already trimmed and stripped of markup (validate.clean_cells)
-    # (cells, {header: parse.Distinct}): the cleaned columns' distinct values, kept by validate.cleaned for
-    # derive; valid only while `cells` is that same frame
-    distinct: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -507,8 +446,6 @@ def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None)
                           f"{MAX_UPLOAD_BYTES // 1024 ** 2} MB. Export fewer columns, or the rows of a "
                           "date range, and upload that.")
     if data.startswith(b"PK\x03\x04"):
-        from analysis.xlsx import read_xlsx
-
         return read_xlsx(data, filename, sheet)
     check_not_binary(data, filename)
     fast = read_utf8_upload(data)
@@ -516,6 +453,18 @@ def read_upload(data: bytes, filename: str = "upload", sheet: str | None = None)
         return fast
     text, encoding = decode(data)
     return read_text_table(text, encoding)
+
+
+def read_xlsx(data: bytes, filename: str, sheet: str | None = None) -> RawTable:
+    """A workbook's sheet (the first with rows unless `sheet` is named) as the same RawTable as a CSV;
+    line = the sheet's row number."""
+    records, lines, chosen, names = workbooks.sheet_records(data, filename, sheet)
+    table = build_table(records, lines, encoding="XLSX", delimiter="")
+    table.sheet, table.sheets = chosen, names
+    if len(names) > 1:
+        table.notes.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); "
+                           f"sheet '{chosen}' was read.")
+    return table
 
 
 def spells_total(data: bytes) -> bool:

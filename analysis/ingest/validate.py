@@ -18,8 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
-from analysis.ingest import (
+from analysis.ingest.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.parse import Distinct, distinct_dates, numbers_of
+from analysis.ingest.reading import (
     TOTAL_HINT,
     TOTAL_WORDS,
     LineRange,
@@ -28,10 +30,9 @@ from analysis.ingest import (
     spells_total,
     without_rows,
 )
-from analysis.kernels import UNKNOWN_STAGE_NOTE, stage_positions
-from analysis.mapping import Mapping
+from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
+from analysis.ingest.written import ORDER_NAMES
 from analysis.memory import release_memory
-from analysis.parse import Distinct, distinct_dates, numbers_of
 from analysis.schema import (
     ABSURD_AMOUNT,
     DATE_FIELDS,
@@ -40,7 +41,6 @@ from analysis.schema import (
     UNKNOWN_STAGE,
     slug,
 )
-from analysis.written import ORDER_NAMES
 
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
 PARALLEL_ROWS = 50_000  # from this many rows, columns are worked on in threads (below, threads cost more)

@@ -1,4 +1,4 @@
-"""XLSX workbooks -> the same RawTable as a CSV, one sheet at a time (the first non-empty by default)."""
+"""XLSX workbooks -> the text records of one sheet (the first non-empty by default), for reading.read_xlsx."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import datetime as dt
 import io
 import zipfile
 
-from analysis.ingest import IngestError, RawTable, build_table
+from analysis.ingest.table import IngestError
 
 
-def read_xlsx(data: bytes, filename: str, sheet: str | None = None) -> RawTable:
-    """Cells as text (dates as ISO dates, whole numbers without '.0'); line = the sheet's row number."""
+def sheet_records(data: bytes, filename: str, sheet: str | None = None) -> tuple[list[list[str]], list[int], str, list[str]]:
+    """A sheet's cells as text records (dates as ISO dates, whole numbers without '.0'), each row's number, the
+    sheet read and every sheet's name."""
     import openpyxl
 
     try:
@@ -25,12 +26,7 @@ def read_xlsx(data: bytes, filename: str, sheet: str | None = None) -> RawTable:
         records.append([_cell_text(v) for v in row])
         lines.append(number)
     book.close()
-    table = build_table(records, lines, encoding="XLSX", delimiter="")
-    table.sheet, table.sheets = chosen, names
-    if len(names) > 1:
-        table.notes.append(f"The workbook has {len(names)} sheets ({', '.join(names)}); "
-                           f"sheet '{chosen}' was read.")
-    return table
+    return records, lines, chosen, names
 
 
 def _choose_sheet(book, names: list[str], sheet: str | None) -> str:

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pandas as pd
 
-from analysis.events import complete_event_mapping, derive_events, is_event_log
-from analysis.ingest import RawTable
-from analysis.mapping import Mapping, allowed_values, complete_mapping
-from analysis.validate import Derived, cleaned, derive
+from analysis.ingest.events import complete_event_mapping, derive_events, is_event_log
+from analysis.ingest.mapping import Mapping, allowed_values, complete_mapping
+from analysis.ingest.reading import RawTable
+from analysis.ingest.validate import Derived, cleaned, derive
 
 
 def derive_upload(raw: RawTable, given: Mapping | None = None, today: dt.date | None = None,

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.ingest import RawTable
-from analysis.mapping import EXACT, Mapping, complete_values, guess_columns
-from analysis.parse import detect_date_order, parse_dates
+from analysis.ingest.mapping import EXACT, Mapping, complete_values, guess_columns
+from analysis.ingest.parse import detect_date_order, parse_dates
+from analysis.ingest.reading import RawTable
+from analysis.ingest.validate import Derived, clean_cells, derive, empty_rows, rejected_frame, total_rows
 from analysis.schema import (
     DATE_FIELDS,
     EVENT_SAMPLE_ROWS,
@@ -40,7 +41,6 @@ from analysis.schema import (
     TIMESTAMP_SYNONYMS,
     normalise,
 )
-from analysis.validate import Derived, clean_cells, derive, empty_rows, rejected_frame, total_rows
 
 SAMPLE_ROWS = EVENT_SAMPLE_ROWS
 EVENT_FIELD_LABELS = {TIMESTAMP: "Event time", "stage": "Stage or activity", PREVIOUS: "Moved from (ignored)"}

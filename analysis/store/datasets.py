@@ -24,13 +24,13 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analysis.ingest import RawTable, read_upload, without_rows
-from analysis.mapping import Mapping
+from analysis.ingest.mapping import Mapping
+from analysis.ingest.reading import RawTable, read_upload, without_rows
+from analysis.ingest.shapes import derive_upload
+from analysis.ingest.validate import Derived
 from analysis.memory import release_memory
-from analysis.paths import data_dir, write_atomically
 from analysis.schema import normalise
-from analysis.shapes import derive_upload
-from analysis.validate import Derived
+from analysis.store.paths import data_dir, write_atomically
 
 DB_FILE = "pilots.duckdb"
 UPLOADS_DIR = "uploads"  # beside DB_FILE: one file per upload, named by the sha256 of its bytes

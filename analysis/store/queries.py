@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import BLANK, DIMENSIONS
-from analysis.store import table_name
+from analysis.store.datasets import table_name
 
 # Text as Arrow's large_string, the type pandas keeps its text in: pyarrow then hands the buffers over
 # instead of copying every text column into that type (50 ms and a second copy of the text at 1M pilots).

@@ -17,11 +17,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from analysis.paths import data_dir, write_atomically
+from analysis.store.paths import data_dir, write_atomically
 
 FOLDER = "summaries"
 MAX_ENTRIES = 256
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 def code_fingerprint() -> str:

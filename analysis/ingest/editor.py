@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.events import EVENT_FIELD_LABELS, event_fields, value_column
-from analysis.mapping import Mapping, allowed_values, complete_values
+from analysis.ingest.events import EVENT_FIELD_LABELS, event_fields, value_column
+from analysis.ingest.mapping import Mapping, allowed_values, complete_values
 from analysis.schema import FIELD_LABELS, FIELDS, slug, stage_label
 
 CODED = ["stage", "status", "failure_cause", "sourcing"]  # fields whose values map to canonical ids

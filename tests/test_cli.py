@@ -62,7 +62,8 @@ def test_federal_inventory_summary():
     s = json.loads(run("summary", str(FEDERAL)).stdout)
     assert s["rows"] == {"read": 710, "accepted": 710, "rejected": 0}
     assert s["mapping"]["stage"] == "Development_Stage"
-    assert "Completed" in s["unmapped_values"]["stage"]
+    assert "Recognised as the U.S. federal AI use case inventory, 2023 format" in s["notes"][0]
+    assert s["unmapped_values"]["stage"] == [] and [f["reached"] for f in s["funnel"]] == [389, 307, 215, 159]
     assert s["time_to_production"]["median_months"] is None  # no dates in this export
 
 

@@ -71,7 +71,7 @@ def test_an_edit_overrides_columns_and_values_and_is_listed_before_it_is_applied
 
 def test_a_new_stage_list_guesses_its_values_again(federal_bytes) -> None:
     cells = cleaned(read_upload(federal_bytes, "federal.csv")).cells
-    base = complete_mapping(None, cells)
+    base = complete_mapping(Mapping(), cells)  # a mapping with the default stages (none is taken from the values)
     staged = editor.with_stages(base, FEDERAL_STAGES, editor.column_counts(cells))
     values = staged.values["stage"]
     # Named like the default stages they stand for, the dataset's own stages take over their names:
@@ -80,7 +80,7 @@ def test_a_new_stage_list_guesses_its_values_again(federal_bytes) -> None:
     assert values["Development and Acquisition"] == "development_and_acquisition"
     assert values["Initiation"] == "initiation"
     assert values["This is a pilot initiative"] == "implementation"  # "pilot" -> the implementation stage
-    assert values["In mission"] is None
+    assert values["In mission"] == "operation_and_maintenance"
     assert editor.changes(base, staged)[-1] == ("Stages: Initiation -> Development and acquisition -> "
                                                 "Implementation -> Operation and maintenance")
 

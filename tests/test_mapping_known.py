@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.ingest.mapping import EXACT, PARTIAL, Mapping, complete_mapping, guess_columns, value_match
+from analysis.ingest.mapping import Mapping, complete_mapping, guess_columns, value_match
 from analysis.schema import CAUSE_SYNONYMS, DEFAULT_STAGES, STAGE_SYNONYMS, STATUS_SYNONYMS
 
 
@@ -24,7 +24,8 @@ def test_tracker_headers_map_to_canonical_fields():
         "status": "Status", "failure_cause": "Cancellation reason", "end_date": "Resolved",
         "last_update": "Updated", "budget": "Budget (USD k)", "spend": "Actual cost",
         "poc_date": "PoC date", "production_date": "Date entered production"}
-    assert confidence["budget"] == PARTIAL and confidence["pilot_id"] == EXACT
+    # Empty cells: the headers alone decide, an exact name more surely than a phrase in a longer header
+    assert confidence["budget"] < confidence["pilot_id"] and confidence["budget"] >= 0.3
 
 
 def test_partial_header_for_a_coded_field_needs_values_that_agree():
@@ -39,7 +40,8 @@ def test_partial_header_for_a_coded_field_needs_values_that_agree():
     ("Live", "production"), ("Deployed", "production"), ("In production: more than 1 year", "production"),
     ("Operation and Maintenance", "production"), ("Initiation", "intake"), ("Trial", "pilot"),
     ("Planned (not in production)", "intake"), ("Successfully tested but not in production.", None),
-    ("In mission", None),
+    ("In mission", "production"), ("a) Pre-deployment – The use case is in a development or acquisition status.", "scoping"),
+    ("c) Deployed – The use case is being actively authorized or utilized", "production"), ("Retired", "production"),
 ])
 def test_stage_values(value, stage):
     assert value_match(value, STAGE_SYNONYMS)[0] == stage
@@ -56,7 +58,7 @@ def test_status_values(value, status):
 @pytest.mark.parametrize("value, cause", [
     ("Data quality issues", "data_quality"), ("No clear ROI", "unclear_value"),
     ("Compliance / privacy concerns", "governance"), ("Lost executive sponsor", "sponsorship"),
-    ("Reorg - team disbanded", None),
+    ("Reorg - team disbanded", "skills"), ("Vendor went out of business", "vendor"), ("Cut", "reprioritised"),
 ])
 def test_cause_values(value, cause):
     assert value_match(value, CAUSE_SYNONYMS)[0] == cause

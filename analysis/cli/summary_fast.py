@@ -28,7 +28,15 @@ import pyarrow.compute as pc
 from analysis.cli.summary_numbers import PilotArrays, summary_numbers
 from analysis.ingest import reading as ingest
 from analysis.ingest.arrowtext import clean_as_is, cleaned_alike, column_bytes
-from analysis.ingest.mapping import complete_mapping, guess_columns
+from analysis.ingest.evidence import (
+    NO_ID_ROWS_NOTE,
+    PLACEHOLDER_CHARS,
+    SAMPLE_ROWS,
+    ColumnValues,
+    is_missing,
+    judged_by_first_rows,
+)
+from analysis.ingest.mapping import complete_mapping, guess_columns, mapping_notes
 from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
 from analysis.ingest.written import (
     CURRENCY,
@@ -90,17 +98,20 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     read = len(next(iter(columns.values())))
     _not_an_event_log(columns)
     mapping = complete_mapping(None, DistinctColumns(columns))
+    notes[:0] = mapping_notes(mapping)
     id_column = mapping.columns.get("pilot_id")
-    keep, rejected = _rejections(columns, id_column)
+    keep, rejected, missing = _rejections(columns, id_column)
     lines = (np.arange(read) if keep is None else np.flatnonzero(keep)) + 2  # the header is line 1
     rows = len(lines)
     if not rows:
         raise Declined
+    problems: list[dict] = []
     if not id_column:
         notes.append(NO_ID_NOTE)
+    else:
+        _rows_without_id(columns[id_column], missing, keep, id_column, notes, problems)
     fields = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
     values = {h: Coded.of(columns[h], keep, lines) for h in dict.fromkeys(mapping.columns[f] for f in fields) if h}
-    problems: list[dict] = []
     dates = _dates(values, rows, mapping, problems, dt.date.today(), as_of)
     _numbers(values, mapping, problems)
     unmapped, arrays = _coded(values, rows, mapping, dates, notes)
@@ -218,6 +229,18 @@ class DistinctColumns:
         self._columns, self._distinct, self._unique = columns, {}, distinct
         self.columns = list(columns)
 
+    def column_values(self, header: str) -> ColumnValues:
+        """A column as the guess reads it (mapping.Columns): its values counted, or its first rows when
+        those are mostly distinct (evidence.judged_by_first_rows, as the pandas path decides)."""
+        column = self._columns[header]
+        first = column.slice(0, SAMPLE_ROWS)
+        sampled = judged_by_first_rows(len(column), pc.count_distinct(first, mode="all").as_py())
+        counted = pc.value_counts(first if sampled else column)
+        values, counts = counted.field("values").to_pylist(), counted.field("counts").to_pylist()
+        if any(v is not None and v != v.strip() for v in values):  # Python trims more kinds of space than Arrow
+            raise Declined
+        return ColumnValues.of(zip(values, counts), len(first) if sampled else len(column), sampled)
+
     def __getitem__(self, header: str) -> list[str]:
         if header not in self._distinct:
             column = self._columns[header]
@@ -232,25 +255,48 @@ class DistinctColumns:
 
 
 def _rejections(columns: dict[str, pa.ChunkedArray], id_column: str | None
-                ) -> tuple[np.ndarray | None, list[tuple[int, str, str]]]:
-    """validate._reject_rows: the rows kept (None: all) and (line, column, reason) of each row rejected, in
-    file order: an empty row, a total line, a row without an ID, an ID an earlier row kept has."""
+                ) -> tuple[np.ndarray | None, list[tuple[int, str, str]], np.ndarray]:
+    """validate._reject_rows: the rows kept (None: all), (line, column, reason) of each row rejected, in
+    file order (an empty row, a total line, an ID an earlier row kept has), and which rows have content but
+    no ID (empty, or a placeholder such as N/A): validate keeps those, named by their line."""
     filled = [_lengths(c) > 0 for c in columns.values()]
     empty = ~np.logical_or.reduce(filled)
     total = _totals(columns, filled) & ~empty
-    no_id = np.zeros(len(empty), dtype=bool)
     repeats: dict[int, str] = {}
+    missing = np.zeros(len(empty), dtype=bool)
     if id_column:
-        no_id = ~filled[list(columns).index(id_column)] & ~empty & ~total
-        repeats = _repeats(empty | total | no_id, columns, columns[id_column])
-    bad = empty | total | no_id
+        ids = columns[id_column]
+        missing = (~filled[list(columns).index(id_column)] | _placeholders(ids)) & ~empty & ~total
+        repeats = _repeats(empty | total | missing, columns, ids)
+    bad = empty | total
     bad[list(repeats)] = True
     if not bad.any():
-        return None, []
-    no_id_reason = f"no pilot ID in column '{id_column}'; give the pilot an ID or remove the row"
+        return None, [], missing
     rejected = [(int(i) + 2, id_column or "", "the row is empty" if empty[i] else "a total line, not a pilot"
-                 if total[i] else no_id_reason if no_id[i] else repeats[int(i)]) for i in np.flatnonzero(bad)]
-    return ~bad, rejected
+                 if total[i] else repeats[int(i)]) for i in np.flatnonzero(bad)]
+    return ~bad, rejected, missing
+
+
+def _placeholders(ids: pa.ChunkedArray) -> np.ndarray:
+    """Which ID cells say there is none (evidence.is_missing: N/A, TBD, None, -): only a short value without
+    a digit can, so a column of IDs such as AI-0000001 is cleared in one pass of Arrow."""
+    maybe = pc.match_substring_regex(ids, f"^[^0-9]{{1,{PLACEHOLDER_CHARS}}}$")
+    if not pc.any(maybe).as_py():
+        return np.zeros(len(ids), dtype=bool)
+    said = [v for v in pc.filter(ids, maybe).unique().to_pylist() if is_missing(v)]
+    return pc.fill_null(pc.is_in(ids, value_set=pa.array(said, pa.string())), False).to_numpy(zero_copy_only=False)
+
+
+def _rows_without_id(ids: pa.ChunkedArray, missing: np.ndarray, keep: np.ndarray | None, column: str,
+                     notes: list[str], problems: list[dict]) -> None:
+    """validate._name_rows_without_id: each row with content but no ID is a pilot named by its line."""
+    if not missing.any():
+        return
+    if pc.any(pc.starts_with(ids, "row-")).as_py():  # a name could clash with an ID of the file: validate decides
+        raise Declined
+    names = [f"row-{int(i) + 2}" for i in np.flatnonzero(missing if keep is None else missing & keep)]
+    problems += [{"row": int(n[4:]), "column": column, "problem": f"no pilot ID; kept as pilot '{n}'"} for n in names]
+    notes.append(NO_ID_ROWS_NOTE.format(count=len(names), column=column, first=names[0]))
 
 
 def _totals(columns: dict[str, pa.ChunkedArray], filled: list[np.ndarray]) -> np.ndarray:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.ingest.events import EVENT_FIELD_LABELS, event_fields, value_column
 from analysis.ingest.mapping import Mapping, allowed_values, complete_values
-from analysis.schema import FIELD_LABELS, FIELDS, slug, stage_label
+from analysis.schema import DEFAULT_STAGES, FIELD_LABELS, FIELDS, slug, stage_label
 
 CODED = ["stage", "status", "failure_cause", "sourcing"]  # fields whose values map to canonical ids
 VALUE_COLUMNS = ["source value", "rows", "maps to"]
@@ -39,14 +39,15 @@ def field_label(fld: str, shape: str | None = None) -> str:
 def column_table(mapping: Mapping) -> pd.DataFrame:
     """Columns: field, label, source (header or None), confidence (0..1, NaN when not mapped), how (the
     guess in words: sure (a header's exact name, or set by the user), guessed and how sure, not found,
-    or left empty by the user)."""
+    or left empty by the user), evidence (why that column, in words: `mapping.Guess.evidence`; "" when none)."""
     fields = editable_fields(mapping)
     sources = [mapping.columns.get(f) for f in fields]
     confidence = [mapping.confidence.get(f, float("nan")) if s else float("nan") for f, s in zip(fields, sources)]
     how = ["left empty" if f in mapping.columns and not s else "not found" if not s else
            "sure (100%)" if c >= 1 else f"guessed, {c:.0%} sure" for f, s, c in zip(fields, sources, confidence)]
     return pd.DataFrame({"field": fields, "label": [field_label(f, mapping.shape) for f in fields],
-                         "source": pd.Series(sources, dtype="object"), "confidence": confidence, "how": how})
+                         "source": pd.Series(sources, dtype="object"), "confidence": confidence, "how": how,
+                         "evidence": [mapping.evidence.get(f, "") if s else "" for f, s in zip(fields, sources)]})
 
 
 def column_counts(cells: pd.DataFrame) -> dict[str, pd.Series]:
@@ -77,9 +78,10 @@ def value_table(counts: dict[str, pd.Series], mapping: Mapping, fld: str) -> pd.
 
 def parse_stages(text: str, current: list[str] | None = None) -> list[str]:
     """Stage ids from a list typed one per line, in order, repeats dropped: a line naming a current
-    stage (by its id or its label) keeps that id; a new name becomes its slug ("Acquisition and/or
+    stage or a default one (by its id or its label) keeps that id; a new name becomes its slug ("Acquisition and/or
     Development" -> `acquisition_and_or_development`). Raises ValueError when the list is unusable."""
-    known = {slug(name): s for s in current or [] for name in (s, stage_label(s))}
+    known = {slug(name): s for s in DEFAULT_STAGES for name in (s, stage_label(s))}
+    known.update({slug(name): s for s in current or [] for name in (s, stage_label(s))})
     stages: list[str] = []
     for line in text.splitlines():
         stage = known.get(slug(line), slug(line)) if line.strip() else None
@@ -113,6 +115,7 @@ def edited_mapping(base: Mapping, columns: dict[str, str | None], values: dict[s
             mapping.columns[fld] = header
             if base.columns.get(fld) != header:
                 mapping.confidence[fld] = 1.0
+                mapping.evidence[fld] = "chosen by you"
         elif base.columns.get(fld):  # cleared by the user: stays empty, is not guessed again
             mapping.columns[fld] = None
     for fld, table in values.items():

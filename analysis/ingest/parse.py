@@ -3,6 +3,10 @@
 A date column is read in the one order its values allow: ISO (year first), day-first or month-first.
 When every value fits both day-first and month-first (no day above 12), the column is ambiguous:
 it is read day-first and the user is told, and the mapping's `date_formats` can say otherwise.
+
+Portfolios often give only a period: a month and year (`01/2024`, `2024-01`, `Jan 2024`), a quarter
+(`Q3 2024`, `2024-Q3`) or a year alone (`2025`). Such a value is read as the first day of its period and
+is approximate (`approximate`): the derivation says, per column, how many dates are.
 """
 
 from __future__ import annotations
@@ -30,6 +34,16 @@ from analysis.ingest.written import (
 from analysis.schema import PLAUSIBLE_YEARS
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
+MONTHS = {m: i for i, names in enumerate([("jan", "january"), ("feb", "february"), ("mar", "march"),
+                                          ("apr", "april"), ("may",), ("jun", "june"), ("jul", "july"),
+                                          ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+                                          ("nov", "november"), ("dec", "december")], start=1) for m in names}
+# Periods, as `_clean_dates` leaves them (separators turned to '-'): month-year, year-month, a named month
+# and a four-digit year, a quarter either way round, a year alone.
+PERIOD = re.compile(r"(?P<m1>\d{1,2})-(?P<y1>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})"
+                    r"|(?P<name>[A-Za-z]{3,9})\.?,?-(?P<y3>\d{4})"
+                    r"|[Qq](?P<q1>[1-4])-?(?P<y4>\d{4}|\d{2})|(?P<y5>\d{4})-?[Qq](?P<q2>[1-4])"
+                    r"|(?P<y6>(?:19|20|21)\d{2})")
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
@@ -246,6 +260,9 @@ def _read_cleaned(text: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.S
             other[again[again.notna()].index] = True
     rest = parsed.isna() & (text != "")
     if rest.any():
+        parsed[rest] = _periods(text[rest])
+    rest = parsed.isna() & (text != "")
+    if rest.any():
         parsed[rest] = _parse_words_or_serial(text[rest], dayfirst=order == "dmy")
     parsed = parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS))
     return parsed.dt.normalize(), other
@@ -260,6 +277,30 @@ def _fallback_orders(text: pd.Series, counts: np.ndarray, order: str) -> list[st
         return []
     best, _ = detect_date_order(text[slashed], counts[slashed])
     return [best, "mdy" if best == "dmy" else "dmy"]
+
+
+def _periods(text: pd.Series) -> pd.Series:
+    """The first day of each value's period (`PERIOD`: a month, a quarter or a year), NaT for the others."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    maybe = text[text.str.len().le(15)]
+    for i, value in maybe.items():
+        found = PERIOD.fullmatch(value)
+        if found is None:
+            continue
+        g = found.groupdict()
+        year = next(int(g[k]) for k in ("y1", "y2", "y3", "y4", "y5", "y6") if g[k])
+        year += 2000 if year < 100 else 0
+        month = (int(g["m1"] or g["m2"]) if g["m1"] or g["m2"] else MONTHS.get(g["name"].lower()) if g["name"]
+                 else 3 * int(g["q1"] or g["q2"]) - 2 if g["q1"] or g["q2"] else 1)
+        if month and 1 <= month <= 12:
+            out[i] = pd.Timestamp(year, month, 1)
+    return out
+
+
+def approximate(uniques: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Which of a column's (distinct) values were read as the first day of a period, not as a day."""
+    text = _clean_dates(uniques)
+    return text.str.fullmatch(PERIOD) & parsed.notna()
 
 
 def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.ingest.events import complete_event_mapping, derive_events, is_event_log
-from analysis.ingest.mapping import Mapping, allowed_values, complete_mapping
+from analysis.ingest.mapping import Mapping, allowed_values, complete_mapping, mapping_notes
 from analysis.ingest.reading import RawTable
 from analysis.ingest.validate import Derived, cleaned, derive
 
@@ -27,7 +27,7 @@ def derive_upload(raw: RawTable, given: Mapping | None = None, today: dt.date | 
         derived = derive_events(raw, complete_event_mapping(given, raw.cells), today)
     else:
         derived = derive(raw, complete_mapping(given, raw.cells, distinct_values(raw)), today, as_of, let_go=let_go)
-    derived.notes[:0] = notes
+    derived.notes[:0] = mapping_notes(derived.mapping) + notes
     return derived
 
 

@@ -1,8 +1,9 @@
 """A RawTable and a Mapping -> canonical pilots, rejected rows and problems.
 
 Every row read is either accepted or rejected with a reason: rows read = accepted + rejected.
-A row is rejected only when it cannot stand for a pilot (empty, a total line, no ID, a repeated ID);
-a bad field in a usable row is a warning: the field is left empty and the row is kept.
+A row is rejected only when it cannot stand for a pilot (empty, a total line, a repeated ID); a row with
+content but no ID is a pilot named by its line number, and a bad field in a usable row is a warning: the
+field is left empty and the row is kept.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.ingest.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
+from analysis.ingest.evidence import NO_ID_ROWS_NOTE, PLACEHOLDER_CHARS, is_missing
 from analysis.ingest.mapping import Mapping
-from analysis.ingest.parse import Distinct, distinct_dates, numbers_of
+from analysis.ingest.parse import Distinct, approximate, distinct_dates, numbers_of
 from analysis.ingest.reading import (
     TOTAL_HINT,
     TOTAL_WORDS,
@@ -43,6 +45,8 @@ from analysis.schema import (
 )
 
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
+APPROXIMATE_NOTE = ("{count:,} date(s) in column '{column}' give only a month, a quarter or a year; each is read as "
+                    "the first day of that period, so durations from them are approximate.")
 PARALLEL_ROWS = 50_000  # from this many rows, columns are worked on in threads (below, threads cost more)
 WORKERS = 2  # the machine the budgets are set for has two cores
 
@@ -90,16 +94,18 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
         raw.lines.clear()  # a million Python ints (36 MB) when a list, now in `lines`
     cells, notes, problems = raw.cells, list(raw.notes), list(raw.problems)
     cols = _Columns(cells, raw.distinct[1] if raw.distinct and raw.distinct[0] is cells else {})
-    keep, rejected = _reject_rows(cells, lines, mapping, cols)
+    keep, rejected, no_id = _reject_rows(cells, lines, mapping, cols)
     cols.keep = None if keep.all() else keep
     kept_lines = lines.to_numpy()[keep]
     out = pd.DataFrame({"row": kept_lines}, index=cells.index[keep], copy=False)
     _ids(out, cells, cols, mapping, notes)
+    if no_id.any():
+        _name_rows_without_id(out, no_id[keep], mapping.columns["pilot_id"], notes, problems)
     _texts(out, cols, mapping)
     rej = rejected_frame(cells, lines, rejected)
     if let_go:
         _let_go_of_mapped(cells, cols, mapping)
-    _dates(out, cols, kept_lines, mapping, problems, today or dt.date.today(), as_of)
+    _dates(out, cols, kept_lines, mapping, problems, notes, today or dt.date.today(), as_of)
     _numbers(out, cols, kept_lines, mapping, problems)
     unmapped = _coded(out, cols, mapping, notes)
     extras = _extras(out, cells, cols, mapping)
@@ -254,30 +260,45 @@ def _note_cells(notes: list[str], where: list[tuple[int, str]], what: str) -> No
         notes.append(f"{len(where)} cell(s) {what} (first: line {line}, column '{column}').")
 
 
-def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, cols: _Columns) -> tuple[np.ndarray, list]:
-    """Mask of rows kept, and (line, column, reason) for each row rejected, in file order. Worked out on
+def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, cols: _Columns
+                 ) -> tuple[np.ndarray, list, np.ndarray]:
+    """Mask of rows kept, (line, column, reason) for each row rejected, in file order, and the rows kept that
+    have no ID (`missing_ids`: named by their line in `_name_rows_without_id`). Worked out on
     the columns' distinct values: a wide export of a million rows is checked in a fraction of a second."""
     id_col = mapping.columns.get("pilot_id")
+    no_id = np.zeros(len(cells), dtype=bool)
     empty, total = _empty_mask(cells, cols), _total_mask(cells, cols)
     reason = np.full(len(cells), None, dtype=object)
     reason[empty] = "the row is empty"
     reason[total & ~empty] = "a total line, not a pilot"
     if id_col:
         ids = cols.all(id_col)
-        no_id = ids.rows(ids.uniques.eq("").to_numpy(dtype=bool)) & pd.isna(reason)
-        reason[no_id] = f"no pilot ID in column '{id_col}'; give the pilot an ID or remove the row"
-        _mark_repeats(reason, cells, lines.to_numpy(), ids)
+        no_id = ids.rows(missing_ids(ids.uniques)) & pd.isna(reason)
+        _mark_repeats(reason, cells, lines.to_numpy(), ids, no_id)
     bad = np.flatnonzero(~pd.isna(reason))
     at = lines.to_numpy()
     keep = np.ones(len(cells), dtype=bool)
     keep[bad] = False
-    return keep, [(int(at[i]), id_col or "", reason[i]) for i in bad]
+    return keep, [(int(at[i]), id_col or "", reason[i]) for i in bad], no_id & keep
 
 
-def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: Distinct) -> None:
-    """For each row whose pilot ID an earlier eligible row (not yet rejected) already has: which line it
-    repeats, and whether it is an exact copy of it."""
-    eligible = np.flatnonzero(pd.isna(reason))
+def missing_ids(values: pd.Series) -> np.ndarray:
+    """Which (distinct) ID values say there is no ID: empty, or a placeholder such as N/A, TBD, None or -
+    (`evidence.is_missing`). Only short values without a digit can be one: a million IDs such as AI-0000001
+    are ruled out column-wise, the few others tried one at a time."""
+    text = values.fillna("").astype("str")
+    maybe = (text.str.len() <= PLACEHOLDER_CHARS) & ~text.str.contains(r"\d", regex=True)
+    out = np.zeros(len(text), dtype=bool)
+    if maybe.any():
+        out[np.flatnonzero(maybe.to_numpy(dtype=bool))] = [is_missing(v) for v in text[maybe]]
+    return out
+
+
+def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: Distinct,
+                  no_id: np.ndarray) -> None:
+    """For each row whose pilot ID an earlier eligible row (not yet rejected, and with an ID) already has:
+    which line it repeats, and whether it is an exact copy of it. Rows without an ID repeat nothing."""
+    eligible = np.flatnonzero(pd.isna(reason) & ~no_id)
     if not ids.exact and _ascending(ids.uniques if len(eligible) == len(ids.codes) else
                                     ids.uniques.take(ids.codes[eligible])):
         return
@@ -382,6 +403,23 @@ def _ids(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mappin
                      "Map an ID column on the Data page if the export has one.")
 
 
+def _name_rows_without_id(out: pd.DataFrame, missing: np.ndarray, column: str, notes: list[str],
+                          problems: list[dict]) -> None:
+    """Rows with content but no ID (empty, or a placeholder such as N/A) are pilots too: each is named by its
+    line number (row-17), kept with a warning, and counted in a note."""
+    if not missing.any():
+        return
+    lines = out["row"].to_numpy()[missing]
+    taken = set(out["pilot_id"][~missing].astype("str"))
+    names = [f"row-{line}" if f"row-{line}" not in taken else f"row-{line}-no-id" for line in lines]
+    ids = out["pilot_id"].astype("object").to_numpy(copy=True)
+    ids[missing] = names
+    out["pilot_id"] = pd.array(ids, dtype="str")
+    problems += [{"row": int(line), "column": column, "problem": f"no pilot ID; kept as pilot '{name}'"}
+                 for line, name in zip(lines, names)]
+    notes.append(NO_ID_ROWS_NOTE.format(count=len(names), column=column, first=names[0]))
+
+
 def _column(values: np.ndarray, index: pd.Index) -> pd.Series:
     """A new array of row values as a column to set on a frame: pandas copies a bare array set as a column
     (1M dates: 8 MB and 3-10 ms each), not a Series of it made without copying."""
@@ -412,7 +450,8 @@ def _texts(out: pd.DataFrame, cols: _Columns, mapping: Mapping) -> None:
             out[fld] = pd.Series(None, index=out.index, dtype="str")
 
 
-def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.date, as_of: dt.date | None) -> None:
+def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, notes, today: dt.date,
+           as_of: dt.date | None) -> None:
     """Dates read per column. A future date (after today) is left empty; a date after an explicit as-of
     date is kept (the analyses treat it as not yet happened) and reported."""
     fields = DATE_FIELDS + [f"{s}_date" for s in mapping.stages]
@@ -434,6 +473,9 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, today: dt.dat
             problems.append({"row": int(at[i]), "column": column, "problem": f"'{text[code][:40]}' was read as "
                              f"{parsed[code]:%Y-%m-%d}, in another day/month order than the rest of the column "
                              f"({ORDER_NAMES[order]}); check it"})
+        periods = values.counts()[approximate(text, parsed).to_numpy(dtype=bool)].sum()
+        if periods:
+            notes.append(APPROXIMATE_NOTE.format(count=int(periods), column=column))
         future = parsed > pd.Timestamp(today)
         _warn(values, future, at, column, "is in the future; left empty", problems)
         if as_of is not None:

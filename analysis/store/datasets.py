@@ -318,7 +318,9 @@ def report(raw: RawTable, derived: Derived, mapping_source: str = "guessed") -> 
             "mapping_source": mapping_source, "problems_total": len(derived.problems),
             "problems": problems, "notes": notes, "unmapped_values": derived.unmapped,
             "encoding": raw.encoding, "delimiter": raw.delimiter, "header_line": raw.header_line,
-            "sheet": raw.sheet, "sheets": raw.sheets, "confidence": derived.mapping.confidence}
+            "sheet": raw.sheet, "sheets": raw.sheets, "confidence": derived.mapping.confidence,
+            "evidence": derived.mapping.evidence, "recognised": derived.mapping.recognised,
+            "lifecycle": derived.mapping.lifecycle}
 
 
 def dataset_info(con, ds: str) -> DatasetInfo | None:
@@ -330,6 +332,8 @@ def dataset_info(con, ds: str) -> DatasetInfo | None:
     mapping = Mapping.from_json(row[4])
     report_ = json.loads(row[7])
     mapping.confidence = report_.get("confidence", {})
+    mapping.evidence = report_.get("evidence", {})
+    mapping.recognised, mapping.lifecycle = report_.get("recognised"), report_.get("lifecycle")
     return DatasetInfo(row[0], row[1], row[2], row[3], mapping, json.loads(row[5]), json.loads(row[6]),
                        report_)
 

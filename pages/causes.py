@@ -7,7 +7,15 @@ from analysis.metrics import causes
 from analysis.metrics.stats import describe_difference
 from analysis.schema import FIELD_LABELS, cause_label
 from analysis.store.queries import dimensions
-from pages.common import current_view, definitions, empty_state, number_columns, pilots_behind, pilots_for
+from pages.common import (
+    current_view,
+    definitions,
+    empty_state,
+    number_columns,
+    pilots_behind,
+    pilots_for,
+    scope_note,
+)
 
 view = current_view()
 # what the analyses read (every pilot table is filled from the view, pilots_with_ids)
@@ -19,6 +27,7 @@ shared = causes.cancellations(pilots)  # the cancelled pilots and their causes, 
 cancelled = len(shared.codes)
 st.caption(f"{view.info.name} · {cancelled:,} cancelled of {len(pilots):,} pilots · "
            + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
+scope_note(view, len(pilots))
 if not cancelled:
     empty_state("No cancelled pilots in this selection, so there are no failure causes to analyse. Clear a "
                 "filter, or check on the Data page that the status column is mapped.")

@@ -24,7 +24,15 @@ from analysis.metrics.cohorts import (
 )
 from analysis.schema import FIELD_LABELS
 from analysis.store.queries import dimensions
-from pages.common import current_view, definitions, empty_state, number_columns, pilots_for, view_table
+from pages.common import (
+    current_view,
+    definitions,
+    empty_state,
+    number_columns,
+    pilots_for,
+    scope_note,
+    view_table,
+)
 
 NEEDS_DATES = ("The cohort triangle and the time-to-production curves need dates: a start date for each pilot "
                "(or stage dates to derive it from), and the date it reached production or was cancelled. ")
@@ -55,6 +63,7 @@ view = current_view()
 offered = dimensions(view.info.extras)
 pilots = pilots_for(view, cohort_columns(view.info.stages, offered), coded=offered)
 st.title("Cohorts")
+scope_note(view, len(pilots))
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the cohorts.")
     st.stop()

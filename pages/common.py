@@ -38,6 +38,7 @@ from analysis.metrics.outcomes import (
     classify_inputs,
     date_fields,
 )
+from analysis.metrics.scope import scope_sentence
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
 from analysis.store import datasets as store
 from analysis.store import queries, snapshots
@@ -522,6 +523,10 @@ def _widget(key: str, snap: Snapshot | None, frozen: object, **live: object) -> 
     a snapshot, a key of its own holding the frozen value (so no default is passed), and a change leaves
     the snapshot."""
     if snap is None:
+        reseeded = st.session_state.get("_reseeded", set())
+        if key in reseeded:  # its value was set for a new dataset: no default beside it
+            reseeded.discard(key)
+            live = {k: v for k, v in live.items() if k not in ("value", "index")}
         return {"key": key, "bind": "query-params", **live}
     st.session_state[f"snap_{key}"] = frozen
     return {"key": f"snap_{key}", "on_change": _leave_snapshot, "args": (snap,)}
@@ -574,6 +579,7 @@ def _snapshot_view(token: str | None, snap: Snapshot | None) -> View | None:
     ds, info = snap.dataset_id, dataset_info(snap.dataset_id)
     state = _valid_state(ds, snap.state)
     _banner(snap, info)
+    st.session_state["_last_ds"] = ds  # leaving it opens a live view of its dataset, with its values
     st.sidebar.markdown("### Portfolio")
     st.sidebar.selectbox("Dataset", [ds], format_func=lambda _: f"{info.name} · {ds[:6]}", disabled=True,
                          key="snap_ds", help="A snapshot keeps the dataset it was taken on.")
@@ -598,12 +604,33 @@ def _dataset_choice() -> str:
     wanted = wanted if wanted in ids else sample
     if st.session_state.get("ds_select") != wanted:
         st.session_state["ds_select"] = wanted
+    if st.session_state.get("_last_ds") not in (None, wanted):
+        _forget_view_of_other_dataset(wanted)
     chosen = st.sidebar.selectbox(
         "Dataset", ids, key="ds_select", on_change=_dataset_changed,
         format_func=lambda i: "Sample portfolio" if i == sample else f"{names.get(i, i)} · {i[:6]}")
     st.query_params["ds"] = chosen
     st.session_state["_last_ds"] = chosen
     return chosen
+
+
+def _forget_view_of_other_dataset(ds: str) -> None:
+    """Another dataset was chosen (or uploaded) in this session: its filters, date range, as-of date and
+    breakdown start from the new dataset's defaults, not from the last one's values (a start range or an
+    as-of date of another portfolio silently cut the new one). The browser sends a widget's last value
+    back on every run, so the defaults are set, not just forgotten. The stall rule, a setting, stays."""
+    lo, hi, as_of = dataset_dates(ds)
+    options = breakdown_options(ds)
+    seeds = {**{k: [] for k in FILTER_KEYS.values()}, "from": lo, "to": hi, "asof": as_of,
+             "by": _default_breakdown(ds, None) if options else None}
+    for key, value in seeds.items():
+        if key in st.query_params:
+            del st.query_params[key]
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value
+    st.session_state["_reseeded"] = {k for k, v in seeds.items() if v is not None}
 
 
 def _dataset_changed() -> None:
@@ -899,6 +926,21 @@ def pilots_behind(fig, key: str, pilots: pd.DataFrame | View, choices: Mapping[s
 def plural(n: int, noun: str) -> str:
     """'1 pilot', '12 pilots'."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def scope_note(view: View, shown: int) -> None:
+    """How many of the dataset's pilots the page's numbers cover, and why the others are left out."""
+    total = int(view.info.report["rows"]["accepted"])
+    dated = view.filters.start_from is not None or view.filters.start_to is not None
+    st.caption(scope_sentence(total, shown, view.filters.values, FIELD_LABELS, view.filters.start_from,
+                              view.filters.start_to, undated_pilots(view.dataset_id) if dated else 0))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def undated_pilots(ds: str) -> int:
+    """How many of a dataset's pilots have no start date (a date filter leaves them out)."""
+    with store.connect() as con:
+        return queries.undated_count(con, ds)
 
 
 def empty_state(message: str) -> None:

@@ -16,6 +16,7 @@ from pages.common import (
     pilots_for,
     plain,
     plural,
+    scope_note,
     view_table,
 )
 
@@ -26,6 +27,7 @@ breakdown = list(filter(None, [view.breakdown]))
 pilots = pilots_for(view, ["pilot_id", "stage_index", "cancelled", "in_flight", *breakdown], coded=breakdown)
 stages = view.info.stages
 st.title("Funnel")
+scope_note(view, len(pilots))
 known = int((pilots["stage_index"] >= 0).sum())  # counted, not cut: a cut copies every pilot's id
 if not known:
     empty_state("No pilots with a known stage match this selection. Clear a filter, or map the stage "

@@ -8,7 +8,7 @@ from analysis.metrics.causes import cause_counts
 from analysis.metrics.cohorts import comparison_sentence, event_times
 from analysis.metrics.funnel import stage_funnel
 from analysis.metrics.overview import headline, kpis, read_columns
-from pages.common import current_view, definitions, empty_state, pilots_for, plain
+from pages.common import current_view, definitions, empty_state, pilots_for, plain, scope_note
 
 
 def _months(value: float | None) -> str:
@@ -20,6 +20,7 @@ view = current_view()
 pilots = pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
 st.title("Overview")
 st.caption(f"{plain(view.info.name)} · as of {view.as_of or 'no dates in this dataset'}")
+scope_note(view, len(pilots))
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()

@@ -6,7 +6,7 @@ import streamlit as st
 from analysis.metrics.outcomes import IN_FLIGHT
 from analysis.metrics.pilots import SEARCH_COLUMNS, search_mask
 from analysis.schema import STATUS_LABELS
-from pages.common import PILOT_COLUMNS, current_view, empty_state, pilots_for, view_table
+from pages.common import PILOT_COLUMNS, current_view, empty_state, pilots_for, scope_note, view_table
 
 view = current_view()
 # what the filters read; the searched text only when there is a search (at 1M pilots its five text columns
@@ -15,6 +15,7 @@ pilots = pilots_for(view, ["outcome", "stalled"])
 st.title("Pilots")
 st.caption(f"{view.info.name} · {len(pilots):,} pilots match the sidebar filters · "
            + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
+scope_note(view, len(pilots))
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()

@@ -35,6 +35,7 @@ from pages.common import (
     pilot_table,
     pilots_behind,
     pilots_for,
+    scope_note,
     view_rows,
 )
 
@@ -48,6 +49,7 @@ pilots = pilots_for(view, read_columns(stages, []))  # the rows of a table and b
 st.title("Stalls")
 st.caption(f"{view.info.name} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset")
            + f" · stalled = no progress for more than {view.stall_days} days (change it under Settings in the sidebar)")
+scope_note(view, len(pilots))
 if pilots.empty:
     empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
     st.stop()

@@ -270,6 +270,12 @@ def filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> d
     return out
 
 
+def undated_count(con, dataset_id: str) -> int:
+    """How many of the dataset's pilots have no start date."""
+    sql = f"SELECT count(*) FROM {table_name(dataset_id)} WHERE start_date IS NULL"  # noqa: S608
+    return int(con.execute(sql).fetchone()[0])
+
+
 def start_range(con, dataset_id: str) -> tuple[dt.date | None, dt.date | None]:
     """Earliest and latest start date of the dataset."""
     sql = f"SELECT min(start_date), max(start_date) FROM {table_name(dataset_id)}"  # noqa: S608

@@ -160,3 +160,26 @@ def test_a_deep_link_works_as_the_first_visit_after_a_restart(browser, tmp_path)
             assert bar_labels(page)[0] == f"{HR_PILOTS}"
         finally:
             context.close()
+
+
+def test_an_upload_after_the_sample_is_read_whole_on_every_page(page, app_url, tmp_path):
+    """Issue 13: a leader opens the app (the sample), uploads an inventory whose start dates begin a day
+    before the sample's, and reads the Overview: every use case is counted, not the 2,389 of 3,611 that the
+    sample's start range and as-of date, carried over to the new dataset, used to leave."""
+    from tests.test_evidence import inventory_2025
+
+    data, _ = inventory_2025(3611)
+    upload = tmp_path / "inventory-2025.csv"
+    upload.write_bytes(data)
+    open_page(page, app_url + "/")
+    assert metrics(page)["Pilots"] == f"{SAMPLE_PILOTS:,}"
+    rerun(page, lambda: nav_link(page, app_url, "/data").click())
+    rerun(page, lambda: page.set_input_files('input[type="file"]', str(upload)),
+          until="() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                ".some(v => v.innerText.trim() === '3,611')")
+    rerun(page, lambda: nav_link(page, app_url, "/").click())
+    assert metrics(page)["Pilots"] == "3,611"
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "All 3,611 pilots of the dataset; no filter is set." in text
+    assert "as of 2025-09-01" in text  # the new dataset's latest date, not the sample's
+    screenshot(page, "inventory-2025-overview")

@@ -167,6 +167,8 @@ def column_select(row, headers: list[str]) -> str | None:
     default = row.source if row.source in options else NONE
     value = st.selectbox(f"{row.label} · {row.how}", options, key=seeded(f"map_{row.field}", default),
                          help="The source column this field is read from; (none) leaves it empty.")
+    if row.evidence and value == row.source:  # why the guess took that column, in words
+        st.caption(plain(row.evidence[0].upper() + row.evidence[1:]))
     return None if value == NONE else value
 
 

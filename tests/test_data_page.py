@@ -166,3 +166,19 @@ def test_a_workbook_sheet_is_chosen_on_the_page() -> None:
     view.selectbox(key="sheet_choice").set_value("Lookups").run()
     assert not view.exception
     assert "Sheet 'Lookups' could not be read: The file has a header (Phase, Ideation) but no rows" in view.error[0].value.replace("\\", "")
+
+
+def test_each_guess_is_explained_in_words_under_its_column() -> None:
+    from tests.test_evidence import inventory_2025
+
+    data, _ = inventory_2025()
+    with store.connect() as con:
+        ds = store.ingest(con, data, "inventory.csv")
+    at = run_page("pages/data.py", ds)
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any(c.startswith("The header 'id' is a usual name for it; 80% of rows filled, 100% of the values "
+                            "distinct, short codes") for c in captions), captions
+    assert any("of values read as dates" in c for c in captions)
+    infos = " ".join(i.value.replace("\\", "") for i in at.info)
+    assert "80 row(s) have no pilot ID in column 'id'" in infos and "2025 format" in infos
+    assert not at.warning or "status:" not in at.warning[0].value  # stage words are not unmapped statuses

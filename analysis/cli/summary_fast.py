@@ -36,7 +36,7 @@ from analysis.ingest.evidence import (
     is_missing,
     judged_by_first_rows,
 )
-from analysis.ingest.mapping import complete_mapping, guess_columns, mapping_notes
+from analysis.ingest.mapping import complete_mapping, guess_columns, mapping_notes, read_as_stages
 from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
 from analysis.ingest.written import (
     CURRENCY,
@@ -633,6 +633,7 @@ def _coded(values: dict[str, Coded], rows: int, mapping, dates: dict[str, np.nda
     coded = {f: [mapping.values.get(f, {}).get(v) if v else None for v in source[f].uniques] for f in CODED}
     unmapped = {f: sorted({v for v, c in zip(source[f].uniques, coded[f]) if v and c is None})
                 for f in ("stage", "status", "failure_cause")}
+    unmapped["status"] = [v for v in unmapped["status"] if v not in read_as_stages(mapping)]
     stages = list(mapping.stages)
     position, names = _positions(source["stage"], coded["stage"], list(stages))
     position, missing = stage_positions(position, [~np.isnat(dates[f"{s}_date"]) for s in stages], names,

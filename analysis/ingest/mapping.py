@@ -351,6 +351,15 @@ def _vocabulary(key: int, synonyms: dict[str, list[str]]) -> evidence.Vocabulary
     return held[1]
 
 
+def read_as_stages(mapping: Mapping) -> set[str]:
+    """The values of a status column that is the stage column and that its stage mapping reads: each says a
+    stage (an in-flight pilot), not a status no rule knows, so it is not listed as an unmapped status."""
+    status = mapping.columns.get("status")
+    if not status or status != mapping.columns.get("stage"):
+        return set()
+    return {v for v, stage in mapping.values.get("stage", {}).items() if stage}
+
+
 def guess_values(fld: str, values: list[str], stages: list[str]) -> dict[str, str | None]:
     """Source value -> canonical id (None when no rule knows it) for stage, status or cause; a tool's dialect
     (vocabulary.toml: its own words beside a common one) read first."""

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from analysis.ingest.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
 from analysis.ingest.evidence import NO_ID_ROWS_NOTE, PLACEHOLDER_CHARS, is_missing
-from analysis.ingest.mapping import Mapping
+from analysis.ingest.mapping import Mapping, read_as_stages
 from analysis.ingest.parse import Distinct, approximate, distinct_dates, numbers_of
 from analysis.ingest.reading import (
     TOTAL_HINT,
@@ -519,6 +519,7 @@ def _coded(out: pd.DataFrame, cols: _Columns, mapping: Mapping, notes: list[str]
     for f in unmapped:
         text = source[f].uniques
         unmapped[f] = sorted(text[(text != "") & coded[f].isna()].unique().tolist())
+    unmapped["status"] = [v for v in unmapped["status"] if v not in read_as_stages(mapping)]
     stage = _stage(out, source["stage"], coded["stage"], mapping.stages, notes)
     _status(out, stage, source["status"], coded["status"], mapping.stages, notes)
     cause, text = source["failure_cause"], source["failure_cause"].uniques

@@ -100,9 +100,11 @@ class ColumnValues:
     sampled: bool = False
 
     @classmethod
-    def of(cls, pairs: Iterable[tuple[str, int]], rows: int, sampled: bool = False) -> ColumnValues:
-        """From (value, rows) pairs of distinct values (empty and placeholder values left out here)."""
-        kept = sorted(((v.strip(), n) for v, n in pairs if v is not None and not is_missing(v)),
+    def of(cls, pairs: Iterable[tuple[str, int]], rows: int, sampled: bool = False,
+           checked: bool = False) -> ColumnValues:
+        """From (value, rows) pairs of distinct values (empty and placeholder values left out here;
+        `checked`: the caller has left them out already, and trimmed the values)."""
+        kept = sorted(pairs if checked else ((v.strip(), n) for v, n in pairs if v is not None and not is_missing(v)),
                       key=lambda p: -p[1])
         merged: dict[str, int] = {}
         for value, n in kept:

@@ -221,7 +221,12 @@ def _distinct_values(held) -> evidence.ColumnValues:
     import numpy as np
 
     counts = np.bincount(held.codes, minlength=len(held.uniques))
-    return evidence.ColumnValues.of(zip(held.uniques.tolist(), counts.tolist()), len(held.codes))
+    text = held.uniques.astype("str")
+    # cleaned cells are trimmed; only a short value without a digit can be a placeholder (evidence.is_missing)
+    maybe = ((text.str.len() <= evidence.PLACEHOLDER_CHARS) & ~text.str.contains(r"\d", regex=True)).to_numpy()
+    keep = np.ones(len(text), dtype=bool)
+    keep[maybe] = [not evidence.is_missing(v) for v in text[maybe].tolist()]
+    return evidence.ColumnValues.of(zip(text[keep].tolist(), counts[keep].tolist()), len(held.codes), checked=True)
 
 
 def _frame_values(column: pd.Series) -> evidence.ColumnValues:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from analysis.ingest.events import complete_event_mapping, derive_events, is_event_log
 from analysis.ingest.mapping import Mapping, allowed_values, complete_mapping, mapping_notes
 from analysis.ingest.reading import RawTable
@@ -31,11 +29,12 @@ def derive_upload(raw: RawTable, given: Mapping | None = None, today: dt.date | 
     return derived
 
 
-def distinct_values(raw: RawTable) -> dict[str, pd.Series] | None:
-    """Each column's values without repeats, in the order they first appear, as cleaning found them."""
+def distinct_values(raw: RawTable) -> dict | None:
+    """Each column's distinct values as cleaning found them (header -> parse.Distinct: the values in the
+    order they first appear, and each row's code), so the guess counts codes instead of a million cells."""
     if not raw.distinct or raw.distinct[0] is not raw.cells:
         return None
-    return {header: values.uniques for header, values in raw.distinct[1].items()}
+    return dict(raw.distinct[1])
 
 
 def usable(given: Mapping | None, headers: list[str]) -> tuple[Mapping | None, list[str]]:

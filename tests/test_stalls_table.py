@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.cli.summary import analyse_file
 from analysis.metrics.stalls import stalled_order, stalled_pilots
 from pages import common
+from pages.shared import render
 from tests.conftest import SAMPLE
 from tests.reference_stalls import stalled_pilots as reference_stalled
 from tests.test_pages import run_app
@@ -39,7 +40,7 @@ def _table_script() -> None:
 
 
 def test_a_table_of_the_first_rows_counts_and_downloads_every_row(monkeypatch):
-    monkeypatch.setattr(common, "TABLE_ROWS", 2)
+    monkeypatch.setattr(render, "TABLE_ROWS", 2)
     at = AppTest.from_function(_table_script).run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Pilot ID"].tolist() == ["P0", "P1"]
@@ -55,7 +56,7 @@ def test_the_stalls_page_shows_the_first_rows_and_downloads_all_in_order(monkeyp
         made[kwargs.get("key")] = data  # the deferred download: called here as a click would
         return real(label, data, **kwargs)
 
-    monkeypatch.setattr(common, "TABLE_ROWS", 10)
+    monkeypatch.setattr(render, "TABLE_ROWS", 10)
     monkeypatch.setattr(common.st, "download_button", download_button)
     at = run_app("pages/stalls.py")
     assert not at.exception, at.exception

@@ -17,6 +17,7 @@ from analysis.metrics.outcomes import classify
 from analysis.store import datasets as store
 from analysis.store import queries
 from pages import common
+from pages.shared import frames
 
 
 def _factorized(ds: str, column: str) -> tuple[np.ndarray, pd.Index]:
@@ -80,7 +81,7 @@ def test_a_tables_rows_from_kept_and_coded_columns_equal_the_whole_frames_rows(f
     # view_rows cuts the columns kept so far, decodes the coded ones and reads only the rest from the store
     from analysis.metrics.overview import read_columns
 
-    monkeypatch.setattr(common, "EVERY_COLUMN_UP_TO", 0)  # as for a large dataset
+    monkeypatch.setattr(frames, "EVERY_COLUMN_UP_TO", 0)  # as for a large dataset
     rng = np.random.default_rng(3)
     for ds in _stored(federal_bytes):
         units = common.filter_options(ds)["business_unit"]
@@ -106,7 +107,7 @@ def test_a_tables_rows_from_kept_and_coded_columns_equal_the_whole_frames_rows(f
 
 
 def test_a_large_datasets_dimensions_are_coded_ahead_on_a_thread(federal_bytes, monkeypatch):
-    monkeypatch.setattr(common, "WARM_ABOVE", 0)  # as for a large dataset
+    monkeypatch.setattr(frames, "WARM_ABOVE", 0)  # as for a large dataset
     common.stored_columns.clear()
     ds = _stored(federal_bytes)[2]  # a random portfolio, with an extra column (Region)
     view = common.View(ds, common.dataset_info(ds), queries.Filters(), common.dataset_dates(ds)[2], 90, "use_case")

@@ -21,6 +21,7 @@ from analysis.store import queries
 from analysis.store.datasets import table_name
 from analysis.store.queries import Filters
 from pages import common
+from pages.shared import frames
 
 STAGES = ["Intake", "Scoping", "PoC", "Pilot", "Production", "", "Unknown stage"]
 STATUSES = ["Active", "On hold", "Cancelled", "Production", "Retired", "", "Paused?"]
@@ -81,7 +82,7 @@ def test_outcomes_are_computed_per_setting_from_the_columns_classify_reads(feder
 
 
 def test_a_tables_rows_read_by_position_equal_the_whole_frames_rows(federal_bytes, monkeypatch):
-    monkeypatch.setattr(common, "EVERY_COLUMN_UP_TO", 0)  # as for a large dataset: rows read from the store
+    monkeypatch.setattr(frames, "EVERY_COLUMN_UP_TO", 0)  # as for a large dataset: rows read from the store
     rng = np.random.default_rng(7)
     for ds in _stored(federal_bytes):
         units = common.filter_options(ds)["business_unit"]
@@ -98,7 +99,7 @@ def test_a_tables_rows_read_by_position_equal_the_whole_frames_rows(federal_byte
                 assert not common.stored_columns(ds).has_all()
                 pd.testing.assert_frame_equal(common.view_rows(view, positions), expected)
                 common.every_pilot(ds, view.as_of, 90)
-    monkeypatch.setattr(common, "EVERY_COLUMN_UP_TO", 10_000)  # a small dataset: every column, kept
+    monkeypatch.setattr(frames, "EVERY_COLUMN_UP_TO", 10_000)  # a small dataset: every column, kept
     common.stored_columns.clear()
     rows = common.view_rows(view, np.array([2, 0]))
     assert common.stored_columns(view.dataset_id).has_all()

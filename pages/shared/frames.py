@@ -1,0 +1,309 @@
+"""The pilots of a view, cached: a dataset's stored columns fetched once (`StoredColumns`), classified per as-of date
+and stall rule, cut to the view's filters (`pilots_for`), the rows behind a mark (`view_rows`), and memory handed
+back between runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import threading
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from analysis import memory
+from analysis.metrics.outcomes import (
+    OUTCOME_COLUMNS,
+    classify,
+    classify_inputs,
+)
+from analysis.store import datasets as store
+from analysis.store import queries
+from analysis.store.queries import Filters
+from pages.shared.access import dataset_info, whole_dtypes
+from pages.shared.base import View
+
+Coded = tuple[np.ndarray, pd.CategoricalDtype]  # a column dictionary-coded: codes per pilot, their dtype
+
+# Every pilot's columns, shared by all sessions, each fetched from the store the first time a page asks for
+# it and then kept (StoredColumns), and classify's columns per as-of / stall setting (outcome_columns): a
+# page's frame is put together from them without copying. All ~25 columns were brought into pandas at once
+# (0.3-0.45 s and 255 MB at 1M pilots, most of them read by no page but a pilot table, which needs only the
+# rows it shows: view_rows). Two datasets and two settings are kept, none for longer than an hour. A
+# filtered view is that frame cut to the positions its filters select: only the positions are cached (8
+# bytes a pilot, so many filter combinations fit), and the cut is made on each run. Cached cut frames were a
+# copy of nearly every pilot per filter combination (eight of them took the views of 1M pilots past 2 GB);
+# the cut costs 10-20 ms at 100k pilots and is freed when the run ends.
+FRAME_CACHE_ENTRIES = 2
+
+
+VIEW_CACHE_ENTRIES = 64
+
+
+VIEW_CACHE_TTL = dt.timedelta(hours=1)
+
+
+class StoredColumns:
+    """Every pilot's columns of one dataset in file order, each fetched from the store the first time it
+    is asked for, then kept read-only (as `queries.load_pilots(..., Filters())` gives it: load_columns);
+    and the codes of the text columns pages group by (and of the status classify reads), counted in SQL
+    without fetching their text (codes: at 1M pilots 80-100 ms less per page that codes, and the views'
+    peak 982 -> ~815 MB without the text of six columns)."""
+
+    def __init__(self, ds: str) -> None:
+        self.ds = ds
+        with store.connect() as con:
+            self.names = queries.table_columns(con, ds)
+            self.text = set(queries.text_columns(con, ds))
+            self.rows = queries.pilot_count(con, ds)
+        self._kept: dict[str, pd.Series] = {}
+        self._codes: dict[str, Coded] = {}
+        self._too_many: set[str] = set()  # text columns with too many values to code in SQL
+        self._lock = threading.RLock()  # sessions run in threads: one fetch of a column, not one each
+        self._warming: threading.Thread | None = None  # the thread coding columns ahead of the pages (warm)
+
+    def get(self, names: list[str]) -> dict[str, pd.Series]:
+        """The columns named (each of the table's), fetched together where not kept yet."""
+        with self._lock:
+            missing = [c for c in names if c not in self._kept]
+            if missing:
+                with store.connect() as con:
+                    fetched = queries.load_columns(con, self.ds, missing)
+                self._kept.update((c, fetched[c]) for c in missing)
+                release_memory()
+            return {c: self._kept[c] for c in names}
+
+    def codes(self, names: list[str]) -> dict[str, Coded]:
+        """The text columns named (each of self.text) dictionary-coded, as `text_codes` gives them: counted in
+        SQL where not kept yet (queries.text_codes), so their text is neither fetched nor kept; a column with
+        too many values to code in SQL is fetched and factorized."""
+        with self._lock:
+            self._count(names)
+            for column in [c for c in names if c not in self._codes]:
+                self._codes[column] = as_coded(*pd.factorize(self.get([column])[column]))
+            return {c: self._codes[c] for c in names}
+
+    def _count(self, names: list[str]) -> None:
+        """Code in SQL those of these text columns not coded yet (those with too many values stay uncoded,
+        and are not counted again)."""
+        with self._lock:
+            missing = [c for c in names if c in self.text and c not in self._codes and c not in self._too_many]
+            if missing:
+                with store.connect() as con:
+                    found = queries.text_codes(con, self.ds, missing)
+                self._codes.update((c, as_coded(codes, pd.Index(values, dtype="str"))) for c, (codes, values) in found.items())
+                self._too_many.update(c for c in missing if c not in found)
+
+    def warm(self, coded: list[str], fetched: list[str]) -> None:
+        """Code the text columns `coded` in SQL and fetch the columns `fetched` on a thread of their own,
+        once per dataset of more than WARM_ABOVE pilots: the first page to ask computes on one core while
+        DuckDB works on the other, and a later page that reads them finds them ready (it would wait for
+        the lock, not read them again)."""
+        with self._lock:
+            if self._warming is None and self.rows > WARM_ABOVE:
+                self._warming = threading.Thread(target=self._warm, args=(coded, fetched), daemon=True)
+                self._warming.start()
+
+    def _warm(self, coded: list[str], fetched: list[str]) -> None:
+        with self._lock:
+            self._count(coded)
+            self.get([c for c in fetched if c in self.names])
+
+    def rows_at(self, wanted: np.ndarray, dtypes: dict[str, object]) -> pd.DataFrame:
+        """Every stored column at these positions (in the order given, repeats allowed), as
+        `queries.load_rows` reads them (`dtypes`: whole_dtypes): the kept columns cut, the coded ones
+        decoded, and only the others read from the store (at 1M pilots a narrower query: 1,000 scattered
+        rows of a few columns in ~8 ms, of all ~25 in ~25)."""
+        with self._lock:
+            kept, coded = dict(self._kept), dict(self._codes)
+        rest = [c for c in self.names if c not in kept and c not in coded]
+        parts: dict[str, pd.Series] = {}
+        if rest:
+            ordered = np.unique(wanted)
+            with store.connect() as con:
+                read = queries.load_rows(con, self.ds, ordered, dtypes, rest)
+            parts.update(read.take(np.searchsorted(ordered, wanted)).reset_index(drop=True).items())
+        parts.update((c, kept[c].take(wanted).reset_index(drop=True)) for c in kept)
+        parts.update((c, queries.text_from_codes(codes[wanted], list(dtype.categories)))
+                     for c, (codes, dtype) in coded.items() if c not in kept)
+        return pd.DataFrame({c: parts[c] for c in self.names}, index=pd.RangeIndex(len(wanted)), copy=False)
+
+    def has_all(self) -> bool:
+        """Whether every column is kept (a page asked for all of them)."""
+        return len(self._kept) == len(self.names)
+
+
+# Above this many pilots the breakdown dimensions are coded ahead of the pages that group by them (Failure
+# causes, Cohorts), and the view's breakdown fetched for the Funnel, while the first page computes: at 1M
+# pilots ~45 ms of SQL on the core it leaves idle.
+WARM_ABOVE = 250_000
+
+
+RELEASE_ABOVE = 64 * 1024 ** 2  # bytes of freed memory malloc may keep between runs (see release_memory)
+
+
+def release_memory() -> None:
+    """Hand memory freed since the last call back to the system when there is much of it (at 1M pilots a
+    page run left 100-200 MB, on top of which the next page's peak came). Called after a fetch and at the
+    start of every run (`sidebar`); below RELEASE_ABOVE it is kept, to spare 100k pages re-faulting it.
+    First the young garbage is collected: a plotly figure is a reference cycle (figure <-> layout), so what
+    it holds (a drill-down's pilot ids, 7-75 MB at 1M pilots) waited for the cyclic collector, which runs
+    when Python has made enough objects, not when the memory is needed: the views peak moved by 30 MB with
+    the number of objects earlier pages made. Collecting the two young generations costs 0-5 ms a run."""
+    gc.collect(1)
+    memory.release_memory(keep=RELEASE_ABOVE)
+
+
+@st.cache_resource(show_spinner=False, max_entries=FRAME_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def stored_columns(ds: str) -> StoredColumns:
+    """The columns of a dataset's pilots kept so far (datasets are content-hashed and immutable)."""
+    return StoredColumns(ds)
+
+
+@st.cache_resource(show_spinner="Computing…", max_entries=FRAME_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def outcome_columns(ds: str, as_of: dt.date | None, stall_days: int) -> pd.DataFrame:
+    """classify's columns (OUTCOME_COLUMNS) of every pilot, from the columns it reads only (classify is
+    row by row and reads nothing else, so they equal those of classifying the whole frame), the status
+    read coded (StoredColumns.codes). A resource cache hands back the frame itself (st.cache_data would
+    pickle and unpickle it); never changed."""
+    info, kept = dataset_info(ds), stored_columns(ds)
+    inputs = [c for c in classify_inputs(info.stages) if c in kept.names]
+    if "status" not in kept.text:
+        return classify(pd.DataFrame(kept.get(inputs), copy=False), info.stages, as_of, stall_days)[OUTCOME_COLUMNS]
+    codes, dtype = kept.codes(["status"])["status"]  # the status coded in SQL: its text is never fetched
+    read = pd.DataFrame(kept.get([c for c in inputs if c != "status"]), index=pd.RangeIndex(kept.rows), copy=False)
+    return classify(read, info.stages, as_of, stall_days, status=(codes, dtype.categories))[OUTCOME_COLUMNS]
+
+
+def column_names(ds: str) -> list[str]:
+    """The columns of every_pilot's frame, in order: the stored ones, then classify's."""
+    names = stored_columns(ds).names
+    return names + [c for c in OUTCOME_COLUMNS if c not in names]
+
+
+def every_pilot(ds: str, as_of: dt.date | None, stall_days: int, columns: Collection[str] | None = None) -> pd.DataFrame:
+    """Every pilot of the dataset with its outcome (only `columns`, those of them it has, when given), in
+    file order, put together from the cached columns without copying: equal to loading every pilot and
+    classifying it. Callers never change it (`pilots_for` hands out copy-on-write views)."""
+    kept = stored_columns(ds)
+    shown = [c for c in column_names(ds) if columns is None or c in set(columns)]
+    parts = kept.get([c for c in shown if c in kept.names])
+    derived = [c for c in shown if c not in parts]
+    if derived:
+        outcome = outcome_columns(ds, as_of, stall_days)
+        parts.update((c, outcome[c]) for c in derived)
+    return pd.DataFrame({c: parts[c] for c in shown}, index=pd.RangeIndex(kept.rows), copy=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def view_positions(ds: str, filters_json: str) -> np.ndarray | None:
+    """The positions, in every_pilot's order, of the pilots the filters select (read-only); None when
+    nothing is filtered. Classifying is row by row, so the filtered pilots' rows are those of every_pilot,
+    and only their positions come from DuckDB."""
+    filters = Filters.from_dict(json.loads(filters_json))
+    if filters == Filters():
+        return None
+    with store.connect() as con:
+        positions = queries.filtered_positions(con, ds, filters, dataset_info(ds).extras)
+    positions.flags.writeable = False
+    return positions
+
+
+def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_days: int,
+                      columns: list[str] | None = None) -> pd.DataFrame:
+    """The filtered pilots with their outcomes (only `columns`, those of them it has, when given):
+    every_pilot cut to view_positions (callers must not change it; pages use `pilots_for`)."""
+    everything = every_pilot(ds, as_of, stall_days, columns)
+    positions = view_positions(ds, filters_json)
+    return everything if positions is None else everything.take(positions).reset_index(drop=True)
+
+
+def _filters_json(view: View) -> str:
+    return json.dumps(view.filters.to_dict(), sort_keys=True)
+
+
+def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[str] = ()) -> pd.DataFrame:
+    """The classified pilots of the current view, indexed by position in the view (0..n-1, as view_rows
+    and view_table take them); with `columns`, only those (only they are fetched from the store, and the
+    cut of a filtered view copies every column it keeps: at 1M pilots 0.15-0.3 s and 270 MB for all of
+    them). Columns named in `coded` come dictionary-coded (pandas Categorical, from text_codes): cutting
+    them copies small integers instead of text, for analyses that only count and group them (a stored
+    text column's codes are counted in SQL, its text never fetched). A copy-on-write view: changing it
+    copies what changes and leaves the cached frame alone. Of a large dataset, the first call also has
+    what the next pages read made ready while its page computes (StoredColumns.warm)."""
+    shown = [c for c in column_names(view.dataset_id) if columns is None or c in set(columns)]
+    _fetch_together(view, shown, coded)
+    frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,
+                              None if columns is None else [c for c in columns if c not in coded]).copy(deep=False)
+    positions = view_positions(view.dataset_id, _filters_json(view))
+    for column in [c for c in coded if c in shown]:
+        codes, dtype = text_codes(view.dataset_id, view.as_of, view.stall_days, column)
+        frame[column] = pd.Categorical.from_codes(codes if positions is None else codes.take(positions), dtype=dtype)
+    # what the next pages read: the dimensions they group by coded, the view's breakdown as text (Funnel)
+    stored_columns(view.dataset_id).warm(queries.dimensions(view.info.extras), list(filter(None, [view.breakdown])))
+    return frame[shown] if coded else frame
+
+
+def _fetch_together(view: View, shown: list[str], coded: Collection[str]) -> None:
+    """Fetch the stored columns a page's frame needs in one go (those it shows, and those classify reads
+    when it shows an outcome): one query each for text and for the rest instead of one per step, and one
+    for the codes of the text columns it has coded (and of the status classify reads)."""
+    kept = stored_columns(view.dataset_id)
+    codes = [c for c in shown if c in coded and c in kept.text]
+    needed = [c for c in shown if c in kept.names and c not in codes]
+    if any(c in OUTCOME_COLUMNS and c not in kept.names for c in shown):  # outcome_columns reads the status coded
+        needed += [c for c in classify_inputs(view.info.stages) if c in kept.names and c != "status"]
+        codes += [c for c in ["status"] if c in kept.text]
+        needed += [c for c in ["status"] if c in kept.names and c not in kept.text]
+    kept.get(list(dict.fromkeys(needed)))
+    kept.codes(list(dict.fromkeys(codes)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=VIEW_CACHE_ENTRIES, ttl=VIEW_CACHE_TTL)
+def text_codes(ds: str, as_of: dt.date | None, stall_days: int, column: str) -> Coded:
+    """A column of every_pilot dictionary-coded: each row's code (read-only, -1 for a missing value) and
+    the dtype naming the codes (made once: a Categorical built with it skips checking its values). A stored
+    text column's codes are counted in SQL and kept with the columns (StoredColumns.codes)."""
+    kept = stored_columns(ds)
+    if column in kept.text:
+        return kept.codes([column])[column]
+    return as_coded(*pd.factorize(every_pilot(ds, as_of, stall_days, [column])[column]))
+
+
+def as_coded(codes: np.ndarray, names: pd.Index) -> Coded:
+    """text_codes' answer from pd.factorize's: the codes as int16 (int32 for many values), read-only."""
+    codes = codes.astype(np.int32 if len(names) > np.iinfo(np.int16).max else np.int16, copy=False)
+    codes.flags.writeable = False
+    return codes, pd.CategoricalDtype(names)
+
+
+# Up to this many pilots a pilot table's rows are cut from every column, kept (~75 MB at 250k pilots, fetched
+# once in ~0.1 s); above, each table reads its rows from the store (5-20 ms) and no column is fetched for it.
+EVERY_COLUMN_UP_TO = 250_000
+
+
+def view_rows(view: View, positions: np.ndarray) -> pd.DataFrame:
+    """The view's pilots (every column) at these positions in the view (a pilots_for frame's index holds
+    them), in the order given: only these rows are read from the store (queries.load_rows), their
+    outcomes cut from outcome_columns, so a pilot table needs no column of every pilot (the columns kept
+    so far are cut, the coded ones decoded: StoredColumns.rows_at). Up to EVERY_COLUMN_UP_TO pilots, or
+    when a page has asked for every column, the rows are cut from every column kept (0.5 ms instead of
+    5-10 ms at 100k pilots)."""
+    within = view_positions(view.dataset_id, _filters_json(view))
+    wanted = np.asarray(positions if within is None else within[positions], dtype=np.int64)
+    kept = stored_columns(view.dataset_id)
+    if kept.rows <= EVERY_COLUMN_UP_TO or kept.has_all():  # cut from every column, kept
+        return every_pilot(view.dataset_id, view.as_of, view.stall_days).take(wanted).reset_index(drop=True)
+    rows = kept.rows_at(wanted, whole_dtypes(view.dataset_id))
+    outcome = outcome_columns(view.dataset_id, view.as_of, view.stall_days).take(wanted).reset_index(drop=True)
+    return pd.concat([rows, outcome[[c for c in outcome.columns if c not in rows]]], axis=1)
+
+
+def pilots_with_ids(view: View, ids: Collection[str]) -> pd.DataFrame:
+    """The pilots of the current view (every column) whose id is one of `ids`, in view order: the rows
+    behind a chart's mark, for a page whose pilots_for left out the columns a pilot table shows."""
+    listed = pilots_for(view, ["pilot_id"])["pilot_id"]
+    return view_rows(view, np.flatnonzero(listed.isin(list(ids)).to_numpy()))

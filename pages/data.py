@@ -10,8 +10,10 @@ from analysis.ingest import editor
 from analysis.ingest.mapping import Mapping, allowed_values
 from analysis.ingest.reading import MAX_UPLOAD_BYTES, IngestError
 from analysis.ingest.validate import cleaned
+from analysis.metrics.scope import verdict_gaps
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
 from analysis.store import datasets as store
+from analysis.store import queries
 from pages.common import current_view, dataset_list, number_columns, plain, select_dataset
 
 LOG = logging.getLogger(__name__)
@@ -305,9 +307,14 @@ def validation(info: store.DatasetInfo) -> None:
     st.subheader("Validation report")
     rows = info.report["rows"]
     problems = pd.DataFrame(info.report["problems"], columns=["row", "column", "problem"])
-    if problems.empty:
+    with store.connect() as con:
+        missing = queries.missing_counts(con, info.id)
+    gaps = verdict_gaps(missing, int(rows["accepted"]))
+    if gaps:
+        st.warning(gaps)
+    if problems.empty and not gaps and not rows["rejected"]:
         st.success("No problems: every row was accepted and every field read.")
-    else:
+    elif not problems.empty:
         st.dataframe(problems.rename(columns={"row": "Line", "column": "Column", "problem": "Problem"}),
                      hide_index=True, width="stretch")
     if rows["rejected"]:

@@ -39,3 +39,36 @@ def test_every_page_says_it_and_a_filter_changes_it() -> None:
         captions = [c.value for c in at.caption]
         assert any(c.startswith("Showing 4 of 600 pilots; 596 left out by the sidebar's filters: business unit HR")
                    for c in captions), (page, captions)
+
+
+def test_a_key_field_missing_for_many_pilots_is_said_with_the_fix() -> None:
+    from analysis.metrics.scope import verdict_gaps
+
+    assert verdict_gaps({"stage": 5, "start date": 0}, 100) == ""
+    assert verdict_gaps({"stage": 41, "start date": 0}, 100).startswith(
+        "41 of 100 pilots (41%) have no stage. They are kept, but left out of what needs that field")
+
+
+def test_the_data_page_does_not_say_no_problems_when_stages_are_missing(tmp_path, monkeypatch) -> None:
+    from analysis.store import datasets as store
+    from tests.builders import make_portfolio, pilot
+
+    monkeypatch.setenv("PILOTS_DATA_DIR", str(tmp_path))
+    rows = [pilot(i, stage="" if i % 2 else "PoC", poc_date="", intake_date="") for i in range(1, 11)]
+    with store.connect() as con:
+        ds = store.ingest(con, make_portfolio(rows), "half.csv")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["ds"] = ds
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not any("No problems" in s.value for s in at.success)
+    assert any(w.value.startswith("5 of 10 pilots (50%) have no stage") for w in at.warning)
+
+
+def test_the_headline_claims_no_share_of_decided_pilots_without_a_cancellation() -> None:
+    from analysis.metrics.overview import Kpis, headline
+
+    k = Kpis(pilots=10, reached_production=4, cancelled=0, in_flight=6, stalled=0, decided=4, unknown_stage=0,
+             median_months_to_production=None, median_months_when_reached=None, spend_on_cancelled=None)
+    text = headline(k, 90)
+    assert "of the decided ones" not in text and "none is recorded as cancelled" in text

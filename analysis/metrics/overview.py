@@ -74,10 +74,11 @@ def headline(k: Kpis, stall_days: int) -> str:
     """One plain sentence: how many reached production, of those decided, and how many are stuck."""
     if k.pilots == 0:
         return "No pilots match this selection."
-    text = (f"Of {k.pilots:,} pilots, {k.reached_production:,} ({k.production_rate:.0%}) reached production "
-            f"and {k.cancelled:,} were cancelled")
-    if k.decided:
-        text += f", so {k.decided_rate:.0%} of the decided ones made it"
+    text = f"Of {k.pilots:,} pilots, {k.reached_production:,} ({k.production_rate:.0%}) reached production "
+    if k.cancelled:
+        text += f"and {k.cancelled:,} were cancelled, so {k.decided_rate:.0%} of the decided ones made it"
+    else:  # without one cancellation recorded, a share "of the decided" would be 100% and say nothing
+        text += "and none is recorded as cancelled (the export may not say which pilots were stopped)"
     text += f"; {k.in_flight:,} are still in flight"
     if k.stalled:
         text += f", of which {k.stalled:,} have made no progress for over {stall_days} days"

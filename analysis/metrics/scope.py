@@ -39,3 +39,16 @@ def scope_sentence(total: int, shown: int, values: Mapping[str, Sequence[str]], 
 def _either(chosen: Sequence[str]) -> str:
     shown = [str(c) for c in chosen]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+KEY_FIELD_SHARE = 0.1  # a key field missing for more than this share of pilots is said at the top
+
+
+def verdict_gaps(missing: dict[str, int], pilots: int) -> str:
+    """The key fields missing for a large share of the pilots, and what to do, in one sentence ('' if none)."""
+    said = [f"{n:,} of {pilots:,} pilots ({n / pilots:.0%}) have no {what}" for what, n in missing.items()
+            if pilots and n / pilots > KEY_FIELD_SHARE]
+    if not said:
+        return ""
+    return ("; ".join(said) + ". They are kept, but left out of what needs that field (the funnel needs a stage; "
+            "cohorts and time to production need a start date): pick the column or map its values above.")

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.schema import BLANK, DIMENSIONS
+from analysis.schema import BLANK, DIMENSIONS, UNKNOWN_STAGE
 from analysis.store.datasets import table_name
 
 # Text as Arrow's large_string, the type pandas keeps its text in: pyarrow then hands the buffers over
@@ -272,8 +272,15 @@ def filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> d
 
 def undated_count(con, dataset_id: str) -> int:
     """How many of the dataset's pilots have no start date."""
-    sql = f"SELECT count(*) FROM {table_name(dataset_id)} WHERE start_date IS NULL"  # noqa: S608
-    return int(con.execute(sql).fetchone()[0])
+    return missing_counts(con, dataset_id)["start date"]
+
+
+def missing_counts(con, dataset_id: str) -> dict[str, int]:
+    """How many of the dataset's pilots have no readable stage, and no start date."""
+    sql = (f"SELECT count(*) FILTER (WHERE stage = ?), count(*) FILTER (WHERE start_date IS NULL) "  # noqa: S608
+           f"FROM {table_name(dataset_id)}")
+    stage, start = con.execute(sql, [UNKNOWN_STAGE]).fetchone()
+    return {"stage": int(stage), "start date": int(start)}
 
 
 def start_range(con, dataset_id: str) -> tuple[dt.date | None, dt.date | None]:

@@ -313,6 +313,21 @@ def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_d
     return everything if positions is None else everything.take(positions).reset_index(drop=True)
 
 
+def compared_pilots(view: View, ds: str, as_of: dt.date | None, columns: list[str]) -> pd.DataFrame:
+    """Another dataset's pilots under the view's filters and stall threshold, classified at `as_of` (the
+    Changes page's earlier upload): only `columns`, read-only."""
+    return classified_pilots(ds, _filters_json(view), as_of, view.stall_days, columns)
+
+
+@st.cache_data(show_spinner=False)
+def repeated_of(ds: str) -> list[str]:
+    """The IDs a dataset's import rejected as repeats (datasets are immutable, so it caches forever)."""
+    from analysis.metrics.changes import repeated_ids
+
+    with store.connect() as con:
+        return repeated_ids(store.rejected_rows(con, ds))
+
+
 def _filters_json(view: View) -> str:
     return json.dumps(view.filters.to_dict(), sort_keys=True)
 
@@ -789,6 +804,7 @@ PILOT_COLUMNS = ["pilot_id", "name", "business_unit", "use_case", "sourcing", "s
                  "failure_cause", "start_date", "last_progress", "days_without_progress", "spend"]
 DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o),
            "status": lambda o: STATUS_LABELS.get(o, o), "failure_cause": cause_label, "sourcing": str.capitalize}
+DISPLAY.update({f"{c}_{when}": DISPLAY[c] for c in ("stage", "outcome") for when in ("then", "now")})  # Changes
 
 
 def number_columns(frame: pd.DataFrame, config: dict | None = None) -> dict:

@@ -3,8 +3,10 @@ them, and the funnel and rates then and now with the difference tested.
 
 Both sides are classified pilot frames (analysis.metrics.outcomes.classify), so "reached production",
 "cancelled" and "stalled" mean here what they mean on every page. Pilots are matched on their exact ID only.
-An ID written differently in the two uploads ('AI-7' and 'AI-0007') or repeated within one upload is
-reported (`id_changes`, `repeats`) and never matched: such pilots are in no group, new and gone included.
+An ID written differently in the two uploads ('AI-7' and 'AI-0007') is reported (`id_changes`) and never
+matched: such pilots are in no group, new and gone included; so is an ID on two rows of one frame. Repeats are
+reported (`repeats`): an ID the import rejected as a repeat keeps its first row, as everywhere in the app, and
+two IDs of one upload written alike ('P010', 'p-10') are each matched by their exact text.
 """
 
 from __future__ import annotations

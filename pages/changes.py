@@ -1,0 +1,108 @@
+"""Changes: what changed between an earlier upload (or a snapshot's) and the one in the sidebar."""
+
+import pandas as pd
+import streamlit as st
+
+from analysis.figures.changes import funnel_change_figure
+from analysis.metrics import changes as ch
+from analysis.schema import cause_label
+from pages.common import (
+    compared_pilots,
+    current_view,
+    dataset_dates,
+    dataset_info,
+    dataset_list,
+    empty_state,
+    opened_snapshot,
+    pilot_table,
+    pilots_for,
+    plain,
+    plural,
+    repeated_of,
+    snapshot_list,
+)
+
+COLUMNS = ["pilot_id", "name", "stage", "stage_index", "outcome", "reached_production", "cancelled", "in_flight",
+           "decided", "stalled", "failure_cause", "days_without_progress"]
+
+view = current_view()
+st.title("Changes")
+st.caption("What changed since the last review: the pilots of an earlier upload matched by ID to those of the "
+           "dataset in the sidebar. The sidebar filters and stall threshold apply to both uploads.")
+datasets = dataset_list()
+snaps = snapshot_list()
+snaps = snaps[(snaps["status"] == "active") & (snaps["page"] != "changes")]
+choices = {f"ds:{i}": f"Upload · {plain(n)} · {i[:6]}" for i, n in zip(datasets["id"], datasets["name"])
+           if i != view.dataset_id}
+choices.update({f"snap:{t}": f"Snapshot · {plain(title)} · {created:%Y-%m-%d}" for t, title, created
+                in zip(snaps["token"], snaps["title"], snaps["created"])})
+if not choices:
+    empty_state("There is nothing to compare with yet: upload an earlier (or later) export of this portfolio on "
+                "the Data page, or take a snapshot, then come back.")
+    st.stop()
+pick = st.selectbox("Earlier upload", list(choices), format_func=choices.get, key="changes_earlier",
+                    help="An upload, or the upload and settings a snapshot froze. The later one is the sidebar's.")
+if pick.startswith("snap:"):
+    snap = opened_snapshot(pick[5:])
+    if snap is None:
+        empty_state("This snapshot is no longer available (expired or revoked). Choose another.")
+        st.stop()
+    earlier_ds, earlier_as_of, earlier_name = snap.dataset_id, snap.state.as_of, f"the snapshot “{plain(snap.title)}”"
+else:
+    earlier_ds, earlier_name = pick[3:], choices[pick].split(" · ")[1]
+    earlier_as_of = dataset_dates(earlier_ds)[2]
+before = compared_pilots(view, earlier_ds, earlier_as_of, COLUMNS)
+after = pilots_for(view, COLUMNS)
+st.caption(f"From {earlier_name} (as of {earlier_as_of or 'no dates'}) to {plain(view.info.name)} "
+           f"(as of {view.as_of or 'no dates'}).")
+if before.empty and after.empty:
+    empty_state("No pilots match the filters in the sidebar in either upload. Clear a filter to compare.")
+    st.stop()
+found = ch.compare(ch.Upload(before, dataset_info(earlier_ds).stages, repeated_of(earlier_ds)),
+                   ch.Upload(after, view.info.stages, repeated_of(view.dataset_id)))
+st.markdown(f"#### {plural(len(found.matched), 'pilot')} in both uploads; "
+            f"{found.count('new'):,} new, {found.count('gone'):,} gone")
+if found.matched.empty:
+    st.warning("No pilot ID of one upload is in the other: these look like different portfolios, or the IDs "
+               "changed format (see below).")
+tiles = st.columns(len(ch.GROUPS))
+for tile, (group, (label, text)) in zip(tiles, ch.GROUPS.items()):
+    tile.metric(label, f"{found.count(group):,}", help=text.capitalize())
+with st.expander("Definitions"):
+    st.markdown("\n".join(f"- **{label}**: {text}" for label, text in ch.GROUPS.values()))
+
+st.subheader("The pilots of each group")
+group = st.radio("Group", list(ch.GROUPS), format_func=lambda g: f"{ch.GROUPS[g][0]} ({found.count(g):,})",
+                 horizontal=True, key="changes_group")
+st.caption(f"{ch.GROUPS[group][0]}: {ch.GROUPS[group][1]}")
+rows = ch.group_pilots(found, group)
+if rows.empty:
+    empty_state(f"No pilot is in the group “{ch.GROUPS[group][0]}”.")
+else:
+    pilot_table(rows, key=f"changes_{group}", columns=ch.GROUP_COLUMNS,
+                labels={"stage_then": "Stage then", "stage_now": "Stage now", "outcome_then": "Outcome then",
+                        "outcome_now": "Outcome now"})
+causes = ch.cancelled_causes(found)
+if not causes.empty:
+    st.markdown("**Why the newly cancelled stopped**")
+    st.dataframe(causes.assign(cause=causes["cause"].map(cause_label)), hide_index=True,
+                 column_config={"cause": "Cause", "count": "Pilots"})
+
+st.subheader("Then and now")
+st.plotly_chart(funnel_change_figure(ch.funnel_then_now(found)), key="changes_funnel")
+for row in ch.rates_then_now(found).to_dict("records"):
+    st.markdown(f"- {ch.rate_sentence(row)}")
+st.caption(ch.OVERLAP_NOTE)
+
+st.subheader("IDs reported, not matched")
+if found.id_changes.empty and found.repeats.empty:
+    st.caption("Every ID is written the same way in both uploads and appears once in each.")
+if not found.id_changes.empty:
+    st.markdown(f"**{plural(len(found.id_changes), 'ID')} written differently**: {ch.ID_CHANGE_DEFINITION}")
+    written = pd.DataFrame({"Earlier": [", ".join(i) for i in found.id_changes["before_ids"]],
+                            "Later": [", ".join(i) for i in found.id_changes["after_ids"]]})
+    st.dataframe(written, hide_index=True)
+if not found.repeats.empty:
+    st.markdown(f"**{plural(len(found.repeats), 'repeated ID')}**: {ch.REPEAT_DEFINITION}")
+    repeated = found.repeats.assign(pilot_ids=[", ".join(i) for i in found.repeats["pilot_ids"]])
+    st.dataframe(repeated, hide_index=True, column_config={"upload": "Upload", "pilot_ids": "IDs", "problem": "Problem"})

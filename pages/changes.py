@@ -32,9 +32,15 @@ st.caption("What changed since the last review: the pilots of an earlier upload 
 datasets = dataset_list()
 snaps = snapshot_list()
 snaps = snaps[(snaps["status"] == "active") & (snaps["page"] != "changes")]
-choices = {f"ds:{i}": f"Upload · {plain(n)} · {i[:6]}" for i, n in zip(datasets["id"], datasets["name"])
-           if i != view.dataset_id}
-choices.update({f"snap:{t}": f"Snapshot · {plain(title)} · {created:%Y-%m-%d}" for t, title, created
+mine = datasets["id"] == view.dataset_id
+created = datasets.loc[mine, "created"].iloc[0] if mine.any() else None
+others = datasets[~mine]
+# the uploads stored before this one first, newest first: the last review is the likely earlier one
+others = others.assign(_later=others["created"] > created if created is not None else False).sort_values(
+    ["_later", "created"], ascending=[True, False])
+names = {f"ds:{i}": str(n) for i, n in zip(others["id"], others["name"])}
+choices = {f"ds:{i}": f"Upload · {n} · {i[:6]}" for i, n in zip(others["id"], others["name"])}
+choices.update({f"snap:{t}": f"Snapshot · {title} · {made:%Y-%m-%d}" for t, title, made
                 in zip(snaps["token"], snaps["title"], snaps["created"])})
 if not choices:
     empty_state("There is nothing to compare with yet: upload an earlier (or later) export of this portfolio on "
@@ -49,7 +55,7 @@ if pick.startswith("snap:"):
         st.stop()
     earlier_ds, earlier_as_of, earlier_name = snap.dataset_id, snap.state.as_of, f"the snapshot “{plain(snap.title)}”"
 else:
-    earlier_ds, earlier_name = pick[3:], choices[pick].split(" · ")[1]
+    earlier_ds, earlier_name = pick[3:], plain(names[pick])
     earlier_as_of = dataset_dates(earlier_ds)[2]
 before = compared_pilots(view, earlier_ds, earlier_as_of, COLUMNS)
 after = pilots_for(view, COLUMNS)
@@ -65,9 +71,9 @@ st.markdown(f"#### {plural(len(found.matched), 'pilot')} in both uploads; "
 if found.matched.empty:
     st.warning("No pilot ID of one upload is in the other: these look like different portfolios, or the IDs "
                "changed format (see below).")
-tiles = st.columns(len(ch.GROUPS))
+tiles = [*st.columns(4), *st.columns(4)[:3]]  # two rows: seven labels in one row are cut short
 for tile, (group, (label, text)) in zip(tiles, ch.GROUPS.items()):
-    tile.metric(label, f"{found.count(group):,}", help=text.capitalize())
+    tile.metric(label, f"{found.count(group):,}", help=text.capitalize(), border=True)
 with st.expander("Definitions"):
     st.markdown("\n".join(f"- **{label}**: {text}" for label, text in ch.GROUPS.values()))
 

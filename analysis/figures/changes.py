@@ -32,5 +32,6 @@ def funnel_change_figure(funnel: pd.DataFrame, height: int = 360) -> go.Figure:
                     hovertemplate="%{y}: %{x:,} pilots reached it (" + name.lower() + ")<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title="pilots that reached the stage", rangemode="tozero")
+    widest = max(int(funnel["then"].max()), int(funnel["now"].max()))
+    fig.update_xaxes(title="pilots that reached the stage", range=[0, widest * 1.2])  # room for the counts
     return layout(fig, funnel_change_title(funnel), height)

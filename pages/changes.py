@@ -29,6 +29,9 @@ view = current_view()
 st.title("Changes")
 st.caption("What changed since the last review: the pilots of an earlier upload matched by ID to those of the "
            "dataset in the sidebar. The sidebar filters and stall threshold apply to both uploads.")
+if view.snapshot is not None:
+    st.caption("This snapshot froze the later upload, its filters and settings; the earlier upload is chosen "
+               "here and is not part of the snapshot.")
 datasets = dataset_list()
 snaps = snapshot_list()
 snaps = snaps[(snaps["status"] == "active") & (snaps["page"] != "changes")]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from builders import make_portfolio
 from streamlit.testing.v1 import AppTest
 from test_changes import EARLIER, LATER
 from test_pages import APP
 
 from analysis.store import datasets as store
-from builders import make_portfolio
 
 
 def stored(rows: list[dict], name: str) -> str:

@@ -114,14 +114,28 @@ def compare(before: Upload, after: Upload) -> Changes:
     before_matched = b_unique[where[after_matched]]
     matched = pd.DataFrame({"pilot_id": a_ids.to_numpy(dtype=object)[after_matched], "before": before_matched,
                             "after": after_matched})
-    b_left = np.setdiff1d(b_unique, before_matched)
-    a_left = np.setdiff1d(np.flatnonzero(a_ok), after_matched)
+    b_left, a_left = _left(b_ok, before_matched), _left(a_ok, after_matched)
     id_changes, b_changed, a_changed = _id_changes(b_ids, a_ids, b_left, a_left)
-    groups = {"new": np.setdiff1d(a_left, a_changed), "gone": np.setdiff1d(b_left, b_changed),
+    groups = {"new": _left(_at(len(a_ids), a_left), a_changed), "gone": _left(_at(len(b_ids), b_left), b_changed),
               **_matched_groups(before, after, matched)}
     repeats = pd.concat([_repeats(b_ids, before.repeated, "earlier"), _repeats(a_ids, after.repeated, "later")],
                         ignore_index=True)
     return Changes(before, after, matched, groups, id_changes, repeats)
+
+
+def _at(size: int, positions: np.ndarray) -> np.ndarray:
+    """A mask of `size` that is True at `positions`."""
+    mask = np.zeros(size, dtype=bool)
+    mask[positions] = True
+    return mask
+
+
+def _left(candidates: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """The positions where the mask `candidates` is True, but for `taken` (ascending; a mask is cheaper than
+    np.setdiff1d's sort at 100k pilots)."""
+    mask = candidates.copy()
+    mask[taken] = False
+    return np.flatnonzero(mask)
 
 
 def _id_changes(b_ids: pd.Series, a_ids: pd.Series, b_left: np.ndarray,

@@ -218,8 +218,8 @@ def changes(view: common.View) -> int:
     earlier_as_of = view.as_of - dt.timedelta(days=180) if view.as_of else None
     before = common.compared_pilots(view, view.dataset_id, earlier_as_of, CHANGES_COLUMNS)
     after = common.pilots_for(view, CHANGES_COLUMNS)
-    found = ch.compare(ch.Upload(before, view.info.stages, common.repeated_of(view.dataset_id)),
-                       ch.Upload(after, view.info.stages, common.repeated_of(view.dataset_id)))
+    found = ch.compare(ch.Upload(before, view.info.stages, repeats=common.repeats_of(view.dataset_id)),
+                       ch.Upload(after, view.info.stages, repeats=common.repeats_of(view.dataset_id)))
     [found.count(g) for g in ch.GROUPS]
     rows = ch.group_pilots(found, "newly_stalled")
     shown = common.pilot_table_frame(rows.head(common.TABLE_ROWS), ch.GROUP_COLUMNS)

@@ -18,7 +18,7 @@ from pages.common import (
     pilots_for,
     plain,
     plural,
-    repeated_of,
+    repeats_of,
     snapshot_list,
 )
 
@@ -67,8 +67,8 @@ st.caption(f"From {earlier_name} (as of {earlier_as_of or 'no dates'}) to {plain
 if before.empty and after.empty:
     empty_state("No pilots match the filters in the sidebar in either upload. Clear a filter to compare.")
     st.stop()
-found = ch.compare(ch.Upload(before, dataset_info(earlier_ds).stages, repeated_of(earlier_ds)),
-                   ch.Upload(after, view.info.stages, repeated_of(view.dataset_id)))
+found = ch.compare(ch.Upload(before, dataset_info(earlier_ds).stages, repeats=repeats_of(earlier_ds)),
+                   ch.Upload(after, view.info.stages, repeats=repeats_of(view.dataset_id)))
 st.markdown(f"#### {plural(len(found.matched), 'pilot')} in both uploads; "
             f"{found.count('new'):,} new, {found.count('gone'):,} gone")
 if found.matched.empty:

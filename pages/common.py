@@ -320,12 +320,14 @@ def compared_pilots(view: View, ds: str, as_of: dt.date | None, columns: list[st
 
 
 @st.cache_data(show_spinner=False)
-def repeated_of(ds: str) -> list[str]:
-    """The IDs a dataset's import rejected as repeats (datasets are immutable, so it caches forever)."""
-    from analysis.metrics.changes import repeated_ids
+def repeats_of(ds: str) -> pd.DataFrame:
+    """A dataset's repeated IDs, as analysis.metrics.changes.upload_repeats gives them: its import's rejected
+    repeats and IDs written two ways, over every pilot (datasets are immutable, so it caches forever)."""
+    from analysis.metrics.changes import repeated_ids, upload_repeats
 
     with store.connect() as con:
-        return repeated_ids(store.rejected_rows(con, ds))
+        rejected = repeated_ids(store.rejected_rows(con, ds))
+    return upload_repeats(every_pilot(ds, None, STALL_DAYS, ["pilot_id"])["pilot_id"], rejected)
 
 
 def _filters_json(view: View) -> str:

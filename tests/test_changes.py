@@ -204,3 +204,29 @@ def test_the_report_has_a_what_changed_section_with_an_earlier_file(tmp_path):
     assert "<td>Newly stalled</td><td class=\"num\">" in text and "AI-0007" in text
     assert main(["report", str(new), "-o", str(out)]) == 0
     assert 'id="changes"' not in out.read_text(encoding="utf-8")
+
+
+def regex_key(ids: list[str]) -> list[str]:
+    """id_key as two regular expressions, the plain statement of the rule (analysis/metrics/changes.id_keys
+    works on the bytes instead)."""
+    import re
+
+    keys = [re.sub(r"[^0-9a-z\u0080-\U0010ffff]+", "", i.lower()) for i in ids]
+    return [re.sub(r"(^|[^0-9])0+(?=[0-9])", r"\1", k) for k in keys]
+
+
+def test_id_key_equals_its_regular_expressions_on_random_ids():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(16)
+    alphabet = list("aAzZ0001789-_ ./é")
+    ids = ["".join(rng.choice(alphabet, rng.integers(0, 10))) for _ in range(5000)] + ["00", "0", "", "a00b0c007"]
+    assert list(ch.id_key(pd.Series(ids))) == regex_key(ids)
+
+
+def test_repeats_given_per_upload_equal_those_compare_finds(found):
+    later = analysed(LATER, as_of=NOW)
+    given = ch.upload_repeats(later.classified["pilot_id"], ch.repeated_ids(later.derived.rejected))
+    again = ch.compare(found.before, ch.Upload(found.after.pilots, found.after.stages, repeats=given))
+    assert again.repeats.to_dict("records") == found.repeats.to_dict("records")

@@ -55,12 +55,14 @@ _REPEAT_REASON = re.compile(r"^pilot ID '(.*)' repeats line \d+")  # analysis/in
 @dataclass(frozen=True)
 class Upload:
     """One side of a comparison: its classified pilots and stages, and the IDs its import rejected as
-    repeats (`repeated_ids` of its rejected rows)."""
+    repeats (`repeated_ids` of its rejected rows). `repeats`: the upload's repeats when already known
+    (`upload_repeats` of every pilot of the upload: the app keeps them per dataset, 70 ms at 100k pilots)."""
 
     pilots: pd.DataFrame
     stages: list[str]
     repeated: Sequence[str] = ()
     label: str = ""
+    repeats: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,52 @@ class Changes:
         return len(self.groups[group])
 
 
+_KEPT = np.zeros(256, dtype=bool)  # the bytes an ID's key keeps: ASCII letters and digits, and non-ASCII bytes
+_KEPT[[*b"0123456789abcdefghijklmnopqrstuvwxyz"]] = True
+_KEPT[128:] = True  # a non-ASCII character's bytes are kept whole (utf8_lower has lowered it)
+ZERO, NINE = ord("0"), ord("9")
+
+
 def id_key(ids: pd.Series) -> np.ndarray:
     """Each ID as compared across exports: lower case, letters and digits only, each number without leading
-    zeros ('AI-0007', 'ai 7', 'AI_7' -> 'ai7'). Object array."""
-    text = pc.utf8_lower(pa.array(ids.astype("str").to_numpy(dtype=object), type=pa.large_string()))
-    text = pc.replace_substring_regex(text, pattern=r"[^0-9\p{Ll}]+", replacement="")
-    text = pc.replace_substring_regex(text, pattern=r"(^|[^0-9])0+([0-9])", replacement=r"\1\2")
-    return np.asarray(text.to_pylist(), dtype=object)
+    zeros ('AI-0007', 'ai 7', 'AI_7' -> 'ai7'; non-ASCII letters are kept). Object array."""
+    return np.asarray(id_keys(_arrow_text(ids)).to_pylist(), dtype=object)
+
+
+def _arrow_text(ids: pd.Series) -> pa.Array:
+    """The IDs as one Arrow large_string array (no copy for the store's text columns)."""
+    text = pa.array(ids.astype("str").array)
+    return (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.large_string())
+
+
+def id_keys(text: pa.Array) -> pa.Array:
+    """id_key of an Arrow large_string array, as one: worked on its UTF-8 bytes with numpy (two regular
+    expressions took 90 ms at 100k IDs, this 30 ms): lowered by Arrow, punctuation dropped, then every zero
+    that starts a number and is followed by a digit."""
+    text = pc.utf8_lower(text.fill_null(""))
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    row = np.repeat(np.arange(len(text)), np.diff(offsets))
+    kept = _KEPT[data]
+    data, row = data[kept], row[kept]
+    drop = _leading_zeros(data, row)
+    data, row = data[~drop], row[~drop]
+    ends = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=len(text))))).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(ends), pa.py_buffer(data.tobytes()))
+
+
+def _leading_zeros(data: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Where a byte is a zero with only zeros before it in its number and a digit after it in its row."""
+    digit = (data >= ZERO) & (data <= NINE)
+    same_row = np.concatenate(([False], row[1:] == row[:-1]))  # the byte before is of the same ID
+    starts = digit & ~(np.concatenate(([False], digit[:-1])) & same_row)  # each number's first digit
+    significant = digit & (data != ZERO)
+    seen = np.cumsum(significant)  # significant digits so far
+    number = np.cumsum(starts) - 1
+    before_number = (seen - significant)[starts]  # significant digits before each number
+    only_zeros = digit & ~significant & (seen - before_number[np.maximum(number, 0)] == 0)
+    digit_next = np.concatenate((digit[1:] & same_row[1:], [False]))
+    return only_zeros & digit_next
 
 
 def repeated_ids(rejected: pd.DataFrame) -> list[str]:
@@ -108,18 +149,20 @@ def compare(before: Upload, after: Upload) -> Changes:
     b_ids, a_ids = before.pilots["pilot_id"].astype("str"), after.pilots["pilot_id"].astype("str")
     b_ok, a_ok = ~b_ids.duplicated(keep=False).to_numpy(), ~a_ids.duplicated(keep=False).to_numpy()
     b_unique = np.flatnonzero(b_ok)
-    where = pd.Index(b_ids.to_numpy(dtype=object)[b_unique]).get_indexer(a_ids.to_numpy(dtype=object))
+    where = pd.Index(b_ids.iloc[b_unique] if len(b_unique) < len(b_ids) else b_ids).get_indexer(a_ids)
     where[~a_ok] = -1
     after_matched = np.flatnonzero(where >= 0)
     before_matched = b_unique[where[after_matched]]
-    matched = pd.DataFrame({"pilot_id": a_ids.to_numpy(dtype=object)[after_matched], "before": before_matched,
+    matched = pd.DataFrame({"pilot_id": a_ids.iloc[after_matched].to_numpy(), "before": before_matched,
                             "after": after_matched})
     b_left, a_left = _left(b_ok, before_matched), _left(a_ok, after_matched)
     id_changes, b_changed, a_changed = _id_changes(b_ids, a_ids, b_left, a_left)
     groups = {"new": _left(_at(len(a_ids), a_left), a_changed), "gone": _left(_at(len(b_ids), b_left), b_changed),
               **_matched_groups(before, after, matched)}
-    repeats = pd.concat([_repeats(b_ids, before.repeated, "earlier"), _repeats(a_ids, after.repeated, "later")],
-                        ignore_index=True)
+    repeats = pd.concat([_repeats(b_ids, b_ok, before.repeated, "earlier") if before.repeats is None else
+                         before.repeats.assign(upload="earlier"),
+                         _repeats(a_ids, a_ok, after.repeated, "later") if after.repeats is None else
+                         after.repeats.assign(upload="later")], ignore_index=True)
     return Changes(before, after, matched, groups, id_changes, repeats)
 
 
@@ -151,18 +194,30 @@ def _id_changes(b_ids: pd.Series, a_ids: pd.Series, b_left: np.ndarray,
     return pd.DataFrame(rows, columns=["key", "before_ids", "after_ids"]), b_left[b_in], a_left[a_in]
 
 
-def _repeats(ids: pd.Series, rejected: Sequence[str], upload: str) -> pd.DataFrame:
-    """One upload's repeats: IDs on more than one pilot row, IDs its import rejected as repeats, and IDs
-    written two ways (same id_key, different text). Columns upload, pilot_ids, problem."""
-    counts = ids.value_counts()
-    rows = [{"pilot_ids": [i], "problem": f"on {n} pilot rows"} for i, n in counts[counts > 1].items()]
+def upload_repeats(ids: pd.Series, rejected: Sequence[str] = ()) -> pd.DataFrame:
+    """An upload's repeats (as Changes.repeats has them) from all its IDs and the IDs its import rejected."""
+    ids = ids.astype("str")
+    return _repeats(ids, ~ids.duplicated(keep=False).to_numpy(), rejected, "")
+
+
+def _repeats(ids: pd.Series, once: np.ndarray, rejected: Sequence[str], upload: str) -> pd.DataFrame:
+    """One upload's repeats: IDs on more than one pilot row (`once`: False for those), IDs its import rejected
+    as repeats, and IDs written two ways (same id_key, different text). Columns upload, pilot_ids, problem."""
+    rows = []
+    if not once.all():
+        counts = ids[~once].value_counts()
+        rows += [{"pilot_ids": [i], "problem": f"on {n} pilot rows"} for i, n in counts.items()]
     rows += [{"pilot_ids": [i], "problem": "repeated on a row the import rejected (the first row is kept)"}
              for i in rejected]
-    distinct = pd.Series(counts.index.astype("str"))
-    keys = pd.Series(id_key(distinct))
-    for key in keys[keys.duplicated()].unique():
-        rows.append({"pilot_ids": sorted(distinct[keys.eq(key).to_numpy()].tolist()),
-                     "problem": "the same ID written differently within this upload"})
+    distinct = ids if once.all() else ids.drop_duplicates()
+    keys = id_keys(_arrow_text(distinct))
+    counted = pc.value_counts(keys)
+    shared = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
+    if len(shared):
+        alike = pc.is_in(keys, value_set=shared).to_numpy(zero_copy_only=False)
+        spelt = pd.DataFrame({"id": distinct[alike].to_numpy(dtype=object), "key": keys.filter(alike).to_pylist()})
+        rows += [{"pilot_ids": sorted(group["id"]), "problem": "the same ID written differently within this upload"}
+                 for _, group in spelt.groupby("key", sort=True)]
     return pd.DataFrame([{"upload": upload, **r} for r in rows], columns=["upload", "pilot_ids", "problem"])
 
 

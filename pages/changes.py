@@ -13,11 +13,13 @@ from pages.common import (
     dataset_info,
     dataset_list,
     empty_state,
+    frozen_compare,
     opened_snapshot,
     pilot_table,
     pilots_for,
     plain,
     plural,
+    remember_compare,
     repeats_of,
     snapshot_list,
 )
@@ -29,9 +31,6 @@ view = current_view()
 st.title("Changes")
 st.caption("What changed since the last review: the pilots of an earlier upload matched by ID to those of the "
            "dataset in the sidebar. The sidebar filters and stall threshold apply to both uploads.")
-if view.snapshot is not None:
-    st.caption("This snapshot froze the later upload, its filters and settings; the earlier upload is chosen "
-               "here and is not part of the snapshot.")
 datasets = dataset_list()
 snaps = snapshot_list()
 snaps = snaps[(snaps["status"] == "active") & (snaps["page"] != "changes")]
@@ -45,12 +44,24 @@ names = {f"ds:{i}": str(n) for i, n in zip(others["id"], others["name"])}
 choices = {f"ds:{i}": f"Upload · {n} · {i[:6]}" for i, n in zip(others["id"], others["name"])}
 choices.update({f"snap:{t}": f"Snapshot · {title} · {made:%Y-%m-%d}" for t, title, made
                 in zip(snaps["token"], snaps["title"], snaps["created"])})
-if not choices:
-    empty_state("There is nothing to compare with yet: upload an earlier (or later) export of this portfolio on "
-                "the Data page, or take a snapshot, then come back.")
-    st.stop()
-pick = st.selectbox("Earlier upload", list(choices), format_func=choices.get, key="changes_earlier",
-                    help="An upload, or the upload and settings a snapshot froze. The later one is the sidebar's.")
+frozen = frozen_compare(view)
+if frozen is not None:  # a snapshot of this page: the earlier upload it was taken with, and no other
+    if frozen not in choices:
+        empty_state("The earlier upload this snapshot compared with is no longer available.")
+        st.stop()
+    pick = st.selectbox("Earlier upload", [frozen], format_func=choices.get, disabled=True, key="snap_changes_earlier",
+                        help="The snapshot keeps the earlier upload it was taken with.")
+else:
+    if view.snapshot is not None:
+        st.caption("This snapshot was taken on another page: the earlier upload is chosen here and is not part of it.")
+    if not choices:
+        empty_state("There is nothing to compare with yet: upload an earlier (or later) export of this portfolio "
+                    "on the Data page, or take a snapshot, then come back.")
+        st.stop()
+    pick = st.selectbox("Earlier upload", list(choices), format_func=choices.get, key="changes_earlier",
+                        help="An upload, or the upload and settings a snapshot froze. The later one is the "
+                             "sidebar's. A snapshot taken here keeps this choice.")
+    remember_compare(pick)
 if pick.startswith("snap:"):
     snap = opened_snapshot(pick[5:])
     if snap is None:

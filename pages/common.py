@@ -18,7 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_portfolio.csv
 FILTER_KEYS = {"business_unit": "bu", "use_case": "uc", "sourcing": "src", "sponsor": "sponsor"}
 LIVE_KEYS = [*FILTER_KEYS.values(), "from", "to", "asof", "stall", "by"]  # the URL-bound sidebar widgets
 SNAPSHOT_PARAM = "snapshot"
+COMPARE_KEY = "_compare"  # what the page on screen compares the view with, frozen with a snapshot taken on it
 PUBLIC_URL_ENV = "PILOTS_PUBLIC_URL"  # the app's public address when it runs behind a proxy
 NOT_AVAILABLE = "This snapshot link is not available."  # the one answer to unknown, expired and revoked links
 DEFAULT_BREAKDOWN = "business_unit"
@@ -311,6 +312,17 @@ def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_d
     everything = every_pilot(ds, as_of, stall_days, columns)
     positions = view_positions(ds, filters_json)
     return everything if positions is None else everything.take(positions).reset_index(drop=True)
+
+
+def remember_compare(choice: str) -> None:
+    """What this page compares the view with (the Changes page's earlier upload): a snapshot taken from the
+    sidebar on the next run freezes it with the view."""
+    st.session_state[COMPARE_KEY] = choice
+
+
+def frozen_compare(view: View) -> str | None:
+    """What a snapshot view's page compared with when it was taken (None in a live view, or when none was)."""
+    return None if view.snapshot is None else view.snapshot.state.compare
 
 
 def compared_pilots(view: View, ds: str, as_of: dt.date | None, columns: list[str]) -> pd.DataFrame:
@@ -738,7 +750,8 @@ def _create_snapshot(view: View, page_path: str, title: str, note: str, until: d
     expires = dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None
     try:
         with store.connect() as con:
-            snap = snapshots.create(con, view.dataset_id, view.state, page_path, title, note, expires)
+            state = replace(view.state, compare=st.session_state.get(COMPARE_KEY))
+            snap = snapshots.create(con, view.dataset_id, state, page_path, title, note, expires)
     except ValueError as exc:
         st.warning(f"No snapshot made: {exc}.")
         return
@@ -770,6 +783,7 @@ def sidebar(page, pages: list) -> View:
     _follow_leave()
     view = _snapshot_view(*_snapshot_of_run()) or _live_view()
     _share(view, page.url_path)
+    st.session_state.pop(COMPARE_KEY, None)  # a page's comparison is frozen only from the page that set it
     _report_button(view)
     return view
 

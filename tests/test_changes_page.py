@@ -47,3 +47,28 @@ def test_the_page_says_when_the_uploads_share_no_pilot():
     at.selectbox(key="changes_earlier").set_value(f"ds:{earlier}").run()
     assert not at.exception, at.exception
     assert any("No pilot ID of one upload is in the other" in w.value for w in at.warning)
+
+
+def test_a_snapshot_of_the_page_keeps_its_earlier_upload():
+    import datetime as dt
+
+    from analysis.store import snapshots
+    from analysis.store.queries import Filters
+    from analysis.store.snapshots import ViewState
+
+    earlier, later = stored(EARLIER, "q2.csv"), stored(LATER, "q4.csv")
+    state = ViewState(Filters(), dt.date(2024, 12, 31), 90, None, f"ds:{earlier}")
+    assert ViewState.from_json(state.to_json()) == state
+    assert "compare" not in ViewState(Filters(), None, 90).to_json()  # older states keep their text
+    with store.connect() as con:
+        snap = snapshots.create(con, later, state, "changes", "Q4 review", "", None)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["snapshot"] = snap.token
+    at.switch_page("pages/changes.py")
+    at.run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="snap_changes_earlier")
+    assert box.disabled and box.value == f"ds:{earlier}"
+    metrics = {m.label: m.value for m in at.metric}
+    # as of 2024-12-31 (the snapshot's), P002 has stalled since June; the earlier upload at its own 2024-06-01
+    assert (metrics["New"], metrics["Gone"], metrics["Newly stalled"], metrics["Back from a stall"]) == ("4", "1", "1", "1")

@@ -230,3 +230,16 @@ def test_repeats_given_per_upload_equal_those_compare_finds(found):
     given = ch.upload_repeats(later.classified["pilot_id"], ch.repeated_ids(later.derived.rejected))
     again = ch.compare(found.before, ch.Upload(found.after.pilots, found.after.stages, repeats=given))
     assert again.repeats.to_dict("records") == found.repeats.to_dict("records")
+
+
+def test_stages_are_compared_by_name_on_the_later_uploads_list():
+    # the earlier upload had its own list (idea, poc, pilot, production): P001 at poc is at poc now (no
+    # advance, though its index moved from 1 to 2), P002 went from poc to pilot (advanced)
+    before = analysed([pilot(1), pilot(2)], as_of=THEN).classified.assign(stage_index=[1, 1])
+    after = analysed([pilot(1), pilot(2, stage="Pilot", pilot_date="2024-11-01")], as_of=NOW).classified
+    found = ch.compare(ch.Upload(before, ["idea", "poc", "pilot", "production"]),
+                       ch.Upload(after, ["intake", "scoping", "poc", "pilot", "production"]))
+    assert ids(found, "advanced") == ["P002"]
+    unknown = ch.compare(ch.Upload(before, ["idea", "trial", "pilot", "production"]),  # 'trial' is no later stage
+                         ch.Upload(after, ["intake", "scoping", "poc", "pilot", "production"]))
+    assert ids(unknown, "advanced") == []

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from analysis.cli.export import safe_csv
 from analysis.figures.changes import funnel_change_figure
 from analysis.metrics import changes as ch
 from analysis.schema import cause_label
@@ -122,7 +123,11 @@ if not found.id_changes.empty:
     written = pd.DataFrame({"Earlier": [", ".join(i) for i in found.id_changes["before_ids"]],
                             "Later": [", ".join(i) for i in found.id_changes["after_ids"]]})
     st.dataframe(written, hide_index=True)
+    st.download_button(f"Download the {plural(len(written), 'ID')} written differently (CSV)", lambda: safe_csv(written), file_name="id_changes.csv",
+                       mime="text/csv", key="dl_id_changes", on_click="ignore")
 if not found.repeats.empty:
     st.markdown(f"**{plural(len(found.repeats), 'repeated ID')}**: {ch.REPEAT_DEFINITION}")
     repeated = found.repeats.assign(pilot_ids=[", ".join(i) for i in found.repeats["pilot_ids"]])
     st.dataframe(repeated, hide_index=True, column_config={"upload": "Upload", "pilot_ids": "IDs", "problem": "Problem"})
+    st.download_button(f"Download the {plural(len(repeated), 'repeated ID')} (CSV)", lambda: safe_csv(repeated),
+                       file_name="repeated_ids.csv", mime="text/csv", key="dl_repeats", on_click="ignore")

@@ -72,3 +72,12 @@ def test_a_snapshot_of_the_page_keeps_its_earlier_upload():
     metrics = {m.label: m.value for m in at.metric}
     # as of 2024-12-31 (the snapshot's), P002 has stalled since June; the earlier upload at its own 2024-06-01
     assert (metrics["New"], metrics["Gone"], metrics["Newly stalled"], metrics["Back from a stall"]) == ("4", "1", "1", "1")
+
+
+def test_the_reported_ids_download_as_csv():
+    earlier, later = stored(EARLIER, "q2.csv"), stored(LATER, "q4.csv")
+    at = open_changes(later)
+    at.selectbox(key="changes_earlier").set_value(f"ds:{earlier}").run()
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the 1 ID written differently (CSV)" in labels and "Download the 2 repeated IDs (CSV)" in labels
+    assert "Download these 4 pilots (CSV)" in labels  # the group shown first: New

@@ -1,5 +1,6 @@
 """Command line: `python -m analysis summary FILE [--mapping M.json] [--as-of DATE] [--stall-days N] [--fresh]`
-and `python -m analysis report FILE -o report.html [the same options] [--breakdown DIMENSION]`.
+and `python -m analysis report FILE -o report.html [the same options] [--breakdown DIMENSION] [--earlier OLD]`
+and `python -m analysis changes OLD NEW [--mapping M.json] [--as-of DATE] [--earlier-as-of DATE] [--stall-days N]`.
 
 A file that cannot be read exits with code 2 and one plain line on stderr. The summary of a file already
 summarised under the same options, code and day is printed from the cache of analysis/cli/summary_cache.py;
@@ -36,6 +37,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     r.add_argument("--breakdown", default="business_unit",
                    help="dimension the funnel is broken down by (default: business_unit)")
+    r.add_argument("--earlier", type=Path, help="an earlier export of the same portfolio: adds a What changed section")
+    c = sub.add_parser("changes", help="print what changed between two exports of a portfolio, as JSON")
+    c.add_argument("old", type=Path, help="the earlier export")
+    c.add_argument("new", type=Path, help="the later export")
+    c.add_argument("--mapping", type=Path, help="mapping JSON file for both exports")
+    c.add_argument("--as-of", type=dt.date.fromisoformat, help="the later export's as-of date (default: its latest date)")
+    c.add_argument("--earlier-as-of", type=dt.date.fromisoformat,
+                   help="the earlier export's as-of date (default: its latest date)")
+    c.add_argument("--stall-days", type=int, default=STALL_DAYS)
     return p
 
 
@@ -87,10 +97,25 @@ def run_report(args: argparse.Namespace) -> str:
     # plotly and the figures are imported only when a report is asked for: the summary starts faster
     from analysis.cli.report import context_of_file, report_html
 
-    context = context_of_file(analysed_file(args), args.file.name, args.breakdown)
+    analysed = analysed_file(args)
+    context = context_of_file(analysed, args.file.name, args.breakdown)
+    if args.earlier:
+        context = _with_earlier(context, analysed, args)
     text = report_html(context)
     args.output.write_text(text, encoding="utf-8")
     return f"wrote {args.output} ({len(text.encode()):,} bytes; {context.classified.shape[0]:,} pilots)"
+
+
+def _with_earlier(context, analysed, args: argparse.Namespace):
+    """The report context with the comparison to the earlier export (its own as-of date, same stall days)."""
+    import dataclasses
+
+    from analysis.cli.changes import analysed_path, changes_of_files
+    from analysis.ingest.mapping import Mapping
+
+    mapping = Mapping.from_json(args.mapping.read_text(encoding="utf-8")) if args.mapping else None
+    earlier = analysed_path(args.earlier, mapping, None, args.stall_days)
+    return dataclasses.replace(context, changes=changes_of_files(earlier, analysed, args.earlier.name, args.file.name))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "summary":
             sys.stdout.write(run_summary(args))
+        elif args.command == "changes":
+            from analysis.cli.changes import run_changes
+
+            sys.stdout.write(run_changes(args))
         else:
             print(run_report(args), file=sys.stderr)
     except (OSError, ValueError) as exc:  # an unreadable file raises analysis.ingest.IngestError, a ValueError
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        where = getattr(exc, "filename", None) or args.file  # the output file, when writing it failed
+        where = getattr(exc, "filename", None) or getattr(args, "file", None) or args.new  # the output file, when writing it failed
         print(f"error: {where}: {message}", file=sys.stderr)
         return 2
     return 0

@@ -8,6 +8,7 @@ which pages it does not cover).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -205,6 +206,31 @@ def pilots(view: common.View) -> int:
     return tables(common.pilot_table_frame(common.view_rows(view, shown), columns, view.info.extras))
 
 
+def changes(view: common.View) -> int:
+    """pages/changes.py with the earlier upload the same dataset half a year before (classified at an as-of
+    180 days earlier: a second classification, every pilot matched, stalls and stages differing): the
+    comparison, the tiles, the first group's table, the funnel then and now, the rates and their test."""
+    from analysis.figures.changes import funnel_change_figure
+    from analysis.metrics import changes as ch
+
+    common.dataset_list()
+    common.snapshot_list()
+    earlier_as_of = view.as_of - dt.timedelta(days=180) if view.as_of else None
+    before = common.compared_pilots(view, view.dataset_id, earlier_as_of, CHANGES_COLUMNS)
+    after = common.pilots_for(view, CHANGES_COLUMNS)
+    found = ch.compare(ch.Upload(before, view.info.stages, repeats=common.repeats_of(view.dataset_id)),
+                       ch.Upload(after, view.info.stages, repeats=common.repeats_of(view.dataset_id)))
+    [found.count(g) for g in ch.GROUPS]
+    rows = ch.group_pilots(found, "newly_stalled")
+    shown = common.pilot_table_frame(rows.head(common.TABLE_ROWS), ch.GROUP_COLUMNS)
+    [ch.rate_sentence(r) for r in ch.rates_then_now(found).to_dict("records")]
+    return figures(funnel_change_figure(ch.funnel_then_now(found))) + tables(shown, ch.cancelled_causes(found))
+
+
+CHANGES_COLUMNS = ["pilot_id", "name", "stage", "stage_index", "outcome", "reached_production", "cancelled",
+                   "in_flight", "decided", "stalled", "failure_cause", "days_without_progress"]  # pages/changes.py
+
+
 def snapshots(view: common.View) -> int:
     """pages/snapshots.py: the list of snapshots as a table (links made as the page makes them)."""
     snaps = common.snapshot_list()
@@ -219,6 +245,7 @@ PAGE_WORK: dict[str, Callable[[common.View], int]] = {
     "pages/causes.py": causes,
     "pages/stalls.py": stalls,
     "pages/cohorts.py": cohorts,
+    "pages/changes.py": changes,
     "pages/pilots.py": pilots,
     "pages/data.py": data,
     "pages/snapshots.py": snapshots,

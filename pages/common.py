@@ -24,6 +24,7 @@ from pages.shared.access import (  # noqa: F401
     whole_dtypes,
 )
 from pages.shared.base import (  # noqa: F401
+    COMPARE_KEY,
     DEFAULT_BREAKDOWN,
     FILTER_KEYS,
     LIVE_KEYS,
@@ -49,11 +50,15 @@ from pages.shared.frames import (  # noqa: F401
     as_coded,
     classified_pilots,
     column_names,
+    compared_pilots,
     every_pilot,
+    frozen_compare,
     outcome_columns,
     pilots_for,
     pilots_with_ids,
     release_memory,
+    remember_compare,
+    repeats_of,
     stored_columns,
     text_codes,
     view_positions,

@@ -28,6 +28,7 @@ from analysis.figures.causes import (
     segment_figure,
     spend_figure,
 )
+from analysis.figures.changes import funnel_change_figure
 from analysis.figures.cohorts import incidence_figure, triangle_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.figures.stalls import stage_time_figure, stage_time_table
@@ -39,6 +40,17 @@ from analysis.metrics.causes import (
     segment_rates,
     segment_test,
     spend_by_cause,
+)
+from analysis.metrics.changes import (
+    GROUPS,
+    ID_CHANGE_DEFINITION,
+    OVERLAP_NOTE,
+    REPEAT_DEFINITION,
+    Changes,
+    cancelled_causes,
+    funnel_then_now,
+    rate_sentence,
+    rates_then_now,
 )
 from analysis.metrics.cohorts import (
     COMPARE_MONTHS,
@@ -96,6 +108,7 @@ class ReportContext:
     source: Source
     extras: dict[str, str] = field(default_factory=dict)  # x_ column -> source header
     snapshot: Snapshot | None = None
+    changes: Changes | None = None  # the comparison with an earlier upload, for the What changed section
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
@@ -452,6 +465,32 @@ def time_section(ctx: ReportContext) -> str:
                    table(["Since start", "Reached production", "Cancelled"], rows, {1, 2}))
 
 
+def changes_section(ctx: ReportContext) -> str:
+    """What changed since the earlier upload (only when the report was given one): each group's count and
+    definition, the causes of the newly cancelled, the funnel and the rates then and now with the test, and
+    the IDs reported rather than matched."""
+    c = ctx.changes
+    if c is None:
+        return ""
+    intro = (f"<p>Compared with {esc(c.before.label or 'the earlier upload')}: {len(c.before.pilots):,} pilots then, "
+             f"{len(c.after.pilots):,} now, {len(c.matched):,} matched by ID.</p>")
+    groups = table(["Group", "Pilots", "Definition"], [(label, f"{c.count(g):,}", text)
+                                                       for g, (label, text) in GROUPS.items()], {1})
+    causes = cancelled_causes(c)
+    cause_part = "" if causes.empty else "<h3>Why the newly cancelled stopped</h3>" + table(
+        ["Cause", "Pilots"], [(cause_label(r.cause), f"{r.count:,}") for r in causes.itertuples()], {1})
+    rates = "".join(f"<li>{esc(rate_sentence(r))}</li>" for r in rates_then_now(c).to_dict("records"))
+    reported = [(", ".join(r.before_ids), ", ".join(r.after_ids)) for r in c.id_changes.itertuples()]
+    ids = "" if not reported else (f"<h3>IDs written differently ({len(reported):,})</h3><p>{esc(ID_CHANGE_DEFINITION)}</p>"
+                                   + table(["Earlier", "Later"], reported))
+    repeats = "" if c.repeats.empty else (f"<h3>Repeated IDs ({len(c.repeats):,})</h3><p>{esc(REPEAT_DEFINITION)}</p>"
+                                          + table(["Upload", "IDs", "Problem"], [(r.upload, ", ".join(r.pilot_ids),
+                                                  r.problem) for r in c.repeats.itertuples()]))
+    return section("changes", "What changed", intro, groups, cause_part,
+                   figure(funnel_change_figure(funnel_then_now(c)), "fig-changes-funnel"),
+                   f"<ul>{rates}</ul><p>{esc(OVERLAP_NOTE)}</p>", ids, repeats)
+
+
 def definitions_section(ctx: ReportContext) -> str:
     """The outcome definitions the numbers use."""
     as_of = ctx.state.as_of.isoformat() if ctx.state.as_of else "(no dates)"
@@ -473,7 +512,7 @@ def source_section(ctx: ReportContext) -> str:
 
 
 SECTIONS: list[Callable[[ReportContext], str]] = [
-    header_section, overview_section, funnel_section, breakdown_section, causes_section, failure_rates_section,
+    header_section, overview_section, changes_section, funnel_section, breakdown_section, causes_section, failure_rates_section,
     stalls_section, time_section, cohorts_section, definitions_section, source_section,
 ]
 

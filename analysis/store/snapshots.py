@@ -41,20 +41,23 @@ class ViewState:
     as_of: dt.date | None
     stall_days: int
     breakdown: str | None = None
+    compare: str | None = None  # what the page compares with (Changes: its earlier upload, "ds:<id>"/"snap:<token>")
 
     def to_json(self) -> str:
-        """JSON text as stored with a snapshot (keys sorted, so equal states give equal text)."""
-        return json.dumps({"filters": self.filters.to_dict(), "stall_days": self.stall_days,
-                           "as_of": self.as_of.isoformat() if self.as_of else None,
-                           "breakdown": self.breakdown}, sort_keys=True)
+        """JSON text as stored with a snapshot (keys sorted, so equal states give equal text; `compare` only
+        when set, so a state without it has the text it always had)."""
+        state = {"filters": self.filters.to_dict(), "stall_days": self.stall_days,
+                 "as_of": self.as_of.isoformat() if self.as_of else None, "breakdown": self.breakdown}
+        return json.dumps(state | ({"compare": self.compare} if self.compare else {}), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ViewState:
         """Inverse of to_json."""
         raw = json.loads(text)
         as_of = dt.date.fromisoformat(raw["as_of"]) if raw.get("as_of") else None
+        compare = raw.get("compare")
         return cls(Filters.from_dict(raw.get("filters") or {}), as_of, int(raw["stall_days"]),
-                   raw.get("breakdown"))
+                   raw.get("breakdown"), compare if isinstance(compare, str) else None)
 
 
 @dataclass(frozen=True)

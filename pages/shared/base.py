@@ -15,6 +15,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample_portfolio.csv"
 FILTER_KEYS = {"business_unit": "bu", "use_case": "uc", "sourcing": "src", "sponsor": "sponsor"}
 LIVE_KEYS = [*FILTER_KEYS.values(), "from", "to", "asof", "stall", "by"]  # the URL-bound sidebar widgets
 SNAPSHOT_PARAM = "snapshot"
+COMPARE_KEY = "_compare"  # what the page on screen compares the view with, frozen with a snapshot taken on it
 PUBLIC_URL_ENV = "PILOTS_PUBLIC_URL"  # the app's public address when it runs behind a proxy
 NOT_AVAILABLE = "This snapshot link is not available."  # the one answer to unknown, expired and revoked links
 DEFAULT_BREAKDOWN = "business_unit"

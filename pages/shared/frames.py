@@ -17,6 +17,7 @@ import streamlit as st
 from analysis import memory
 from analysis.metrics.outcomes import (
     OUTCOME_COLUMNS,
+    STALL_DAYS,
     classify,
     classify_inputs,
 )
@@ -24,7 +25,7 @@ from analysis.store import datasets as store
 from analysis.store import queries
 from analysis.store.queries import Filters
 from pages.shared.access import dataset_info, whole_dtypes
-from pages.shared.base import View
+from pages.shared.base import COMPARE_KEY, View
 
 Coded = tuple[np.ndarray, pd.CategoricalDtype]  # a column dictionary-coded: codes per pilot, their dtype
 
@@ -219,6 +220,34 @@ def classified_pilots(ds: str, filters_json: str, as_of: dt.date | None, stall_d
     everything = every_pilot(ds, as_of, stall_days, columns)
     positions = view_positions(ds, filters_json)
     return everything if positions is None else everything.take(positions).reset_index(drop=True)
+
+
+def remember_compare(choice: str) -> None:
+    """What this page compares the view with (the Changes page's earlier upload): a snapshot taken from the
+    sidebar on the next run freezes it with the view."""
+    st.session_state[COMPARE_KEY] = choice
+
+
+def frozen_compare(view: View) -> str | None:
+    """What a snapshot view's page compared with when it was taken (None in a live view, or when none was)."""
+    return None if view.snapshot is None else view.snapshot.state.compare
+
+
+def compared_pilots(view: View, ds: str, as_of: dt.date | None, columns: list[str]) -> pd.DataFrame:
+    """Another dataset's pilots under the view's filters and stall threshold, classified at `as_of` (the
+    Changes page's earlier upload): only `columns`, read-only."""
+    return classified_pilots(ds, _filters_json(view), as_of, view.stall_days, columns)
+
+
+@st.cache_data(show_spinner=False)
+def repeats_of(ds: str) -> pd.DataFrame:
+    """A dataset's repeated IDs, as analysis.metrics.changes.upload_repeats gives them: its import's rejected
+    repeats and IDs written two ways, over every pilot (datasets are immutable, so it caches forever)."""
+    from analysis.metrics.changes import repeated_ids, upload_repeats
+
+    with store.connect() as con:
+        rejected = repeated_ids(store.rejected_rows(con, ds))
+    return upload_repeats(every_pilot(ds, None, STALL_DAYS, ["pilot_id"])["pilot_id"], rejected)
 
 
 def _filters_json(view: View) -> str:

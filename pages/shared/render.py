@@ -37,6 +37,7 @@ PILOT_COLUMNS = ["pilot_id", "name", "business_unit", "use_case", "sourcing", "s
                  "failure_cause", "start_date", "last_progress", "days_without_progress", "spend"]
 DISPLAY = {"stage": stage_label, "outcome": lambda o: STATUS_LABELS.get(o, o),
            "status": lambda o: STATUS_LABELS.get(o, o), "failure_cause": cause_label, "sourcing": str.capitalize}
+DISPLAY.update({f"{c}_{when}": DISPLAY[c] for c in ("stage", "outcome") for when in ("then", "now")})  # Changes
 
 
 def number_columns(frame: pd.DataFrame, config: dict | None = None) -> dict:

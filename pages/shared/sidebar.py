@@ -10,6 +10,7 @@ snapshot for a live view with the same values plus the change.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import streamlit as st
 
@@ -17,7 +18,7 @@ from analysis.cli.report import ReportContext, report_html, source_of_dataset
 from analysis.store import datasets as store
 from analysis.store import snapshots
 from pages.shared.access import dataset_info
-from pages.shared.base import View, plain
+from pages.shared.base import COMPARE_KEY, View, plain
 from pages.shared.frames import pilots_for, release_memory
 from pages.shared.snapshot_view import _base_url, _snapshot_of_run, _snapshot_view, snapshot_link
 from pages.shared.widgets import (
@@ -72,7 +73,8 @@ def _create_snapshot(view: View, page_path: str, title: str, note: str, until: d
     expires = dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None
     try:
         with store.connect() as con:
-            snap = snapshots.create(con, view.dataset_id, view.state, page_path, title, note, expires)
+            state = replace(view.state, compare=st.session_state.get(COMPARE_KEY))
+            snap = snapshots.create(con, view.dataset_id, state, page_path, title, note, expires)
     except ValueError as exc:
         st.warning(f"No snapshot made: {exc}.")
         return
@@ -104,6 +106,7 @@ def sidebar(page, pages: list) -> View:
     _follow_leave()
     view = _snapshot_view(*_snapshot_of_run()) or _live_view()
     _share(view, page.url_path)
+    st.session_state.pop(COMPARE_KEY, None)  # a page's comparison is frozen only from the page that set it
     _report_button(view)
     return view
 

@@ -330,9 +330,10 @@ def _id_fit(p: Profile, column: ColumnValues, noun: str, vocabulary) -> tuple[fl
     if not p.filled_share:
         return None, []
     filled = f"{percent(p.filled_share)} of rows filled, {percent(p.unique_share)} of the values distinct"
-    sparse = p.filled_share < MIN_ID_FILL and p.rows >= FILL_JUDGED_FROM
-    if sparse or p.long_share > 0.05 or p.date_share > 0.8:
+    if p.long_share > 0.05 or p.date_share > 0.8:
         return 0.0, [filled + ": not an ID column"]
+    if p.filled_share < MIN_ID_FILL and p.rows >= FILL_JUDGED_FROM:  # only a header that is an ID's name keeps it
+        return 0.2, [filled + ": mostly empty, the other rows get their line number"]
     kind = "short codes" if p.code_share >= 0.5 else "text"
     repeats = column.filled - column.distinct
     if p.unique_share < MIN_ID_UNIQUE and repeats > FEW_REPEATS:  # only a header that says ID may still say so

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analysis.store.datasets import is_shared, records
 from analysis.store.queries import Filters
 
 TOKEN_BYTES = 24  # 192 bits of randomness; the design asks for at least 128
@@ -96,7 +97,9 @@ def is_token_shaped(text: object) -> bool:
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA)
+    """The embedded store makes its snapshots table on first use (a PostgreSQL store has it from the start)."""
+    if not is_shared(con):
+        con.execute(SCHEMA)
 
 
 def create(con: duckdb.DuckDBPyConnection, dataset_id: str, state: ViewState, page: str, title: str,
@@ -112,11 +115,12 @@ def create(con: duckdb.DuckDBPyConnection, dataset_id: str, state: ViewState, pa
     snap = Snapshot(new_token(), dataset_id, page.strip("/"), state, title, note, created, expires, False)
     with _WRITE_LOCK:
         _ensure_table(con)
-        if not con.execute("SELECT 1 FROM datasets WHERE id = ?", [dataset_id]).fetchone():
+        if not records(con).one("SELECT 1 FROM datasets WHERE id = ?", [dataset_id]):
             raise ValueError("unknown dataset")
-        con.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [snap.token, snap.dataset_id, snap.page, state.to_json(), snap.title, snap.note,
-                     snap.created, snap.expires, False])
+        records(con).run("INSERT INTO snapshots (token, dataset_id, page, state, title, note, created, expires, "
+                         "revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [snap.token, snap.dataset_id, snap.page, state.to_json(), snap.title, snap.note,
+                          snap.created, snap.expires, False])
     return snap
 
 
@@ -131,8 +135,8 @@ def stored_snapshot(con: duckdb.DuckDBPyConnection, token: str) -> Snapshot | No
     if not is_token_shaped(token):
         return None
     _ensure_table(con)
-    row = con.execute("SELECT token, dataset_id, page, state, title, note, created, expires, revoked "
-                      "FROM snapshots WHERE token = ?", [token]).fetchone()
+    row = records(con).one("SELECT token, dataset_id, page, state, title, note, created, expires, revoked "
+                           "FROM snapshots WHERE token = ?", [token])
     return _from_row(row) if row else None
 
 
@@ -148,8 +152,8 @@ def revoke(con: duckdb.DuckDBPyConnection, token: str) -> bool:
         return False
     with _WRITE_LOCK:
         _ensure_table(con)
-        done = con.execute("UPDATE snapshots SET revoked = TRUE WHERE token = ? AND NOT revoked RETURNING token",
-                           [token]).fetchall()
+        done = records(con).rows("UPDATE snapshots SET revoked = TRUE WHERE token = ? AND NOT revoked "
+                                 "RETURNING token", [token])
     return bool(done)
 
 
@@ -159,9 +163,9 @@ LIST_COLUMNS = ["token", "title", "note", "page", "dataset_id", "dataset_name", 
 def list_snapshots(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> pd.DataFrame:
     """Every snapshot, newest first. Columns: LIST_COLUMNS (status: active, expired or revoked)."""
     _ensure_table(con)
-    rows = con.execute("SELECT s.token, s.dataset_id, s.page, s.state, s.title, s.note, s.created, s.expires, "
-                       "s.revoked, d.name FROM snapshots s JOIN datasets d ON d.id = s.dataset_id "
-                       "ORDER BY s.created DESC, s.token").fetchall()
+    rows = records(con).rows("SELECT s.token, s.dataset_id, s.page, s.state, s.title, s.note, s.created, "
+                             "s.expires, s.revoked, d.name FROM snapshots s JOIN datasets d ON d.id = s.dataset_id "
+                             "ORDER BY s.created DESC, s.token")
     snaps = [(_from_row(r[:9]), r[9]) for r in rows]
     return pd.DataFrame([{"token": s.token, "title": s.title, "note": s.note, "page": s.page,
                           "dataset_id": s.dataset_id, "dataset_name": name, "created": s.created,
@@ -172,4 +176,4 @@ def list_snapshots(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = Non
 def datasets_in_use(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Ids of the datasets that some snapshot uses (revoked and expired ones included): never delete these."""
     _ensure_table(con)
-    return {r[0] for r in con.execute("SELECT DISTINCT dataset_id FROM snapshots").fetchall()}
+    return {r[0] for r in records(con).rows("SELECT DISTINCT dataset_id FROM snapshots")}

@@ -164,8 +164,8 @@ def _cache_tables(con: SharedConnection, ds: str) -> None:
             if set(blobs) != {"p", "r"}:
                 raise ValueError(f"no stored dataset {ds}")
             for kind, blob in blobs.items():
-                table = _from_ipc(blob)  # noqa: F841 (read by DuckDB)
-                con.execute(f"CREATE OR REPLACE TABLE {table_name(ds, kind)} AS SELECT * FROM table")  # noqa: S608
+                stored = _from_ipc(blob)  # noqa: F841 (read by DuckDB)
+                con.execute(f"CREATE OR REPLACE TABLE {table_name(ds, kind)} AS SELECT * FROM stored")  # noqa: S608
         _LOCAL.update({(con.cache_file, table_name(ds, "p")), (con.cache_file, table_name(ds, "r"))})
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import memory
+from analysis import access, memory
 from analysis.cli.export import safe_csv
 from analysis.cli.report import ReportContext, report_html, source_of_dataset
 from analysis.figures.base import Drill, drill, mark_key
@@ -43,6 +43,7 @@ from analysis.store import datasets as store
 from analysis.store import queries, snapshots
 from analysis.store.queries import Filters
 from analysis.store.snapshots import Snapshot, ViewState
+from pages import identity
 
 # Everything imported so far (Streamlit, pandas, plotly, DuckDB, the analyses) lives as long as the server:
 # moved out of the garbage collector's sight, a full collection during a run no longer walks it (at 100k
@@ -433,15 +434,34 @@ def opened_snapshot(token: str) -> Snapshot | None:
 
 
 def snapshot_list() -> pd.DataFrame:
-    """Every snapshot, newest first (columns of snapshots.list_snapshots)."""
+    """The snapshots the caller may list, newest first: an admin's every one, an analyst's own
+    (columns of snapshots.list_snapshots)."""
+    who, role = identity.caller()
     with store.connect() as con:
-        return snapshots.list_snapshots(con)
+        return snapshots.list_snapshots(con, owner=access.listed_owner(who, role))
 
 
 def revoke_snapshot(token: str) -> bool:
-    """Revoke a snapshot; True when it was active until now."""
+    """Revoke a snapshot the caller may revoke (access.may_revoke, checked against its stored owner);
+    True when it was active until now."""
+    who, role = identity.caller()
     with store.connect() as con:
+        snap = snapshots.stored_snapshot(con, token)
+        if snap is None or not access.may_revoke(who, role, snap.owner):
+            return False
         return snapshots.revoke(con, token)
+
+
+def revoke_with_key(key: str) -> Snapshot | None:
+    """Revoke the snapshot of a revoke key (no role needed: the key is given to its owner alone)."""
+    with store.connect() as con:
+        return snapshots.revoke_with_key(con, key.strip())
+
+
+def snapshot_open() -> bool:
+    """Whether this run shows a snapshot link that opens (menu_position looked it up)."""
+    looked = st.session_state.get("_snapshot_run")
+    return looked is not None and looked[1] is not None
 
 
 def snapshot_link(page_path: str, token: str) -> str:
@@ -715,17 +735,23 @@ def _share(view: View, page_path: str) -> None:
         if shared:
             st.caption(f"Link to the snapshot “{plain(shared[0])}”, ready to copy:")
             st.code(shared[1], language=None, wrap_lines=True)
+            st.caption("Its revoke key, for you alone (Snapshots page, “Revoke with a key”); it is shown once:")
+            st.code(shared[2], language=None, wrap_lines=True)
 
 
 def _create_snapshot(view: View, page_path: str, title: str, note: str, until: dt.date | None) -> None:
     expires = dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None
+    who, role = identity.caller()
+    if not access.allowed(role, "make_snapshot"):
+        st.warning("No snapshot made: making snapshots needs the analyst role.")
+        return
     try:
         with store.connect() as con:
-            snap = snapshots.create(con, view.dataset_id, view.state, page_path, title, note, expires)
+            snap = snapshots.create(con, view.dataset_id, view.state, page_path, title, note, expires, owner=who.user)
     except ValueError as exc:
         st.warning(f"No snapshot made: {exc}.")
         return
-    st.session_state["_shared"] = (snap.title, snapshot_link(snap.page, snap.token))
+    st.session_state["_shared"] = (snap.title, snapshot_link(snap.page, snap.token), snap.revoke_key)
 
 
 def view_report(view: View) -> str:

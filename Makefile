@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench lock chromium clean
+.PHONY: run test lint bench lock chromium postgres clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ lint: $(STAMP)
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-test: $(STAMP) lint chromium
+# Debian's PostgreSQL for the store tests on a shared store, installed where it is missing (needs root, as in CI).
+# The tests make and start a throw-away cluster of their own (tests/postgres.py); the package's own is not used.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+test: $(STAMP) lint chromium postgres
 	$(BIN)/python -m pytest
 
 # Synthetic portfolios of 10k, 100k, 1M pilots and a 1.6M-event log, each measurement in a fresh process;

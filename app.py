@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common
+from pages import common, identity
 
 st.set_page_config(page_title="Pilot Outcomes", page_icon=":material/insights:", layout="wide")
 
@@ -18,6 +18,8 @@ PAGES = [
     st.Page("pages/snapshots.py", title="Snapshots", icon=":material/photo_camera:", url_path="snapshots"),
 ]
 
-navigation = st.navigation(PAGES, position=common.menu_position())
+position = common.menu_position()  # looks up this run's snapshot link, for the gate too
+navigation = st.navigation(identity.visible_pages(PAGES, identity.caller()[1]), position=position)
+identity.gate(snapshot_open=common.snapshot_open())
 st.session_state["_view"] = common.sidebar(navigation, PAGES)
 navigation.run()

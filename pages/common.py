@@ -91,8 +91,10 @@ from pages.shared.snapshot_view import (  # noqa: F401
     opened_snapshot,
     page_title,
     revoke_snapshot,
+    revoke_with_key,
     snapshot_link,
     snapshot_list,
+    snapshot_open,
 )
 from pages.shared.widgets import (  # noqa: F401
     STALL_DAYS,

@@ -1,4 +1,5 @@
-"""Snapshots: every frozen view with its link, and revoking one."""
+"""Snapshots: the caller's frozen views (every one for an admin) with their links, and revoking one (by
+choice, or with a snapshot's revoke key)."""
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +10,7 @@ from pages.common import (
     page_title,
     plain,
     revoke_snapshot,
+    revoke_with_key,
     snapshot_link,
     snapshot_list,
 )
@@ -23,6 +25,17 @@ st.markdown("A snapshot freezes a view (dataset, filters, settings, page) behind
 revoked = st.session_state.pop("_revoked", None)
 if revoked:
     st.success(f"Revoked “{plain(revoked)}”. Its link now opens nothing.")
+with st.expander("Revoke with a key", icon=":material/key:"):
+    with st.form("revoke_key_form", clear_on_submit=True, border=False):
+        key = st.text_input("Revoke key", type="password", key="revoke_key",
+                            help="The key shown once beside a snapshot's link when it was made.")
+        if st.form_submit_button("Revoke with this key"):
+            done = revoke_with_key(key)
+            if done is None:
+                st.warning("That key revokes nothing: it is unknown, or its snapshot is already revoked.")
+            else:
+                st.session_state["_revoked"] = done.title
+                st.rerun()
 snaps = snapshot_list()
 if snaps.empty:
     empty_state("No snapshots yet. Open a view, then use “Share snapshot” in the sidebar.")
@@ -31,9 +44,10 @@ shown = snaps.assign(page=snaps["page"].map(page_title), status=snaps["status"].
                      expires=[f"{e:%Y-%m-%d %H:%M}" if pd.notna(e) else "never" for e in snaps["expires"]],
                      dataset=snaps["dataset_name"] + " · " + snaps["dataset_id"].str[:6],
                      link=[snapshot_link(p, t) for p, t in zip(snaps["page"], snaps["token"])])
-st.dataframe(shown[["title", "page", "dataset", "created", "expires", "status", "link", "note"]], hide_index=True,
-             width="stretch", column_config={
+st.dataframe(shown[["title", "page", "dataset", "created", "expires", "status", "link", "note", "owner"]],
+             hide_index=True, width="stretch", column_config={
                  "title": "Title", "page": "Page", "dataset": "Dataset", "note": "Note", "status": "Status",
+                 "owner": "Owner",
                  "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
                  "expires": "Expires (UTC)",
                  "link": st.column_config.LinkColumn("Link", display_text="Open")})
@@ -50,4 +64,5 @@ sure = st.checkbox("I understand that its link stops working for everyone, for g
 if st.button("Revoke", key="revoke", disabled=not sure, type="primary"):
     if revoke_snapshot(token):
         st.session_state["_revoked"] = labels[token]
-    st.rerun()
+        st.rerun()
+    st.warning("Not revoked: only its owner or an admin revokes a snapshot.")

@@ -31,3 +31,41 @@ def federal_bytes() -> bytes:
     if not FEDERAL.exists():
         pytest.fail(f"the federal inventory is expected at {FEDERAL} (../shared/data beside the checkout)")
     return FEDERAL.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The address of a PostgreSQL server for this test session: PILOTS_TEST_DATABASE_URL, or a throw-away
+    cluster started here (tests/postgres.py). One that cannot be started fails the test, never skips it."""
+    from tests import postgres
+
+    given = os.environ.get("PILOTS_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    try:
+        server = postgres.Server()
+    except (postgres.ServerError, OSError) as problem:
+        pytest.fail(f"the PostgreSQL test server could not be started: {problem}", pytrace=False)
+    yield server.url()
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server_url, monkeypatch) -> str:
+    """A fresh PostgreSQL store (a schema of its own), selected for this test by PILOTS_DATABASE_URL."""
+    from analysis.store import backend
+    from tests import postgres
+
+    url = postgres.schema_url(pg_server_url, postgres.new_schema())
+    monkeypatch.setenv(backend.URL_VARIABLE, url)
+    yield url
+    backend.close_pg(url)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store_backend(request) -> str:
+    """Run a store test on both back ends: the embedded DuckDB file and a PostgreSQL store."""
+    if request.param == "postgres":
+        request.getfixturevalue("pg_url")
+    return request.param

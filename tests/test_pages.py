@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = sorted(str(p.relative_to(Path(APP).parent)) for p in (Path(APP).parent / "pages").glob("*.py")
-               if p.name not in ("__init__.py", "common.py"))
+               if p.name not in ("__init__.py", "common.py", "identity.py"))  # helpers, not pages
 
 
 def run_app(page: str | None = None, query: dict | None = None) -> AppTest:

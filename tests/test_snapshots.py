@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pytest
 from builders import make_portfolio, pilot
 from conftest import SAMPLE
@@ -19,6 +20,8 @@ from analysis.store import datasets as store
 from analysis.store import snapshots
 from analysis.store.queries import Filters, load_pilots
 from analysis.store.snapshots import ViewState
+
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
 
 T0 = dt.datetime(2026, 11, 1, 9, 30)
 HR_SOURCING = ViewState(Filters({"business_unit": ("HR",)}), dt.date(2026, 10, 31), 60, "sourcing")
@@ -57,7 +60,7 @@ def test_tokens_come_from_the_secrets_module(con, sample_id, monkeypatch):
     calls = []
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n: calls.append(n) or "A" * 32)
     snap = snapshots.create(con, sample_id, HR_SOURCING, "funnel", "From secrets")
-    assert snap.token == "A" * 32 and calls == [snapshots.TOKEN_BYTES] and snapshots.TOKEN_BYTES * 8 >= 128
+    assert snap.token == "A" * 32 and calls == [snapshots.TOKEN_BYTES] * 2 and snapshots.TOKEN_BYTES * 8 >= 128  # link, revoke key
 
 
 def test_round_trip_gives_back_the_view_and_the_same_numbers(con, sample_id):
@@ -133,8 +136,8 @@ def test_a_dataset_that_a_snapshot_uses_cannot_be_deleted(con, sample_id):
     snap = snapshots.create(con, sample_id, HR_SOURCING, "", "Keeps its data")
     snapshots.revoke(con, snap.token)  # even a revoked snapshot keeps its dataset (it is still listed)
     assert snapshots.datasets_in_use(con) == {sample_id}
-    with pytest.raises(duckdb.ConstraintException):
-        con.execute("DELETE FROM datasets WHERE id = ?", [sample_id])
+    with pytest.raises((duckdb.ConstraintException, psycopg.errors.ForeignKeyViolation)):
+        store.records(con).run("DELETE FROM datasets WHERE id = ?", [sample_id])
     assert store.dataset_info(con, sample_id) is not None
 
 

@@ -11,6 +11,8 @@ from analysis.store import queries
 from analysis.store.queries import Filters
 from tests.builders import make_portfolio, pilot
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
+
 
 @pytest.fixture
 def con(tmp_path):
@@ -66,11 +68,13 @@ def _wal_bytes(folder) -> int:
     return wal.stat().st_size if wal.exists() else 0
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # the embedded file's write-ahead log
 def test_a_stored_dataset_is_checkpointed_while_the_store_stays_open(tmp_path, con):
     store.ingest(con, make_portfolio(40), "a.csv")
     assert _wal_bytes(tmp_path) == 0  # the app keeps the store open: without the checkpoint the log holds it
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # DuckDB's checkpoint; PostgreSQL: test_store_postgres.py
 def test_a_dataset_is_stored_while_another_session_holds_a_transaction(tmp_path, con):
     with store.connect(tmp_path) as other:
         other.execute("BEGIN TRANSACTION")

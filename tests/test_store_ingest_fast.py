@@ -27,6 +27,8 @@ from tests.conftest import FEDERAL, SAMPLE
 from tests.test_derive_distinct import HEADERS_PLUS, assert_same_derivation, tricky_rows
 from tests.test_ingest_fast import assert_same, csv_module_table
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
+
 OVER_THE_SAMPLE = parse.SAMPLE_ROWS + 2_500  # IDs of more rows than this are held as themselves, not hashed
 INPUTS = {
     "sample": lambda: SAMPLE.read_bytes(),
@@ -136,6 +138,7 @@ def test_a_read_in_several_blocks_is_one_chunk_a_column_and_reads_as_the_csv_mod
     assert_same(fast, csv_module_table(data))
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # upload files: embedded store only
 def test_the_upload_file_is_written_while_deriving_and_removed_when_that_fails(tmp_path, monkeypatch):
     with store.connect(tmp_path) as con:
         sha = store.dataset_info(con, store.ingest(con, SAMPLE.read_bytes(), SAMPLE.name)).upload_sha

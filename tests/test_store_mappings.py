@@ -7,6 +7,8 @@ import pytest
 from analysis.ingest.mapping import Mapping
 from analysis.store import datasets as store
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
+
 EXPORT = (b"Key,Phase,Outcome,Opened\n"
           b"K1,Idea,Active,2024-01-01\nK2,Gate 3,Active,2024-02-01\nK3,Gate 3,Stopped,2024-03-01\n")
 SAME_HEADERS_REORDERED = (b"phase,KEY,opened,Outcome\n"

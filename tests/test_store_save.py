@@ -12,6 +12,8 @@ from analysis.store import queries
 from analysis.store.datasets import _as_arrow
 from analysis.store.queries import Filters
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
+
 
 @pytest.mark.parametrize("path", [SAMPLE, FEDERAL], ids=["sample", "federal"])
 def test_stored_pilots_are_the_derived_pilots(tmp_path, path):

@@ -12,7 +12,10 @@ from analysis.ingest.mapping import Mapping
 from analysis.store import datasets as store
 from tests.builders import make_portfolio
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
 
+
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # upload files: embedded store only; PostgreSQL keeps bytes in uploads.content (test_store_postgres.py)
 def test_the_bytes_are_a_file_named_by_their_hash_and_read_back(tmp_path):
     data = make_portfolio(5)
     sha = hashlib.sha256(data).hexdigest()
@@ -28,6 +31,7 @@ def test_the_bytes_are_a_file_named_by_their_hash_and_read_back(tmp_path):
     assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [sha]  # no temporary file left
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # upload files: embedded store only; PostgreSQL keeps bytes in uploads.content (test_store_postgres.py)
 def test_a_changed_or_missing_file_is_no_upload(tmp_path):
     data = make_portfolio(3)
     sha = hashlib.sha256(data).hexdigest()
@@ -42,6 +46,7 @@ def test_a_changed_or_missing_file_is_no_upload(tmp_path):
         assert store.upload_bytes(con, "0" * 64) is None
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # upload files: embedded store only; PostgreSQL keeps bytes in uploads.content (test_store_postgres.py)
 def test_uploading_the_same_bytes_again_writes_the_file_again_only_when_it_is_wrong(tmp_path):
     data = make_portfolio(3)
     path = tmp_path / "uploads" / hashlib.sha256(data).hexdigest()
@@ -55,6 +60,7 @@ def test_uploading_the_same_bytes_again_writes_the_file_again_only_when_it_is_wr
         assert path.read_bytes() == data
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # upload files: embedded store only; PostgreSQL keeps bytes in uploads.content (test_store_postgres.py)
 def test_stores_made_before_the_move_still_give_their_bytes(tmp_path):
     data = make_portfolio(2)
     sha = hashlib.sha256(data).hexdigest()
@@ -63,6 +69,7 @@ def test_stores_made_before_the_move_still_give_their_bytes(tmp_path):
         assert store.upload_bytes(con, sha) == data
 
 
+@pytest.mark.parametrize("store_backend", ["duckdb"], indirect=True)  # upload files: embedded store only; PostgreSQL keeps bytes in uploads.content (test_store_postgres.py)
 def test_a_write_that_fails_leaves_neither_the_file_nor_a_temporary_one(tmp_path, monkeypatch):
     def full_disk(fd):
         raise OSError(28, "No space left on device")

@@ -10,10 +10,14 @@ file is written in a tenth of that, and `uploads` keeps its sha, name and size.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
+import os
+import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +34,11 @@ from analysis.ingest.shapes import derive_upload
 from analysis.ingest.validate import Derived
 from analysis.memory import release_memory
 from analysis.schema import normalise
+from analysis.store.backend import DuckRecords, SharedConnection, database_url, pg_records
 from analysis.store.paths import data_dir, write_atomically
 
 DB_FILE = "pilots.duckdb"
+CACHE_DIR = "cache"  # with a PostgreSQL store: each process's DuckDB copy of the datasets it has read
 UPLOADS_DIR = "uploads"  # beside DB_FILE: one file per upload, named by the sha256 of its bytes
 MAX_REPORTED_PROBLEMS = 20_000  # a report lists this many; beyond, a million bad cells would bloat every read
 _WRITE_LOCK = threading.Lock()  # one writer at a time inside a process; reads run in parallel
@@ -67,30 +73,69 @@ class DatasetInfo:
 # own connection attaches to it in a tenth of a millisecond instead of reopening the file (10-80 ms).
 # They are never used for queries: every use still gets a connection of its own from connect().
 _OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
+_LOCAL: set[tuple[str, str]] = set()  # (cache file, table) already read from PostgreSQL in this process
 
 
-def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A new connection to the store, created with its tables when missing."""
+def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection | SharedConnection:
+    """A new connection to the store, created with its tables when missing. With $PILOTS_DATABASE_URL set,
+    the connection is to this process's DuckDB cache of the PostgreSQL store (backend.SharedConnection)."""
     folder = path or data_dir()
-    file = str((folder / DB_FILE).resolve())
+    url = database_url()
+    file = _store_file(folder, url)
     if file not in _OPEN:
         with _WRITE_LOCK:
             if file not in _OPEN:
-                folder.mkdir(parents=True, exist_ok=True)
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
                 anchor = duckdb.connect(file)
-                anchor.execute(SCHEMA)
+                if url is None:
+                    anchor.execute(SCHEMA)
+                else:
+                    atexit.register(_drop_cache, file)
                 _OPEN[file] = anchor
-    return duckdb.connect(file)
+    if url is None:
+        return duckdb.connect(file)
+    return SharedConnection(duckdb.connect(file), pg_records(url), file)
+
+
+def _store_file(folder: Path, url: str | None) -> str:
+    """The embedded store's file, or this process's cache file for a PostgreSQL store: one per process
+    (DuckDB lets one process write a file) and per store address."""
+    if url is None:
+        return str((folder / DB_FILE).resolve())
+    tag = hashlib.sha256(url.encode()).hexdigest()[:8]
+    return str((folder / CACHE_DIR / f"{socket.gethostname()}-{os.getpid()}-{tag}.duckdb").resolve())
+
+
+def _drop_cache(file: str) -> None:
+    """Remove a process's cache file at exit: it is rebuilt from PostgreSQL on next use."""
+    release_file(file)
+    for name in (file, file + ".wal"):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def release(path: Path | None = None) -> None:
     """Let go of the store file that `connect` keeps open, so another process (an app server started by a
     test, a command) can open it; the next `connect` opens it again."""
-    file = str(((path or data_dir()) / DB_FILE).resolve())
+    release_file(_store_file(path or data_dir(), database_url()))
+
+
+def release_file(file: str) -> None:
     with _WRITE_LOCK:
         anchor = _OPEN.pop(file, None)
+        _LOCAL.difference_update({k for k in _LOCAL if k[0] == file})
     if anchor is not None:
         anchor.close()
+
+
+def records(con) -> DuckRecords:
+    """The store's records (datasets, uploads, mappings, snapshots) behind a connection from `connect`."""
+    return con.records if isinstance(con, SharedConnection) else DuckRecords(con, _WRITE_LOCK)
+
+
+def is_shared(con) -> bool:
+    """Whether the connection is to a PostgreSQL store (records shared by several processes)."""
+    return isinstance(con, SharedConnection)
 
 
 def table_name(dataset_id: str, kind: str = "p") -> str:
@@ -98,6 +143,45 @@ def table_name(dataset_id: str, kind: str = "p") -> str:
     if not dataset_id.isalnum():
         raise ValueError("not a dataset id")
     return f'"{kind}_{dataset_id}"'
+
+
+def pilots_table(con, dataset_id: str, kind: str = "p") -> str:
+    """`table_name` of a dataset's pilots (p) or rejected rows (r) on this connection: with a PostgreSQL
+    store, read into the process's DuckDB cache on first use (ValueError for a dataset not stored)."""
+    name = table_name(dataset_id, kind)
+    if isinstance(con, SharedConnection) and (con.cache_file, name) not in _LOCAL:
+        _cache_tables(con, dataset_id)
+    return name
+
+
+def _cache_tables(con: SharedConnection, ds: str) -> None:
+    """Read a dataset's tables from PostgreSQL (Arrow IPC) into the DuckDB cache, once per process."""
+    with _WRITE_LOCK:
+        present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name IN (?, ?)",
+                                             [f"p_{ds}", f"r_{ds}"]).fetchall()}
+        if len(present) < 2:
+            blobs = dict(con.records.rows("SELECT kind, data FROM dataset_tables WHERE dataset_id = ?", [ds]))
+            if set(blobs) != {"p", "r"}:
+                raise ValueError(f"no stored dataset {ds}")
+            for kind, blob in blobs.items():
+                stored = _from_ipc(blob)  # noqa: F841 (read by DuckDB)
+                con.execute(f"CREATE OR REPLACE TABLE {table_name(ds, kind)} AS SELECT * FROM stored")  # noqa: S608
+        _LOCAL.update({(con.cache_file, table_name(ds, "p")), (con.cache_file, table_name(ds, "r"))})
+
+
+def _to_ipc(con, table: str) -> bytes:
+    """A DuckDB table as Arrow IPC stream bytes, zstd-compressed (types and row order kept)."""
+    with con.cursor() as cur:
+        arrow = cur.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: S608
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, arrow.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as out:
+        out.write_table(arrow)
+    return sink.getvalue()
+
+
+def _from_ipc(blob: bytes) -> pa.Table:
+    with pa.ipc.open_stream(pa.BufferReader(blob)) as reader:
+        return reader.read_all().combine_chunks()
 
 
 def dataset_id(data: bytes, mapping: Mapping) -> str:
@@ -135,7 +219,8 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
     _remember_signature(con, sha, sheet, signature)
     saved = _saved_for(con, signature) if mapping is None else None
     read_as = replace(raw, cells=without_rows(raw.cells), lines=[], distinct=None)  # the report needs how it was
-    with _kept_meanwhile(_upload_path(con, sha), data):
+    kept = contextlib.nullcontext() if is_shared(con) else _kept_meanwhile(_upload_path(con, sha), data)
+    with kept:
         derived = derive_upload(raw, saved[0] if saved else mapping, let_go=True)  # read, not its cells or lines
     raw = read_as
     release_memory()  # the cells' memory, for DuckDB to store the pilots in
@@ -150,7 +235,7 @@ def ingest(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, mapping: 
 def _stored_size(con, size: int) -> bool:
     """Whether the store holds an upload of `size` bytes (or one of unknown size): only then may an upload
     of that many bytes be stored already."""
-    return con.execute("SELECT 1 FROM uploads WHERE size = ? OR size IS NULL LIMIT 1", [size]).fetchone() is not None
+    return records(con).one("SELECT 1 FROM uploads WHERE size = ? OR size IS NULL LIMIT 1", [size]) is not None
 
 
 def _stored_as_guessed(con, sha: str, sheet: str | None) -> str | None:
@@ -158,8 +243,8 @@ def _stored_as_guessed(con, sha: str, sheet: str | None) -> str | None:
     saved for its headers (then the upload is derived again under that)."""
     if _saved_for(con, _known_signature(con, sha, sheet)) is not None:
         return None
-    found = con.execute("SELECT id FROM datasets WHERE upload_sha = ? AND auto_mapping AND "
-                        "coalesce(sheet, '') = coalesce(?, '')", [sha, sheet]).fetchone()
+    found = records(con).one("SELECT id FROM datasets WHERE upload_sha = ? AND auto_mapping AND "
+                             "coalesce(sheet, '') = ?", [sha, sheet or ""])
     return found[0] if found else None
 
 
@@ -188,51 +273,51 @@ def header_signature(headers: list[str]) -> str:
 
 
 def _known_signature(con, sha: str, sheet: str | None) -> str | None:
-    row = con.execute("SELECT signature FROM header_signatures WHERE upload_sha = ? AND sheet = ?",
-                      [sha, sheet or ""]).fetchone()
+    row = records(con).one("SELECT signature FROM header_signatures WHERE upload_sha = ? AND sheet = ?",
+                           [sha, sheet or ""])
     return row[0] if row else None
 
 
 def _remember_signature(con, sha: str, sheet: str | None, signature: str) -> None:
-    with _WRITE_LOCK:
-        con.execute("INSERT INTO header_signatures VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    [sha, sheet or "", signature])
+    records(con).run("INSERT INTO header_signatures VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                     [sha, sheet or "", signature])
 
 
 def _saved_for(con, signature: str | None) -> tuple[Mapping, dt.datetime, str] | None:
     """The mapping saved for a header signature, when it was saved, and the file it was made on."""
     if signature is None:
         return None
-    row = con.execute("SELECT mapping, saved, filename FROM saved_mappings WHERE signature = ?",
-                      [signature]).fetchone()
+    row = records(con).one("SELECT mapping, saved, filename FROM saved_mappings WHERE signature = ?",
+                           [signature])
     return (Mapping.from_json(row[0]), row[1], row[2]) if row else None
 
 
 def remember_mapping(con, ds: str) -> str:
     """Save a dataset's mapping for its export's header signature, so the next upload of the same
     export is mapped the same way; returns the signature."""
-    row = con.execute("SELECT d.mapping, d.name, h.signature FROM datasets d JOIN header_signatures h "
-                      "ON h.upload_sha = d.upload_sha AND h.sheet = coalesce(d.sheet, '') WHERE d.id = ?",
-                      [ds]).fetchone()
+    row = records(con).one("SELECT d.mapping, d.name, h.signature FROM datasets d JOIN header_signatures h "
+                           "ON h.upload_sha = d.upload_sha AND h.sheet = coalesce(d.sheet, '') WHERE d.id = ?",
+                           [ds])
     if row is None:
         raise ValueError(f"no stored dataset {ds} with a known header signature")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with _WRITE_LOCK:
-        con.execute("INSERT OR REPLACE INTO saved_mappings VALUES (?, ?, ?, ?, ?)", [row[2], row[0], ds, row[1], now])
+    records(con).run("INSERT INTO saved_mappings VALUES (?, ?, ?, ?, ?) ON CONFLICT (signature) DO UPDATE SET "
+                     "mapping = excluded.mapping, dataset_id = excluded.dataset_id, filename = excluded.filename, "
+                     "saved = excluded.saved", [row[2], row[0], ds, row[1], now])
     return row[2]
 
 
 def saved_mapping(con, ds: str) -> Mapping | None:
     """The mapping saved for the header signature of a dataset's upload, if any."""
-    row = con.execute("SELECT h.signature FROM datasets d JOIN header_signatures h ON h.upload_sha = "
-                      "d.upload_sha AND h.sheet = coalesce(d.sheet, '') WHERE d.id = ?", [ds]).fetchone()
+    row = records(con).one("SELECT h.signature FROM datasets d JOIN header_signatures h ON h.upload_sha = "
+                           "d.upload_sha AND h.sheet = coalesce(d.sheet, '') WHERE d.id = ?", [ds])
     saved = _saved_for(con, row[0]) if row else None
     return saved[0] if saved else None
 
 
 def rederive(con, ds: str, mapping: Mapping) -> str:
     """A new dataset from the stored bytes of a dataset's upload under another mapping (no re-upload)."""
-    row = con.execute("SELECT upload_sha, name, sheet FROM datasets WHERE id = ?", [ds]).fetchone()
+    row = records(con).one("SELECT upload_sha, name, sheet FROM datasets WHERE id = ?", [ds])
     data = upload_bytes(con, row[0]) if row else None
     if data is None:
         raise ValueError(f"the upload of dataset {ds} is not stored")
@@ -241,7 +326,7 @@ def rederive(con, ds: str, mapping: Mapping) -> str:
 
 def raw_table(con, ds: str) -> RawTable | None:
     """The raw cells of a dataset's upload (the mapping editor lists its columns and values)."""
-    row = con.execute("SELECT upload_sha, name, sheet FROM datasets WHERE id = ?", [ds]).fetchone()
+    row = records(con).one("SELECT upload_sha, name, sheet FROM datasets WHERE id = ?", [ds])
     data = upload_bytes(con, row[0]) if row else None
     return read_upload(data, row[1], row[2]) if data is not None else None
 
@@ -252,6 +337,8 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
     pilots and rejected tables in one transaction. `upload_hash`: sha256 of `data`, when already known."""
     upload_hash = upload_hash or hashlib.sha256(data)
     ds, sha = _dataset_id(upload_hash, derived.mapping), upload_hash.hexdigest()
+    if is_shared(con):
+        return _save_shared(con, ds, sha, data, filename, raw, derived, auto, mapping_source)
     with _WRITE_LOCK:
         if con.execute("SELECT 1 FROM datasets WHERE id = ?", [ds]).fetchone():
             return ds
@@ -273,6 +360,35 @@ def save(con, data: bytes, filename: str, raw: RawTable, derived: Derived, auto:
     return ds
 
 
+def _save_shared(con: SharedConnection, ds, sha, data, filename, raw, derived, auto, mapping_source) -> str:
+    """`save` for a PostgreSQL store: the pilots and rejected tables are made in this process's DuckDB
+    cache (the types DuckDB gives them are the embedded store's), then the upload with its bytes, the
+    dataset's row and both tables as Arrow IPC go to PostgreSQL in one transaction: another process sees
+    the whole dataset or none of it, also when this one is killed mid-way (the server rolls back)."""
+    if con.records.one("SELECT 1 FROM datasets WHERE id = ?", [ds]):
+        return ds
+    with _WRITE_LOCK:
+        pilots, rejected = _as_arrow(derived.pilots), derived.rejected.astype("str")  # noqa: F841 (read by DuckDB)
+        con.execute(f"CREATE OR REPLACE TABLE {table_name(ds)} AS SELECT * FROM pilots")  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TABLE {table_name(ds, 'r')} AS SELECT * FROM rejected")  # noqa: S608
+        blobs = {"p": _to_ipc(con, table_name(ds)), "r": _to_ipc(con, table_name(ds, "r"))}
+        _LOCAL.update({(con.cache_file, table_name(ds, "p")), (con.cache_file, table_name(ds, "r"))})
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with con.records.transaction() as tx:
+        tx.run("INSERT INTO uploads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+               [sha, filename, len(data), data, now])
+        tx.run("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+               _dataset_row(ds, sha, filename, now, auto, raw, derived, mapping_source))
+        for kind, blob in blobs.items():
+            tx.run("INSERT INTO dataset_tables VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [ds, kind, blob])
+    return ds
+
+
+def _dataset_row(ds, sha, filename, now, auto, raw, derived, mapping_source) -> list:
+    return [ds, sha, filename, now, auto, raw.sheet, derived.mapping.to_json(), json.dumps(derived.stages),
+            json.dumps(derived.extras), json.dumps(report(raw, derived, mapping_source))]
+
+
 def _checkpoint(con) -> None:
     """Fold the write-ahead log into the database file once a dataset is stored. The app keeps the store
     open, and until DuckDB checkpoints on its own every query of the new dataset reads the log too (at 1M
@@ -287,8 +403,7 @@ def _insert(con, ds, sha, data, filename, raw, derived, auto, mapping_source) ->
     con.execute("INSERT INTO uploads VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING",
                 [sha, filename, len(data), now])
     con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [ds, sha, filename, now, auto, raw.sheet, derived.mapping.to_json(),
-                 json.dumps(derived.stages), json.dumps(derived.extras), json.dumps(report(raw, derived, mapping_source))])
+                _dataset_row(ds, sha, filename, now, auto, raw, derived, mapping_source))
     pilots, rejected = _as_arrow(derived.pilots), derived.rejected.astype("str")  # noqa: F841 (read by DuckDB)
     # table_name() admits only our own hex ids, quoted: no upload text reaches these statements
     con.execute(f"CREATE TABLE {table_name(ds)} AS SELECT * FROM pilots")  # noqa: S608
@@ -325,8 +440,8 @@ def report(raw: RawTable, derived: Derived, mapping_source: str = "guessed") -> 
 
 def dataset_info(con, ds: str) -> DatasetInfo | None:
     """The dataset's metadata, or None for an unknown id."""
-    row = con.execute("SELECT id, name, created, upload_sha, mapping, stages, extras, report FROM datasets "
-                      "WHERE id = ?", [ds]).fetchone()
+    row = records(con).one("SELECT id, name, created, upload_sha, mapping, stages, extras, report FROM datasets "
+                           "WHERE id = ?", [ds])
     if row is None:
         return None
     mapping = Mapping.from_json(row[4])
@@ -340,22 +455,31 @@ def dataset_info(con, ds: str) -> DatasetInfo | None:
 
 def list_datasets(con) -> pd.DataFrame:
     """Columns: id, name, created, rows_read, accepted, rejected — newest first."""
-    return con.execute(
-        "SELECT id, name, created, CAST(json_extract(report, '$.rows.read') AS BIGINT) AS rows_read, "
-        "CAST(json_extract(report, '$.rows.accepted') AS BIGINT) AS accepted, "
-        "CAST(json_extract(report, '$.rows.rejected') AS BIGINT) AS rejected "
-        "FROM datasets ORDER BY created DESC").df()
+    if not is_shared(con):
+        return con.execute(
+            "SELECT id, name, created, CAST(json_extract(report, '$.rows.read') AS BIGINT) AS rows_read, "
+            "CAST(json_extract(report, '$.rows.accepted') AS BIGINT) AS accepted, "
+            "CAST(json_extract(report, '$.rows.rejected') AS BIGINT) AS rejected "
+            "FROM datasets ORDER BY created DESC").df()
+    rows = con.records.rows(
+        "SELECT id, name, created, CAST(report::json -> 'rows' ->> 'read' AS BIGINT), "
+        "CAST(report::json -> 'rows' ->> 'accepted' AS BIGINT), CAST(report::json -> 'rows' ->> 'rejected' AS BIGINT) "
+        "FROM datasets ORDER BY created DESC")
+    frame = pd.DataFrame(rows, columns=["id", "name", "created", "rows_read", "accepted", "rejected"])
+    return frame.astype({"id": "str", "name": "str", "created": "datetime64[us]", "rows_read": "int64",
+                         "accepted": "int64", "rejected": "int64"})
 
 
 def upload_bytes(con, sha: str) -> bytes | None:
     """The original bytes of an upload (kept so a mapping change re-derives without re-uploading); None
     when the store has no such upload, or its file is gone or does not hash to its name. Stores made
     before the bytes moved to files hold them in `uploads.content`."""
-    row = con.execute("SELECT content FROM uploads WHERE sha = ?", [sha]).fetchone()
+    row = records(con).one("SELECT content FROM uploads WHERE sha = ?", [sha])
     if row is None:
         return None
     if row[0] is not None:
-        return bytes(row[0])
+        data = bytes(row[0])
+        return data if hashlib.sha256(data).hexdigest() == sha else None
     try:
         data = _upload_path(con, sha).read_bytes()
     except OSError:
@@ -367,6 +491,10 @@ def keep_upload(con, sha: str, data: bytes) -> None:
     """Write an upload's bytes to `uploads/<sha>` beside the database, unless a file of that name is
     there: written to a temporary file, flushed to disk, then renamed, so a crash leaves either no file
     or the whole one (a file left by a failed transaction is reused by the next upload of the same bytes)."""
+    if is_shared(con):
+        _upload_path(None, sha)  # the same check of the name
+        con.records.run("UPDATE uploads SET content = ? WHERE sha = ? AND content IS NULL", [data, sha])
+        return
     _keep_file(_upload_path(con, sha), data)
 
 
@@ -381,10 +509,12 @@ def _upload_path(con, sha: str) -> Path:
     """Where an upload's bytes live: the uploads folder beside the connection's database file."""
     if not all(c in "0123456789abcdef" for c in sha) or len(sha) != 64:
         raise ValueError("not an upload sha")
+    if con is None:
+        return Path(UPLOADS_DIR) / sha
     (file,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return Path(file).parent / UPLOADS_DIR / sha
 
 
 def rejected_rows(con, ds: str) -> pd.DataFrame:
     """The rejected rows of a dataset: row, reason, then the source cells as read."""
-    return con.execute(f"SELECT * FROM {table_name(ds, 'r')} ORDER BY CAST(row AS BIGINT)").df()  # noqa: S608
+    return con.execute(f"SELECT * FROM {pilots_table(con, ds, 'r')} ORDER BY CAST(row AS BIGINT)").df()  # noqa: S608

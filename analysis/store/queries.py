@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import BLANK, DIMENSIONS, UNKNOWN_STAGE
-from analysis.store.datasets import table_name
+from analysis.store.datasets import pilots_table
 
 # Text as Arrow's large_string, the type pandas keeps its text in: pyarrow then hands the buffers over
 # instead of copying every text column into that type (50 ms and a second copy of the text at 1M pilots).
@@ -81,7 +81,7 @@ def load_pilots(con, dataset_id: str, filters: Filters, extras: dict[str, str]) 
     makes it object (None). The relation API wants a connection with no pending result, so it runs on a
     cursor of its own (a cheap second connection to the same database), with LARGE_STRINGS set."""
     where, params = where_clause(filters, dimensions(extras))
-    sql = f"SELECT * FROM {table_name(dataset_id)} WHERE {where}"  # noqa: S608
+    sql = f"SELECT * FROM {pilots_table(con, dataset_id)} WHERE {where}"  # noqa: S608
     with con.cursor() as cur:
         cur.execute(LARGE_STRINGS)
         return cur.sql(sql, params=params).to_arrow_table().to_pandas()
@@ -100,7 +100,7 @@ def load_columns(con, dataset_id: str, columns: list[str]) -> pd.DataFrame:
     groups = [g for g in ([c for c in columns if c not in text], [c for c in columns if c in text]) if g]
     parts = {}
     for group in groups:
-        sql = f"SELECT {', '.join(quote_ident(c) for c in group)} FROM {table_name(dataset_id)}"  # noqa: S608
+        sql = f"SELECT {', '.join(quote_ident(c) for c in group)} FROM {pilots_table(con, dataset_id)}"  # noqa: S608
         with con.cursor() as cur:
             cur.execute(LARGE_STRINGS)
             table = cur.sql(sql).to_arrow_table()
@@ -121,7 +121,7 @@ def text_codes(con, dataset_id: str, columns: list[str]) -> dict[str, tuple[np.n
     in DuckDB, so the text itself never comes into pandas (at 1M pilots fetching and factorizing a column
     took 25-35 ms, its SQL codes take 5-15, and the text is not kept). Columns with more than CODED_UP_TO
     values are left out of the answer."""
-    table = table_name(dataset_id)
+    table = pilots_table(con, dataset_id)
     values = _first_values(con, table, columns)
     coded = [c for c in columns if values[c] or _no_value(con, table, c)]
     if not coded:
@@ -164,7 +164,7 @@ def _no_value(con, table: str, column: str) -> bool:
 
 def text_columns(con, dataset_id: str) -> list[str]:
     """The columns of the dataset's pilots table that hold text."""
-    sql = f"SELECT * FROM {table_name(dataset_id)} LIMIT 0"  # noqa: S608
+    sql = f"SELECT * FROM {pilots_table(con, dataset_id)} LIMIT 0"  # noqa: S608
     return [d[0] for d in con.execute(sql).description if str(d[1]) == "VARCHAR"]
 
 
@@ -174,7 +174,7 @@ def whole_dtypes(con, dataset_id: str) -> dict[str, object]:
     some rows can be given the dtypes of the whole frame (load_rows)."""
     import pyarrow as pa
 
-    table = table_name(dataset_id)
+    table = pilots_table(con, dataset_id)
     with con.cursor() as cur:
         cur.execute(LARGE_STRINGS)
         schema = cur.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema  # noqa: S608
@@ -196,7 +196,7 @@ def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, obj
     if columns == []:
         return pd.DataFrame(index=pd.RangeIndex(len(positions)))
     shown = "*" if columns is None else ", ".join(quote_ident(c) for c in columns)
-    sql = (f"SELECT {shown} FROM {table_name(dataset_id)} WHERE rowid BETWEEN ? AND ? "  # noqa: S608
+    sql = (f"SELECT {shown} FROM {pilots_table(con, dataset_id)} WHERE rowid BETWEEN ? AND ? "  # noqa: S608
            "AND rowid IN (SELECT position FROM wanted) ORDER BY rowid")
     bounds = [int(positions[0]), int(positions[-1])] if len(positions) else [0, -1]
     with con.cursor() as cur:
@@ -215,7 +215,7 @@ def filtered_positions(con, dataset_id: str, filters: Filters, extras: dict[str,
     its rows 0..n-1 in that order), so a cached frame of every pilot can be cut to the selection without
     reading and converting the pilots again."""
     where, params = where_clause(filters, dimensions(extras))
-    sql = f"SELECT rowid FROM {table_name(dataset_id)} WHERE {where} ORDER BY rowid"  # noqa: S608
+    sql = f"SELECT rowid FROM {pilots_table(con, dataset_id)} WHERE {where} ORDER BY rowid"  # noqa: S608
     with con.cursor() as cur:
         return cur.sql(sql, params=params).fetchnumpy()["rowid"]
 
@@ -227,7 +227,7 @@ def latest_date(con, dataset_id: str, columns: list[str]) -> dt.date | None:
     cols = [quote_ident(c) for c in columns if c in present]
     if not cols:
         return None
-    sql = f"SELECT greatest({', '.join(f'max({c})' for c in cols)}) FROM {table_name(dataset_id)}"  # noqa: S608
+    sql = f"SELECT greatest({', '.join(f'max({c})' for c in cols)}) FROM {pilots_table(con, dataset_id)}"  # noqa: S608
     latest = con.execute(sql).fetchone()[0]
     return None if latest is None else pd.Timestamp(latest).date()
 
@@ -240,18 +240,18 @@ def columns_with_values(con, dataset_id: str, columns: list[str]) -> list[str]:
     if not cols:
         return []
     counts = ", ".join(f"count({quote_ident(c)})" for c in cols)
-    row = con.execute(f"SELECT {counts} FROM {table_name(dataset_id)}").fetchone()  # noqa: S608
+    row = con.execute(f"SELECT {counts} FROM {pilots_table(con, dataset_id)}").fetchone()  # noqa: S608
     return [c for c, n in zip(cols, row) if n]
 
 
 def pilot_count(con, dataset_id: str) -> int:
     """How many pilots the dataset holds."""
-    return con.execute(f"SELECT count(*) FROM {table_name(dataset_id)}").fetchone()[0]  # noqa: S608
+    return con.execute(f"SELECT count(*) FROM {pilots_table(con, dataset_id)}").fetchone()[0]  # noqa: S608
 
 
 def table_columns(con, dataset_id: str) -> list[str]:
     """The columns of the dataset's pilots table, in order."""
-    return [d[0] for d in con.execute(f"SELECT * FROM {table_name(dataset_id)} LIMIT 0").description]  # noqa: S608
+    return [d[0] for d in con.execute(f"SELECT * FROM {pilots_table(con, dataset_id)} LIMIT 0").description]  # noqa: S608
 
 
 def filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> dict[str, list[str]]:
@@ -262,7 +262,7 @@ def filter_options(con, dataset_id: str, dims: list[str], limit: int = 500) -> d
         return out
     counts = " UNION ALL ".join(
         f"(SELECT {k} AS k, coalesce(CAST({quote_ident(dim)} AS VARCHAR), '{BLANK}') AS v, count(*) AS n "  # noqa: S608
-        f"FROM {table_name(dataset_id)} GROUP BY v)" for k, dim in enumerate(dims))
+        f"FROM {pilots_table(con, dataset_id)} GROUP BY v)" for k, dim in enumerate(dims))
     sql = (f"SELECT k, v FROM ({counts}) QUALIFY row_number() OVER (PARTITION BY k ORDER BY n DESC, v) <= ? "  # noqa: S608
            "ORDER BY k, n DESC, v")
     for k, v in con.execute(sql, [limit]).fetchall():
@@ -278,13 +278,13 @@ def undated_count(con, dataset_id: str) -> int:
 def missing_counts(con, dataset_id: str) -> dict[str, int]:
     """How many of the dataset's pilots have no readable stage, and no start date."""
     sql = (f"SELECT count(*) FILTER (WHERE stage = ?), count(*) FILTER (WHERE start_date IS NULL) "  # noqa: S608
-           f"FROM {table_name(dataset_id)}")
+           f"FROM {pilots_table(con, dataset_id)}")
     stage, start = con.execute(sql, [UNKNOWN_STAGE]).fetchone()
     return {"stage": int(stage), "start date": int(start)}
 
 
 def start_range(con, dataset_id: str) -> tuple[dt.date | None, dt.date | None]:
     """Earliest and latest start date of the dataset."""
-    sql = f"SELECT min(start_date), max(start_date) FROM {table_name(dataset_id)}"  # noqa: S608
+    sql = f"SELECT min(start_date), max(start_date) FROM {pilots_table(con, dataset_id)}"  # noqa: S608
     lo, hi = con.execute(sql).fetchone()
     return (lo.date() if lo else None), (hi.date() if hi else None)

@@ -9,15 +9,17 @@ None alike for a malformed, unknown, expired or revoked token, so a link reveals
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
+from analysis.store.datasets import is_shared, records
 from analysis.store.queries import Filters
 
 TOKEN_BYTES = 24  # 192 bits of randomness; the design asks for at least 128
@@ -29,8 +31,11 @@ _WRITE_LOCK = threading.Lock()  # one snapshot writer at a time inside a process
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (token TEXT PRIMARY KEY, dataset_id TEXT NOT NULL REFERENCES datasets (id),
     page TEXT NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL, note TEXT NOT NULL, created TIMESTAMP NOT NULL,
-    expires TIMESTAMP, revoked BOOLEAN NOT NULL DEFAULT FALSE);
+    expires TIMESTAMP, revoked BOOLEAN NOT NULL DEFAULT FALSE, owner TEXT, revoke_key TEXT);
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS owner TEXT;
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS revoke_key TEXT;
 """
+_READY: set[str] = set()  # embedded store files whose snapshots table this process has made or brought up to date
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class Snapshot:
     created: dt.datetime
     expires: dt.datetime | None
     revoked: bool
+    owner: str | None = None  # who made it (an e-mail, or "local" without sign-in); None: made before owners
+    revoke_key: str | None = field(default=None, compare=False)  # only on the Snapshot `create` returns: the store keeps its sha256 alone
 
     def status(self, now: dt.datetime | None = None) -> str:
         """active, expired or revoked."""
@@ -99,34 +106,53 @@ def is_token_shaped(text: object) -> bool:
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA)
+    """The embedded store makes its snapshots table on first use, once per process and file, adding the
+    owner columns to a table made before them (a PostgreSQL store has them from the start)."""
+    if is_shared(con):
+        return
+    (file,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if file not in _READY:
+        con.execute(SCHEMA)
+        _READY.add(file)
+
+
+def key_hash(key: str) -> str:
+    """What the store keeps of a revoke key (sha256): a stolen store gives no working key."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create(con: duckdb.DuckDBPyConnection, dataset_id: str, state: ViewState, page: str, title: str,
-           note: str = "", expires: dt.datetime | None = None, now: dt.datetime | None = None) -> Snapshot:
-    """Store a snapshot of a view and return it; ValueError for an empty or overlong title or note,
-    an expiry not in the future, or an unknown dataset."""
+           note: str = "", expires: dt.datetime | None = None, now: dt.datetime | None = None,
+           owner: str | None = None) -> Snapshot:
+    """Store a snapshot of a view, owned by `owner`, and return it with its revoke key (shown to the owner
+    once; `revoke_with_key` revokes with it, Grafana's delete key); ValueError for an empty or overlong
+    title or note, an expiry not in the future, or an unknown dataset."""
     title, note, created = title.strip(), note.strip(), now or utc_now()
     if not title or len(title) > TITLE_MAX or len(note) > NOTE_MAX:
         raise ValueError(f"a snapshot needs a title of 1 to {TITLE_MAX} characters and a note of at most "
                          f"{NOTE_MAX}")
     if expires is not None and expires <= created:
         raise ValueError("the expiry must be in the future")
-    snap = Snapshot(new_token(), dataset_id, page.strip("/"), state, title, note, created, expires, False)
+    snap = Snapshot(new_token(), dataset_id, page.strip("/"), state, title, note, created, expires, False, owner,
+                    new_token())
     with _WRITE_LOCK:
         _ensure_table(con)
-        if not con.execute("SELECT 1 FROM datasets WHERE id = ?", [dataset_id]).fetchone():
+        if not records(con).one("SELECT 1 FROM datasets WHERE id = ?", [dataset_id]):
             raise ValueError("unknown dataset")
-        con.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [snap.token, snap.dataset_id, snap.page, state.to_json(), snap.title, snap.note,
-                     snap.created, snap.expires, False])
+        records(con).run("INSERT INTO snapshots (token, dataset_id, page, state, title, note, created, expires, "
+                         "revoked, owner, revoke_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [snap.token, snap.dataset_id, snap.page, state.to_json(), snap.title, snap.note,
+                          snap.created, snap.expires, False, owner, key_hash(snap.revoke_key)])
     return snap
 
 
+COLUMNS = "token, dataset_id, page, state, title, note, created, expires, revoked, owner"
+
+
 def _from_row(row: tuple) -> Snapshot:
-    token, dataset_id, page, state, title, note, created, expires, revoked = row
+    token, dataset_id, page, state, title, note, created, expires, revoked, owner = row
     return Snapshot(token, dataset_id, page, ViewState.from_json(state), title, note, created, expires,
-                    bool(revoked))
+                    bool(revoked), owner)
 
 
 def stored_snapshot(con: duckdb.DuckDBPyConnection, token: str) -> Snapshot | None:
@@ -134,8 +160,7 @@ def stored_snapshot(con: duckdb.DuckDBPyConnection, token: str) -> Snapshot | No
     if not is_token_shaped(token):
         return None
     _ensure_table(con)
-    row = con.execute("SELECT token, dataset_id, page, state, title, note, created, expires, revoked "
-                      "FROM snapshots WHERE token = ?", [token]).fetchone()
+    row = records(con).one(f"SELECT {COLUMNS} FROM snapshots WHERE token = ?", [token])  # noqa: S608
     return _from_row(row) if row else None
 
 
@@ -151,28 +176,44 @@ def revoke(con: duckdb.DuckDBPyConnection, token: str) -> bool:
         return False
     with _WRITE_LOCK:
         _ensure_table(con)
-        done = con.execute("UPDATE snapshots SET revoked = TRUE WHERE token = ? AND NOT revoked RETURNING token",
-                           [token]).fetchall()
+        done = records(con).rows("UPDATE snapshots SET revoked = TRUE WHERE token = ? AND NOT revoked "
+                                 "RETURNING token", [token])
     return bool(done)
 
 
-LIST_COLUMNS = ["token", "title", "note", "page", "dataset_id", "dataset_name", "created", "expires", "status"]
+def revoke_with_key(con: duckdb.DuckDBPyConnection, key: str) -> Snapshot | None:
+    """Revoke the snapshot whose revoke key this is (no sign-in needed: the key is the owner's); the
+    snapshot revoked now, or None for a malformed or unknown key or one already revoked."""
+    if not is_token_shaped(key):
+        return None
+    with _WRITE_LOCK:
+        _ensure_table(con)
+        row = records(con).one(f"UPDATE snapshots SET revoked = TRUE WHERE revoke_key = ? AND NOT revoked "  # noqa: S608
+                               f"RETURNING {COLUMNS}", [key_hash(key)])
+    return _from_row(row) if row else None
 
 
-def list_snapshots(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> pd.DataFrame:
-    """Every snapshot, newest first. Columns: LIST_COLUMNS (status: active, expired or revoked)."""
+LIST_COLUMNS = ["token", "title", "note", "page", "dataset_id", "dataset_name", "created", "expires", "status",
+                "owner"]
+
+
+def list_snapshots(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None,
+                   owner: str | None = None) -> pd.DataFrame:
+    """Every snapshot (only those `owner` owns, when given), newest first. Columns: LIST_COLUMNS (status:
+    active, expired or revoked)."""
     _ensure_table(con)
-    rows = con.execute("SELECT s.token, s.dataset_id, s.page, s.state, s.title, s.note, s.created, s.expires, "
-                       "s.revoked, d.name FROM snapshots s JOIN datasets d ON d.id = s.dataset_id "
-                       "ORDER BY s.created DESC, s.token").fetchall()
-    snaps = [(_from_row(r[:9]), r[9]) for r in rows]
+    cols = ", ".join(f"s.{c}" for c in COLUMNS.split(", "))
+    where, params = ("WHERE s.owner = ?", [owner]) if owner is not None else ("", [])
+    rows = records(con).rows(f"SELECT {cols}, d.name FROM snapshots s JOIN datasets d ON d.id = s.dataset_id "  # noqa: S608
+                             f"{where} ORDER BY s.created DESC, s.token", params)
+    snaps = [(_from_row(r[:10]), r[10]) for r in rows]
     return pd.DataFrame([{"token": s.token, "title": s.title, "note": s.note, "page": s.page,
                           "dataset_id": s.dataset_id, "dataset_name": name, "created": s.created,
-                          "expires": s.expires, "status": s.status(now)} for s, name in snaps],
+                          "expires": s.expires, "status": s.status(now), "owner": s.owner} for s, name in snaps],
                         columns=LIST_COLUMNS)
 
 
 def datasets_in_use(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Ids of the datasets that some snapshot uses (revoked and expired ones included): never delete these."""
     _ensure_table(con)
-    return {r[0] for r in con.execute("SELECT DISTINCT dataset_id FROM snapshots").fetchall()}
+    return {r[0] for r in records(con).rows("SELECT DISTINCT dataset_id FROM snapshots")}

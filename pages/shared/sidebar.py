@@ -15,8 +15,9 @@ from dataclasses import replace
 import streamlit as st
 
 from analysis.cli.report import ReportContext, report_html, source_of_dataset
+from analysis.store import access, snapshots
 from analysis.store import datasets as store
-from analysis.store import snapshots
+from pages import identity
 from pages.shared.access import dataset_info
 from pages.shared.base import COMPARE_KEY, View, plain
 from pages.shared.frames import pilots_for, release_memory
@@ -67,18 +68,24 @@ def _share(view: View, page_path: str) -> None:
         if shared:
             st.caption(f"Link to the snapshot “{plain(shared[0])}”, ready to copy:")
             st.code(shared[1], language=None, wrap_lines=True)
+            st.caption("Its revoke key, for you alone (Snapshots page, “Revoke with a key”); it is shown once:")
+            st.code(shared[2], language=None, wrap_lines=True)
 
 
 def _create_snapshot(view: View, page_path: str, title: str, note: str, until: dt.date | None) -> None:
     expires = dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None
+    who, role = identity.caller()
+    if not access.allowed(role, "make_snapshot"):
+        st.warning("No snapshot made: making snapshots needs the analyst role.")
+        return
     try:
         with store.connect() as con:
             state = replace(view.state, compare=st.session_state.get(COMPARE_KEY))
-            snap = snapshots.create(con, view.dataset_id, state, page_path, title, note, expires)
+            snap = snapshots.create(con, view.dataset_id, state, page_path, title, note, expires, owner=who.user)
     except ValueError as exc:
         st.warning(f"No snapshot made: {exc}.")
         return
-    st.session_state["_shared"] = (snap.title, snapshot_link(snap.page, snap.token))
+    st.session_state["_shared"] = (snap.title, snapshot_link(snap.page, snap.token), snap.revoke_key)
 
 
 def view_report(view: View) -> str:

@@ -8,9 +8,10 @@ import os
 import pandas as pd
 import streamlit as st
 
+from analysis.store import access, snapshots
 from analysis.store import datasets as store
-from analysis.store import snapshots
 from analysis.store.snapshots import Snapshot
+from pages import identity
 from pages.shared.access import dataset_info
 from pages.shared.base import NOT_AVAILABLE, PUBLIC_URL_ENV, SNAPSHOT_PARAM, View, plain
 from pages.shared.widgets import _breakdown, _filters, _settings, _valid_state
@@ -28,15 +29,34 @@ def opened_snapshot(token: str) -> Snapshot | None:
 
 
 def snapshot_list() -> pd.DataFrame:
-    """Every snapshot, newest first (columns of snapshots.list_snapshots)."""
+    """The snapshots the caller may list, newest first: an admin's every one, an analyst's own
+    (columns of snapshots.list_snapshots)."""
+    who, role = identity.caller()
     with store.connect() as con:
-        return snapshots.list_snapshots(con)
+        return snapshots.list_snapshots(con, owner=access.listed_owner(who, role))
 
 
 def revoke_snapshot(token: str) -> bool:
-    """Revoke a snapshot; True when it was active until now."""
+    """Revoke a snapshot the caller may revoke (access.may_revoke, checked against its stored owner);
+    True when it was active until now."""
+    who, role = identity.caller()
     with store.connect() as con:
+        snap = snapshots.stored_snapshot(con, token)
+        if snap is None or not access.may_revoke(who, role, snap.owner):
+            return False
         return snapshots.revoke(con, token)
+
+
+def revoke_with_key(key: str) -> Snapshot | None:
+    """Revoke the snapshot of a revoke key (no role needed: the key is given to its owner alone)."""
+    with store.connect() as con:
+        return snapshots.revoke_with_key(con, key.strip())
+
+
+def snapshot_open() -> bool:
+    """Whether this run shows a snapshot link that opens (menu_position looked it up)."""
+    looked = st.session_state.get("_snapshot_run")
+    return looked is not None and looked[1] is not None
 
 
 def snapshot_link(page_path: str, token: str) -> str:

@@ -106,14 +106,14 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port with its own store; yields the base URL and stops
-    the server afterwards, also when the block fails."""
+def running_app(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port with its own store (and `env` added to its
+    environment); yields the base URL and stops the server afterwards, also when the block fails."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    env = {**os.environ, "PILOTS_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "PILOTS_DATA_DIR": str(data_dir), **(env or {})}
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -42,7 +42,7 @@ def test_a_snapshot_of_the_changes_page_keeps_the_earlier_upload(server, browser
     page.get_by_text("Share snapshot").click()
     page.get_by_label("Title").fill("Q4 review")
     rerun(page, lambda: page.get_by_role("button", name="Create snapshot link").click())
-    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').inner_text().replace("\n", "")
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first.inner_text().replace("\n", "")
     assert link.startswith(f"{base}/changes?snapshot=")
     fresh = browser.new_context(viewport=VIEWPORT).new_page()
     open_page(fresh, link)

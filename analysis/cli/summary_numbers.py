@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.metrics.flags import Flags, outcome_flags
 from analysis.metrics.kernels import (
-    DAY_US,
     NAT,
     event_arrays,
     production_summary,
@@ -27,7 +27,6 @@ from analysis.schema import BLANK, DIMENSIONS
 
 NUMBER_KEYS = ["funnel", "outcomes", "failure_causes", "failure_rates", "time_to_production", "as_of", "stall_days"]
 OUTCOMES = ["production", "retired", "cancelled", "active", "on_hold"]  # outcome_counts' keys, in its order
-IN_FLIGHT = ("active", "on_hold")
 NOT_RECORDED = "not recorded"  # causes.NOT_RECORDED: a cancelled pilot whose export gives no cause
 
 Coded = tuple[np.ndarray, list[str]]  # codes (int, -1 = missing) into distinct names
@@ -49,21 +48,6 @@ class PilotArrays:
     failure_cause: Coded
     dimensions: dict[str, Coded]
     dates: dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class Flags:
-    """outcomes.classify's columns as arrays: reached (the last stage, neither retired nor cancelled: its
-    outcome is production), reached_production, cancelled, in_flight, decided, stalled (bool) and
-    last_progress (int64 microseconds, NAT without any date)."""
-
-    reached: np.ndarray
-    reached_production: np.ndarray
-    cancelled: np.ndarray
-    in_flight: np.ndarray
-    decided: np.ndarray
-    stalled: np.ndarray
-    last_progress: np.ndarray
 
 
 def summary_numbers(p: PilotArrays, as_of: dt.date | None, stall_days: int) -> dict:
@@ -97,12 +81,6 @@ def default_as_of(p: PilotArrays) -> dt.date | None:
     return None if latest == NAT else np.datetime64(latest, "us").astype("datetime64[D]").item()
 
 
-def _status_in(status: Coded, values: tuple[str, ...]) -> np.ndarray:
-    """Each pilot's status is one of `values` (a missing status, -1, is in nothing)."""
-    codes, names = status
-    return np.append(np.isin(np.asarray(names, dtype=object), list(values)), False)[codes]
-
-
 def last_progress(p: PilotArrays) -> np.ndarray:
     """The latest of the last update and the stage entry dates (int64 stamps, NAT without any): NAT is the
     smallest int64, so a maximum skips it as fmax skips NaT."""
@@ -113,20 +91,8 @@ def last_progress(p: PilotArrays) -> np.ndarray:
 
 
 def classify(p: PilotArrays, as_of: dt.date | None, stall_days: int) -> Flags:
-    """outcomes.classify's flags; stalled: in flight with more than `stall_days` whole days (floored) from
-    the last progress to the as-of date (never without one or the other)."""
-    reached = (p.stage_index == len(p.stages) - 1) & ~_status_in(p.status, ("retired", "cancelled"))
-    reached_production = reached | _status_in(p.status, ("production", "retired"))
-    cancelled = _status_in(p.status, ("cancelled",))
-    in_flight = _status_in(p.status, IN_FLIGHT) & ~reached
-    progress = last_progress(p)
-    stalled = np.zeros(len(progress), dtype=bool)
-    if as_of is not None:
-        dated = progress != NAT
-        stalled[dated] = (_day_stamp(as_of) - progress[dated]) // DAY_US > stall_days
-        stalled &= in_flight
-    return Flags(reached, reached_production, cancelled, in_flight, reached_production | cancelled, stalled,
-                 progress)
+    """outcomes.classify's flags, from the one definition (metrics/flags.outcome_flags)."""
+    return outcome_flags(p.stage_index, p.status, len(p.stages), last_progress(p), as_of, stall_days)
 
 
 def funnel(p: PilotArrays) -> list[dict]:

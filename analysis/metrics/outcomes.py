@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analysis.metrics.flags import IN_FLIGHT, outcome_flags
+from analysis.metrics.kernels import NAT
 from analysis.schema import STALL_DAYS
 
-IN_FLIGHT = ("active", "on_hold")
+__all__ = ["IN_FLIGHT"]  # re-exported: pages and metrics import it from here
 
 DEFINITIONS = {
     "reached production": "status production or retired, or the pilot reached the last stage.",
@@ -54,7 +56,6 @@ def outcome_of(status: pd.Series, stage_index: pd.Series, last: int) -> pd.Serie
     return status.where(~reached | status.eq("retired"), "production")
 
 
-DAY_US = 86_400_000_000  # microseconds in a day
 # The columns classify adds, in its order.
 OUTCOME_COLUMNS = ["outcome", "reached_production", "cancelled", "in_flight", "decided", "last_progress",
                    "days_without_progress", "stalled"]
@@ -79,24 +80,20 @@ def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     out = pilots.copy(deep=False)  # copy-on-write: the new columns never touch the caller's frame
     codes, names = pd.factorize(out["status"]) if status is None else status
     names = np.asarray(names, dtype=object)
-
-    def status_in(values: list[str] | tuple[str, ...]) -> np.ndarray:
-        return np.append(np.isin(names, list(values)), False)[codes]  # a missing status (-1) is in nothing
-
-    reached = out["stage_index"].eq(len(stages) - 1).to_numpy(dtype=bool, na_value=False) & ~status_in(["retired", "cancelled"])
-    out["outcome"] = out["status"].where(~reached, "production") if status is None else \
-        coded_outcome(codes, names, reached, out.index)
-    out["reached_production"] = reached | status_in(["production", "retired"])
-    out["cancelled"] = status_in(["cancelled"])
-    out["in_flight"] = status_in(IN_FLIGHT) & ~reached
-    out["decided"] = out["reached_production"] | out["cancelled"]
-    out["last_progress"] = last_progress(out, stages)
-    if as_of is None:
-        out["days_without_progress"] = np.nan
-    else:
-        span = np.datetime64(pd.Timestamp(as_of).as_unit("us")) - out["last_progress"].to_numpy(dtype="datetime64[us]")
-        out["days_without_progress"] = np.where(np.isnat(span), np.nan, span.astype(np.int64) // DAY_US)
-    out["stalled"] = out["in_flight"] & (out["days_without_progress"] > stall_days)
+    stage_index = out["stage_index"].to_numpy(dtype=np.int64, na_value=-1)
+    progress = last_progress(out, stages)
+    stamps = np.full(len(out), NAT) if progress is pd.NaT else \
+        progress.to_numpy(dtype="datetime64[us]").view(np.int64)
+    f = outcome_flags(stage_index, (codes, names), len(stages), stamps, as_of, stall_days)
+    out["outcome"] = out["status"].where(~f.reached, "production") if status is None else \
+        coded_outcome(codes, names, f.reached, out.index)
+    out["reached_production"] = f.reached_production
+    out["cancelled"] = f.cancelled
+    out["in_flight"] = f.in_flight
+    out["decided"] = f.decided
+    out["last_progress"] = progress
+    out["days_without_progress"] = f.days_without_progress
+    out["stalled"] = f.stalled
     return out
 
 

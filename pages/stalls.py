@@ -85,6 +85,9 @@ else:
 st.subheader("Where in-flight pilots sit now")
 pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids), "positions",
               view, positions_choices(positions, position_ids))
+unplaced = int(pilots["in_flight"].sum()) - int(positions["in_flight"].sum())
+if unplaced > 0:  # in flight, but at no readable stage (or at the last one): the bars cannot place them
+    st.caption(f"{unplaced:,} more in-flight pilots have no readable stage and are not in these bars.")
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
 stalled = int(pilots["stalled"].sum()) if coverage.stalls else 0

@@ -205,7 +205,7 @@ def test_comparison_with_the_same_quarter_a_year_earlier() -> None:
     assert comparison.p_value == pytest.approx(7 / 15)
     assert comparison.sentence == (
         "Of the 4 pilots started in 2025 Q3, 50% (2) reached production within 12 months, against 0% "
-        "(0 of 2) of those started in 2024 Q3 (a difference that could be chance, p = 0.47).")
+        "(0 of 2) of those started in 2024 Q3: no clear difference (a gap this size could be chance).")
 
 
 def test_comparison_without_a_cohort_a_year_earlier() -> None:
@@ -348,3 +348,14 @@ def test_time_to_production_is_read_off_the_curves(as_of, federal_bytes):
         a = analyse_file(data, "p.csv", None, as_of)
         times = event_times(a.classified, a.derived.stages, a.as_of)
         assert time_to_production(times) == _time_to_production_from_curves(times)
+
+
+def test_a_comparison_is_called_clear_only_when_significant_and_big_enough_to_matter() -> None:
+    from analysis.metrics.cohorts import CohortComparison
+
+    better = CohortComparison(12, "2025 Q3", 100, 40, "2024 Q3", 100, 10, 0.0001, True)
+    assert better.sentence.endswith(": clearly better, unlikely to be chance (p < 0.001).")
+    worse = CohortComparison(12, "2025 Q3", 100, 10, "2024 Q3", 100, 40, 0.0001, True)
+    assert worse.sentence.endswith(": clearly worse, unlikely to be chance (p < 0.001).")
+    small = CohortComparison(12, "2025 Q3", 100_000, 10_300, "2024 Q3", 100_000, 10_000, 0.03, True)
+    assert small.sentence.endswith(": a real but small difference (p = 0.03).")  # 10.3% vs 10.0%: 0.3 points

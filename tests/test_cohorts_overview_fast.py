@@ -88,6 +88,7 @@ def slow_kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None
     return Kpis(pilots=len(classified), reached_production=int(classified["reached_production"].sum()),
                 cancelled=int(classified["cancelled"].sum()), in_flight=int(classified["in_flight"].sum()),
                 stalled=int(classified["stalled"].sum()), decided=int(classified["decided"].sum()),
+                in_flight_dated=int((classified["in_flight"] & classified["last_progress"].notna()).sum()),
                 unknown_stage=int((classified["stage_index"] < 0).sum()),
                 median_months_to_production=median,
                 median_months_when_reached=float(reached.median()) if len(reached) else None,

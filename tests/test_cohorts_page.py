@@ -11,7 +11,7 @@ from test_pages import run_app, upload
 
 PAGE = "pages/cohorts.py"
 SAMPLE_SENTENCE = ("Of the 47 pilots started in 2025 Q3, 6% (3) reached production within 12 months, against 9% "
-                   "(4 of 47) of those started in 2024 Q3 (a difference that could be chance, p = 1).")
+                   "(4 of 47) of those started in 2024 Q3: no clear difference (a gap this size could be chance).")
 
 
 def chart_titles(at) -> list[str]:

@@ -31,7 +31,7 @@ from analysis.metrics.stalls import (
 # The sample's known story (COMMON.md; tests/test_sample.py): 31 stalled pilots, data quality the top cause.
 SAMPLE_BOTTLENECK = "Pilots wait longest in the pilot stage: median 7.3 months, 65 waiting now."
 SAMPLE_COHORTS = ("Of the 47 pilots started in 2025 Q3, 6% (3) reached production within 12 months, against 9% "
-                  "(4 of 47) of those started in 2024 Q3 (a difference that could be chance, p = 1).")
+                  "(4 of 47) of those started in 2024 Q3: no clear difference (a gap this size could be chance).")
 
 
 @pytest.fixture(scope="module")

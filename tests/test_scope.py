@@ -68,7 +68,27 @@ def test_the_data_page_does_not_say_no_problems_when_stages_are_missing(tmp_path
 def test_the_headline_claims_no_share_of_decided_pilots_without_a_cancellation() -> None:
     from analysis.metrics.overview import Kpis, headline
 
-    k = Kpis(pilots=10, reached_production=4, cancelled=0, in_flight=6, stalled=0, decided=4, unknown_stage=0,
-             median_months_to_production=None, median_months_when_reached=None, spend_on_cancelled=None)
+    k = Kpis(pilots=10, reached_production=4, cancelled=0, in_flight=6, stalled=0, in_flight_dated=0, decided=4,
+             unknown_stage=0, median_months_to_production=None, median_months_when_reached=None,
+             spend_on_cancelled=None)
     text = headline(k, 90)
     assert "of the decided ones" not in text and "none is recorded as cancelled" in text
+
+
+def test_the_tiles_state_no_rate_or_count_the_population_cannot_support() -> None:
+    from analysis.metrics.overview import Kpis, tiles
+
+    k = Kpis(pilots=10, reached_production=4, cancelled=0, in_flight=6, stalled=0, in_flight_dated=0, decided=4,
+             unknown_stage=0, median_months_to_production=None, median_months_when_reached=None,
+             spend_on_cancelled=None)
+    shown = {t.label: (t.value, t.detail) for t in tiles(k, str)}
+    assert shown["Reached production"] == ("4", "40% of all")  # not "100% of decided": nothing is cancelled
+    assert shown["Stalled"] == ("—", "needs dates of progress")  # not "0 of 6": no date to judge by
+    assert shown["Median months to production"] == ("—", "needs start and production dates")
+    dated = Kpis(pilots=10, reached_production=4, cancelled=2, in_flight=4, stalled=1, in_flight_dated=3, decided=6,
+                 unknown_stage=0, median_months_to_production=None, median_months_when_reached=5.25,
+                 spend_on_cancelled=None)
+    shown = {t.label: (t.value, t.detail, t.help) for t in tiles(dated, str)}
+    assert shown["Reached production"][:2] == ("4", "67% of decided")
+    assert shown["Stalled"] == ("1", "of 4 in flight", "1 in-flight pilots have no date of progress and cannot be judged.")
+    assert shown["Median months to production"][:2] == ("5.2", "of the pilots that made it")

@@ -31,7 +31,7 @@ SEGMENT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
 
 
-TITLE_CHARS = 58  # longer titles wrap onto a second line instead of running off a half-width chart
+TITLE_CHARS = 46  # longer titles wrap instead of running off a half-width chart (1280 px: ~390 px, 16 px type)
 
 
 def wrap_title(title: str, width: int = TITLE_CHARS) -> str:

@@ -421,6 +421,9 @@ def _cohort_members(pilots: pd.DataFrame, times: pd.DataFrame, labels: pd.Series
 # ------------------------------------------------------- comparing two cohorts
 
 
+MIN_GAP = 0.05  # a gap under 5 points of share is not called clear, however sure the test is
+
+
 @dataclass(frozen=True)
 class CohortComparison:
     """The latest cohort followed ``month`` months in full, against the same period a year earlier.
@@ -459,9 +462,12 @@ class CohortComparison:
                  f"those started in {self.earlier}")
         if self.p_value is None:
             return text + "."
-        verdict = "a statistically significant difference" if self.significant else \
-            "a difference that could be chance"
-        return text + f" ({verdict}, {format_p_value(self.p_value)})."
+        if not self.significant:  # "p = 1" says nothing to a leader; what it means does
+            return text + ": no clear difference (a gap this size could be chance)."
+        if abs(self.share - self.earlier_share) < MIN_GAP:
+            return text + f": a real but small difference ({format_p_value(self.p_value)})."
+        direction = "better" if self.share > self.earlier_share else "worse"
+        return text + f": clearly {direction}, unlikely to be chance ({format_p_value(self.p_value)})."
 
 
 def cohort_comparison(times: pd.DataFrame, month: int = COMPARE_MONTHS, period: str = "quarter",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ class Kpis:
     cancelled: int
     in_flight: int
     stalled: int
+    in_flight_dated: int  # in flight with a date of last progress: the only ones the stall rule can judge
     decided: int
     unknown_stage: int
     median_months_to_production: float | None  # where cumulative incidence reaches one half, else None
@@ -58,11 +60,63 @@ def kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     spend = spend.sum(min_count=1) if spend is not None and spend.notna().any() else None
     return Kpis(pilots=len(classified), reached_production=_count(classified["reached_production"]),
                 cancelled=int(np.count_nonzero(cancelled)), in_flight=_count(classified["in_flight"]),
-                stalled=_count(classified["stalled"]), decided=_count(classified["decided"]),
+                stalled=_count(classified["stalled"]), in_flight_dated=_in_flight_dated(classified),
+                decided=_count(classified["decided"]),
                 unknown_stage=int(np.count_nonzero(classified["stage_index"].to_numpy() < 0)),
                 median_months_to_production=median,
                 median_months_when_reached=when_reached,
                 spend_on_cancelled=None if spend is None else float(spend))
+
+
+def _in_flight_dated(classified: pd.DataFrame) -> int:
+    """In-flight pilots with a date of last progress (stage entry or last update)."""
+    if "last_progress" not in classified:
+        return 0
+    dated = classified["last_progress"].notna().to_numpy(dtype=bool)
+    return int(np.count_nonzero(dated & classified["in_flight"].to_numpy(dtype=bool)))
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One KPI tile as the Overview shows it: label, value, the line under it (None: none), help text."""
+
+    label: str
+    value: str
+    detail: str | None = None
+    help: str | None = None
+
+
+def _months(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def tiles(k: Kpis, money: Callable[[float], str]) -> list[Tile]:
+    """The six tiles, each saying only what its population supports: a share of decided pilots only when
+    some pilot is recorded as cancelled (else it would be 100% and say nothing), a stall count only when
+    in-flight pilots have dates of progress, a median only when some pilot reached production with dates."""
+    reached = (f"{k.decided_rate:.0%} of decided" if k.cancelled else f"{k.production_rate:.0%} of all")
+    if k.in_flight and not k.in_flight_dated:
+        stalled = Tile("Stalled", "—", "needs dates of progress",
+                       f"None of the {k.in_flight:,} in-flight pilots has a stage entry or last update date.")
+    else:
+        undated = k.in_flight - k.in_flight_dated
+        stalled = Tile("Stalled", f"{k.stalled:,}", f"of {k.in_flight:,} in flight",
+                       f"{undated:,} in-flight pilots have no date of progress and cannot be judged." if undated
+                       else None)
+    half = "not reached" if k.median_months_to_production is None else f"{k.median_months_to_production:.1f} months"
+    return [
+        Tile("Pilots", f"{k.pilots:,}"),
+        Tile("Reached production", f"{k.reached_production:,}", reached),
+        Tile("Cancelled", f"{k.cancelled:,}", f"{k.cancelled / k.pilots:.0%} of all" if k.pilots else None),
+        stalled,
+        Tile("Median months to production", _months(k.median_months_when_reached),
+             "of the pilots that made it" if k.median_months_when_reached is not None else "needs start and production dates",
+             "Median months from start to production among the pilots that reached it. Half of all pilots "
+             f"(counting those still in flight until now, cancellation competing): {half}."),
+        Tile("Spend on cancelled pilots", "—" if k.spend_on_cancelled is None else money(k.spend_on_cancelled),
+             "sunk in pilots that stopped" if k.spend_on_cancelled else None,
+             "Sum of the spend column over cancelled pilots, in the export's currency."),
+    ]
 
 
 def _count(flags: pd.Series) -> int:

@@ -69,3 +69,15 @@ def test_incidence_figure_title_with_one_segment_followed_that_long() -> None:
     summary = segment_summary(curves, month=1)
     fig = incidence_figure(curves, summary, "Start year", chronological=True, month=1)
     assert fig.layout.title.text.replace("<br>", " ").startswith("Within 1 months of start, 25% of A pilots reached production (95% CI")
+
+
+def test_newer_cohorts_are_said_to_do_better_only_when_their_bands_part_and_the_gap_matters() -> None:
+    from analysis.figures.cohorts import _trend_verdict
+
+    def row(share: float, low: float, high: float) -> pd.Series:
+        return pd.Series({"production": share, "production_low": low, "production_high": high})
+
+    assert _trend_verdict(row(0.04, 0.02, 0.08), row(0.15, 0.10, 0.21)) == "Newer cohorts reach production sooner"
+    assert _trend_verdict(row(0.15, 0.10, 0.21), row(0.04, 0.02, 0.08)) == "Newer cohorts reach production later"
+    assert _trend_verdict(row(0.15, 0.09, 0.23), row(0.16, 0.10, 0.24)) == "No clear change between cohorts"  # 16% vs 15%
+    assert _trend_verdict(row(0.50, 0.49, 0.51), row(0.53, 0.52, 0.54)) == "No clear change between cohorts"  # 3 points

@@ -19,7 +19,7 @@ from analysis.figures.base import (
     layout_properties,
     unchecked_figure,
 )
-from analysis.metrics.cohorts import COMPARE_MONTHS, OVERALL, cohort_trend, curve_rows
+from analysis.metrics.cohorts import COMPARE_MONTHS, MIN_GAP, OVERALL, cohort_trend, curve_rows
 
 VERBS = {"production": "reached production", "cancelled": "were cancelled"}
 # Partly observed cells are drawn faded: their share can still rise, so they must not look final.
@@ -245,8 +245,7 @@ def _segment_title(summary: pd.DataFrame, dimension_label: str, chronological: b
                 f"n={row['n']:,})")
     if chronological:
         old, new = known.iloc[0], known.iloc[-1]
-        verdict = "Newer cohorts reach production sooner" if new["production"] > old["production"] else \
-            "Newer cohorts do not reach production sooner"
+        verdict = _trend_verdict(old, new)
         return (f"{verdict}: {new['production']:.0%} of {new['segment']} starts within {month} months "
                 f"(n={new['n']:,}), against {old['production']:.0%} of {old['segment']} starts (n={old['n']:,})")
     best = known.loc[known["production"].idxmax()]
@@ -254,6 +253,18 @@ def _segment_title(summary: pd.DataFrame, dimension_label: str, chronological: b
     return (f"Within {month} months, {_escape(best['segment'])} reaches production most often "
             f"({best['production']:.0%}, n={best['n']:,}) and {_escape(worst['segment'])} least "
             f"({worst['production']:.0%}, n={worst['n']:,})")
+
+
+def _trend_verdict(old: pd.Series, new: pd.Series) -> str:
+    """Says newer cohorts do better or worse only when the two 95% bands do not overlap and the shares are
+    at least MIN_GAP apart (a conservative reading: the same claim the Overview's cohort sentence would
+    allow); otherwise that there is no clear change."""
+    gap = new["production"] - old["production"]
+    if abs(gap) >= MIN_GAP and new["production_low"] > old["production_high"]:
+        return "Newer cohorts reach production sooner"
+    if abs(gap) >= MIN_GAP and new["production_high"] < old["production_low"]:
+        return "Newer cohorts reach production later"
+    return "No clear change between cohorts"
 
 
 def incidence_figure(curves: pd.DataFrame, summary: pd.DataFrame, dimension_label: str | None = None,

@@ -53,15 +53,22 @@ def overview(view: common.View) -> int:
     """pages/overview.py."""
     from analysis.metrics.overview import read_columns
 
-    pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
+    pilots = common.pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage", "sourcing"])
+    from analysis.figures.benchmarks import benchmarks_figure, published_lines
+    from analysis.metrics.benchmarks import buy_build_ratio, portfolio_rates, published_rates
     from analysis.metrics.cohorts import comparison_sentence, event_times
+    from analysis.metrics.overview import tiles
 
     times = event_times(pilots, view.info.stages, view.as_of)
     k = kpis(pilots, view.info.stages, view.as_of, times)
     headline(k, view.stall_days)
+    tiles(k, str)
     comparison_sentence(times)
+    rates, published = portfolio_rates(pilots), published_rates()
+    buy_build_ratio(pilots)
+    published_lines(published)
     return figures(funnel_figure(stage_funnel(pilots, view.info.stages), height=320),
-                   causes_figure(cause_counts(pilots), top=5))
+                   causes_figure(cause_counts(pilots), top=5), benchmarks_figure(rates, published))
 
 
 def funnel(view: common.View) -> int:

@@ -2,17 +2,20 @@
 
 import streamlit as st
 
+from analysis.figures.benchmarks import benchmarks_figure, published_lines
 from analysis.figures.causes import causes_figure, money
 from analysis.figures.funnel import funnel_figure
+from analysis.metrics.benchmarks import WHY_NOT_THE_SAME, buy_build_ratio, portfolio_rates, published_rates
+from analysis.metrics.benchmarks import comparison_sentence as rates_sentence
 from analysis.metrics.causes import cause_counts
 from analysis.metrics.cohorts import comparison_sentence, event_times
 from analysis.metrics.funnel import stage_funnel
 from analysis.metrics.overview import headline, kpis, read_columns, tiles
-from pages.common import current_view, definitions, empty_state, pilots_for, plain, scope_note
+from pages.common import current_view, definitions, empty_state, pilots_behind, pilots_for, plain, scope_note
 
 view = current_view()
 # only what the numbers read; causes and stages dictionary-coded (cut as small integers)
-pilots = pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage"])
+pilots = pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage", "sourcing"])
 st.title("Overview")
 st.caption(f"{plain(view.info.name)} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
 scope_note(view, len(pilots))
@@ -33,3 +36,11 @@ definitions(view)
 left, right = st.columns(2)
 left.plotly_chart(funnel_figure(stage_funnel(pilots, view.info.stages), height=320), key="mini_funnel")
 right.plotly_chart(causes_figure(cause_counts(pilots), top=5), key="top_causes")
+
+st.subheader("How we compare with the published rates")
+rates, published = portfolio_rates(pilots), published_rates()
+st.markdown(rates_sentence(rates) + " " + buy_build_ratio(pilots).sentence)
+pilots_behind(benchmarks_figure(rates, published), "benchmarks", view,
+              {f"Reached production: {r.segment}": r.pilot_ids for r in rates.itertuples(index=False) if r.reached})
+st.caption(WHY_NOT_THE_SAME)
+st.markdown("\n".join(f"- {line}" for line in published_lines(published)))

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analysis.cli.summary import Analysed
+from analysis.figures.benchmarks import benchmarks_figure
 from analysis.figures.causes import (
     cause_stage_figure,
     dimension_plural,
@@ -32,6 +33,8 @@ from analysis.figures.changes import funnel_change_figure
 from analysis.figures.cohorts import incidence_figure, triangle_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.figures.stalls import stage_time_figure, stage_time_table
+from analysis.metrics.benchmarks import WHY_NOT_THE_SAME, buy_build_ratio, portfolio_rates, published_rates
+from analysis.metrics.benchmarks import comparison_sentence as benchmarks_sentence
 from analysis.metrics.causes import (
     MIN_SEGMENT_N,
     cause_counts,
@@ -511,9 +514,26 @@ def source_section(ctx: ReportContext) -> str:
                    "<h3>Columns used</h3>" + mapping, f"<ul>{notes}</ul>" if notes else "")
 
 
+def benchmarks_section(ctx: ReportContext) -> str:
+    """The portfolio's production rate beside the published figures, each with its source."""
+    if ctx.classified.empty:
+        return ""
+    rates, published = portfolio_rates(ctx.classified), published_rates()
+    items = "".join(
+        f"<li><strong>{esc(p.publisher)}, {p.year}</strong>: {esc(p.shown_as)}. <em>Counts:</em> {esc(p.measures)} "
+        f"<em>Who:</em> {esc(p.population)} <em>Not your measure because:</em> {esc(p.caveat)} <em>Source:</em> "
+        f'{esc(p.title if p.source else f"{p.title}, as reported by {p.reported_by[0]}")}, {esc(p.link)}</li>'  # the
+        # address as text: the report links and loads nothing (it opens offline, tests/test_report_sections.py)
+        for p in published)
+    return section("published-rates", "How we compare with the published rates",
+                   f"<p>{esc(benchmarks_sentence(rates))} {esc(buy_build_ratio(ctx.classified).sentence)}</p>",
+                   figure(benchmarks_figure(rates, published), "fig-published-rates"),
+                   f"<p>{esc(WHY_NOT_THE_SAME)}</p>", f"<ul>{items}</ul>")
+
+
 SECTIONS: list[Callable[[ReportContext], str]] = [
     header_section, overview_section, changes_section, funnel_section, breakdown_section, causes_section, failure_rates_section,
-    stalls_section, time_section, cohorts_section, definitions_section, source_section,
+    stalls_section, time_section, cohorts_section, benchmarks_section, definitions_section, source_section,
 ]
 
 STYLE = """

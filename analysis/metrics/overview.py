@@ -17,7 +17,8 @@ def read_columns(stages: list[str]) -> list[str]:
     causes (causes.CANCELLED_COLUMNS). A column left out would read as missing (event_times takes an
     absent date column for all NaT), so tests/test_views_fast.py pins the numbers to the whole frame's."""
     return ["pilot_id", "start_date", "end_date", f"{stages[-1]}_date", "last_progress", "reached_production",
-            "cancelled", "in_flight", "stalled", "decided", "stage_index", "spend", "failure_cause", "stage"]
+            "cancelled", "in_flight", "stalled", "decided", "stage_index", "spend", "failure_cause", "stage",
+            "sourcing"]
 
 
 @dataclass(frozen=True)

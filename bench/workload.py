@@ -191,6 +191,15 @@ def stalls(view: common.View) -> int:
         f.stage_time_choices(usable), f.outliers_only(usable)
     sent += figures(f.positions_figure(positions, view.stall_days if coverage.stalls else None, position_ids))
     list(f.positions_choices(positions, position_ids))
+    if coverage.time_in_stage:  # how old the work in flight is
+        from analysis.figures.aging import aging_figure
+        from analysis.metrics import aging as a
+
+        lines = a.percentile_lines(spells, stages)
+        points = a.aging_points(spells, lines, pilots["stalled"].to_numpy(dtype=bool))
+        a.aging_summary(points, lines, int(pilots["in_flight"].sum()))
+        sent += figures(aging_figure(points, lines, spells.ids, "aging"))
+        a.aging_choices(points, spells.ids)
     if coverage.stalls:
         if int(pilots["stalled"].sum()):  # the rows shown (every stalled pilot only for the download)
             columns = ["pilot_id", "name", "days_without_progress", "stage", "sponsor", "business_unit",

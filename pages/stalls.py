@@ -6,6 +6,7 @@ ids behind a mark are looked up only when it is clicked or chosen."""
 
 import streamlit as st
 
+from analysis.figures.aging import aging_figure
 from analysis.figures.stalls import (
     POINTS_PER_BOX,
     outliers_only,
@@ -15,6 +16,7 @@ from analysis.figures.stalls import (
     stage_time_figure,
     stage_time_table,
 )
+from analysis.metrics.aging import aging_choices, aging_points, aging_summary, percentile_lines
 from analysis.metrics.stalls import (
     NEEDS_PROGRESS_DATES,
     NEEDS_STAGE_DATES,
@@ -88,6 +90,26 @@ pilots_behind(positions_figure(positions, view.stall_days if coverage.stalls els
 unplaced = int(pilots["in_flight"].sum()) - int(positions["in_flight"].sum())
 if unplaced > 0:  # in flight, but at no readable stage (or at the last one): the bars cannot place them
     st.caption(f"{unplaced:,} more in-flight pilots have no readable stage and are not in these bars.")
+
+st.subheader("How old the work in flight is")
+if not coverage.time_in_stage:
+    empty_state(NEEDS_STAGE_DATES)
+else:
+    lines = percentile_lines(spells, stages)
+    points = aging_points(spells, lines, pilots["stalled"].to_numpy(dtype=bool))
+    found_age = aging_summary(points, lines, int(pilots["in_flight"].sum()))
+    st.markdown(found_age.sentence)
+    pilots_behind(aging_figure(points, lines, spells.ids, "Time in the current stage, against how long the pilots "
+                               "that left it took"), "aging", view, aging_choices(points, spells.ids))
+    if found_age.unplaced:
+        st.caption(f"{found_age.unplaced:,} in-flight pilots have no dated current stage and are not shown.")
+    with st.expander("How this is computed"):
+        st.markdown("Each point is an in-flight pilot, at the time since it entered the stage it is in now (up to "
+                    "the as-of date). The lines are the 50th, 85th and 95th percentiles of the time pilots spent in "
+                    "that stage: Kaplan–Meier estimates over every pilot that entered it, those still there counted "
+                    "as censored (there at least that long). Above the 85th line, a pilot has taken longer than 85% "
+                    "of the pilots that went through; a stage with no line has too few that left to tell. Stalled "
+                    f"(the stall rule: no progress for more than {view.stall_days} days) is shown over the age.")
 
 st.subheader(f"Stalled pilots: no progress for more than {view.stall_days} days")
 stalled = int(pilots["stalled"].sum()) if coverage.stalls else 0

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analysis.cli.summary import Analysed
+from analysis.figures.aging import aging_figure
 from analysis.figures.benchmarks import benchmarks_figure
 from analysis.figures.causes import (
     cause_stage_figure,
@@ -33,6 +34,7 @@ from analysis.figures.changes import funnel_change_figure
 from analysis.figures.cohorts import incidence_figure, triangle_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.figures.stalls import stage_time_figure, stage_time_table
+from analysis.metrics.aging import aging_points, aging_summary, percentile_lines
 from analysis.metrics.benchmarks import WHY_NOT_THE_SAME, buy_build_ratio, portfolio_rates, published_rates
 from analysis.metrics.benchmarks import comparison_sentence as benchmarks_sentence
 from analysis.metrics.causes import (
@@ -75,6 +77,7 @@ from analysis.metrics.stalls import (
     current_positions,
     date_coverage,
     stage_durations,
+    stage_spells,
     stage_time_summary,
     stalled_pilots,
     usable_durations,
@@ -386,6 +389,20 @@ def _stalls_numbers(ctx: ReportContext) -> dict:
             "bottleneck": found, "stalled": stalled_pilots(c) if coverage.stalls else stalled_pilots(c.iloc[0:0])}
 
 
+def aging_part(ctx: ReportContext) -> str:
+    """How old the work in flight is: the sentence and the aging chart (the Stalls page's section)."""
+    c = ctx.classified
+    spells = stage_spells(c, ctx.stages, ctx.state.as_of)
+    lines = percentile_lines(spells, ctx.stages)
+    points = aging_points(spells, lines, c["stalled"].to_numpy(dtype=bool))
+    found = aging_summary(points, lines, int(c["in_flight"].sum()))
+    title = "Time in the current stage, against how long the pilots that left it took"
+    return ("<h3>How old the work in flight is</h3>" + f'<p class="headline">{esc(found.sentence)}</p>'
+            + figure(aging_figure(points, lines, spells.ids, title), "fig-aging")
+            + "<p>Each point is an in-flight pilot at its time in its current stage; the lines are the 50th, 85th "
+              "and 95th percentiles of time in that stage (Kaplan–Meier, pilots still there censored).</p>")
+
+
 def _stalled_table(stalled: pd.DataFrame) -> str:
     rows = [(r.pilot_id, r.name, stage_label(r.stage), f"{int(r.days_without_progress):,}", r.business_unit,
              r.sponsor) for r in stalled[list(STALLED_HEADERS)].itertuples(index=False)]
@@ -408,6 +425,7 @@ def stalls_section(ctx: ReportContext) -> str:
                      "counts as censored at the as-of date, not as finished.</p>")
         frame = stage_time_table(n["summary"])
         parts.append(table(list(frame.columns), frame.itertuples(index=False), set(range(1, len(frame.columns)))))
+        parts.append(aging_part(ctx))
     if n["coverage"].stalls:
         stalled = n["stalled"]
         parts.append(f"<h3>Stalled pilots: no progress for more than {days:,} days ({len(stalled):,})</h3>"

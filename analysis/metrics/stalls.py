@@ -285,16 +285,6 @@ def usable_durations(durations: pd.DataFrame) -> pd.DataFrame:
     return durations[durations["days"] >= 0]
 
 
-def _km_row(days: np.ndarray, observed: np.ndarray) -> dict[str, float | int | None]:
-    """Kaplan-Meier median and 90th percentile (with the median's 95% interval) of one stage (whole
-    days, as stage_spells gives them, counted per day; other durations sorted)."""
-    whole = np.issubdtype(days.dtype, np.integer)
-    curve = kaplan_meier_whole(days, observed) if whole else kaplan_meier(days, observed)
-    return {"median_days": median_time(curve), "median_ci_low": median_time(curve, "ci_low"),
-            "median_ci_high": median_time(curve, "ci_high"),
-            "p90_days": median_time(curve, level=P90_SURVIVAL), "longest_days": float(days.max())}
-
-
 SUMMARY_COLUMNS = ["stage", "entered", "left", "still_there", "median_days", "median_ci_low", "median_ci_high",
                    "p90_days", "longest_days"]
 
@@ -320,18 +310,29 @@ def stage_time_summary(durations: pd.DataFrame | Spells, stages: list[str]) -> p
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _stage_km(spells: Spells, i: int) -> dict[str, float | int | None]:
-    """_km_row of stage i's spells, from their counts per day where the spells have them."""
+def stage_curve(spells: Spells, i: int) -> pd.DataFrame:
+    """The Kaplan-Meier curve of time in stage i (spells still there censored), from the spells' counts per
+    day where they have them: the one curve the time-in-stage summary and the aging chart both read."""
     if spells.day_counts is None:
         here = spells.by_stage[i]
-        return _km_row(spells.days[here], spells.observed[here])
+        days, observed = spells.days[here], spells.observed[here]
+        return kaplan_meier_whole(days, observed) if np.issubdtype(days.dtype, np.integer) else \
+            kaplan_meier(days, observed)
     counts = spells.day_counts[i]
     censored = counts[:, STILL_THERE]
-    curve = kaplan_meier_counts(counts.sum(axis=1) - censored, censored)
+    return kaplan_meier_counts(counts.sum(axis=1) - censored, censored)
+
+
+def _stage_km(spells: Spells, i: int) -> dict[str, float | int | None]:
+    """Stage i's Kaplan-Meier median (with its 95% interval), 90th percentile and longest time, from stage_curve."""
+    curve = stage_curve(spells, i)
+    if spells.day_counts is None:
+        longest = float(spells.days[spells.by_stage[i]].max())
+    else:
+        longest = float(np.flatnonzero(spells.day_counts[i].any(axis=1))[-1])
     return {"median_days": median_time(curve), "median_ci_low": median_time(curve, "ci_low"),
             "median_ci_high": median_time(curve, "ci_high"),
-            "p90_days": median_time(curve, level=P90_SURVIVAL),
-            "longest_days": float(np.flatnonzero(counts.any(axis=1))[-1])}
+            "p90_days": median_time(curve, level=P90_SURVIVAL), "longest_days": longest}
 
 
 POSITION_COLUMNS = ["stage", "in_flight", "stalled", "dated", "median_days_there", "longest_days_there",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.metrics.causes import lazy_ids
 from analysis.metrics.stalls import STILL_THERE, Spells, stage_curve
 from analysis.metrics.stats import median_time
 from analysis.schema import stage_label
@@ -115,13 +116,19 @@ class PointIds(Mapping):
         return len(self._rows)
 
 
-def aging_choices(points: pd.DataFrame, ids: Sequence[str]) -> dict[str, list[str]]:
-    """The select box's groups: the pilots of each stage above its at-risk line, and the stalled ones."""
-    choices = {}
-    rows = points["row"].to_numpy()
-    for stage, part in points.groupby("stage", sort=False):
-        for flag in FLAGS[3:]:
-            chosen = part.index[part["flag"] == flag].to_numpy()
-            if len(chosen):
-                choices[f"{stage_label(stage)}: {flag} ({len(chosen):,})"] = [ids[int(r)] for r in rows[chosen]]
-    return choices
+def aging_choices(points: pd.DataFrame, ids: Sequence[str]) -> dict[str, Sequence[str]]:
+    """The select box's groups: the pilots of each stage above its at-risk line (by how far) and the stalled
+    ones, counted at once and listed only when a group is chosen (PilotIds)."""
+    stage_index = points["stage_index"].to_numpy()
+    flag = pd.Categorical(points["flag"], categories=FLAGS).codes.astype(np.int64)
+    shown = FLAGS[3:]
+    stages = int(stage_index.max(initial=-1)) + 1
+    group = np.where(flag >= 3, stage_index * len(shown) + flag - 3, -1)
+    counts = np.bincount(group[group >= 0], minlength=stages * len(shown))
+    names = dict(zip(points["stage_index"].tolist(), points["stage"].tolist())) if len(points) else {}
+    codes = np.full(len(ids), -1)
+    codes[points["row"].to_numpy()] = group
+    used = np.flatnonzero(counts)
+    listed = lazy_ids(ids, codes, used)
+    return {f"{stage_label(names[g // len(shown)])}: {shown[g % len(shown)]} ({counts[g]:,})": listed[i]
+            for i, g in enumerate(used.tolist())}

@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/causes.py", title="Failure causes", icon=":material/report:", url_path="causes"),
     st.Page("pages/stalls.py", title="Stalls", icon=":material/hourglass_bottom:", url_path="stalls"),
     st.Page("pages/cohorts.py", title="Cohorts", icon=":material/stacked_line_chart:", url_path="cohorts"),
+    st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:", url_path="forecast"),
     st.Page("pages/changes.py", title="Changes", icon=":material/compare_arrows:", url_path="changes"),
     st.Page("pages/pilots.py", title="Pilots", icon=":material/table_view:", url_path="pilots"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),

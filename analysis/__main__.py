@@ -1,7 +1,8 @@
 """Command line: `python -m analysis summary FILE [--mapping M.json] [--as-of DATE] [--stall-days N] [--fresh]`
 and `python -m analysis report FILE -o report.html [the same options] [--breakdown DIMENSION] [--earlier OLD]`
 and `python -m analysis changes OLD NEW [--mapping M.json] [--as-of DATE] [--earlier-as-of DATE] [--stall-days N]`
-and `python -m analysis rates FILE [--mapping M.json] [--as-of DATE] [--stall-days N]`.
+and `python -m analysis rates FILE [...]` and `python -m analysis forecast FILE [--mapping M.json] [--as-of DATE]
+[--stall-days N]`.
 
 A file that cannot be read exits with code 2 and one plain line on stderr. The summary of a file already
 summarised under the same options, code and day is printed from the cache of analysis/cli/summary_cache.py;
@@ -28,7 +29,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="print the summary JSON of a portfolio export")
     r = sub.add_parser("report", help="write a self-contained HTML report of a portfolio export")
     t = sub.add_parser("rates", help="print the portfolio's production rate beside the published figures, as JSON")
-    for command in (s, r, t):
+    f = sub.add_parser("forecast", help="print what the pilots in flight are expected to do, as JSON")
+    for command in (s, r, t, f):
         command.add_argument("file", type=Path)
         command.add_argument("--mapping", type=Path, help="mapping JSON file (columns, values, stages)")
         command.add_argument("--as-of", type=dt.date.fromisoformat,
@@ -130,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.cli.changes import run_changes
 
             sys.stdout.write(run_changes(args))
+        elif args.command == "forecast":
+            from analysis.cli.forecast import run_forecast
+
+            sys.stdout.write(run_forecast(args))
         elif args.command == "rates":
             from analysis.cli.rates import run_rates
 

@@ -255,12 +255,31 @@ def snapshots(view: common.View) -> int:
     return tables(snaps.assign(link=[f"/{p}?{common.SNAPSHOT_PARAM}={t}" for p, t in zip(snaps["page"], snaps["token"])]))
 
 
+def forecast(view: common.View) -> int:
+    """pages/forecast.py: the forecast (fits, Monte Carlo), its figure and the table of every in-flight pilot."""
+    from analysis.figures.forecast import forecast_figure
+    from analysis.metrics.forecast import forecast as forecast_of
+    from analysis.metrics.forecast import likely_ids
+
+    stages = view.info.stages
+    pilots = common.pilots_for(view, ["pilot_id", "name", "start_date", "end_date", f"{stages[-1]}_date",
+                                      "last_progress", "reached_production", "cancelled", "in_flight", "stage_index"])
+    if pilots.empty:
+        return 0
+    found = forecast_of(pilots, stages, view.as_of)
+    if found.reason:
+        return 0
+    likely_ids(found)
+    return figures(forecast_figure(found)) + tables(found.pilots.merge(pilots[["pilot_id", "name"]], on="pilot_id"))
+
+
 PAGE_WORK: dict[str, Callable[[common.View], int]] = {
     "pages/overview.py": overview,
     "pages/funnel.py": funnel,
     "pages/causes.py": causes,
     "pages/stalls.py": stalls,
     "pages/cohorts.py": cohorts,
+    "pages/forecast.py": forecast,
     "pages/changes.py": changes,
     "pages/pilots.py": pilots,
     "pages/data.py": data,

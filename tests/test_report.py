@@ -116,7 +116,7 @@ def test_report_opens_offline(sample_report):
     assert reader.links == [], "no element loads or links anything"
     assert "Plotly.newPlot" in text and len(text) > 3_000_000, "plotly.js is inline (several MB)"
     charts = ["fig-funnel", "fig-funnel-steps", "fig-funnel-by", "fig-causes", "fig-cause-stage", "fig-spend",
-              "fig-failure-rates", "fig-stage-time", "fig-cohort-triangle", "fig-incidence", "fig-published-rates", "fig-aging"]
+              "fig-failure-rates", "fig-stage-time", "fig-cohort-triangle", "fig-incidence", "fig-forecast", "fig-published-rates", "fig-aging"]
     assert text.count('class="chart"') == len(charts)
     assert all(re.search(rf'Plotly\.newPlot\(\s*"{c}"', text) for c in charts), "each chart is drawn by the inline library"
 

@@ -32,6 +32,7 @@ from analysis.figures.causes import (
 )
 from analysis.figures.changes import funnel_change_figure
 from analysis.figures.cohorts import incidence_figure, triangle_figure
+from analysis.figures.forecast import forecast_figure
 from analysis.figures.funnel import funnel_by_figure, funnel_figure, funnel_steps_figure
 from analysis.figures.stalls import stage_time_figure, stage_time_table
 from analysis.metrics.aging import aging_points, aging_summary, percentile_lines
@@ -69,6 +70,7 @@ from analysis.metrics.cohorts import (
     segment_summary,
     time_to_production,
 )
+from analysis.metrics.forecast import forecast
 from analysis.metrics.funnel import funnel_by, stage_funnel
 from analysis.metrics.outcomes import DEFINITIONS, outcome_counts
 from analysis.metrics.overview import headline, kpis
@@ -532,6 +534,29 @@ def source_section(ctx: ReportContext) -> str:
                    "<h3>Columns used</h3>" + mapping, f"<ul>{notes}</ul>" if notes else "")
 
 
+def forecast_section(ctx: ReportContext) -> str:
+    """What will land: the forecast sentence, chart and totals, and the pilots most likely to land."""
+    if ctx.classified.empty:
+        return ""
+    found = forecast(ctx.classified, ctx.stages, ctx.state.as_of)
+    if found.reason:
+        return section("forecast", "What will land", f"<p>{esc(found.reason)}</p>")
+    totals = table(["Within", "Production (expected)", "80% interval", "Cancelled (expected)", "80% interval"],
+                   [(f"{t.horizon} months", f"{t.production:,.0f}", f"{t.production_low:,.0f}–{t.production_high:,.0f}",
+                     f"{t.cancelled:,.0f}", f"{t.cancelled_low:,.0f}–{t.cancelled_high:,.0f}")
+                    for t in found.totals.itertuples(index=False)], {1, 2, 3, 4})
+    top = found.pilots.head(FORECAST_ROWS)
+    likely = table(["Pilot ID", "Months running", "Production within 12 months", "Cancelled within 12 months"],
+                   [(p.pilot_id, f"{p.months_running:.1f}", pct(p.production_12), pct(p.cancelled_12))
+                    for p in top.itertuples(index=False)], {1, 2, 3})
+    return section("forecast", "What will land", f'<p class="headline">{esc(found.sentence)}</p>',
+                   figure(forecast_figure(found), "fig-forecast"), totals,
+                   f"<h3>The {len(top):,} pilots most likely to reach production within 12 months</h3>", likely)
+
+
+FORECAST_ROWS = 20  # the report lists the pilots most likely to land; the app and the command line list all
+
+
 def benchmarks_section(ctx: ReportContext) -> str:
     """The portfolio's production rate beside the published figures, each with its source."""
     if ctx.classified.empty:
@@ -551,7 +576,7 @@ def benchmarks_section(ctx: ReportContext) -> str:
 
 SECTIONS: list[Callable[[ReportContext], str]] = [
     header_section, overview_section, changes_section, funnel_section, breakdown_section, causes_section, failure_rates_section,
-    stalls_section, time_section, cohorts_section, benchmarks_section, definitions_section, source_section,
+    stalls_section, time_section, cohorts_section, forecast_section, benchmarks_section, definitions_section, source_section,
 ]
 
 STYLE = """

@@ -109,6 +109,13 @@ def _cif_bounds(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, 
     return lower, upper
 
 
+def cif_steps(at_risk: np.ndarray, events: np.ndarray, leaving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Aalen-Johansen point estimate on counts per distinct time: the event-free survival just before each
+    time and the cumulative incidence of `events` (`leaving`: every event, this kind and the competing ones)."""
+    s_prev = np.concatenate(([1.0], np.cumprod(1 - leaving / at_risk)[:-1]))
+    return s_prev, np.cumsum(s_prev * events / at_risk)
+
+
 def aalen_johansen(
     at_risk: ArrayLike, events: ArrayLike, competing: ArrayLike, confidence: float = CONFIDENCE
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -121,8 +128,7 @@ def aalen_johansen(
     n = np.asarray(at_risk, dtype=float)
     d_k = np.asarray(events, dtype=float)
     d_all = d_k + np.asarray(competing, dtype=float)
-    s_prev = np.concatenate(([1.0], np.cumprod(1 - d_all / n)[:-1]))
-    cif = np.cumsum(s_prev * d_k / n)
+    s_prev, cif = cif_steps(n, d_k, d_all)
     se = np.sqrt(_cif_variance(cif, s_prev, n, d_all, d_k))
     lower, upper = _cif_bounds(cif, se, _z_value(confidence))
     return cif, se, lower, upper

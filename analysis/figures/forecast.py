@@ -1,0 +1,48 @@
+"""The forecast of the pilots in flight: expected production and cancellation within 3, 6 and 12 months, with
+the 80% interval as error bars; each bar clickable (the pilots with at least an even chance of it)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.figures.base import (
+    OUTCOME_COLOURS,
+    empty_figure,
+    layout_properties,
+    unchecked_figure,
+    with_drill,
+)
+from analysis.metrics.forecast import Forecast, likely_ids
+
+NAMES = {"production": "reach production", "cancelled": "be cancelled"}
+
+
+def forecast_figure(found: Forecast) -> go.Figure:
+    """Grouped bars per horizon: expected pilots reaching production and being cancelled, 80% intervals."""
+    if found.reason:
+        return empty_figure(found.reason)
+    t = found.totals
+    labels = [f"within {h} months" for h in t["horizon"]]
+    bars = [dict(type="bar", name=f"expected to {NAMES[kind]}", x=labels, y=t[kind].tolist(),
+                 marker=dict(color=OUTCOME_COLOURS[kind]), customdata=[[kind, int(h)] for h in t["horizon"]],
+                 error_y=dict(type="data", symmetric=False, array=(t[f"{kind}_high"] - t[kind]).tolist(),
+                              arrayminus=(t[kind] - t[f"{kind}_low"]).tolist(), color="#333333"),
+                 text=[f"{v:,.0f}" for v in t[kind]], textposition="inside", insidetextanchor="start", textangle=0,
+                 hovertemplate=[f"%{{x}}: about %{{y:.0f}} expected to {NAMES[kind]} (80% interval {lo:,.0f}–{hi:,.0f})<extra></extra>"
+                                for lo, hi in zip(t[f"{kind}_low"], t[f"{kind}_high"])])
+            for kind in ("production", "cancelled")]
+    year = t.set_index("horizon").loc[12]
+    title = (f"About {year['production']:,.0f} of {len(found.pilots):,} pilots in flight are expected to reach "
+             f"production within 12 months, {year['cancelled']:,.0f} to be cancelled")
+    fig = unchecked_figure(bars, dict(barmode="group", yaxis=dict(title=dict(text="pilots (expected; bars: 80% interval)"),
+                                                                  rangemode="tozero")),
+                           layout_properties(title, height=400))
+    return with_drill(fig, {tuple(k): v for k, v in likely_ids(found).items()})
+
+
+def chances_table(pilots: pd.DataFrame) -> pd.DataFrame:
+    """The per-pilot chances for display (shares stay numbers: the table sorts them)."""
+    return pilots.rename(columns={"pilot_id": "Pilot ID", "months_running": "Months running",
+                                  "production_12": "Chance of production within 12 months",
+                                  "cancelled_12": "Chance of cancellation within 12 months"})

@@ -1,0 +1,325 @@
+"""What will land: a forecast of the pilots in flight, from the competing-risk curves of time from start to
+production and to cancellation (Aalen-Johansen, pilots in flight censored: cohorts.event_times).
+
+A pilot in flight for `a` months reaches production within the next `h` months with probability
+(F_prod(a + h) - F_prod(a)) / S(a), S(a) = 1 - F_prod(a) - F_cancel(a) (and cancellation alike). The curves are
+fitted on the pilots that reached at least the stage it is in now (so a pilot in a pilot stage is compared
+with those that got that far, not with ideas stopped at intake), or on every pilot where too few of those
+were decided. Beyond the longest follow-up in the data the curves are flat: no event is assumed that no
+pilot has shown. The 80% interval comes from Monte Carlo: each replicate refits the curves on a bootstrap of
+the pilots (the uncertainty of the fit) and draws each pilot's outcome (the luck of the draw).
+
+`rewind` gives the portfolio as it stood at an earlier date, for the back-test: fit there, compare with what
+then happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.metrics.cohorts import DAYS_PER_MONTH, event_times
+from analysis.metrics.kernels import COUNTED, cif_steps, time_counts
+from analysis.metrics.outcomes import classify
+
+HORIZONS = (3, 6, 12)  # months ahead: the next quarter, half year and year
+INTERVAL = 0.80  # the forecast's interval: 10th to 90th percentile of the simulated counts
+MIN_DECIDED = 20  # fewer decided pilots than this to fit on: no forecast (and no stage-wise fit below it)
+REPLICATES = 100  # Monte Carlo replicates (bootstrap refit + outcome draw): the 10th/90th percentiles settle by then
+SEED = 20261206  # fixed: the same data gives the same interval on every run
+PILOT_COLUMNS = ["pilot_id", "stage_index", "months_running", "fit", *(f"{k}_{h}" for h in HORIZONS for k in ("production", "cancelled"))]
+LIKELY = 0.5  # a pilot "likely to land" within a horizon: at least an even chance
+TOTAL_COLUMNS = ["horizon", "production", "production_low", "production_high", "cancelled", "cancelled_low",
+                 "cancelled_high"]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Competing-risk curves on one set of pilots: the months and counts per month (time_counts' [outcome,
+    month]) they were fitted from, and the curves' times (origin 0 first) with both cumulative incidences."""
+
+    grid: np.ndarray
+    counts: np.ndarray
+    months: np.ndarray
+    production: np.ndarray
+    cancelled: np.ndarray
+
+    @property
+    def decided(self) -> int:
+        return int(self.counts[1 : len(COUNTED)].sum())  # production and cancelled
+
+    def conditional(self, age: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each pilot's chance of production and of cancellation within `horizon` months, given it is still
+        in flight at `age` months (0 where nothing more is known: past every event in the data)."""
+        return _conditional(self.months, self.production, self.cancelled, age, horizon)
+
+
+def _conditional(months: np.ndarray, prod: np.ndarray, canc: np.ndarray, age: np.ndarray,
+                 horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """(F(a+h) - F(a)) / S(a) for both curves, read as steps on `months` (origin 0 first); the curves may be
+    one ([month]) or many ([replicate, month]: then the chances are [replicate, pilot])."""
+    now = np.maximum(np.searchsorted(months, age, side="right") - 1, 0)
+    later = np.maximum(np.searchsorted(months, age + horizon, side="right") - 1, 0)
+    p0, c0 = prod[..., now], canc[..., now]
+    alive = 1 - p0 - c0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(alive > 1e-12, (prod[..., later] - p0) / alive, 0.0)
+        c = np.where(alive > 1e-12, (canc[..., later] - c0) / alive, 0.0)
+    p = np.clip(p, 0, 1)
+    return p, np.clip(c, 0, 1 - p)
+
+
+def fit_of_counts(months: np.ndarray, counts: np.ndarray) -> Fit:
+    """The curves of counts per month (time_counts' [outcome, month] of one segment: censored, production,
+    cancelled, any other ending), point estimates only (kernels.cif_steps, the arithmetic of the Cohorts
+    page's curves), on the months where someone left the risk set."""
+    seen = counts.sum(axis=0) > 0
+    months, counts = months[seen], counts[:, seen]
+    size = counts.sum(axis=0)
+    at_risk = (size.sum() - (np.cumsum(size) - size)).astype(float)
+    leaving = (size - counts[0]).astype(float)
+    curves = [cif_steps(at_risk, counts[i].astype(float), leaving)[1] for i in (1, 2)]
+    return Fit(months, counts, np.concatenate(([0.0], months)), *(np.concatenate(([0.0], c)) for c in curves))
+
+
+def fit(times: pd.DataFrame) -> Fit:
+    """The curves of event_times' rows."""
+    months, counts = time_counts(times["months"].to_numpy(dtype=float), times["event"].to_numpy())
+    return fit_of_counts(months, counts[0])
+
+
+def _bootstrap_curves(f: Fit, rng: np.random.Generator, replicates: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both curves refitted on `replicates` bootstrap samples of the fit's pilots at once (the Poisson
+    bootstrap: each pilot drawn a Poisson(1) number of times; pilots who left the risk set at the same month
+    the same way are alike, so each (outcome, month) cell's count is drawn as Poisson(count)), on the fit's
+    own months. Arrays [replicate, origin + month]."""
+    drawn = np.zeros((replicates, *f.counts.shape))
+    filled = f.counts > 0  # a cell nobody is in stays empty: only the others are drawn
+    drawn[:, filled] = rng.poisson(f.counts[filled], size=(replicates, int(filled.sum())))
+    size = drawn.sum(axis=1)
+    at_risk = size.sum(axis=1, keepdims=True) - (np.cumsum(size, axis=1) - size)
+    leaving = size - drawn[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(at_risk > 0, leaving / at_risk, 0.0)
+        s_prev = np.concatenate([np.ones((replicates, 1)), np.cumprod(1 - step, axis=1)[:, :-1]], axis=1)
+        share = [np.where(at_risk > 0, s_prev * drawn[:, i] / at_risk, 0.0) for i in (1, 2)]
+    origin = np.zeros((replicates, 1))
+    return tuple(np.concatenate([origin, np.cumsum(x, axis=1)], axis=1) for x in share)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The forecast of the pilots in flight at the as-of date. totals: TOTAL_COLUMNS per horizon (expected
+    counts, 80% interval); pilots: PILOT_COLUMNS per in-flight pilot with a start date (its chances of
+    production and of cancellation within each horizon), most likely to reach production first; reason: why there is no forecast (None when there is one); fitted_on, decided: the
+    pilots of the overall fit; by_stage: stages fitted on their own pilots; undated: in flight without a
+    start date (not forecast)."""
+
+    totals: pd.DataFrame
+    pilots: pd.DataFrame
+    reason: str | None
+    fitted_on: int
+    decided: int
+    by_stage: list[int]
+    undated: int
+
+    @property
+    def sentence(self) -> str:
+        if self.reason:
+            return self.reason
+        year = self.totals.set_index("horizon").loc[12]
+        text = (f"Of the {len(self.pilots):,} pilots in flight, about {year['production']:.0f} are expected to reach "
+                f"production within 12 months (80% interval {year['production_low']:.0f}–"
+                f"{year['production_high']:.0f}) and about {year['cancelled']:.0f} to be cancelled "
+                f"({year['cancelled_low']:.0f}–{year['cancelled_high']:.0f}), if the next year goes as the past did")
+        if self.undated:
+            text += f"; {self.undated:,} more in flight have no start date and are not forecast"
+        return text + "."
+
+
+def _empty(reason: str, fitted: int = 0, decided: int = 0, undated: int = 0) -> Forecast:
+    return Forecast(pd.DataFrame(columns=TOTAL_COLUMNS), pd.DataFrame(columns=PILOT_COLUMNS), reason, fitted,
+                    decided, [], undated)
+
+
+def in_flight_ages(classified: pd.DataFrame, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the in-flight pilots with a start date on or before the as-of date, and their months
+    running (whole days, floored, / DAYS_PER_MONTH, as event_times counts follow-up)."""
+    flying = classified["in_flight"].to_numpy(dtype=bool)
+    start = classified["start_date"].to_numpy(dtype="datetime64[us]") if "start_date" in classified else \
+        np.full(len(classified), np.datetime64("NaT", "us"))
+    days = (np.datetime64(as_of, "us") - start).astype("timedelta64[D]").astype(np.float64)
+    dated = ~np.isnat(start) & (days >= 0)
+    rows = np.flatnonzero(flying & dated)
+    return rows, days[rows] / DAYS_PER_MONTH
+
+
+def forecast(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None, seed: int = SEED,
+             replicates: int = REPLICATES) -> Forecast:
+    """The forecast of the in-flight pilots at `as_of` (see the module doc)."""
+    flying = int(classified["in_flight"].sum())
+    if as_of is None or "start_date" not in classified:
+        return _empty("A forecast needs dates: each pilot's start date, and the dates it reached production or "
+                      "was cancelled. This selection has none to fit on.", undated=flying)
+    rows, ages = in_flight_ages(classified, as_of)
+    overall = fit(event_times(classified, stages, as_of))
+    fitted = int(overall.counts.sum())
+    if overall.decided < MIN_DECIDED:
+        return _empty(f"Too few decided pilots to forecast: {overall.decided:,} with dates reached production or "
+                      f"were cancelled; at least {MIN_DECIDED} are needed to say how the others will go.", fitted,
+                      overall.decided, flying - len(rows))
+    if not len(rows):
+        return _empty("No pilot with a start date is in flight, so there is nothing to forecast.", fitted,
+                      overall.decided, flying)
+    stage_of = classified["stage_index"].to_numpy(dtype=np.int64, na_value=-1)[rows]
+    fits, by_stage = _stage_fits(classified, stages, as_of, stage_of, overall)
+    rng = np.random.default_rng(seed)
+    totals = _simulate(fits, stage_of, ages, rng, replicates)
+    chances = {}
+    for h in HORIZONS:
+        chances[f"production_{h}"], chances[f"cancelled_{h}"] = _pilot_chances(fits, stage_of, ages, h)
+    pilots = pd.DataFrame({"pilot_id": classified["pilot_id"].to_numpy()[rows], "stage_index": stage_of,
+                           "months_running": ages, "fit": np.where(np.isin(stage_of, by_stage), "stage", "all"),
+                           **chances})[PILOT_COLUMNS]
+    pilots = pilots.sort_values("production_12", ascending=False, kind="stable", ignore_index=True)
+    return Forecast(totals, pilots, None, fitted, overall.decided, by_stage, flying - len(rows))
+
+
+def _stage_fits(classified: pd.DataFrame, stages: list[str], as_of: dt.date, stage_of: np.ndarray,
+                overall: Fit) -> tuple[dict[int, Fit], list[int]]:
+    """The fit for each stage the in-flight pilots are in: on the pilots that reached at least that stage,
+    where at least MIN_DECIDED of them were decided; else the overall fit (key -1: unknown stage)."""
+    index = classified["stage_index"].to_numpy(dtype=np.int64, na_value=-1)
+    fits, by_stage = {-1: overall}, []
+    for s in sorted(set(stage_of.tolist()) - {-1}):
+        reached = classified[index >= s]
+        own = fit(event_times(reached, stages, as_of)) if s > 0 else overall
+        if s > 0 and own.decided >= MIN_DECIDED:
+            fits[s] = own
+            by_stage.append(s)
+        else:
+            fits[s] = overall
+    return fits, by_stage
+
+
+def _pilot_chances(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray,
+                   horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    p, c = np.zeros(len(ages)), np.zeros(len(ages))
+    for s, f in fits.items():
+        mask = stage_of == s
+        if mask.any():
+            p[mask], c[mask] = f.conditional(ages[mask], horizon)
+    return p, c
+
+
+def _simulate(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray, rng: np.random.Generator,
+              replicates: int) -> pd.DataFrame:
+    """Expected counts per horizon from the fits, and the 80% interval from `replicates` Monte Carlo runs,
+    each a bootstrap refit of every fit (_bootstrap_curves) and the outcomes drawn for every pilot. Pilots of
+    the same stage and age share their chances, so they are drawn together (binomials per group: a few
+    thousand groups however many pilots), every replicate at once."""
+    _, first, sizes = np.unique(np.stack([stage_of, np.round(ages * DAYS_PER_MONTH)]), axis=1,
+                                return_index=True, return_counts=True)
+    stage_g, age_g = stage_of[first], ages[first]
+    expected = [_pilot_chances(fits, stage_g, age_g, h) for h in HORIZONS]
+    landed = np.zeros((replicates, len(HORIZONS), 2))
+    for f in {id(f): f for f in fits.values()}.values():  # a fit shared by stages: refitted once
+        mine = np.isin(stage_g, [s for s, g in fits.items() if g is f])
+        prod, canc = _bootstrap_curves(f, rng, replicates)
+        for j, h in enumerate(HORIZONS):
+            p, c = _conditional(f.months, prod, canc, age_g[mine], h)
+            n = np.broadcast_to(sizes[mine], p.shape)
+            produced = rng.binomial(n, p)
+            rest = np.where(p < 1, np.clip(c / np.where(p < 1, 1 - p, 1), 0, 1), 0.0)
+            landed[:, j] += np.stack([produced.sum(axis=1), rng.binomial(n - produced, rest).sum(axis=1)], axis=1)
+    tail = (1 - INTERVAL) / 2
+    low, high = np.quantile(landed, [tail, 1 - tail], axis=0)
+    return pd.DataFrame({"horizon": list(HORIZONS),
+                         "production": [float((p * sizes).sum()) for p, _ in expected],
+                         "production_low": low[:, 0], "production_high": high[:, 0],
+                         "cancelled": [float((c * sizes).sum()) for _, c in expected],
+                         "cancelled_low": low[:, 1], "cancelled_high": high[:, 1]})
+
+
+# ------------------------------------------------------------------ the back-test
+
+
+def rewind(pilots: pd.DataFrame, stages: list[str], when: dt.date) -> pd.DataFrame:
+    """Canonical pilots (validate.Derived.pilots' columns) as they stood at `when`: pilots not yet started
+    left out, every later date blanked, the stage the last one entered by then, and the status then
+    (production where production was reached by then, cancelled where the end came by then, else active).
+    A pilot without any stage date keeps no stage (its stage then is not known)."""
+    day = np.datetime64(when, "us")
+    start = _dates(pilots, "start_date")
+    first = np.fmin.reduce([start, *(_dates(pilots, f"{s}_date") for s in stages)]) if stages else start
+    out = pilots[~np.isnat(first) & (first <= day)].copy()
+    for column in ["start_date", "end_date", "last_update", *(f"{s}_date" for s in stages)]:
+        if column in out:
+            dates = _dates(out, column)
+            out[column] = pd.Series(np.where(dates <= day, dates, np.datetime64("NaT", "us")), index=out.index)
+    entered = np.full(len(out), -1)
+    for i, s in enumerate(stages):
+        if f"{s}_date" in out:
+            entered = np.where(~np.isnat(_dates(out, f"{s}_date")), i, entered)
+    status = out["status"].astype("string").to_numpy(dtype=object, na_value=None)
+    landed = ~np.isnat(_dates(out, f"{stages[-1]}_date")) if stages else np.zeros(len(out), bool)
+    ended = ~np.isnat(_dates(out, "end_date")) & (status == "cancelled")
+    out["status"] = np.where(landed, "production", np.where(ended, "cancelled", "active"))
+    out["stage_index"] = pd.array(entered, dtype="Int64")
+    out["stage"] = [stages[i] if i >= 0 else None for i in entered]
+    return out.reset_index(drop=True)
+
+
+def _dates(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.full(len(frame), np.datetime64("NaT", "us"))
+    return frame[column].to_numpy(dtype="datetime64[us]")
+
+
+def backtest(pilots: pd.DataFrame, stages: list[str], when: dt.date, as_of: dt.date, seed: int = SEED,
+             replicates: int = REPLICATES) -> pd.DataFrame:
+    """The forecast made at `when` (on the portfolio rewound to it) against what happened by `as_of`, for each
+    horizon that `as_of` covers. Columns: horizon, kind (production, cancelled), forecast, low, high, actual,
+    covered (the actual count inside the 80% interval)."""
+    then = classify(rewind(pilots, stages, when), stages, when)
+    found = forecast(then, stages, when, seed, replicates)
+    if found.reason:
+        return pd.DataFrame(columns=["horizon", "kind", "forecast", "low", "high", "actual", "covered"])
+    flying = set(found.pilots["pilot_id"])
+    now = pilots[pilots["pilot_id"].isin(flying)]
+    landed = _dates(now, f"{stages[-1]}_date")
+    ended = np.where(now["status"].astype("string").to_numpy(dtype=object, na_value=None) == "cancelled",
+                     _dates(now, "end_date"), np.datetime64("NaT", "us"))
+    rows = []
+    for t in found.totals.itertuples(index=False):
+        until = np.datetime64(when, "us") + np.timedelta64(int(round(t.horizon * DAYS_PER_MONTH)), "D")
+        if until > np.datetime64(as_of, "us"):
+            continue
+        for kind, dates in (("production", landed), ("cancelled", ended)):
+            actual = int(np.count_nonzero(~np.isnat(dates) & (dates <= until)))
+            low, high = getattr(t, f"{kind}_low"), getattr(t, f"{kind}_high")
+            rows.append([t.horizon, kind, getattr(t, kind), low, high, actual, low <= actual <= high])
+    return pd.DataFrame(rows, columns=["horizon", "kind", "forecast", "low", "high", "actual", "covered"])
+
+
+
+def likely_ids(found: Forecast) -> dict[tuple[str, int], list[str]]:
+    """The pilots behind each bar of the forecast: those with at least an even chance (LIKELY) of that
+    outcome within that horizon."""
+    return {(kind, h): found.pilots.loc[found.pilots[f"{kind}_{h}"] >= LIKELY, "pilot_id"].tolist()
+            for kind in ("production", "cancelled") for h in HORIZONS} if not found.reason else {}
+
+
+def forecast_json(found: Forecast) -> dict:
+    """The forecast as the command line prints it."""
+    def plain(value):
+        return float(value) if isinstance(value, (np.floating, float)) else int(value) if isinstance(value, np.integer) else value
+
+    return {"sentence": found.sentence, "reason": found.reason, "in_flight": len(found.pilots),
+            "undated_in_flight": found.undated, "fitted_on": found.fitted_on, "decided": found.decided,
+            "stages_fitted_on_their_own_pilots": found.by_stage, "interval": INTERVAL,
+            "totals": [{k: plain(v) for k, v in row.items()} for row in found.totals.to_dict("records")],
+            "pilots": [{k: plain(v) for k, v in row.items()} for row in found.pilots.to_dict("records")]}

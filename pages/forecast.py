@@ -1,0 +1,55 @@
+"""Forecast: what will land. Expected production and cancellation of the pilots in flight within 3, 6 and 12
+months (80% intervals), and each in-flight pilot's chance, sortable."""
+
+import streamlit as st
+
+from analysis.figures.forecast import forecast_figure
+from analysis.metrics.forecast import HORIZONS, LIKELY, MIN_DECIDED, forecast, likely_ids
+from analysis.schema import stage_label
+from pages.common import current_view, empty_state, pilots_behind, pilots_for, plain, scope_note
+
+view = current_view()
+stages = view.info.stages
+columns = ["pilot_id", "name", "start_date", "end_date", f"{stages[-1]}_date", "last_progress", "reached_production",
+           "cancelled", "in_flight", "stage_index"]
+pilots = pilots_for(view, columns)
+st.title("Forecast")
+st.caption(f"{plain(view.info.name)} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
+scope_note(view, len(pilots))
+if pilots.empty:
+    empty_state("No pilots match the filters in the sidebar. Clear a filter to see the forecast.")
+    st.stop()
+found = forecast(pilots, stages, view.as_of)
+st.markdown(f"#### {found.sentence}")
+if found.reason:
+    st.stop()
+choices = {f"Likely to {'reach production' if kind == 'production' else 'be cancelled'} within {h} months "
+           f"({len(ids):,})": ids for (kind, h), ids in likely_ids(found).items() if ids}
+pilots_behind(forecast_figure(found), "forecast", view, choices)
+st.caption(f"A bar lists the pilots with at least an even chance ({LIKELY:.0%}) of that outcome within that time.")
+
+st.subheader("Each pilot in flight")
+table = found.pilots.merge(pilots[["pilot_id", "name"]], on="pilot_id", how="left")
+table = table.assign(stage=[stage_label(stages[i]) if 0 <= i < len(stages) else "—" for i in table["stage_index"]])
+chance_columns = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZONS]
+shown = table[["pilot_id", "name", "stage", "months_running", *chance_columns]].copy()
+shown[chance_columns] = shown[chance_columns] * 100  # whole percents, one format for every row
+percent = {c: st.column_config.NumberColumn(f"{'Production' if c.startswith('production') else 'Cancelled'} within "
+                                            f"{c.rsplit('_', 1)[1]} mo", format="%.0f%%") for c in chance_columns}
+st.dataframe(shown, hide_index=True, width="stretch", height=420,
+             column_config={"pilot_id": "Pilot ID", "name": "Name", "stage": "Stage now",
+                            "months_running": st.column_config.NumberColumn("Months running", format="%.1f"), **percent})
+fitted = ", ".join(stage_label(stages[s]) for s in found.by_stage) or "none"
+with st.expander("How this is computed"):
+    st.markdown(
+        f"The curves of time from start to production and to cancellation are fitted on {found.fitted_on:,} "
+        f"pilots with dates ({found.decided:,} decided), pilots still in flight counted until the as-of date and "
+        "no further (censored), a cancellation ending the chance of production (competing risks, Aalen–Johansen). "
+        "A pilot running for *a* months reaches production within the next *h* with the rise of the production "
+        "curve from *a* to *a + h*, divided by the share still in flight at *a*; cancellation alike. A pilot is "
+        f"compared with the pilots that reached at least its stage when {MIN_DECIDED} or more of those were "
+        f"decided (stages fitted so: {fitted}); otherwise with every pilot. Beyond the longest follow-up in the data "
+        "no event is assumed. The 80% interval is the 10th to 90th percentile of 100 Monte Carlo runs, each "
+        "refitting the curves on a bootstrap of the pilots and drawing every pilot's outcome. Checked by "
+        "back-testing on generated portfolios: fitted a year before the end of the data, the interval held what "
+        "then happened in 78% of 180 checks (tests/test_forecast.py).")

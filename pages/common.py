@@ -72,6 +72,7 @@ from pages.shared.render import (  # noqa: F401
     definitions,
     empty_state,
     number_columns,
+    page_head,
     pilot_table,
     pilot_table_frame,
     pilots_behind,

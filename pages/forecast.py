@@ -6,19 +6,14 @@ import streamlit as st
 from analysis.figures.forecast import forecast_figure
 from analysis.metrics.forecast import HORIZONS, LIKELY, MIN_DECIDED, forecast, likely_ids
 from analysis.schema import stage_label
-from pages.common import current_view, empty_state, pilots_behind, pilots_for, plain, scope_note
+from pages.common import current_view, page_head, pilots_behind, pilots_for
 
 view = current_view()
 stages = view.info.stages
 columns = ["pilot_id", "name", "start_date", "end_date", f"{stages[-1]}_date", "last_progress", "reached_production",
            "cancelled", "in_flight", "stage_index"]
 pilots = pilots_for(view, columns)
-st.title("Forecast")
-st.caption(f"{plain(view.info.name)} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
-scope_note(view, len(pilots))
-if pilots.empty:
-    empty_state("No pilots match the filters in the sidebar. Clear a filter to see the forecast.")
-    st.stop()
+page_head(view, "Forecast", len(pilots), "the forecast")
 found = forecast(pilots, stages, view.as_of)
 st.markdown(f"#### {found.sentence}")
 if found.reason:

@@ -11,17 +11,12 @@ from analysis.metrics.causes import cause_counts
 from analysis.metrics.cohorts import comparison_sentence, event_times
 from analysis.metrics.funnel import stage_funnel
 from analysis.metrics.overview import headline, kpis, read_columns, tiles
-from pages.common import current_view, definitions, empty_state, pilots_behind, pilots_for, plain, scope_note
+from pages.common import current_view, definitions, page_head, pilots_behind, pilots_for
 
 view = current_view()
 # only what the numbers read; causes and stages dictionary-coded (cut as small integers)
 pilots = pilots_for(view, read_columns(view.info.stages), coded=["failure_cause", "stage", "sourcing"])
-st.title("Overview")
-st.caption(f"{plain(view.info.name)} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
-scope_note(view, len(pilots))
-if pilots.empty:
-    empty_state("No pilots match the filters in the sidebar. Clear a filter to see the portfolio.")
-    st.stop()
+page_head(view, "Overview", len(pilots), "the portfolio")
 times = event_times(pilots, view.info.stages, view.as_of)  # once for the tiles and the cohort sentence
 k = kpis(pilots, view.info.stages, view.as_of, times)
 st.markdown(f"#### {headline(k, view.stall_days)}")

@@ -16,7 +16,7 @@ from analysis.metrics.outcomes import (
 from analysis.metrics.scope import scope_sentence
 from analysis.schema import FIELD_LABELS, STATUS_LABELS, cause_label, stage_label
 from pages.shared.access import undated_pilots
-from pages.shared.base import View
+from pages.shared.base import View, plain
 from pages.shared.frames import pilots_with_ids, view_rows
 
 
@@ -157,6 +157,17 @@ def scope_note(view: View, shown: int) -> None:
     st.caption(scope_sentence(total, shown, view.filters.values, FIELD_LABELS, view.filters.start_from,
                               view.filters.start_to, undated_pilots(view.dataset_id) if dated else 0))
 
+
+
+def page_head(view: View, title: str, shown: int, what: str) -> None:
+    """A view page's head: its title, the dataset and as-of date, how many pilots its numbers cover; and,
+    when the filters leave none, a message saying so (`what`: what the page would show) and the page stops."""
+    st.title(title)
+    st.caption(f"{plain(view.info.name)} · " + (f"as of {view.as_of}" if view.as_of else "no dates in this dataset"))
+    scope_note(view, shown)
+    if not shown:
+        empty_state(f"No pilots match the filters in the sidebar. Clear a filter to see {what}.")
+        st.stop()
 
 
 def empty_state(message: str) -> None:

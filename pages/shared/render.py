@@ -64,6 +64,8 @@ def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
             shown[col] = shown[col].map(named)
         elif pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.date
+        if shown[col].dtype == object or isinstance(shown[col].dtype, pd.StringDtype):
+            shown[col] = shown[col].astype(object).where(shown[col].notna(), "")  # blank, never a literal None
     if "days_without_progress" in shown:
         shown["days_without_progress"] = shown["days_without_progress"].astype("Int64")
     shown.columns = [labels.get(c) or FIELD_LABELS.get(c, c.replace("_", " ").capitalize()) for c in cols]

@@ -44,3 +44,20 @@ def test_clicking_a_funnel_step_lists_its_pilots(page, app_url):
     page.goto(f"{app_url}/funnel")
     page.get_by_text("Pilots behind a step").wait_for(timeout=60_000)
     assert click(page, "funnel", ".barlayer .point", 2)[-1].startswith("497 pilots behind")  # reached PoC
+
+
+def test_clicking_the_review_charts_lists_their_pilots(page, app_url):
+    """The portfolio review's charts on the sample: the forecast's 12-month production bar (the 36 pilots with
+    at least an even chance of it: tests/test_forecast.py's model on the sample), a pilot on the aging chart,
+    and the portfolio's own rate beside the published ones (the 156 that reached production)."""
+    from tests.browser.harness import open_page, screenshot
+
+    open_page(page, app_url + "/forecast")
+    assert click(page, "forecast", ".barlayer .point", 2)[-1].startswith("36 pilots behind")
+    screenshot(page, "sample-forecast")
+    open_page(page, app_url + "/stalls")
+    assert click(page, "aging", ".scatterlayer .trace:first-child .point", 0)[-1].startswith("1 pilot behind")
+    screenshot(page, "sample-stalls-aging")
+    open_page(page, app_url + "/")
+    assert click(page, "benchmarks", ".scatterlayer .point", 0)[-1].startswith("156 pilots behind")
+    screenshot(page, "sample-overview-published-rates")

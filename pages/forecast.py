@@ -47,4 +47,4 @@ with st.expander("How this is computed"):
         "no event is assumed. The 80% interval is the 10th to 90th percentile of 100 Monte Carlo runs, each "
         "refitting the curves on a bootstrap of the pilots and drawing every pilot's outcome. Checked by "
         "back-testing on generated portfolios: fitted a year before the end of the data, the interval held what "
-        "then happened in 78% of 180 checks (tests/test_forecast.py).")
+        "then happened in 82% of 180 checks (tests/test_forecast.py).")

@@ -257,7 +257,7 @@ def snapshots(view: common.View) -> int:
 
 def forecast(view: common.View) -> int:
     """pages/forecast.py: the forecast (fits, Monte Carlo), its figure and the table of every in-flight pilot."""
-    from analysis.figures.forecast import forecast_figure
+    from analysis.figures.forecast import chances_table, forecast_figure
     from analysis.metrics.forecast import forecast as forecast_of
     from analysis.metrics.forecast import likely_ids
 
@@ -270,7 +270,7 @@ def forecast(view: common.View) -> int:
     if found.reason:
         return 0
     likely_ids(found)
-    return figures(forecast_figure(found)) + tables(found.pilots.merge(pilots[["pilot_id", "name"]], on="pilot_id"))
+    return figures(forecast_figure(found)) + tables(chances_table(found, pilots, stages))
 
 
 PAGE_WORK: dict[str, Callable[[common.View], int]] = {

@@ -3,8 +3,8 @@ months (80% intervals), and each in-flight pilot's chance, sortable."""
 
 import streamlit as st
 
-from analysis.figures.forecast import forecast_figure
-from analysis.metrics.forecast import HORIZONS, LIKELY, MIN_DECIDED, forecast, likely_ids
+from analysis.figures.forecast import CHANCE_COLUMNS, chances_table, forecast_figure
+from analysis.metrics.forecast import LIKELY, MIN_DECIDED, forecast, likely_ids
 from analysis.schema import stage_label
 from pages.common import current_view, page_head, pilots_behind, pilots_for
 
@@ -24,13 +24,9 @@ pilots_behind(forecast_figure(found), "forecast", view, choices)
 st.caption(f"A bar lists the pilots with at least an even chance ({LIKELY:.0%}) of that outcome within that time.")
 
 st.subheader("Each pilot in flight")
-table = found.pilots.merge(pilots[["pilot_id", "name"]], on="pilot_id", how="left")
-table = table.assign(stage=[stage_label(stages[i]) if 0 <= i < len(stages) else "—" for i in table["stage_index"]])
-chance_columns = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZONS]
-shown = table[["pilot_id", "name", "stage", "months_running", *chance_columns]].copy()
-shown[chance_columns] = shown[chance_columns] * 100  # whole percents, one format for every row
+shown = chances_table(found, pilots, stages)
 percent = {c: st.column_config.NumberColumn(f"{'Production' if c.startswith('production') else 'Cancelled'} within "
-                                            f"{c.rsplit('_', 1)[1]} mo", format="%.0f%%") for c in chance_columns}
+                                            f"{c.rsplit('_', 1)[1]} mo", format="%.0f%%") for c in CHANCE_COLUMNS}
 st.dataframe(shown, hide_index=True, width="stretch", height=420,
              column_config={"pilot_id": "Pilot ID", "name": "Name", "stage": "Stage now",
                             "months_running": st.column_config.NumberColumn("Months running", format="%.1f"), **percent})

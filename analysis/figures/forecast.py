@@ -13,7 +13,8 @@ from analysis.figures.base import (
     unchecked_figure,
     with_drill,
 )
-from analysis.metrics.forecast import Forecast, likely_ids
+from analysis.metrics.forecast import HORIZONS, Forecast, likely_ids
+from analysis.schema import stage_label
 
 NAMES = {"production": "reach production", "cancelled": "be cancelled"}
 
@@ -41,8 +42,15 @@ def forecast_figure(found: Forecast) -> go.Figure:
     return with_drill(fig, {tuple(k): v for k, v in likely_ids(found).items()})
 
 
-def chances_table(pilots: pd.DataFrame) -> pd.DataFrame:
-    """The per-pilot chances for display (shares stay numbers: the table sorts them)."""
-    return pilots.rename(columns={"pilot_id": "Pilot ID", "months_running": "Months running",
-                                  "production_12": "Chance of production within 12 months",
-                                  "cancelled_12": "Chance of cancellation within 12 months"})
+CHANCE_COLUMNS = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZONS]
+
+
+def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Each in-flight pilot for display, most likely to reach production first: pilot_id, name (from `names`:
+    pilot_id, name), stage (its label), months_running, and the chances (CHANCE_COLUMNS) in whole percents,
+    numbers still, so the table sorts them."""
+    table = found.pilots.merge(names[["pilot_id", "name"]], on="pilot_id", how="left")
+    table["stage"] = [stage_label(stages[i]) if 0 <= i < len(stages) else "—" for i in table["stage_index"]]
+    shown = table[["pilot_id", "name", "stage", "months_running", *CHANCE_COLUMNS]].copy()
+    shown[CHANCE_COLUMNS] = shown[CHANCE_COLUMNS] * 100
+    return shown

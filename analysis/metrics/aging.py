@@ -20,7 +20,6 @@ from analysis.schema import stage_label
 
 # Percentiles of time in stage drawn as lines, and the survival level each is read at (85th: 15% still there).
 PERCENTILES = {"50th": 0.50, "85th": 0.15, "95th": 0.05}
-AT_RISK = "85th"  # above this line a pilot is called at risk
 # Each point's flag, from youngest to oldest; "stalled" (the stall rule) wins over its age; a stage that too few
 # have left has no lines, so its pilots cannot be judged by age.
 FLAGS = ["no line yet", "within the 50th", "above the 50th", "above the 85th (at risk)", "above the 95th", "stalled"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.metrics.causes import LazyCodes, lazy_ids
+from analysis.metrics.causes import LazyCodes, coded, lazy_ids
 from analysis.metrics.kernels import wilson_interval
 
 PUBLISHED = Path(__file__).resolve().parents[2] / "data" / "published_rates.json"
@@ -85,14 +85,11 @@ def _published(entry: dict, position: int) -> Published:
 
 
 def sourcing_codes(classified: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """Each pilot's sourcing as a code (-1: none recorded) into its names; a coded (Categorical) column's
-    own codes, so 1M pilots are grouped by small integers, never by their text."""
+    """Each pilot's sourcing as a code (-1: none recorded) into its names (causes.coded: a coded column's own
+    codes, so 1M pilots are grouped by small integers, never by their text)."""
     if "sourcing" not in classified:
         return np.full(len(classified), -1), []
-    column = classified["sourcing"]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), [str(c) for c in column.cat.categories]
-    codes, names = pd.factorize(column)
+    codes, names = coded(classified["sourcing"])
     return codes, [str(n) for n in names]
 
 

@@ -103,12 +103,8 @@ def _bootstrap_curves(f: Fit, rng: np.random.Generator, replicates: int) -> tupl
     size = drawn.sum(axis=1)
     at_risk = size.sum(axis=1, keepdims=True) - (np.cumsum(size, axis=1) - size)
     leaving = size - drawn[:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.where(at_risk > 0, leaving / at_risk, 0.0)
-        s_prev = np.concatenate([np.ones((replicates, 1)), np.cumprod(1 - step, axis=1)[:, :-1]], axis=1)
-        share = [np.where(at_risk > 0, s_prev * drawn[:, i] / at_risk, 0.0) for i in (1, 2)]
     origin = np.zeros((replicates, 1))
-    return tuple(np.concatenate([origin, np.cumsum(x, axis=1)], axis=1) for x in share)
+    return tuple(np.concatenate([origin, cif_steps(at_risk, drawn[:, i], leaving)[1]], axis=1) for i in (1, 2))
 
 
 @dataclass(frozen=True)

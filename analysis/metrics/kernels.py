@@ -110,10 +110,14 @@ def _cif_bounds(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, 
 
 
 def cif_steps(at_risk: np.ndarray, events: np.ndarray, leaving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The Aalen-Johansen point estimate on counts per distinct time: the event-free survival just before each
-    time and the cumulative incidence of `events` (`leaving`: every event, this kind and the competing ones)."""
-    s_prev = np.concatenate(([1.0], np.cumprod(1 - leaving / at_risk)[:-1]))
-    return s_prev, np.cumsum(s_prev * events / at_risk)
+    """The Aalen-Johansen point estimate on counts per distinct time (along the last axis: one curve, or one
+    per row): the event-free survival just before each time and the cumulative incidence of `events`
+    (`leaving`: every event, this kind and the competing ones). A time with nobody at risk (a bootstrap
+    sample can empty the tail) changes nothing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        before = np.cumprod(1 - np.where(at_risk > 0, leaving / at_risk, 0.0), axis=-1)[..., :-1]
+        s_prev = np.concatenate([np.ones((*before.shape[:-1], 1)), before], axis=-1)
+        return s_prev, np.cumsum(np.where(at_risk > 0, s_prev * events / at_risk, 0.0), axis=-1)
 
 
 def aalen_johansen(

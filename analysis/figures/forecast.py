@@ -3,6 +3,7 @@ the 80% interval as error bars; each bar clickable (the pilots with at least an 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -46,11 +47,12 @@ CHANCE_COLUMNS = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZ
 
 
 def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
-    """Each in-flight pilot for display, most likely to reach production first: pilot_id, name (from `names`:
-    pilot_id, name), stage (its label), months_running, and the chances (CHANCE_COLUMNS) in whole percents,
-    numbers still, so the table sorts them."""
-    table = found.pilots.merge(names[["pilot_id", "name"]], on="pilot_id", how="left")
-    table["stage"] = [stage_label(stages[i]) if 0 <= i < len(stages) else "—" for i in table["stage_index"]]
-    shown = table[["pilot_id", "name", "stage", "months_running", *CHANCE_COLUMNS]].copy()
-    shown[CHANCE_COLUMNS] = shown[CHANCE_COLUMNS] * 100
-    return shown
+    """Each in-flight pilot for display, most likely to reach production first: pilot_id, name (from `names`,
+    the frame the forecast was made of), stage (its label), months_running, and the chances (CHANCE_COLUMNS) in
+    whole percents, numbers still, so the table sorts them."""
+    labels = np.array([*(stage_label(s) for s in stages), "—"], dtype=object)  # index -1: no stage
+    index = found.pilots["stage_index"].to_numpy(dtype=np.int64)
+    shown = pd.DataFrame({"pilot_id": found.pilots["pilot_id"], "name": names["name"].to_numpy()[found.rows],
+                          "stage": labels[np.where((index >= 0) & (index < len(stages)), index, -1)],
+                          "months_running": found.pilots["months_running"]})
+    return shown.assign(**{c: found.pilots[c] * 100 for c in CHANCE_COLUMNS})

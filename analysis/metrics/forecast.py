@@ -86,37 +86,46 @@ def fit_of_counts(months: np.ndarray, counts: np.ndarray) -> Fit:
     return Fit(months, counts, np.concatenate(([0.0], months)), *(np.concatenate(([0.0], c)) for c in curves))
 
 
-def fit(times: pd.DataFrame) -> Fit:
-    """The curves of event_times' rows."""
-    months, counts = time_counts(times["months"].to_numpy(dtype=float), times["event"].to_numpy())
-    return fit_of_counts(months, counts[0])
+def weekly(f: Fit) -> tuple[np.ndarray, np.ndarray]:
+    """The fit's counts per month summed into weeks of follow-up (an event on day d counted at the end of its
+    week, day 7 * ceil(d / 7)): the Monte Carlo refits on a few hundred weeks instead of a few thousand days
+    (the curves move by less than a week's events). The weeks' months and counts [outcome, week]."""
+    week = np.ceil(np.round(f.grid * DAYS_PER_MONTH) / AGE_GROUP_DAYS - 1e-9).astype(np.int64)
+    weeks, slot = np.unique(week, return_inverse=True)
+    counts = np.zeros((f.counts.shape[0], len(weeks)))
+    np.add.at(counts, (slice(None), slot), f.counts)
+    return weeks * AGE_GROUP_DAYS / DAYS_PER_MONTH, counts
 
 
-def _bootstrap_curves(f: Fit, rng: np.random.Generator, replicates: int) -> tuple[np.ndarray, np.ndarray]:
+def _bootstrap_curves(f: Fit, rng: np.random.Generator, replicates: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Both curves refitted on `replicates` bootstrap samples of the fit's pilots at once (the Poisson
-    bootstrap: each pilot drawn a Poisson(1) number of times; pilots who left the risk set at the same month
-    the same way are alike, so each (outcome, month) cell's count is drawn as Poisson(count)), on the fit's
-    own months. Arrays [replicate, origin + month]."""
-    drawn = np.zeros((replicates, *f.counts.shape))
-    filled = f.counts > 0  # a cell nobody is in stays empty: only the others are drawn
-    drawn[:, filled] = rng.poisson(f.counts[filled], size=(replicates, int(filled.sum())))
+    bootstrap: each pilot drawn a Poisson(1) number of times; pilots who left the risk set in the same week
+    the same way are alike, so each (outcome, week) cell's count is drawn as Poisson(count)), on the fit's
+    weeks (weekly). The curves' times (origin 0 first) and arrays [replicate, origin + week]."""
+    months, counts = weekly(f)
+    drawn = np.zeros((replicates, *counts.shape))
+    filled = counts > 0  # a cell nobody is in stays empty: only the others are drawn
+    drawn[:, filled] = rng.poisson(counts[filled], size=(replicates, int(filled.sum())))
     size = drawn.sum(axis=1)
     at_risk = size.sum(axis=1, keepdims=True) - (np.cumsum(size, axis=1) - size)
     leaving = size - drawn[:, 0]
     origin = np.zeros((replicates, 1))
-    return tuple(np.concatenate([origin, cif_steps(at_risk, drawn[:, i], leaving)[1]], axis=1) for i in (1, 2))
+    prod, canc = (np.concatenate([origin, cif_steps(at_risk, drawn[:, i], leaving)[1]], axis=1) for i in (1, 2))
+    return np.concatenate(([0.0], months)), prod, canc
 
 
 @dataclass(frozen=True)
 class Forecast:
     """The forecast of the pilots in flight at the as-of date. totals: TOTAL_COLUMNS per horizon (expected
     counts, 80% interval); pilots: PILOT_COLUMNS per in-flight pilot with a start date (its chances of
-    production and of cancellation within each horizon), most likely to reach production first; reason: why there is no forecast (None when there is one); fitted_on, decided: the
-    pilots of the overall fit; by_stage: stages fitted on their own pilots; undated: in flight without a
-    start date (not forecast)."""
+    production and of cancellation within each horizon), most likely to reach production first; rows: their
+    positions in the frame forecast (to take other columns without matching IDs); reason: why there is no
+    forecast (None when there is one); fitted_on, decided: the pilots of the overall fit; by_stage: stages
+    fitted on their own pilots; undated: in flight without a start date (not forecast)."""
 
     totals: pd.DataFrame
     pilots: pd.DataFrame
+    rows: np.ndarray
     reason: str | None
     fitted_on: int
     decided: int
@@ -138,7 +147,7 @@ class Forecast:
 
 
 def _empty(reason: str, fitted: int = 0, decided: int = 0, undated: int = 0) -> Forecast:
-    return Forecast(pd.DataFrame(columns=TOTAL_COLUMNS), pd.DataFrame(columns=PILOT_COLUMNS), reason, fitted,
+    return Forecast(pd.DataFrame(columns=TOTAL_COLUMNS), pd.DataFrame(columns=PILOT_COLUMNS), np.empty(0, np.int64), reason, fitted,
                     decided, [], undated)
 
 
@@ -162,7 +171,8 @@ def forecast(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
         return _empty("A forecast needs dates: each pilot's start date, and the dates it reached production or "
                       "was cancelled. This selection has none to fit on.", undated=flying)
     rows, ages = in_flight_ages(classified, as_of)
-    overall = fit(event_times(classified, stages, as_of))
+    reached = reached_counts(classified, stages, as_of)
+    overall = fit_of_counts(*reached[0])
     fitted = int(overall.counts.sum())
     if overall.decided < MIN_DECIDED:
         return _empty(f"Too few decided pilots to forecast: {overall.decided:,} with dates reached production or "
@@ -172,32 +182,42 @@ def forecast(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
         return _empty("No pilot with a start date is in flight, so there is nothing to forecast.", fitted,
                       overall.decided, flying)
     stage_of = classified["stage_index"].to_numpy(dtype=np.int64, na_value=-1)[rows]
-    fits, by_stage = _stage_fits(classified, stages, as_of, stage_of, overall)
+    fits, by_stage = _stage_fits(reached, stage_of, overall)
     rng = np.random.default_rng(seed)
-    totals = _simulate(fits, stage_of, ages, rng, replicates)
-    chances = {}
-    for h in HORIZONS:
-        chances[f"production_{h}"], chances[f"cancelled_{h}"] = _pilot_chances(fits, stage_of, ages, h)
-    pilots = pd.DataFrame({"pilot_id": classified["pilot_id"].to_numpy()[rows], "stage_index": stage_of,
-                           "months_running": ages, "fit": np.where(np.isin(stage_of, by_stage), "stage", "all"),
-                           **chances})[PILOT_COLUMNS]
-    pilots = pilots.sort_values("production_12", ascending=False, kind="stable", ignore_index=True)
-    return Forecast(totals, pilots, None, fitted, overall.decided, by_stage, flying - len(rows))
+    chances = _pilot_chances(fits, stage_of, ages)
+    totals = _simulate(fits, stage_of, ages, chances, rng, replicates)
+    order = np.argsort(-chances["production_12"], kind="stable")  # most likely to reach production first
+    pilots = pd.DataFrame({"pilot_id": classified["pilot_id"].to_numpy()[rows[order]], "stage_index": stage_of[order],
+                           "months_running": ages[order], "fit": np.where(np.isin(stage_of[order], by_stage), "stage", "all"),
+                           **{k: v[order] for k, v in chances.items()}})[PILOT_COLUMNS]
+    return Forecast(totals, pilots, rows[order], None, fitted, overall.decided, by_stage, flying - len(rows))
 
 
-def _stage_fits(classified: pd.DataFrame, stages: list[str], as_of: dt.date, stage_of: np.ndarray,
-                overall: Fit) -> tuple[dict[int, Fit], list[int]]:
-    """The fit for each stage the in-flight pilots are in: on the pilots that reached at least that stage,
-    where at least MIN_DECIDED of them were decided; else the overall fit (key -1: unknown stage)."""
-    index = classified["stage_index"].to_numpy(dtype=np.int64, na_value=-1)
-    fits, by_stage = {-1: overall}, []
-    # only what event_times reads, the ids as positions: cutting the text ids for each stage cost 70 ms at 100k
+def reached_counts(classified: pd.DataFrame, stages: list[str], as_of: dt.date) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For every pilot (item 0) and then the pilots that reached at least each stage (item s + 1), the months and
+    counts per month (time_counts' [outcome, month]) their curves are fitted from: one pass over the pilots
+    (event_times, then counted by current stage and summed from the last stage down)."""
+    # only what event_times reads, the ids as positions (to find each kept row's stage)
     read = [c for c in ("start_date", "end_date", f"{stages[-1]}_date", "last_progress", "reached_production",
                         "cancelled") if c in classified]
     light = pd.DataFrame({c: classified[c].to_numpy() for c in read}).assign(pilot_id=np.arange(len(classified)))
+    times = event_times(light, stages, as_of)
+    index = classified["stage_index"].to_numpy(dtype=np.int64, na_value=-1)
+    codes = np.clip(index[times["pilot_id"].to_numpy(dtype=np.int64)], -1, len(stages) - 1) + 1  # 0: no stage
+    months, counts = time_counts(times["months"].to_numpy(dtype=float), times["event"].to_numpy(), codes,
+                                 len(stages) + 1)
+    at_least = counts[::-1].cumsum(axis=0)[::-1]  # [k]: the pilots of code k or later
+    return [(months, at_least[k]) for k in range(len(stages) + 1)]
+
+
+def _stage_fits(reached: list[tuple[np.ndarray, np.ndarray]], stage_of: np.ndarray,
+                overall: Fit) -> tuple[dict[int, Fit], list[int]]:
+    """The fit for each stage the in-flight pilots are in: on the pilots that reached at least that stage
+    (reached_counts), where at least MIN_DECIDED of them were decided; else the overall fit (key -1: unknown
+    stage)."""
+    fits, by_stage = {-1: overall}, []
     for s in sorted(set(stage_of.tolist()) - {-1}):
-        reached = light[index >= s]
-        own = fit(event_times(reached, stages, as_of)) if s > 0 else overall
+        own = fit_of_counts(*reached[s + 1]) if s > 0 else overall
         if s > 0 and own.decided >= MIN_DECIDED:
             fits[s] = own
             by_stage.append(s)
@@ -206,32 +226,36 @@ def _stage_fits(classified: pd.DataFrame, stages: list[str], as_of: dt.date, sta
     return fits, by_stage
 
 
-def _pilot_chances(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray,
-                   horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    p, c = np.zeros(len(ages)), np.zeros(len(ages))
+def _pilot_chances(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray) -> dict[str, np.ndarray]:
+    """Each pilot's chances (PILOT_COLUMNS' production_h, cancelled_h) from the fit of its stage, worked out once
+    per distinct age of a stage (ages are whole days: a few thousand however many pilots)."""
+    chances = {f"{k}_{h}": np.zeros(len(ages)) for h in HORIZONS for k in ("production", "cancelled")}
     for s, f in fits.items():
         mask = stage_of == s
         if mask.any():
-            p[mask], c[mask] = f.conditional(ages[mask], horizon)
-    return p, c
+            distinct, back = np.unique(ages[mask], return_inverse=True)
+            for h in HORIZONS:
+                p, c = f.conditional(distinct, h)
+                chances[f"production_{h}"][mask], chances[f"cancelled_{h}"][mask] = p[back], c[back]
+    return chances
 
 
-def _simulate(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray, rng: np.random.Generator,
-              replicates: int) -> pd.DataFrame:
-    """Expected counts per horizon from the fits, and the 80% interval from `replicates` Monte Carlo runs,
-    each a bootstrap refit of every fit (_bootstrap_curves) and the outcomes drawn for every pilot. Pilots of
-    the same stage and age share their chances, so they are drawn together (binomials per group: a few
-    thousand groups however many pilots), every replicate at once."""
-    week = np.floor(ages * DAYS_PER_MONTH / AGE_GROUP_DAYS)
-    _, first, sizes = np.unique(np.stack([stage_of, week]), axis=1, return_index=True, return_counts=True)
+def _simulate(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray, chances: dict[str, np.ndarray],
+              rng: np.random.Generator, replicates: int) -> pd.DataFrame:
+    """Expected counts per horizon (the sums of the pilots' `chances`), and the 80% interval from `replicates`
+    Monte Carlo runs, each a bootstrap refit of every fit (_bootstrap_curves) and the outcomes drawn for every
+    pilot. Pilots of the same stage and week of age share their chances, so they are drawn together (binomials
+    per group: a few thousand groups however many pilots), every replicate at once."""
+    week = np.floor(ages * DAYS_PER_MONTH / AGE_GROUP_DAYS).astype(np.int64)
+    key = (stage_of + 1) * (int(week.max(initial=0)) + 1) + week  # stage -1 (unknown) included
+    _, first, sizes = np.unique(key, return_index=True, return_counts=True)
     stage_g, age_g = stage_of[first], ages[first]
-    expected = [_pilot_chances(fits, stage_of, ages, h) for h in HORIZONS]  # exact ages: the table's own sums
     landed = np.zeros((replicates, len(HORIZONS), 2))
     for f in {id(f): f for f in fits.values()}.values():  # a fit shared by stages: refitted once
         mine = np.isin(stage_g, [s for s, g in fits.items() if g is f])
-        prod, canc = _bootstrap_curves(f, rng, replicates)
+        months, prod, canc = _bootstrap_curves(f, rng, replicates)
         for j, h in enumerate(HORIZONS):
-            p, c = _conditional(f.months, prod, canc, age_g[mine], h)
+            p, c = _conditional(months, prod, canc, age_g[mine], h)
             n = np.broadcast_to(sizes[mine], p.shape)
             produced = rng.binomial(n, p)
             rest = np.where(p < 1, np.clip(c / np.where(p < 1, 1 - p, 1), 0, 1), 0.0)
@@ -239,9 +263,9 @@ def _simulate(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray, rng:
     tail = (1 - INTERVAL) / 2
     low, high = np.quantile(landed, [tail, 1 - tail], axis=0)
     return pd.DataFrame({"horizon": list(HORIZONS),
-                         "production": [float(p.sum()) for p, _ in expected],
+                         "production": [float(chances[f"production_{h}"].sum()) for h in HORIZONS],
                          "production_low": low[:, 0], "production_high": high[:, 0],
-                         "cancelled": [float(c.sum()) for _, c in expected],
+                         "cancelled": [float(chances[f"cancelled_{h}"].sum()) for h in HORIZONS],
                          "cancelled_low": low[:, 1], "cancelled_high": high[:, 1]})
 
 

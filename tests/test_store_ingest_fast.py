@@ -18,7 +18,7 @@ from analysis.ingest import parse, validate
 from analysis.ingest.mapping import mapping_notes
 from analysis.ingest.reading import IngestError, LineRange, read_upload, without_rows
 from analysis.ingest.shapes import derive_upload
-from analysis.ingest.validate import _ascending
+from analysis.ingest.validate import strictly_ascending
 from analysis.store import datasets as store
 from analysis.store import queries
 from analysis.store.queries import Filters
@@ -114,13 +114,13 @@ def test_a_repeated_id_among_ascending_ids_is_still_rejected():
     ([], False),
 ])
 def test_ascending_texts_are_told_from_others(values, ascending):
-    assert _ascending(pd.Series(values, dtype="str")) is ascending
+    assert strictly_ascending(pd.Series(values, dtype="str")) is ascending
 
 
 def test_ascending_holds_across_chunks():
     two = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["A1", "A2"], ["A2", "A3"]], pa.large_string())))
-    assert not _ascending(two)
-    assert _ascending(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["A1", "A2"], ["A3"]], pa.large_string()))))
+    assert not strictly_ascending(two)
+    assert strictly_ascending(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["A1", "A2"], ["A3"]], pa.large_string()))))
 
 
 def test_without_rows_keeps_the_columns_and_their_types_not_their_memory():

@@ -299,7 +299,7 @@ def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: 
     """For each row whose pilot ID an earlier eligible row (not yet rejected, and with an ID) already has:
     which line it repeats, and whether it is an exact copy of it. Rows without an ID repeat nothing."""
     eligible = np.flatnonzero(pd.isna(reason) & ~no_id)
-    if not ids.exact and _ascending(ids.uniques if len(eligible) == len(ids.codes) else
+    if not ids.exact and strictly_ascending(ids.uniques if len(eligible) == len(ids.codes) else
                                     ids.uniques.take(ids.codes[eligible])):
         return
     keys = ids.keys(eligible)
@@ -320,7 +320,7 @@ def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: 
         reason[row] = f"pilot ID '{names[ids.codes[row]]}' repeats line {at[first]}{tail}"
 
 
-def _ascending(values: pd.Series) -> bool:
+def strictly_ascending(values: pd.Series) -> bool:
     """Whether each text sorts strictly after the one before it, so that none repeats: a look at neighbours
     (milliseconds for a million IDs, where telling them apart by hashing takes 0.1-0.2 s) that an export
     sorted by its IDs passes. False for anything else (then the IDs are hashed)."""

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.ingest import validate
 from analysis.metrics.funnel import stage_funnel
 from analysis.metrics.stats import ALPHA, format_p_value, segment_difference, wilson_interval
 
@@ -122,17 +123,29 @@ def id_keys(text: pa.Array) -> pa.Array:
 
 
 def _leading_zeros(data: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """Where a byte is a zero with only zeros before it in its number and a digit after it in its row."""
+    """Where a byte is a zero with only zeros before it in its number and a digit after it in its row: a zero
+    of a run of zeros that starts its number (no digit before the run), a digit next (a lone '0' stays)."""
+    if not len(data):
+        return np.zeros(0, dtype=bool)
+    same_row = _shifted(row[1:] == row[:-1], before=True)  # [i]: byte i - 1 is of the same ID
     digit = (data >= ZERO) & (data <= NINE)
-    same_row = np.concatenate(([False], row[1:] == row[:-1]))  # the byte before is of the same ID
-    starts = digit & ~(np.concatenate(([False], digit[:-1])) & same_row)  # each number's first digit
-    significant = digit & (data != ZERO)
-    seen = np.cumsum(significant)  # significant digits so far
-    number = np.cumsum(starts) - 1
-    before_number = (seen - significant)[starts]  # significant digits before each number
-    only_zeros = digit & ~significant & (seen - before_number[np.maximum(number, 0)] == 0)
-    digit_next = np.concatenate((digit[1:] & same_row[1:], [False]))
-    return only_zeros & digit_next
+    zero = data == ZERO
+    run_start = zero & ~(_shifted(zero[:-1], before=True) & same_row)
+    digit_before = _shifted(digit[:-1], before=True) & same_row
+    leading = (run_start & ~digit_before)[run_start]  # each run of zeros: whether it starts its number
+    in_leading = zero & leading[np.maximum(np.cumsum(run_start, dtype=np.int32) - 1, 0)] if len(leading) else zero
+    return in_leading & _shifted(digit[1:] & same_row[1:], before=False)
+
+
+def _shifted(flags: np.ndarray, before: bool) -> np.ndarray:
+    """`flags` of bytes 0 .. n - 2 put at 1 .. n - 1 (before: each byte's flag of the byte before it), or of
+    bytes 1 .. n - 1 at 0 .. n - 2 (each byte's flag of the byte after it); False at the end left open."""
+    out = np.zeros(len(flags) + 1, dtype=bool)
+    if before:
+        out[1:] = flags
+    else:
+        out[:-1] = flags
+    return out
 
 
 def repeated_ids(rejected: pd.DataFrame) -> list[str]:
@@ -147,7 +160,7 @@ def compare(before: Upload, after: Upload) -> Changes:
     """Match the two uploads' pilots by exact ID and sort them into GROUPS; IDs written two ways or
     repeated are reported (Changes.id_changes, Changes.repeats) and left out of every group."""
     b_ids, a_ids = before.pilots["pilot_id"].astype("str"), after.pilots["pilot_id"].astype("str")
-    b_ok, a_ok = ~b_ids.duplicated(keep=False).to_numpy(), ~a_ids.duplicated(keep=False).to_numpy()
+    b_ok, a_ok = once(b_ids), once(a_ids)
     b_unique = np.flatnonzero(b_ok)
     where = pd.Index(b_ids.iloc[b_unique] if len(b_unique) < len(b_ids) else b_ids).get_indexer(a_ids)
     where[~a_ok] = -1
@@ -194,10 +207,18 @@ def _id_changes(b_ids: pd.Series, a_ids: pd.Series, b_left: np.ndarray,
     return pd.DataFrame(rows, columns=["key", "before_ids", "after_ids"]), b_left[b_in], a_left[a_in]
 
 
+def once(ids: pd.Series) -> np.ndarray:
+    """Whether each ID is on no other row: all True at a glance for IDs in ascending order (a stored upload's
+    usually are, and never repeat: the import rejects repeats), else by hashing."""
+    if validate.strictly_ascending(ids):
+        return np.ones(len(ids), dtype=bool)
+    return ~ids.duplicated(keep=False).to_numpy()
+
+
 def upload_repeats(ids: pd.Series, rejected: Sequence[str] = ()) -> pd.DataFrame:
     """An upload's repeats (as Changes.repeats has them) from all its IDs and the IDs its import rejected."""
     ids = ids.astype("str")
-    return _repeats(ids, ~ids.duplicated(keep=False).to_numpy(), rejected, "")
+    return _repeats(ids, once(ids), rejected, "")
 
 
 def _repeats(ids: pd.Series, once: np.ndarray, rejected: Sequence[str], upload: str) -> pd.DataFrame:

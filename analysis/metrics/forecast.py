@@ -187,7 +187,8 @@ def forecast(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     chances = _pilot_chances(fits, stage_of, ages)
     totals = _simulate(fits, stage_of, ages, chances, rng, replicates)
     order = np.argsort(-chances["production_12"], kind="stable")  # most likely to reach production first
-    pilots = pd.DataFrame({"pilot_id": classified["pilot_id"].to_numpy()[rows[order]], "stage_index": stage_of[order],
+    ids = classified["pilot_id"].take(rows[order]).reset_index(drop=True)  # no text made and parsed again
+    pilots = pd.DataFrame({"pilot_id": ids, "stage_index": stage_of[order],
                            "months_running": ages[order], "fit": np.where(np.isin(stage_of[order], by_stage), "stage", "all"),
                            **{k: v[order] for k, v in chances.items()}})[PILOT_COLUMNS]
     return Forecast(totals, pilots, rows[order], None, fitted, overall.decided, by_stage, flying - len(rows))

@@ -178,8 +178,18 @@ class Spells:
 
     def usable(self) -> Spells:
         """The spells whose dates are in order (days >= 0), as usable_durations (these spells themselves
-        when all are: no copy)."""
+        when all are: no copy); the same object on every call, so its curves are worked out once."""
+        return self._usable
+
+    @cached_property
+    def _usable(self) -> Spells:
         return self if self.days.min(initial=0) >= 0 else self.where(self.days >= 0)
+
+    @cached_property
+    def curves(self) -> dict[int, pd.DataFrame]:
+        """Each stage's Kaplan-Meier curve of time in it, by stage index, as stage_curve works them out (once:
+        the time-in-stage summary and the aging chart read the same curves)."""
+        return {}
 
     @cached_property
     def by_stage(self) -> list[slice | np.ndarray]:
@@ -312,7 +322,14 @@ def stage_time_summary(durations: pd.DataFrame | Spells, stages: list[str]) -> p
 
 def stage_curve(spells: Spells, i: int) -> pd.DataFrame:
     """The Kaplan-Meier curve of time in stage i (spells still there censored), from the spells' counts per
-    day where they have them: the one curve the time-in-stage summary and the aging chart both read."""
+    day where they have them: the one curve the time-in-stage summary and the aging chart both read, worked
+    out once per spells (Spells.curves)."""
+    if i not in spells.curves:
+        spells.curves[i] = _stage_curve(spells, i)
+    return spells.curves[i]
+
+
+def _stage_curve(spells: Spells, i: int) -> pd.DataFrame:
     if spells.day_counts is None:
         here = spells.by_stage[i]
         days, observed = spells.days[here], spells.observed[here]

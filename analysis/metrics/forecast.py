@@ -257,7 +257,9 @@ def _simulate(fits: dict[int, Fit], stage_of: np.ndarray, ages: np.ndarray, chan
         months, prod, canc = _bootstrap_curves(f, rng, replicates)
         for j, h in enumerate(HORIZONS):
             p, c = _conditional(months, prod, canc, age_g[mine], h)
-            n = np.broadcast_to(sizes[mine], p.shape)
+            live = (p > 0).any(axis=0) | (c > 0).any(axis=0)  # a group with no chance in any run draws nothing
+            p, c = p[:, live], c[:, live]
+            n = np.broadcast_to(sizes[mine][live], p.shape)
             produced = rng.binomial(n, p)
             rest = np.where(p < 1, np.clip(c / np.where(p < 1, 1 - p, 1), 0, 1), 0.0)
             landed[:, j] += np.stack([produced.sum(axis=1), rng.binomial(n - produced, rest).sum(axis=1)], axis=1)

@@ -32,6 +32,7 @@ from analysis.ingest.evidence import (
     NO_ID_ROWS_NOTE,
     PLACEHOLDER_CHARS,
     SAMPLE_ROWS,
+    SAMPLE_VALUES,
     ColumnValues,
     is_missing,
     judged_by_first_rows,
@@ -236,10 +237,27 @@ class DistinctColumns:
         first = column.slice(0, SAMPLE_ROWS)
         sampled = judged_by_first_rows(len(column), pc.count_distinct(first, mode="all").as_py())
         counted = pc.value_counts(first if sampled else column)
-        values, counts = counted.field("values").to_pylist(), counted.field("counts").to_pylist()
-        if any(v is not None and v != v.strip() for v in values):  # Python trims more kinds of space than Arrow
-            raise Declined
-        return ColumnValues.of(zip(values, counts), len(first) if sampled else len(column), sampled)
+        values, counts = counted.field("values"), counted.field("counts")
+        filled = pc.is_valid(values)
+        values, counts = values.filter(filled), counts.filter(filled)
+        # Only a value that does not start and end with a letter or digit can need trimming, and only a short
+        # one without digits can be a placeholder (evidence.is_missing): those few are looked at in Python,
+        # the rest (thousands of IDs, dates, names) kept as Arrow gives them, as ColumnValues.of keeps them.
+        # (No pa.array, fill_null, Python scalars or to_numpy of booleans here: each of them imports pandas.)
+        odd = pc.invert(pc.match_substring_regex(values, r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"))
+        short = pc.match_substring_regex(values, f"^[^0-9]{{0,{PLACEHOLDER_CHARS}}}$")
+        looked = pc.indices_nonzero(pc.or_(odd, short))
+        if len(looked):
+            kept = np.ones(len(values), dtype=bool)
+            for i, v in zip(looked.to_pylist(), values.take(looked).to_pylist()):
+                if v != v.strip():  # Python trims more kinds of space than Arrow
+                    raise Declined
+                kept[i] = not is_missing(v)
+            mask = pa.Array.from_buffers(pa.bool_(), len(kept), [None, pa.py_buffer(np.packbits(kept, bitorder="little"))])
+            values, counts = values.filter(mask), counts.filter(mask)
+        top = pc.array_sort_indices(counts, order="descending")[:SAMPLE_VALUES]  # stable: ties keep their order
+        return ColumnValues(values.take(top).to_pylist(), counts.take(top).to_pylist(),
+                            len(first) if sampled else len(column), len(values), pc.sum(counts).as_py() or 0, sampled)
 
     def __getitem__(self, header: str) -> list[str]:
         if header not in self._distinct:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from analysis.schema import PLACEHOLDERS, QUESTION_WORDS, normalise
 
@@ -116,6 +116,11 @@ class ColumnValues:
     def judged(self) -> int:
         """Rows of the values judged (the commonest SAMPLE_VALUES)."""
         return sum(self.counts)
+
+    @cached_property
+    def profile(self) -> Profile:
+        """What the values look like (Profile.of), worked out once: every kind of field is scored on it."""
+        return Profile.of(self)
 
 
 @dataclass
@@ -304,7 +309,7 @@ def score(kind: str, header: str, names: list[str], column: ColumnValues, noun: 
     h, why = header_evidence(header, names, strict)
     if h == 0 and (kind not in ("coded", "cause") or column.distinct > VALUES_ALONE_DISTINCT):
         return Evidence(0.0)  # neither header nor values can make it: the values are not read
-    profile = Profile.of(column)
+    profile = column.profile
     fit, reasons = FITS[kind](profile, column, noun, vocabulary)
     if h == 0:
         alone = _values_alone(kind, header, profile, fit)

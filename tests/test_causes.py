@@ -9,6 +9,7 @@ import pytest
 from analysis.figures.base import drill, mark_key
 from analysis.figures.causes import (
     cause_stage_figure,
+    causes_title,
     pareto_figure,
     pareto_title,
     rate_text,
@@ -69,6 +70,18 @@ def test_pareto_figure_carries_the_ids_and_states_the_finding(causes_portfolio):
     # 3/7 = 43% < 50%, 5/7 = 71%: two causes account for half
     assert pareto_title(counts) == ("2 of 4 causes account for 71% of the 7 cancellations; "
                                     "data quality or availability leads (3)")
+
+
+def test_a_missing_cause_is_not_called_the_commonest_cause():
+    counts = pd.DataFrame({"cause": [NOT_RECORDED, "cost", "security"], "count": [5, 3, 2],
+                           "share": [0.5, 0.3, 0.2], "cumulative_share": [0.5, 0.8, 1.0]})
+    assert causes_title(counts) == ("No cause is recorded for 50% of cancellations; of the rest, "
+                                    "cost is the commonest (30%)")
+    assert pareto_title(counts) == ("No cause is recorded for 50% of the 10 cancellations; of the rest, "
+                                    "cost is the commonest (30%)")
+    assert causes_title(counts.iloc[:1]) == "No cause is recorded for any of the 5 cancellations"
+    ranked = counts.iloc[[1, 0, 2]].assign(count=[6, 3, 1], share=[0.6, 0.3, 0.1])
+    assert causes_title(ranked) == "Cost is the commonest cause (60% of cancellations)"
 
 
 def test_cause_by_stage_counts_and_shares(causes_portfolio):

@@ -65,8 +65,8 @@ def unchecked_figure(traces: list[dict], *layouts: dict) -> go.Figure:
     nested ones merged: as successive update_layout calls), without plotly's property-by-property
     validation (the `_validate` switch its own templates use). Everything must
     be written in the form validation gives (title=dict(text=...), marker=dict(color=...), arrays as
-    lists or numpy arrays): tests/test_figures_unchecked.py pins each such figure to the validated one it
-    replaced. Validating and updating a figure cost 4-10 ms each, a tenth of a page at 1M pilots."""
+    lists or numpy arrays): tests/test_figures_unchecked.py checks each such figure against what validation
+    makes of its spec. Validating and updating a figure cost 4-10 ms each, a tenth of a page at 1M pilots."""
     return go.Figure(data=traces, layout=_merged(*layouts), _validate=False)
 
 

@@ -18,7 +18,7 @@ from analysis.figures.base import (
     unchecked_figure,
     with_drill,
 )
-from analysis.metrics.causes import OTHER_CAUSES
+from analysis.metrics.causes import NOT_RECORDED, OTHER_CAUSES
 from analysis.metrics.stats import SegmentTest, format_p_value
 from analysis.schema import UNKNOWN_STAGE, cause_label, stage_label
 
@@ -76,9 +76,22 @@ def causes_figure(counts: pd.DataFrame, top: int = 8) -> go.Figure:
         bars["customdata"] = keys
     fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed"),
                                         xaxis=dict(title=dict(text="cancelled pilots (count)"))), layout_properties(
-        f"{labels[0]} is the commonest cause ({part['share'].iloc[0]:.0%} of cancellations)",
-        height=max(260, 40 * len(part) + 100)))
+        causes_title(counts), height=max(260, 40 * len(part) + 100)))
     return _drill(fig, part, keys)
+
+
+def causes_title(counts: pd.DataFrame) -> str:
+    """The commonest cause and its share of the cancellations; when most often no cause is recorded, that is
+    said first, and the commonest recorded cause after it (a missing cause is not a cause)."""
+    lead = counts.iloc[0]
+    if lead["cause"] != NOT_RECORDED:
+        return f"{plotly_text(cause_label(lead['cause']))} is the commonest cause ({lead['share']:.0%} of cancellations)"
+    recorded = counts[counts["cause"] != NOT_RECORDED]
+    if recorded.empty:
+        return f"No cause is recorded for any of the {int(lead['count']):,} cancellations"
+    best = recorded.iloc[0]
+    return (f"No cause is recorded for {lead['share']:.0%} of cancellations; of the rest, "
+            f"{lower_first(plotly_text(cause_label(best['cause'])))} is the commonest ({best['share']:.0%})")
 
 
 def pareto_title(counts: pd.DataFrame) -> str:
@@ -87,6 +100,8 @@ def pareto_title(counts: pd.DataFrame) -> str:
     few = int(np.searchsorted(counts["cumulative_share"].to_numpy(), 0.5 - 1e-12)) + 1
     share = counts["cumulative_share"].iloc[few - 1]
     lead = cause_label(counts["cause"].iloc[0])
+    if counts["cause"].iloc[0] == NOT_RECORDED:
+        return causes_title(counts).replace(" of cancellations", f" of the {total:,} cancellations", 1)
     if few == 1:
         return f"{lead} alone caused {share:.0%} of the {total:,} cancellations"
     return (f"{few} of {len(counts)} causes account for {share:.0%} of the {total:,} cancellations; "

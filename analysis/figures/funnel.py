@@ -46,7 +46,7 @@ def funnel_figure(funnel: pd.DataFrame, ids: Drill | None = None, height: int = 
                 marker=dict(color=REACHED_COLOUR), hovertemplate=hover, name="reached")
     if ids is not None:
         bars["customdata"] = funnel["stage"].tolist()
-    fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed", title={}), xaxis=dict(title=dict(text="pilots (count)"))),
+    fig = unchecked_figure([bars], dict(yaxis=dict(autorange="reversed"), xaxis=dict(title=dict(text="pilots (count)"))),
                            layout_properties(funnel_title(funnel), height))
     return fig if ids is None else with_drill(fig, ids)
 

@@ -204,9 +204,10 @@ def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     height = page.evaluate("""() => Math.max(...['stMain', 'stSidebarContent'].map(id =>
       (document.querySelector(`[data-testid="${id}"]`) || {scrollHeight: 0}).scrollHeight))""")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(MIN_SCREENSHOT_HEIGHT, int(height))})
+    viewport = page.viewport_size or VIEWPORT  # the width the test chose (1280, 1920), else the default
+    page.set_viewport_size({"width": viewport["width"], "height": max(MIN_SCREENSHOT_HEIGHT, int(height))})
     page.wait_for_timeout(300)  # let charts that listen to resizes redraw
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size(viewport)
     return path

@@ -118,6 +118,10 @@ def reference_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1
 
 def reference_trend(matrix: pd.DataFrame, kind: str, month: int) -> pd.DataFrame:
     cells = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
+    per_year = matrix.drop_duplicates("cohort_start").groupby(matrix["cohort_start"].dt.year).size()
+    full = cells.groupby(cells["cohort_start"].dt.year).size()
+    whole = [y for y, n in per_year.items() if full.get(y, 0) == n]  # years with every cohort followed in full
+    cells = cells[cells["cohort_start"].dt.year.isin(whole)]
     pooled = cells.groupby(cells["cohort_start"].dt.year).agg(cohorts=("cohort", "size"), n=("n", "sum"),
                                                                count=(kind, "sum"))
     return pooled.assign(share=pooled["count"] / pooled["n"]).rename_axis("year").reset_index()

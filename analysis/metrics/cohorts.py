@@ -372,12 +372,20 @@ def cohort_matrix(times: pd.DataFrame, period: str = "quarter", step: int = 1) -
 
 
 def cohort_trend(matrix: pd.DataFrame, kind: str = "production", month: int = COMPARE_MONTHS) -> pd.DataFrame:
-    """The triangle's column at ``month``, pooled by start year over the cohorts followed that long in
-    full (exact shares only, so a young year counts only its fully followed cohorts).
+    """The triangle's column at ``month``, pooled by start year over the years whose every cohort has been
+    followed that long in full: the plain share, and the very number the curves by start year give for
+    those years (no pilot of them is censored before ``month``), so the triangle's title and the curves'
+    cannot disagree. A year with a cohort still young is left out (the curves speak for it).
 
     Columns: year, cohorts (how many pooled), n, count (pilots with the event within ``month``), share.
     """
+    cohorts = matrix.drop_duplicates("cohort_start")
     cells = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
+    all_years = cohorts["cohort_start"].dt.year.to_numpy()
+    full_years = cells["cohort_start"].dt.year.to_numpy()
+    years, every = np.unique(all_years, return_counts=True)
+    whole = years[every == np.array([np.count_nonzero(full_years == y) for y in years], dtype=np.int64)]
+    cells = cells[np.isin(full_years, whole)]
     if cells.empty:
         return pd.DataFrame({c: [] for c in ["year", "cohorts", "n", "count", "share"]})
     years, year = np.unique(cells["cohort_start"].dt.year.to_numpy(), return_inverse=True)

@@ -18,7 +18,9 @@ import numpy as np
 from analysis.metrics.flags import Flags, outcome_flags
 from analysis.metrics.kernels import (
     NAT,
+    decided_counts,
     event_arrays,
+    merged_by_name,
     production_summary,
     time_counts,
     wilson_interval,
@@ -115,26 +117,17 @@ def outcome_counts(p: PilotArrays, flags: Flags) -> dict[str, int]:
     return {**by_name, "stalled": int(flags.stalled.sum())}
 
 
-def _merged(codes: np.ndarray, names: list[str], missing: str, counts_of) -> tuple[list[str], np.ndarray]:
-    """Counts per group (`counts_of(groups, n_groups)` -> an array, one row per group), the missing value
-    (-1) a group named `missing`, groups with no pilot dropped and the rest merged by name (a real value
-    named as `missing` merges with the missing one, as a groupby on the filled text does)."""
+def _named(codes: np.ndarray, names: list[str], missing: str) -> tuple[np.ndarray, list[str]]:
+    """Codes into `names` with the missing value (-1) a group of its own named `missing`, last."""
     names = [*names, missing]
-    groups = np.where(codes < 0, len(names) - 1, codes)
-    counts = counts_of(groups, len(names))
-    used = np.flatnonzero(counts.reshape(len(names), -1).sum(axis=1))
-    merged: dict[str, np.ndarray] = {}
-    for g in used.tolist():
-        merged[names[g]] = merged[names[g]] + counts[g] if names[g] in merged else counts[g].copy()
-    return list(merged), np.array(list(merged.values()), dtype=np.int64).reshape(len(merged), *counts.shape[1:])
+    return np.where(codes < 0, len(names) - 1, codes), names
 
 
 def cause_counts(p: PilotArrays, flags: Flags) -> list[dict]:
     """causes.cause_counts' cause and count: the cancelled pilots' causes (missing: NOT_RECORDED), commonest
     first, ties by name."""
-    codes, names = p.failure_cause
-    cancelled = codes[flags.cancelled]
-    causes, counts = _merged(cancelled, names, NOT_RECORDED, lambda g, n: np.bincount(g, minlength=n))
+    groups, names = _named(p.failure_cause[0][flags.cancelled], p.failure_cause[1], NOT_RECORDED)
+    causes, counts, _ = merged_by_name(names, np.bincount(groups, minlength=len(names)))
     ranked = sorted(zip(causes, counts.tolist()), key=lambda item: (-item[1], item[0]))
     return [{"cause": cause, "count": count} for cause, count in ranked]
 
@@ -148,12 +141,8 @@ def failure_rates(dimension: Coded, flags: Flags) -> list[dict]:
     """causes.failure_rates without its pilots column, as summary() gives its records: per segment (missing
     as BLANK, merged by name) cancelled, decided, rate = cancelled / decided (None when nothing is decided)
     and the 95% Wilson interval; most decided first, ties by segment."""
-    key_flags = flags.cancelled.astype(np.int64) * 2 + flags.decided
-
-    def counts_of(groups: np.ndarray, n: int) -> np.ndarray:
-        return np.bincount(groups * 4 + key_flags, minlength=n * 4).reshape(n, 4)  # neither, decided, failed, both
-
-    segments, totals = _merged(*dimension, BLANK, counts_of)
+    groups, names = _named(*dimension, BLANK)
+    segments, totals, _ = merged_by_name(names, decided_counts(groups, len(names), flags.cancelled, flags.decided))
     cancelled, decided = totals[:, 2] + totals[:, 3], totals[:, 1] + totals[:, 3]
     rate = cancelled / np.where(decided > 0, decided, np.nan)
     low, high = wilson_interval(cancelled, decided)

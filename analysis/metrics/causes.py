@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.metrics.kernels import decided_counts, merged_by_name
 from analysis.metrics.stats import SegmentTest, pairwise_fisher_holm, segment_difference, wilson_interval
 from analysis.schema import BLANK, UNKNOWN_STAGE
 
@@ -377,21 +378,11 @@ def _segments(classified: pd.DataFrame, dimension: str, cause: str | None,
     groups merged by name (at 1M pilots coding each pilot and three bincounts cost 20 ms)."""
     groups, names = value_groups(classified[dimension], BLANK)
     fails = failed(classified, cause, cancelled).to_numpy(dtype=bool)
-    key = groups * 4  # then in place (each new array at 1M pilots is 8 MB touched for the first time)
-    key += fails
-    key += fails
-    key += classified["decided"].to_numpy(dtype=bool)
-    counts = np.bincount(key, minlength=len(names) * 4).reshape(-1, 4)  # neither, decided, failed, both
-    used = np.flatnonzero(counts.sum(axis=1))
-    merged, distinct = pd.factorize(np.array([names[g] for g in used], dtype=object))
-    n = len(distinct)
-    totals = np.zeros((n, 4), dtype=np.int64)
-    np.add.at(totals, merged, counts[used])
+    counts = decided_counts(groups, len(names), fails, classified["decided"].to_numpy(dtype=bool))
+    distinct, totals, lookup = merged_by_name(names, counts)
     grouped = pd.DataFrame({"segment": _names(distinct), "pilots": totals.sum(axis=1),
                             "cancelled": totals[:, 2] + totals[:, 3], "decided": totals[:, 1] + totals[:, 3],
-                            "_code": np.arange(n)})
-    lookup = np.full(len(names), -1)
-    lookup[used] = merged
+                            "_code": np.arange(len(distinct))})
     low, high = wilson_interval(grouped["cancelled"].to_numpy(), grouped["decided"].to_numpy())
     grouped["rate"] = grouped["cancelled"] / grouped["decided"].where(grouped["decided"] > 0)
     grouped["ci_low"], grouped["ci_high"] = low, high

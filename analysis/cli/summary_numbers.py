@@ -22,6 +22,7 @@ from analysis.metrics.kernels import (
     event_arrays,
     merged_by_name,
     production_summary,
+    reached_by_stage,
     time_counts,
     wilson_interval,
 )
@@ -101,7 +102,7 @@ def funnel(p: PilotArrays) -> list[dict]:
     """stage_funnel's stage and reached: pilots whose furthest stage is this one or later (unknown left out)."""
     known = p.stage_index[p.stage_index >= 0]
     at = np.bincount(known, minlength=len(p.stages))[: len(p.stages)]
-    reached = at[::-1].cumsum()[::-1]
+    reached = reached_by_stage(at)
     return [{"stage": stage, "reached": int(n)} for stage, n in zip(p.stages, reached)]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.metrics.causes import value_groups
+from analysis.metrics.kernels import reached_by_stage
 from analysis.schema import BLANK
 
 FUNNEL_COLUMNS = ["stage", "reached", "dropped", "in_stage", "moved_on", "step_conversion",
@@ -65,7 +66,7 @@ def _counts(classified: pd.DataFrame, n_stages: int, groups: np.ndarray | None, 
 def _stage_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(reached, dropped, in_stage) as group x stage arrays from _counts (the pilots with a known stage)."""
     known = counts[:, 1:, :]
-    reached = known.sum(axis=2)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    reached = reached_by_stage(known.sum(axis=2))
     return reached, known[:, :, 2] + known[:, :, 3], known[:, :, 1] + known[:, :, 3]
 
 

@@ -383,6 +383,12 @@ def production_summary(months: np.ndarray | None, counts: np.ndarray | None) -> 
 # ------------------------------------------------------------------ segments of pilots
 
 
+def reached_by_stage(at_stage: np.ndarray) -> np.ndarray:
+    """The funnel's definition of reaching a stage: the pilots whose furthest stage is this one or a later
+    one, from the pilots at each stage (along the last axis, stages in order; unknown stages left out)."""
+    return at_stage[..., ::-1].cumsum(axis=-1)[..., ::-1]
+
+
 def decided_counts(groups: np.ndarray, n_groups: int, failed: np.ndarray, decided: np.ndarray) -> np.ndarray:
     """The pilots of each group (`groups`: int64, 0 .. n_groups - 1) by whether they failed and whether they
     were decided, from one bincount: [group, (neither, decided, failed, both)]. A failure rate per segment

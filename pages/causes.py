@@ -73,7 +73,9 @@ else:
     if note := charts.small_segments_note(rates, min_n):
         st.caption(note)
     if test.significant and test.segments_compared > 2:
-        with st.expander("Which pairs differ (Fisher's exact test per pair, Holm correction)"):
+        with st.expander("Which pairs differ"):
+            st.caption("Each pair of segments compared with Fisher's exact test; the p-values adjusted for making "
+                       "many comparisons at once (Holm), so a pair is called different only when it clearly is.")
             pairs = test.pairwise if test.pairwise is not None else causes.segment_pairs(rates)
             st.dataframe(charts.pairs_table(pairs), hide_index=True, width="stretch")
     segments = charts.segment_table(rates, labels[by], min_n)

@@ -74,8 +74,7 @@ if times.empty:
     st.stop()
 left_out = len(pilots) - len(times)
 st.caption(f"{view.info.name} · as of {view.as_of} · {len(times):,} pilots with dates"
-           + (f" ({left_out:,} without a start date or an event date are left out)" if left_out else "")
-           + f" · a month is {DAYS_PER_MONTH} days")
+           + (f" ({left_out:,} without a start date or an event date are left out)" if left_out else ""))
 headline = st.empty()  # the sentence, written once the triangle's cells (which it reuses) are counted
 
 st.subheader("Cohort triangle")
@@ -110,10 +109,15 @@ curves = segment_curves(times, segments, order, counts=counts)
 summary = segment_summary(curves)
 st.plotly_chart(incidence_figure(curves, summary, None if by is None else labels[by], by == START_YEAR),
                 key="incidence")
-st.caption("Cumulative incidence (Aalen–Johansen): production and cancellation compete (a cancelled pilot can "
-           "never reach production), pilots still in flight count until the as-of date and no further. "
-           f"Shaded: 95% confidence bands. Curves stop where fewer than {MIN_AT_RISK} pilots remain at risk; "
-           f"the dotted line marks {COMPARE_MONTHS} months.")
+st.caption("The share of pilots that reached production (or were cancelled) by each month since they started; "
+           "a cancelled pilot can no longer reach production, and a pilot still in flight counts until the as-of "
+           f"date and no further. Shaded: the 95% range the share is likely in. Curves stop where fewer than "
+           f"{MIN_AT_RISK} pilots are still undecided; the dotted line marks {COMPARE_MONTHS} months.")
+with st.expander("How this is computed"):
+    st.markdown("Cumulative incidence with competing risks (Aalen–Johansen): production and cancellation compete, "
+                "pilots in flight are censored at the as-of date, and the 95% bands are pointwise (delta-method variance, "
+                f"log-log transformed). Months are whole days since the start date divided by {DAYS_PER_MONTH} (an average "
+                "month); cohorts are the calendar quarter or year of the start date.")
 too_few = [f"{s} ({n})" for s, n in summary[summary["n"] < MIN_AT_RISK][["segment", "n"]].to_numpy()]
 if too_few:
     st.caption(f"Too few pilots for a curve (under {MIN_AT_RISK}): " + ", ".join(too_few) + ".")

@@ -73,11 +73,14 @@ elif not len(usable):
     empty_state("No pilot here has stage entry dates in order, so there is no time in stage to show.")
 else:
     pilots_behind(stage_time_figure(usable, summary, stages), "stage_time", view, stage_time_choices(usable))
-    st.caption("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage counts as "
-               "censored at the as-of date (it has been there at least that long), not as finished. Leaving a "
-               "stage means moving on or being cancelled there." + (
+    st.caption("Time in stage counts the pilots still there too: each has been there at least until the as-of "
+               "date, never counted as finished. Leaving a stage means moving on or being cancelled there." + (
                    f" A box of more than {POINTS_PER_BOX:,} pilots shows only its outliers as points; the list "
                    "under the chart has every group." if outliers_only(usable) else ""))
+    with st.expander("How the medians are computed"):
+        st.markdown("Medians and 90th percentiles are Kaplan–Meier estimates: a pilot still in a stage is censored "
+                    "at the as-of date (it has been there at least that long), so a stage whose pilots are still "
+                    "waiting is not made to look fast by the ones that already left.")
     table = stage_time_table(summary)
     st.dataframe(table, hide_index=True, width="stretch", column_config=number_columns(table))
     if len(usable) < len(spells):
@@ -107,7 +110,7 @@ else:
         st.markdown("Each point is an in-flight pilot, at the time since it entered the stage it is in now (up to "
                     "the as-of date). The lines are the 50th, 85th and 95th percentiles of the time pilots spent in "
                     "that stage: Kaplan–Meier estimates over every pilot that entered it, those still there counted "
-                    "as censored (there at least that long). Above the 85th line, a pilot has taken longer than 85% "
+                    "as censored (there at least that long, not finished). Above the 85th line, a pilot has taken longer than 85% "
                     "of the pilots that went through; a stage with no line has too few that left to tell. Stalled "
                     f"(the stall rule: no progress for more than {view.stall_days} days) is shown over the age.")
 

@@ -49,8 +49,12 @@ def test_time_in_stage_summary_uses_kaplan_meier():
     assert summary["Median months"].tolist() == ["1.0", "2.1", "6.0", "7.3"]
     assert summary["Stage"].tolist() == ["Intake", "Scoping", "Proof of concept", "Pilot"]
     assert summary["Entered (dated)"].tolist() == [600, 567, 497, 280]  # the funnel's reached counts
-    assert summary["Still there (censored)"].tolist() == [4, 22, 66, 65]
-    assert any("Kaplan–Meier" in c.value for c in at.caption)
+    assert summary["Still there"].tolist() == [4, 22, 66, 65]
+    # in plain words under the chart, the estimator one click deeper (issue 17)
+    assert any(c.value.startswith("Time in stage counts the pilots still there too") for c in at.caption)
+    assert not any("Kaplan" in c.value or "censored" in c.value for c in at.caption)
+    assert any("Kaplan–Meier estimates" in m.value for e in at.expander if e.label == "How the medians are computed"
+               for m in e.markdown)
 
 
 def test_without_dates_the_page_says_which_views_need_them():

@@ -306,10 +306,10 @@ def segment_table(rates: pd.DataFrame, dimension_label: str, min_n: int) -> pd.D
     """segment_rates for display: the rate as '3 of 4 (75%, 95% CI 30–95%)', pilots, in flight, ranked."""
     return pd.DataFrame({
         dimension_label: rates["segment"],
-        "Cancelled of decided (rate, 95% Wilson CI)": [rate_text(c, d, lo, hi) for c, d, lo, hi in zip(
+        "Cancelled of decided (rate, 95% interval)": [rate_text(c, d, lo, hi) for c, d, lo, hi in zip(
             rates["cancelled"], rates["decided"], rates["ci_low"], rates["ci_high"])],
         "Pilots": rates["pilots"],
-        "In flight (censored)": rates["pilots"] - rates["decided"],
+        "In flight (not yet decided)": rates["pilots"] - rates["decided"],
         f"Ranked (n ≥ {min_n})": rates["ranked"],
     })
 

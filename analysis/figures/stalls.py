@@ -296,7 +296,7 @@ def stage_time_table(summary: pd.DataFrame) -> pd.DataFrame:
         "Stage": summary["stage"].map(stage_label),
         "Entered (dated)": summary["entered"],
         "Left": summary["left"],
-        "Still there (censored)": summary["still_there"],
+        "Still there": summary["still_there"],
         "Median months": summary["median_days"].map(months_text),
         "95% CI of the median": [f"{months_text(lo)}–{months_text(hi)}"
                                  for lo, hi in zip(summary["median_ci_low"], summary["median_ci_high"])],

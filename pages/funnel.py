@@ -40,11 +40,13 @@ if clicked:
     view_table(view, np.flatnonzero(pilots["pilot_id"].isin(clicked)), key="funnel_clicked")
 if known < len(pilots):
     st.caption(f"{len(pilots) - known:,} pilots without a readable stage are left out of the funnel.")
-table = funnel.assign(stage=funnel["stage"].map(stage_label))
+PERCENT = "%.1f%%"  # one number format per column: 94.5%, 87.7%, 26.0% (Streamlit's "percent" mixes decimals)
+table = funnel.assign(stage=funnel["stage"].map(stage_label), step_conversion=funnel["step_conversion"] * 100,
+                      overall_conversion=funnel["overall_conversion"] * 100)
 st.dataframe(table, hide_index=True, width="stretch", column_config=number_columns(table, {
     "stage": "Stage", "reached": "Reached", "dropped": "Cancelled here", "in_stage": "Still here (in flight)",
-    "moved_on": "Moved on", "step_conversion": st.column_config.NumberColumn("Step conversion", format="percent"),
-    "overall_conversion": st.column_config.NumberColumn("Overall conversion", format="percent")}))
+    "moved_on": "Moved on", "step_conversion": st.column_config.NumberColumn("Step conversion", format=PERCENT),
+    "overall_conversion": st.column_config.NumberColumn("Overall conversion", format=PERCENT)}))
 st.plotly_chart(funnel_steps_figure(funnel), key="steps")
 definitions(view)
 
@@ -69,7 +71,9 @@ st.caption("Change the dimension with “Break down by” in the sidebar.")
 by_funnel = funnel_by(pilots, stages, by)
 st.plotly_chart(funnel_by_figure(by_funnel, dimension_label(view.info, by)), key="funnel_by")
 with st.expander("Every segment's funnel as a table"):
-    st.dataframe(by_funnel.assign(stage=by_funnel["stage"].map(stage_label)), hide_index=True,
+    st.dataframe(by_funnel.assign(stage=by_funnel["stage"].map(stage_label),
+                                  step_conversion=by_funnel["step_conversion"] * 100,
+                                  overall_conversion=by_funnel["overall_conversion"] * 100), hide_index=True,
                  width="stretch", column_config=number_columns(by_funnel, {
-                     "step_conversion": st.column_config.NumberColumn(format="percent"),
-                     "overall_conversion": st.column_config.NumberColumn(format="percent")}))
+                     "step_conversion": st.column_config.NumberColumn(format=PERCENT),
+                     "overall_conversion": st.column_config.NumberColumn(format=PERCENT)}))

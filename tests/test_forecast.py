@@ -51,6 +51,29 @@ def test_a_portfolio_whose_future_is_certain_is_forecast_exactly() -> None:
                                      "12 months (80% interval 8–8)")
 
 
+def test_pilots_older_than_any_decided_one_are_not_forecast_as_landing_never() -> None:
+    """Every pilot that was decided took 183 days; pilots running for 400 days are past anything the data has
+    seen. Their chance is not 0: it is unknown, and the forecast says so instead of 'about 0'."""
+    start = dt.date(2023, 1, 2)
+    done = [pilot(i, start_date=start, intake_date=start, poc_date=start, stage="Production", status="In production",
+                  production_date=start + 183 * DAY) for i in range(1, 26)]
+    old = [pilot(100 + i, start_date=AS_OF - 400 * DAY, intake_date=AS_OF - 400 * DAY, poc_date=AS_OF - 400 * DAY)
+           for i in range(5)]
+    young = [pilot(200 + i, start_date=AS_OF - 100 * DAY, intake_date=AS_OF - 100 * DAY, poc_date=AS_OF - 100 * DAY)
+             for i in range(3)]
+    result = analysed(done + old, as_of=AS_OF)
+    found = forecast(result.classified, result.derived.stages, AS_OF)
+    assert found.totals.empty and found.reason.startswith(
+        "Every one of the 5 pilots in flight has run longer than any pilot of its stage took to reach production or "
+        "be cancelled (at most 6 months)")
+    result = analysed(done + old + young, as_of=AS_OF)
+    found = forecast(result.classified, result.derived.stages, AS_OF)
+    assert found.reason is None and found.beyond == 5
+    # the young ones: 25 of the 30 followed past 183 days landed at 183 days (the old ones, censored, did not)
+    assert found.totals.set_index("horizon").loc[12, "production"] == pytest.approx(3 * 25 / 30)
+    assert "; 5 of them have run longer than any pilot took to reach production or be cancelled" in found.sentence
+
+
 def test_too_few_decided_pilots_are_said_plainly() -> None:
     result = analysed(certain(landed=19), as_of=AS_OF)
     found = forecast(result.classified, result.derived.stages, AS_OF)

@@ -52,6 +52,12 @@ class Fit:
     def decided(self) -> int:
         return int(self.counts[1 : len(COUNTED)].sum())  # production and cancelled
 
+    @property
+    def last_event(self) -> float:
+        """The months of the latest production or cancellation: beyond it the curves are flat (nothing known)."""
+        decided = self.counts[1 : len(COUNTED)].sum(axis=0) > 0
+        return float(self.grid[decided].max()) if decided.any() else 0.0
+
     def conditional(self, age: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
         """Each pilot's chance of production and of cancellation within `horizon` months, given it is still
         in flight at `age` months (0 where nothing more is known: past every event in the data)."""
@@ -131,6 +137,7 @@ class Forecast:
     decided: int
     by_stage: list[int]
     undated: int
+    beyond: int = 0  # in flight for longer than any pilot of their fit took to be decided: nothing is forecast
 
     @property
     def sentence(self) -> str:
@@ -141,6 +148,9 @@ class Forecast:
                 f"production within 12 months (80% interval {year['production_low']:.0f}–"
                 f"{year['production_high']:.0f}) and about {year['cancelled']:.0f} to be cancelled "
                 f"({year['cancelled_low']:.0f}–{year['cancelled_high']:.0f}), if the next year goes as the past did")
+        if self.beyond:
+            text += (f"; {self.beyond:,} of them have run longer than any pilot took to reach production or be "
+                     "cancelled, so the past says nothing of when they will land and none of them is counted")
         if self.undated:
             text += f"; {self.undated:,} more in flight have no start date and are not forecast"
         return text + "."
@@ -184,6 +194,13 @@ def forecast(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     stage_of = classified["stage_index"].to_numpy(dtype=np.int64, na_value=-1)[rows]
     fits, by_stage = _stage_fits(reached, stage_of, overall)
     rng = np.random.default_rng(seed)
+    last = {s: f.last_event for s, f in fits.items()}
+    beyond = ages >= np.array([last[s] for s in stage_of.tolist()], dtype=float)  # the curves are flat there
+    if beyond.all():
+        return _empty(f"Every one of the {len(rows):,} pilots in flight has run longer than any pilot of its stage "
+                      f"took to reach production or be cancelled (at most {max(last.values()):.0f} months), so the past "
+                      "says nothing of when they will land: there is no forecast. Check that the tracker closes "
+                      "pilots that ended (a status and an end date).", fitted, overall.decided, flying - len(rows))
     chances = _pilot_chances(fits, stage_of, ages)
     totals = _simulate(fits, stage_of, ages, chances, rng, replicates)
     order = np.argsort(-chances["production_12"], kind="stable")  # most likely to reach production first
@@ -191,7 +208,8 @@ def forecast(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     pilots = pd.DataFrame({"pilot_id": ids, "stage_index": stage_of[order],
                            "months_running": ages[order], "fit": np.where(np.isin(stage_of[order], by_stage), "stage", "all"),
                            **{k: v[order] for k, v in chances.items()}})[PILOT_COLUMNS]
-    return Forecast(totals, pilots, rows[order], None, fitted, overall.decided, by_stage, flying - len(rows))
+    return Forecast(totals, pilots, rows[order], None, fitted, overall.decided, by_stage, flying - len(rows),
+                    int(beyond.sum()))
 
 
 def reached_counts(classified: pd.DataFrame, stages: list[str], as_of: dt.date) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -347,7 +365,7 @@ def forecast_json(found: Forecast) -> dict:
         return float(value) if isinstance(value, (np.floating, float)) else int(value) if isinstance(value, np.integer) else value
 
     return {"sentence": found.sentence, "reason": found.reason, "in_flight": len(found.pilots),
-            "undated_in_flight": found.undated, "fitted_on": found.fitted_on, "decided": found.decided,
+            "undated_in_flight": found.undated, "beyond_follow_up": found.beyond, "fitted_on": found.fitted_on, "decided": found.decided,
             "stages_fitted_on_their_own_pilots": found.by_stage, "interval": INTERVAL,
             "totals": [{k: plain(v) for k, v in row.items()} for row in found.totals.to_dict("records")],
             "pilots": [{k: plain(v) for k, v in row.items()} for row in found.pilots.to_dict("records")]}

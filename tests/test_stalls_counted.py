@@ -1,9 +1,9 @@
-"""The Stalls page's work from spells counted per day (Spells.day_counts) gives what the scans it replaced
-give: the big boxes' statistics and outliers (counted_box_stats, _outlier_rows) == box_stats on every
-value, the days in the current stage from the censored spells == _days_there, and the first rows of the
-stalled pilots sorted among the longest-stalled only == the first rows of the whole order. On the sample,
-random portfolios (out-of-order dates, so negative days and no counts per day, repeated ids) and spells
-made to have outliers below and above their boxes."""
+"""The Stalls page's work from spells counted per day (Spells.day_counts): the big boxes' statistics and
+outliers (counted_box_stats, _outlier_rows) == box_stats on every value, the days in the current stage from
+the censored spells == _days_there from the dates (and the known answer of the hand-built portfolio), and
+the first rows of the stalled pilots sorted among the longest-stalled only == the first rows of the whole
+order. On the sample, random portfolios (out-of-order dates, so negative days and no counts per day,
+repeated ids) and spells made to have outliers below and above their boxes."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from analysis.figures.stalls import POINTS_PER_BOX
 from analysis.metrics import stalls
 from analysis.metrics.cohorts import DAYS_PER_MONTH
 from analysis.metrics.outcomes import classify
-from tests import reference_stalls as ref
 from tests.conftest import SAMPLE
-from tests.test_stalls_fast import STAGES, random_portfolio
+from tests.test_stalls_fast import KNOWN_AS_OF, STAGES, day, known_portfolio, random_portfolio
+from tests.test_stalls_spells import KNOWN_POSITION_IDS, KNOWN_POSITIONS, plain
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -70,11 +70,23 @@ def test_positions_from_spells_are_the_days_there(case):
     expected, _ = stalls.position_counts(classified, stages, as_of)
     counts, ids = stalls.position_counts(classified, stages, as_of, spells)
     pd.testing.assert_frame_equal(counts, expected)
-    reference = ref.current_positions(classified, stages, as_of)
-    pd.testing.assert_frame_equal(counts, reference[counts.columns.tolist()])
     assert expected["dated"].sum() > 0
+    listed = stalls.current_positions(classified, stages, as_of).set_index("stage")
     for stage in counts["stage"]:
-        assert ids[("stalled", stage)] == reference.set_index("stage").loc[stage, "stalled_ids"]
+        assert ids[("stalled", stage)] == listed.loc[stage, "stalled_ids"]
+
+
+def test_known_positions_from_spells_counted_per_day():
+    # E's intake date moved from day 30 to day 10 (before its scoping entry on day 20): no negative days, so
+    # the spells are counted per day; E's days there (80) and without progress (100 - 20 = 80) are unchanged
+    classified = known_portfolio()
+    classified.loc[classified["pilot_id"] == "E", "intake_date"] = day(10)
+    spells = stalls.stage_spells(classified, STAGES, KNOWN_AS_OF)
+    assert spells.day_counts is not None
+    counts, ids = stalls.position_counts(classified, STAGES, KNOWN_AS_OF, spells)
+    assert {c: plain(counts[c].tolist()) for c in counts.columns} == KNOWN_POSITIONS
+    for part, lists in KNOWN_POSITION_IDS.items():
+        assert [ids[(part, stage)] for stage in KNOWN_POSITIONS["stage"]] == lists
 
 
 def test_positions_without_dates_or_as_of_from_spells(sample):
@@ -157,8 +169,13 @@ def test_boxes_from_counts_are_the_boxes_of_every_value(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_drawn_boxes_are_the_boxes_with_only_big_boxes_outliers(seed):
     spells = spells_with_outliers(seed)
-    every, drawn = ref.every_box(spells, 2), figures._drawn_boxes(spells, 2)
-    assert [(k, i) for k, i, _ in every] == [(k, i) for k, i, _, _ in drawn]
+    drawn = figures._drawn_boxes(spells, 2)
+    # spells_with_outliers' boxes by construction: stage 0 (6,000 spells) and stage 1 (3,000), each split into
+    # those that left and those still there, left first; every one is non-empty
+    left = spells.exit != stalls.STILL_THERE
+    every = [(kind, i, np.flatnonzero((spells.stage_index == i) & (left == kind[0])))
+             for kind in figures.SPELL_KINDS for i in (0, 1)]
+    assert [(k, i) for k, i, _, _ in drawn] == [(k, i) for k, i, _ in every] and all(len(r) for _, _, r in every)
     for (_, _, rows), (_, _, shown, per_day) in zip(every, drawn):
         if per_day is None:  # a small box: every spell
             assert len(rows) <= POINTS_PER_BOX and np.array_equal(shown, rows)

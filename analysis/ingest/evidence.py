@@ -101,11 +101,15 @@ class ColumnValues:
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, int]], rows: int, sampled: bool = False,
-           checked: bool = False) -> ColumnValues:
+           checked: bool = False, distinct: bool = False) -> ColumnValues:
         """From (value, rows) pairs of distinct values (empty and placeholder values left out here;
-        `checked`: the caller has left them out already, and trimmed the values)."""
+        `checked`: the caller has left them out already, and trimmed the values; `distinct`: and no two
+        trimmed values are equal, so there is nothing to merge)."""
         kept = sorted(pairs if checked else ((v.strip(), n) for v, n in pairs if v is not None and not is_missing(v)),
                       key=lambda p: -p[1])
+        if checked and distinct:
+            top = kept[:SAMPLE_VALUES]
+            return cls([v for v, _ in top], [n for _, n in top], rows, len(kept), sum(n for _, n in kept), sampled)
         merged: dict[str, int] = {}
         for value, n in kept:
             merged[value] = merged.get(value, 0) + n

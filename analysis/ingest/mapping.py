@@ -158,7 +158,7 @@ def stage_date_field(header: str, stages: list[str]) -> str | None:
     norm = normalise(header)
     words = f" {norm} "
     for stage in stages:
-        for name in sorted(_stage_names(stage), key=len, reverse=True):
+        for name in _longest_first(stage):
             for suffix in DATE_SUFFIXES:
                 if norm in (f"{name} {suffix}", f"{suffix} {name}", f"date {name}", f"date entered {name}"):
                     return f"{stage}_date"
@@ -166,6 +166,12 @@ def stage_date_field(header: str, stages: list[str]) -> str | None:
                     and len(norm.split()) <= evidence.SENTENCE_WORDS:
                 return f"{stage}_date"
     return None
+
+
+@lru_cache(maxsize=256)
+def _longest_first(stage: str) -> tuple[str, ...]:
+    """A stage's names, the longest first (asked once per stage, not once per header)."""
+    return tuple(sorted(_stage_names(stage), key=len, reverse=True))
 
 
 def _stage_names(stage: str) -> set[str]:
@@ -220,13 +226,8 @@ def _distinct_values(held) -> evidence.ColumnValues:
         return _frame_values(held.uniques)
     import numpy as np
 
-    counts = np.bincount(held.codes, minlength=len(held.uniques))
-    text = held.uniques.astype("str")
-    # cleaned cells are trimmed; only a short value without a digit can be a placeholder (evidence.is_missing)
-    maybe = ((text.str.len() <= evidence.PLACEHOLDER_CHARS) & ~text.str.contains(r"\d", regex=True)).to_numpy()
-    keep = np.ones(len(text), dtype=bool)
-    keep[maybe] = [not evidence.is_missing(v) for v in text[maybe].tolist()]
-    return evidence.ColumnValues.of(zip(text[keep].tolist(), counts[keep].tolist()), len(held.codes), checked=True)
+    return _counted(held.uniques.astype("str"), np.bincount(held.codes, minlength=len(held.uniques)),
+                    len(held.codes), sampled=False)
 
 
 def _frame_values(column: pd.Series) -> evidence.ColumnValues:
@@ -235,8 +236,25 @@ def _frame_values(column: pd.Series) -> evidence.ColumnValues:
     first = column.iloc[:evidence.SAMPLE_ROWS]
     sampled = evidence.judged_by_first_rows(len(column), first.nunique())
     counts = (first if sampled else column).value_counts(dropna=True)
-    return evidence.ColumnValues.of(zip(counts.index.astype(str).tolist(), counts.tolist()),
-                                    len(first) if sampled else len(column), sampled)
+    return _counted(counts.index.astype("str").to_series(), counts.to_numpy(),
+                    len(first) if sampled else len(column), sampled)
+
+
+def _counted(text: pd.Series, counts, rows: int, sampled: bool) -> evidence.ColumnValues:
+    """ColumnValues.of distinct text values and their rows, trimmed and the placeholders left out at once
+    (`evidence.is_missing` asked only of a short value without a digit, the only kind that can be one); values
+    that trimming makes equal are merged by ColumnValues.of."""
+    import numpy as np
+
+    text = text.reset_index(drop=True)
+    trimmed = text.str.strip()
+    maybe = ((trimmed.str.len() <= evidence.PLACEHOLDER_CHARS) & ~trimmed.str.contains(r"\d", regex=True)).to_numpy()
+    keep = np.ones(len(trimmed), dtype=bool)
+    keep[maybe] = [not evidence.is_missing(v) for v in trimmed[maybe].tolist()]
+    kept, counts = trimmed[keep], np.asarray(counts)[keep]
+    order = np.argsort(-counts, kind="stable")  # the commonest first, as ColumnValues.of sorts (then at once)
+    pairs = zip(kept.iloc[order].tolist(), counts[order].tolist())
+    return evidence.ColumnValues.of(pairs, rows, sampled, checked=True, distinct=kept.is_unique)
 
 
 def guess_columns(headers: list[str], cells: pd.DataFrame, stages: list[str],

@@ -14,10 +14,10 @@ import plotly
 import plotly.graph_objects as go
 import pytest
 
-from analysis.figures.stalls import POINTS_PER_BOX, stage_time_figure
+from analysis.figures.stalls import POINTS_PER_BOX, SPELL_KINDS, stage_time_figure
 from analysis.metrics.cohorts import DAYS_PER_MONTH
 from analysis.metrics.stalls import EXITS, Spells, stage_time_summary
-from tests.reference_stalls import every_box
+from analysis.schema import stage_label
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STAGES = ["intake", "scoping", "poc", "pilot", "production"]
@@ -35,12 +35,18 @@ def spells(seed: int) -> Spells:
     return Spells(ids, np.arange(len(index), dtype=np.int32), index, days, exit_.astype(np.int8), STAGES)
 
 
+def box_rows(box: go.Box, s: Spells) -> np.ndarray:
+    """The spells a box stands for, by definition: its stage (y0), and left the stage or still there (name)."""
+    stage = [stage_label(st) for st in STAGES].index(box.y0)
+    return np.flatnonzero((s.stage_index == stage) & (s.observed == (box.name == SPELL_KINDS[0][1])))
+
+
 def from_every_value(fig: go.Figure, s: Spells) -> go.Figure:
     """The same figure with every box drawn by plotly from all of its values, as before box_stats."""
     full = go.Figure(fig)
-    boxes = [t for t in full.data if t.type == "box"]
-    for box, (_, _, rows) in zip(boxes, every_box(s, len(STAGES) - 1)):
+    for box in (t for t in full.data if t.type == "box"):
         if box.q1 is not None:
+            rows = box_rows(box, s)
             box.update(q1=None, median=None, q3=None, lowerfence=None, upperfence=None,
                        x=s.days[rows][::-1] / DAYS_PER_MONTH, customdata=rows[::-1])  # any order: plotly sorts
     return full

@@ -234,7 +234,12 @@ def distinct_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = N
                    ) -> tuple[pd.Series, pd.Series, str, bool]:
     """`read_column_dates` of a column's distinct values, each occurring `counts` times: one result per
     distinct value (index as `uniques`)."""
-    ambiguous, text = False, _clean_dates(uniques)
+    return _dates_cleaned(_clean_dates(uniques), counts, order)
+
+
+def _dates_cleaned(text: pd.Series, counts: np.ndarray, order: str | None) -> tuple[pd.Series, pd.Series, str, bool]:
+    """`distinct_dates` of values already through `_clean_dates`."""
+    ambiguous = False
     if order is None:
         order, ambiguous = _detect_cleaned(text, counts)
     parsed, other = _read_cleaned(text, counts, order)
@@ -297,9 +302,16 @@ def _periods(text: pd.Series) -> pd.Series:
     return out
 
 
-def approximate(uniques: pd.Series, parsed: pd.Series) -> pd.Series:
-    """Which of a column's (distinct) values were read as the first day of a period, not as a day."""
+def approximate_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = None
+                      ) -> tuple[pd.Series, pd.Series, str, bool, pd.Series]:
+    """`distinct_dates`, and which of the values were read as the first day of a period (a month, a quarter,
+    a year), not as a day: the distinct values cleaned once for both."""
     text = _clean_dates(uniques)
+    parsed, other, order, ambiguous = _dates_cleaned(text, counts, order)
+    return parsed, other, order, ambiguous, _approximate_cleaned(text, parsed)
+
+
+def _approximate_cleaned(text: pd.Series, parsed: pd.Series) -> pd.Series:
     return text.str.fullmatch(PERIOD) & parsed.notna()
 
 

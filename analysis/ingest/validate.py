@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from analysis.ingest.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
 from analysis.ingest.evidence import NO_ID_ROWS_NOTE, PLACEHOLDER_CHARS, is_missing
 from analysis.ingest.mapping import Mapping, read_as_stages
-from analysis.ingest.parse import Distinct, approximate, distinct_dates, numbers_of
+from analysis.ingest.parse import Distinct, approximate_dates, numbers_of
 from analysis.ingest.reading import (
     TOTAL_HINT,
     TOTAL_WORDS,
@@ -462,7 +462,8 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, notes, today:
             continue
         values = cols.kept(column).exactly()
         text = values.uniques
-        parsed, other_order, order, ambiguous = distinct_dates(text, values.counts(), mapping.date_formats.get(column))
+        parsed, other_order, order, ambiguous, periods = approximate_dates(text, values.counts(),
+                                                                           mapping.date_formats.get(column))
         if ambiguous:
             problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
                              "day-first or month-first (no day above 12); read as day-first. Set the "
@@ -473,7 +474,7 @@ def _dates(out, cols: _Columns, at: np.ndarray, mapping, problems, notes, today:
             problems.append({"row": int(at[i]), "column": column, "problem": f"'{text[code][:40]}' was read as "
                              f"{parsed[code]:%Y-%m-%d}, in another day/month order than the rest of the column "
                              f"({ORDER_NAMES[order]}); check it"})
-        periods = values.counts()[approximate(text, parsed).to_numpy(dtype=bool)].sum()
+        periods = values.counts()[periods.to_numpy(dtype=bool)].sum()
         if periods:
             notes.append(APPROXIMATE_NOTE.format(count=int(periods), column=column))
         future = parsed > pd.Timestamp(today)

@@ -31,7 +31,6 @@ from analysis.metrics.pilots import SEARCH_COLUMNS, ids_by_group, search_mask
 from analysis.metrics.stats import median_time
 from analysis.schema import stage_label
 from pages.common import DISPLAY, pilot_table_frame, selected_ids
-from tests import reference_causes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_portfolio.csv"
 
@@ -73,15 +72,24 @@ def old_search(pilots: pd.DataFrame, text: str) -> pd.Series:
 
 # ------------------------------------------------------------------ fast == slow
 
+def test_id_lists_by_sort_and_split_are_each_groups_ids_in_frame_order():
+    frame = pd.DataFrame({"pilot_id": list("abcdef")}, index=[10, 3, 7, 0, 5, 1])  # positions, not labels
+    codes = np.array([2, -1, 0, 2, 0, 3])  # b in no group, group 1 empty
+    assert ids_by_group(frame, codes, 4) == [["c", "e"], [], ["a", "d"], ["f"]]
+    assert ids_by_group(frame, codes, 3) == [["c", "e"], [], ["a", "d"]]  # group 3 not asked for
+    assert ids_by_group(frame, np.full(6, -1), 2) == [[], []]
+    assert ids_by_group(frame, codes, 0) == []
+    assert ids_by_group(frame.iloc[:0], np.zeros(0, dtype=int), 2) == [[], []]
+
+
 def test_id_lists_by_sort_and_split_equal_the_groupby(sample):
     classified, _, _ = sample
     cancelled = classified[classified["cancelled"]]
-    keys = [reference_causes._causes(cancelled), cancelled["stage"].astype("str")]
-    fast, slow = reference_causes._ids(cancelled, keys), old_ids(cancelled, keys)  # on ids_by_group
-    assert fast.index.tolist() == slow.index.tolist()
-    assert fast.tolist() == slow.tolist()
-    codes = np.array([2, -1, 0, 2, 0])
-    assert ids_by_group(pd.DataFrame({"pilot_id": list("abcde")}), codes, 4) == [["c", "e"], [], ["a", "d"], []]
+    keys = [cancelled["failure_cause"].fillna("not recorded").astype("str"), cancelled["stage"].astype("str")]
+    slow = old_ids(cancelled, keys)
+    codes = cancelled.groupby(keys, sort=False).ngroup().to_numpy()  # groups in order of first appearance
+    assert ids_by_group(cancelled, codes, len(slow)) == slow.tolist()
+    assert sum(map(len, slow)) == len(cancelled) > 0  # every cancelled pilot in exactly one group
 
 
 def test_current_positions_equal_the_per_stage_loop(sample):

@@ -1,8 +1,9 @@
 """The derivation works on each column's distinct values (analysis/parse.Distinct) and reads clean
 UTF-8 uploads straight from their bytes. On tricky portfolios, small and larger than the sample that decides
 whether a column is hashed (parse.SAMPLE_ROWS), every way through the one derivation gives identical output:
-hashed or not, cleaned once beforehand or not. Amounts and dates are still held to the row-wise readers they
-replaced (tests/reference_parse.py)."""
+hashed or not, cleaned once beforehand or not. Amounts and dates read per distinct value give the known answer
+of each written form, as a whole column and as the subsets that take the fast paths (digits only, ISO dates
+only, no dashes)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from analysis.ingest.reading import decode, read_text_table, read_upload
 from analysis.ingest.shapes import distinct_values
 from analysis.ingest.validate import cleaned, derive
 from analysis.ingest.written import SEP, SEP_ASCII
-from tests import reference_parse
 from tests.builders import HEADERS, make_portfolio, pilot
 
 TODAY = dt.date(2026, 11, 26)
@@ -119,10 +119,36 @@ def test_distinct_values_of_a_column_and_of_a_subset():
     assert not held.exact and held.keys(held.codes)[9000] == held.keys(held.codes)[0] == 0
 
 
-def test_amounts_read_as_the_row_wise_reader_read_them():
-    values = pd.Series(AMOUNTS + ["1234", "99999999999999999999", "00", "12,5", "1 000", "٣٤"], dtype="str")
+NAN = float("nan")
+# Each amount of the tricky column as read in it: its decimal point is a dot ("1,234.50", "3.5": a dot before
+# one or two last digits), so a comma there separates thousands.
+AMOUNT_OF = {
+    "": NAN, "272000": 272000.0, "1,234.50": 1234.5, "€1.2M": 1.2e6, "(500)": -500.0, "-5": -5.0,
+    "lots": NAN, "1e13": NAN,  # a letter is not part of an amount, not even an exponent's e
+    "500k": 500_000.0, " 42 ": 42.0, "USD 9,000": 9000.0, "1.234,56": 1234.56,  # comma after the dot: decimal
+    "=SUM(A1:A3)": NAN, "3.5": 3.5, "0012": 12.0, "1234": 1234.0,
+    "99999999999999999999": 1e20,  # 20 digits: too many for the plain-digits path, read as written
+    "00": 0.0, "12,5": 125.0, "1 000": 1000.0,
+    "٣٤": NAN,  # Arabic-Indic digits: pandas' number parser reads ASCII digits only
+}
+
+
+def test_amounts_of_a_column_and_of_its_subsets():
+    values = pd.Series(list(AMOUNT_OF), dtype="str")
     for subset in (values, values[values.str.fullmatch("[0-9]*")], values[~values.str.contains("[.,]")]):
-        pd.testing.assert_series_equal(numbers_of(subset), reference_parse._numbers_of(subset), check_exact=True)
+        got = numbers_of(subset)
+        assert got.index.equals(subset.index) and got.dtype == "float64"
+        assert got.tolist() == pytest.approx([AMOUNT_OF[v] for v in subset], nan_ok=True)
+    assert len(values[values.str.fullmatch("[0-9]*")]) == 6  # the plain-digits path, with "" and 20 digits
+
+
+@pytest.mark.parametrize("column, numbers", [
+    (["12,5", "1 000", "7"], [12.5, 1000.0, 7.0]),  # commas before one or two last digits and no such dot: decimal
+    (["12,5", "3.50"], [125.0, 3.5]),  # a dot before two last digits: the dot is the decimal point
+    (["12,5", "1.000"], [12.5, 1000.0]),  # a dot before three: a thousands separator, the comma decimal
+])
+def test_the_decimal_comma_is_chosen_per_column(column, numbers):
+    assert numbers_of(pd.Series(column, dtype="str")).tolist() == numbers
 
 
 def test_date_separators_are_found_by_arrow_exactly_where_python_finds_them():
@@ -136,14 +162,72 @@ def test_date_separators_are_found_by_arrow_exactly_where_python_finds_them():
         [bool(SEP.search(v)) for v in text if v.isascii()]
 
 
-def test_dates_read_as_the_row_wise_reader_read_them():
-    values = pd.Series(DATES * 3 + ["2024-13-01", "31/12/2024 23:59", "1/2/2024", "2024/1/2", "45000.4"], dtype="str")
-    for order in (None, "ymd", "dmy", "mdy"):
-        for subset in (values, values[values.str.match(r"^\d{4}-")], values[~values.str.contains("-")]):
-            new, old = parse.read_column_dates(subset, order), reference_parse.read_column_dates(subset, order)
-            pd.testing.assert_series_equal(new[0], old[0], check_exact=True)
-            pd.testing.assert_series_equal(new[1], old[1], check_exact=True)
-            assert new[2:] == old[2:]
+YMD, DMY, MDY = "ymd", "dmy", "mdy"
+# Each date of the tricky column read in each order: (date or None, read only by another order than the
+# column's). A year-first column reads the other numeric dates in the order most of them fit (here day
+# first: 05/01, 13/01, 31/12 and 1/2 fit it, 05/01, 01/13 and 1/2 month first), then the remaining one.
+DATE_OF = {
+    "": {YMD: (None, False), DMY: (None, False), MDY: (None, False)},
+    "2024-01-05": {o: ("2024-01-05", False) for o in (YMD, DMY, MDY)},  # ISO in any column: not another order
+    "2024-1-5": {o: ("2024-01-05", False) for o in (YMD, DMY, MDY)},
+    "05/01/2024": {YMD: ("2024-01-05", True), DMY: ("2024-01-05", False), MDY: ("2024-05-01", False)},
+    "13/01/2024": {YMD: ("2024-01-13", True), DMY: ("2024-01-13", False), MDY: ("2024-01-13", True)},
+    "01/13/2024": {YMD: ("2024-01-13", True), DMY: ("2024-01-13", True), MDY: ("2024-01-13", False)},
+    "12 Mar 2024": {o: ("2024-03-12", False) for o in (YMD, DMY, MDY)},
+    "March 3, 2024": {o: ("2024-03-03", False) for o in (YMD, DMY, MDY)},
+    "45000": {o: ("2023-03-15", False) for o in (YMD, DMY, MDY)},  # Excel serial: day 0 is 1899-12-30
+    "2099-01-01": {o: ("2099-01-01", False) for o in (YMD, DMY, MDY)},
+    "soon": {o: (None, False) for o in (YMD, DMY, MDY)},
+    "2024-01-05 10:30": {o: ("2024-01-05", False) for o in (YMD, DMY, MDY)},  # the time dropped
+    "2024-01-05T10:30:00Z": {o: ("2024-01-05", False) for o in (YMD, DMY, MDY)},
+    "2024.02.03": {o: ("2024-02-03", False) for o in (YMD, DMY, MDY)},
+    " 2024-02-03 ": {o: ("2024-02-03", False) for o in (YMD, DMY, MDY)},
+    "1850-01-01": {o: (None, False) for o in (YMD, DMY, MDY)},  # before 1900: a typing error, not a date
+    "2026-11-20": {o: ("2026-11-20", False) for o in (YMD, DMY, MDY)},
+    "2024-13-01": {o: (None, False) for o in (YMD, DMY, MDY)},  # no month 13, and no order reads it otherwise
+    "31/12/2024 23:59": {YMD: ("2024-12-31", True), DMY: ("2024-12-31", False), MDY: ("2024-12-31", True)},
+    "1/2/2024": {YMD: ("2024-02-01", True), DMY: ("2024-02-01", False), MDY: ("2024-01-02", False)},
+    "2024/1/2": {o: ("2024-01-02", False) for o in (YMD, DMY, MDY)},
+}
+
+
+def assert_dates(got: tuple, values: pd.Series, order: str, ambiguous: bool = False) -> None:
+    dates, other, found, doubt = got
+    assert (found, doubt) == (order, ambiguous)
+    assert dates.index.equals(values.index) and other.index.equals(values.index) and dates.dtype.kind == "M"
+    want = [DATE_OF[v][order] for v in values]
+    assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dates] == [w[0] for w in want]
+    assert other.tolist() == [w[1] for w in want]
+
+
+def test_dates_of_a_column_and_of_its_subsets_in_each_order():
+    assert set(DATES) <= set(DATE_OF)
+    values = pd.Series(DATES * 3 + ["2024-13-01", "31/12/2024 23:59", "1/2/2024", "2024/1/2"], dtype="str")
+    iso = values[values.str.match(r"^\d{4}-")]
+    undashed = values[~values.str.contains("-")]
+    # year first reads the most (every ISO date, 2024/1/2); without dashes, day first reads 05/01, 13/01, 31/12
+    # and 1/2, month first only 05/01, 01/13 and 1/2
+    for subset, detected in ((values, YMD), (iso, YMD), (undashed, DMY)):
+        assert_dates(parse.read_column_dates(subset), subset, detected)
+        for order in (YMD, DMY, MDY):
+            assert_dates(parse.read_column_dates(subset, order), subset, order)
+
+
+def test_a_year_first_column_reads_its_other_dates_in_the_order_most_of_them_fit():
+    values = pd.Series(["2024-01-05", "2024-02-01", "2024-03-01", "01/13/2024", "05/01/2024"], dtype="str")
+    dates, other, order, _ = parse.read_column_dates(values)
+    assert order == YMD  # three year first; of the other two both fit month first, one day first
+    assert dates.dt.strftime("%Y-%m-%d").tolist()[3:] == ["2024-01-13", "2024-05-01"] and other.tolist()[3:] == [True] * 2
+
+
+def test_the_order_is_the_one_most_cells_fit_counting_repeats():
+    # three cells 01/13/2024 (month first only) outnumber 13/01/2024 and 31/01/2024 (day first only): each
+    # distinct value counts as often as it occurs
+    values = pd.Series(["01/13/2024"] * 3 + ["13/01/2024", "31/01/2024"], dtype="str")
+    dates, other, order, ambiguous = parse.read_column_dates(values)
+    assert (order, ambiguous) == (MDY, False)
+    assert dates.dt.strftime("%Y-%m-%d").tolist() == ["2024-01-13"] * 4 + ["2024-01-31"]
+    assert other.tolist() == [False] * 3 + [True] * 2
 
 
 def _text_path(data: bytes):

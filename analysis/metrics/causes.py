@@ -412,7 +412,8 @@ def segment_rates(classified: pd.DataFrame, dimension: str, min_n: int = MIN_SEG
     decided = classified["decided"].to_numpy(dtype=bool)
     ids = lazy_ids(classified, LazyCodes(lambda: np.where(decided, codes(), -1)), rates.pop("_code").to_numpy())
     rates["pilot_ids"] = ids if len(ids) else []  # [] as a list of lists gave: an empty float column
-    rates["_order"] = rates["rate"].where(rates["ranked"], -1.0 - rates["decided"] / (1 + rates["decided"].max()))
+    # ranked: the rate (0..1); the others after them (-2..-1), the more decided pilots the sooner
+    rates["_order"] = rates["rate"].where(rates["ranked"], -2.0 + rates["decided"] / (1 + rates["decided"].max()))
     rates = rates.sort_values(["_order", "segment"], ascending=[False, True], ignore_index=True)
     return rates.drop(columns="_order")
 

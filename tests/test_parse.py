@@ -45,3 +45,10 @@ def test_numbers(text, number):
 
 def test_decimal_comma_column():
     assert parse_numbers(_s(["12,5", "3,25", "1.000,75"])).tolist() == [12.5, 3.25, 1000.75]
+
+
+def test_an_excel_serial_with_a_time_is_its_day():
+    # serial 45000 is 2023-03-15 (day 0 = 1899-12-30); .6 of a day is 14:24 of that day, .99 is 23:45 of it:
+    # the point is not a separator (it once became 45000-6, unreadable) and the day is not rounded up
+    dates = parse_dates(pd.Series(["45000", "45000.6", "45000.99", "2024.05"], dtype="str"), "ymd")
+    assert dates.tolist() == [pd.Timestamp("2023-03-15")] * 3 + [pd.Timestamp("2024-05-01")]  # a month stays one

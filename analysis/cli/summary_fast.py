@@ -50,6 +50,7 @@ from analysis.ingest.written import (
     SCALE,
     SCALES,
     SEP,
+    SERIAL_WITH_TIME,
     TIME,
 )
 from analysis.schema import (
@@ -73,6 +74,7 @@ TEXT_DIMENSIONS = ("business_unit", "use_case", "sponsor")
 MAX_REPEATS = 2_000  # repeated IDs told apart a row at a time; more decline the file
 TIMESTAMP_YEARS = (1678, 2261)  # pandas' nanosecond timestamps: which dates outside these it reads is not ours to say
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # parse.EXCEL_EPOCH
+SERIAL_TIME = re.compile(SERIAL_WITH_TIME)
 YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # %Y-%m-%d as pandas' ISO reader takes it
 YEAR_FIRST = re.compile(r"\d{4}-")
 DECIMAL = re.compile(r"\d+\.?\d*|\.\d+")  # what pandas.to_numeric and float read alike
@@ -491,6 +493,8 @@ def _clean_date(text: str) -> str:
         raise Declined
     if ":" in text:
         text = TIME.sub("", text)
+    if SERIAL_TIME.fullmatch(text):
+        return text
     return SEP.sub("-", text).strip("-")
 
 
@@ -568,7 +572,7 @@ def _serial(text: str) -> dt.date | None:
     number = float(text)
     if not EXCEL_SERIALS[0] <= number <= EXCEL_SERIALS[1]:
         return None
-    return EXCEL_EPOCH + dt.timedelta(days=round(number))
+    return EXCEL_EPOCH + dt.timedelta(days=math.floor(number))  # a fraction is the time of day
 
 
 # ----------------------------------------------------------------------------------------------- amounts

@@ -29,6 +29,7 @@ from analysis.ingest.written import (
     SCALES,
     SEP,
     SEP_ASCII,
+    SERIAL_WITH_TIME,
     TIME,
 )
 from analysis.schema import PLAUSIBLE_YEARS
@@ -166,7 +167,8 @@ def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series
 def _clean_dates(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.strip().str.replace("\u00a0", " ", regex=False)
     text = _replace_some(text, text.str.contains(":", regex=False), TIME, "")  # every time holds a colon
-    text = _replace_some(text, ~text.str.isascii() | text.str.contains(SEP_ASCII, regex=True), SEP, "-")
+    separated = ~text.str.isascii() | text.str.contains(SEP_ASCII, regex=True)
+    text = _replace_some(text, separated & ~text.str.fullmatch(SERIAL_WITH_TIME), SEP, "-")
     return text.str.strip("-")
 
 
@@ -319,7 +321,7 @@ def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
     number = pd.to_numeric(text, errors="coerce")
     serial = number.between(*EXCEL_SERIALS)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    out[serial] = EXCEL_EPOCH + pd.to_timedelta(number[serial].round(), unit="D")
+    out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(number[serial]), unit="D")  # a fraction is the time
     words = ~serial & text.str.contains(r"[A-Za-z]", regex=True)
     if words.any():  # named months ("12 Mar 2024", "March 12, 2024"): each distinct text read once
         named = {t: _named_date(t, dayfirst) for t in text[words].unique()}

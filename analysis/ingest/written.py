@@ -11,6 +11,9 @@ SEP = re.compile(r"[./\s]+")
 TIME = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?(Z|[+-]\d{2}:?\d{2})?$")
 NUMERIC_DATE = re.compile(r"^\d{1,4}-\d{1,2}-\d{1,4}$")
 EXCEL_SERIALS = (20_000, 80_000)  # 1954..2119: a bare number in this range in a date column is a serial
+# A serial with the time of day as its fraction (45000.6 is 2023-03-15 14:24, a date-time cell exported raw):
+# its point is not a separator of day, month and year, and the day is its whole part.
+SERIAL_WITH_TIME = r"[2-7]\d{4}\.\d+"
 # What `SEP`'s class matches among ASCII characters (Python's \s includes \v and \x1c-\x1f), written for
 # Arrow's regular expressions, which test a whole column at once: only the values it finds (and any that
 # are not ASCII) go through Python's `re`, a value at a time.

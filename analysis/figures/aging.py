@@ -16,7 +16,7 @@ from analysis.figures.base import (
     unchecked_figure,
     with_drill,
 )
-from analysis.metrics.aging import FLAGS, PointIds
+from analysis.metrics.aging import FLAGS, PointIds, flag_codes
 from analysis.metrics.cohorts import DAYS_PER_MONTH
 from analysis.schema import stage_label
 
@@ -39,9 +39,9 @@ def aging_figure(points: pd.DataFrame, lines: pd.DataFrame, ids: Sequence[str], 
     position = np.arange(len(points))
     x = points["stage_index"].to_numpy() + ((position * GOLDEN) % 1 - 0.5) * 2 * JITTER
     months = points["days"].to_numpy(dtype=float) / DAYS_PER_MONTH
-    traces = []
-    for flag in FLAGS:
-        mask = (points["flag"] == flag).to_numpy()
+    traces, codes = [], flag_codes(points)
+    for code, flag in enumerate(FLAGS):
+        mask = codes == code
         if mask.any():
             traces.append(dict(type=kind, mode="markers", name=flag, x=x[mask], y=months[mask],
                                customdata=position[mask], marker=dict(size=7, color=FLAG_COLOURS[flag], opacity=0.8,

@@ -56,10 +56,15 @@ def aging_points(spells: Spells, lines: pd.DataFrame, stalled: np.ndarray) -> pd
         limit = np.append(lines[level].to_numpy(dtype=float, na_value=np.nan), np.nan)[at]
         flag = np.where(days > limit, code, flag)  # NaN (no line) compares False: not above it
     flag = np.where(stalled[rows], len(FLAGS) - 1, flag)
-    stage_names = np.asarray(list(lines["stage"]) + [""], dtype=object)
-    return pd.DataFrame({"row": rows.astype(np.int64), "stage": stage_names[at],
-                         "stage_index": index, "days": days, "flag": np.asarray(FLAGS, dtype=object)[flag]},
-                        columns=POINT_COLUMNS)
+    # stage and flag as categories (the codes are at hand): tens of thousands of points, a few names
+    stage = pd.Categorical.from_codes(at, categories=list(lines["stage"]) + [""])
+    return pd.DataFrame({"row": rows.astype(np.int64), "stage": stage, "stage_index": index, "days": days,
+                         "flag": pd.Categorical.from_codes(flag, categories=FLAGS)}, columns=POINT_COLUMNS)
+
+
+def flag_codes(points: pd.DataFrame) -> np.ndarray:
+    """Each point's flag as its position in FLAGS."""
+    return pd.Categorical(points["flag"], categories=FLAGS).codes.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -119,12 +124,13 @@ def aging_choices(points: pd.DataFrame, ids: Sequence[str]) -> dict[str, Sequenc
     """The select box's groups: the pilots of each stage above its at-risk line (by how far) and the stalled
     ones, counted at once and listed only when a group is chosen (PilotIds)."""
     stage_index = points["stage_index"].to_numpy()
-    flag = pd.Categorical(points["flag"], categories=FLAGS).codes.astype(np.int64)
+    flag = flag_codes(points)
     shown = FLAGS[3:]
     stages = int(stage_index.max(initial=-1)) + 1
     group = np.where(flag >= 3, stage_index * len(shown) + flag - 3, -1)
     counts = np.bincount(group[group >= 0], minlength=stages * len(shown))
-    names = dict(zip(points["stage_index"].tolist(), points["stage"].tolist())) if len(points) else {}
+    present, first = np.unique(stage_index, return_index=True)  # each stage's name from its first point
+    names = dict(zip(present.tolist(), points["stage"].take(first).tolist()))
     codes = np.full(len(ids), -1)
     codes[points["row"].to_numpy()] = group
     used = np.flatnonzero(counts)

@@ -23,11 +23,17 @@ import re
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from pyarrow._compute import (
+    ArraySortOptions,
+    CountOptions,
+    MatchSubstringOptions,
+    ReplaceSubstringOptions,
+    SetLookupOptions,
+)
 
 from analysis.cli.summary_numbers import PilotArrays, summary_numbers
 from analysis.ingest import reading as ingest
-from analysis.ingest.arrowtext import clean_as_is, cleaned_alike, column_bytes
+from analysis.ingest.arrowtext import call, clean_as_is, cleaned_alike, column_bytes, matches, trimmed
 from analysis.ingest.evidence import (
     NO_ID_ROWS_NOTE,
     PLACEHOLDER_CHARS,
@@ -141,7 +147,8 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- reading
-# pyarrow imports pandas to turn a Python value into an Arrow one, or an array into numpy (to_numpy): this path
+# pyarrow imports pandas to turn a Python value into an Arrow one, or an array into numpy (to_numpy), and
+# pyarrow.compute in its arrays' filter, take, unique and dictionary_encode (arrowtext.call says why not): this path
 # compares columns with each other or by length, and reads numbers and flags from Arrow's buffers.
 
 
@@ -153,11 +160,11 @@ def _columns(data: bytes) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
     for raw, header, column in zip(raw_header, ingest.unique_headers(raw_header), read):
         if column.null_count:
             raise Declined
-        if not raw.strip() and not _lengths(pc.utf8_trim_whitespace(column)).any():
+        if not raw.strip() and not _lengths(trimmed(column)).any():
             dropped.append(header)  # ingest._drop_empty_columns: no header and nothing in it
             continue
         if not clean_as_is(column, column_bytes(column)):
-            column = pc.utf8_trim_whitespace(pc.replace_substring(column, "\u00a0", " "))
+            column = trimmed(call("replace_substring", column, options=ReplaceSubstringOptions("\u00a0", " ")))
             if not cleaned_alike(column):  # markup or a formula: cleaning changes it and says so
                 raise Declined
         columns[header] = column
@@ -193,8 +200,13 @@ def _numbers_of(array: pa.Array) -> np.ndarray:
 
 def _lengths(column: pa.ChunkedArray) -> np.ndarray:
     """The byte length of each cell of a text column."""
-    parts = [_numbers_of(c) for c in pc.binary_length(column).chunks]
+    parts = [_numbers_of(c) for c in call("binary_length", column).chunks]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _mask(kept: np.ndarray) -> pa.Array:
+    """A numpy mask as an Arrow boolean array, packed into its bits (pa.array of it would import pandas)."""
+    return pa.Array.from_buffers(pa.bool_(), len(kept), [None, pa.py_buffer(np.packbits(kept, bitorder="little"))])
 
 
 def _flags(column: pa.ChunkedArray) -> np.ndarray:
@@ -237,34 +249,35 @@ class DistinctColumns:
         those are mostly distinct (evidence.judged_by_first_rows, as the pandas path decides)."""
         column = self._columns[header]
         first = column.slice(0, SAMPLE_ROWS)
-        sampled = judged_by_first_rows(len(column), pc.count_distinct(first, mode="all").as_py())
-        counted = pc.value_counts(first if sampled else column)
+        sampled = judged_by_first_rows(len(column), call("count_distinct", first, options=CountOptions("all")).as_py())
+        counted = call("value_counts", first if sampled else column)
         values, counts = counted.field("values"), counted.field("counts")
-        filled = pc.is_valid(values)
-        values, counts = values.filter(filled), counts.filter(filled)
+        filled = call("is_valid", values)
+        values, counts = call("filter", values, filled), call("filter", counts, filled)
         # Only a value that does not start and end with a letter or digit can need trimming, and only a short
         # one without digits can be a placeholder (evidence.is_missing): those few are looked at in Python,
         # the rest (thousands of IDs, dates, names) kept as Arrow gives them, as ColumnValues.of keeps them.
         # (No pa.array, fill_null, Python scalars or to_numpy of booleans here: each of them imports pandas.)
-        odd = pc.invert(pc.match_substring_regex(values, r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"))
-        short = pc.match_substring_regex(values, f"^[^0-9]{{0,{PLACEHOLDER_CHARS}}}$")
-        looked = pc.indices_nonzero(pc.or_(odd, short))
+        odd = call("invert", matches(values, r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"))
+        short = matches(values, f"^[^0-9]{{0,{PLACEHOLDER_CHARS}}}$")
+        looked = call("indices_nonzero", call("or", odd, short))
         if len(looked):
             kept = np.ones(len(values), dtype=bool)
-            for i, v in zip(looked.to_pylist(), values.take(looked).to_pylist()):
+            for i, v in zip(looked.to_pylist(), call("take", values, looked).to_pylist()):
                 if v != v.strip():  # Python trims more kinds of space than Arrow
                     raise Declined
                 kept[i] = not is_missing(v)
-            mask = pa.Array.from_buffers(pa.bool_(), len(kept), [None, pa.py_buffer(np.packbits(kept, bitorder="little"))])
-            values, counts = values.filter(mask), counts.filter(mask)
-        top = pc.array_sort_indices(counts, order="descending")[:SAMPLE_VALUES]  # stable: ties keep their order
-        return ColumnValues(values.take(top).to_pylist(), counts.take(top).to_pylist(),
-                            len(first) if sampled else len(column), len(values), pc.sum(counts).as_py() or 0, sampled)
+            mask = _mask(kept)
+            values, counts = call("filter", values, mask), call("filter", counts, mask)
+        top = call("array_sort_indices", counts, options=ArraySortOptions("descending"))[:SAMPLE_VALUES]  # stable
+        return ColumnValues(call("take", values, top).to_pylist(), call("take", counts, top).to_pylist(),
+                            len(first) if sampled else len(column), len(values), call("sum", counts).as_py() or 0,
+                            sampled)
 
     def __getitem__(self, header: str) -> list[str]:
         if header not in self._distinct:
             column = self._columns[header]
-            values = (pc.unique(column) if self._unique else column).to_pylist()
+            values = (call("unique", column) if self._unique else column).to_pylist()
             if any(v != v.strip() for v in values):  # Python trims more kinds of space than Arrow does
                 raise Declined
             self._distinct[header] = values
@@ -300,11 +313,12 @@ def _rejections(columns: dict[str, pa.ChunkedArray], id_column: str | None
 def _placeholders(ids: pa.ChunkedArray) -> np.ndarray:
     """Which ID cells say there is none (evidence.is_missing: N/A, TBD, None, -): only a short value without
     a digit can, so a column of IDs such as AI-0000001 is cleared in one pass of Arrow."""
-    maybe = pc.match_substring_regex(ids, f"^[^0-9]{{1,{PLACEHOLDER_CHARS}}}$")
-    if not pc.any(maybe).as_py():
+    maybe = matches(ids, f"^[^0-9]{{1,{PLACEHOLDER_CHARS}}}$")
+    if not call("any", maybe).as_py():
         return np.zeros(len(ids), dtype=bool)
-    said = [v for v in pc.filter(ids, maybe).unique().to_pylist() if is_missing(v)]
-    return pc.fill_null(pc.is_in(ids, value_set=pa.array(said, pa.string())), False).to_numpy(zero_copy_only=False)
+    short = call("unique", call("filter", ids, maybe))
+    said = call("filter", short, _mask(np.array([is_missing(v) for v in short.to_pylist()], dtype=bool)))
+    return _flags(call("is_in", ids, options=SetLookupOptions(said)))  # no ID is missing: no null to fill
 
 
 def _rows_without_id(ids: pa.ChunkedArray, missing: np.ndarray, keep: np.ndarray | None, column: str,
@@ -312,7 +326,7 @@ def _rows_without_id(ids: pa.ChunkedArray, missing: np.ndarray, keep: np.ndarray
     """validate._name_rows_without_id: each row with content but no ID is a pilot named by its line."""
     if not missing.any():
         return
-    if pc.any(pc.starts_with(ids, "row-")).as_py():  # a name could clash with an ID of the file: validate decides
+    if call("any", call("starts_with", ids, options=MatchSubstringOptions("row-"))).as_py():  # a name could clash with an ID of the file: validate decides
         raise Declined
     names = [f"row-{int(i) + 2}" for i in np.flatnonzero(missing if keep is None else missing & keep)]
     problems += [{"row": int(n[4:]), "column": column, "problem": f"no pilot ID; kept as pilot '{n}'"} for n in names]
@@ -332,10 +346,10 @@ def _totals(columns: dict[str, pa.ChunkedArray], filled: list[np.ndarray]) -> np
         data = column_bytes(column)
         if data is not None and data.isascii() and not ingest.spells_total(data):
             continue  # no cell of it holds a word a total line's does
-        hint = pc.or_(pc.match_substring_regex(column, ingest.TOTAL_HINT, ignore_case=True),
-                      pc.invert(pc.string_is_ascii(column)))
+        hint = call("or", matches(column, ingest.TOTAL_HINT, ignore_case=True),
+                    call("invert", call("string_is_ascii", column)))
         said: dict[str, bool] = {}
-        for i, value in zip(np.flatnonzero(_flags(hint)), pc.filter(column, hint).to_pylist()):
+        for i, value in zip(np.flatnonzero(_flags(hint)), call("filter", column, hint).to_pylist()):
             if first[i] == j:
                 if value not in said:
                     said[value] = normalise(value) in ingest.TOTAL_WORDS
@@ -347,7 +361,7 @@ def _repeats(rejected: np.ndarray, columns: dict[str, pa.ChunkedArray], ids: pa.
     """validate._mark_repeats: for each row whose ID an earlier row not `rejected` has, which line it repeats
     and whether it is an exact copy of it."""
     eligible = np.flatnonzero(~rejected)
-    if len(eligible) == len(rejected) and (_ascending(ids) or pc.count_distinct(ids).as_py() == len(ids)):
+    if len(eligible) == len(rejected) and (_ascending(ids) or call("count_distinct", ids).as_py() == len(ids)):
         return {}
     codes = Coded.of(ids, None, None).codes[eligible]
     _, first = np.unique(codes, return_index=True)
@@ -368,7 +382,7 @@ def _repeats(rejected: np.ndarray, columns: dict[str, pa.ChunkedArray], ids: pa.
 def _ascending(ids: pa.ChunkedArray) -> bool:
     """Whether each ID sorts after the one before it, so that none repeats (validate._ascending): an export
     sorted by its IDs is told in a millisecond, where counting the distinct IDs takes tens."""
-    return len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py() is True
+    return len(ids) < 2 or call("all", call("less", ids[:-1], ids[1:])).as_py() is True
 
 
 class Coded:
@@ -383,7 +397,7 @@ class Coded:
     @classmethod
     def of(cls, column: pa.ChunkedArray, keep: np.ndarray | None, lines: np.ndarray | None) -> Coded:
         """The rows `keep` picks (None: all); a value none of them holds is not among the uniques."""
-        encoded = column.dictionary_encode()  # one dictionary for every chunk
+        encoded = call("dictionary_encode", column)  # one dictionary for every chunk
         if not encoded.num_chunks:
             return cls(np.zeros(0, dtype=np.int32), [], lines)
         codes = np.concatenate([_numbers_of(c.indices) for c in encoded.chunks])
@@ -400,7 +414,7 @@ class Coded:
     def all_match(self, pattern: str) -> bool:
         """Whether every distinct value matches a regular expression (anchored with ^ and $; RE2 syntax)."""
         if self.arrow is not None:
-            return pc.all(pc.match_substring_regex(self.arrow, pattern)).as_py() is not False
+            return call("all", matches(self.arrow, pattern)).as_py() is not False
         return all(re.search(pattern, v, re.ASCII) for v in self.uniques)
 
     @classmethod

@@ -1,6 +1,12 @@
 """Tests on a whole Arrow text column at once, without pandas: whether cleaning (validate.clean_cells) would
 leave every value of it as it is. Used by validate on the cells of an upload, and by the summary command's
-pandas-free path (analysis/cli/summary_fast.py) on the columns Arrow read."""
+pandas-free path (analysis/cli/summary_fast.py) on the columns Arrow read.
+
+Arrow's kernels are called by name (`call`) rather than through pyarrow.compute, whose import builds a Python
+wrapper for each of its ~290 functions (20-30 ms, a tenth of the summary command's first run). pyarrow's own
+Array and ChunkedArray methods `filter`, `take`, `unique`, `dictionary_encode`, `value_counts`, `sum`, `cast`
+import pyarrow.compute when first called, and `pa.array` and `to_numpy` of booleans import pandas: the pandas-free
+path calls the kernels instead, which tests/test_summary_fast.py checks."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import re
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from pyarrow._compute import FunctionOptions, MatchSubstringOptions, call_function
 
 HTML_HINT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+);")
 FORMULA = re.compile(r"^=[A-Za-z0-9(+\-]")  # `=SUM(A1:A3)`, `=1+2`: a spreadsheet formula saved as text
@@ -17,6 +23,23 @@ TRIM_ROWS = 1 << 16  # values trimmed at once by `clean_as_is` (a slice of 65k I
 # Bytes that cleaning never touches anywhere in a value: printable ASCII but '<', '&' and '=' (CLEAN_HINT) and the
 # space (trimmed at either end); a column of these alone (IDs, amounts) is clean as it is.
 PLAIN_BYTES = bytes(b for b in range(0x21, 0x7F) if b not in b"<&=")
+
+
+def call(name: str, *args, options: FunctionOptions | None = None):
+    """Arrow's compute function `name` of Arrow values (arrays, chunked arrays, scalars), with its default options
+    unless `options` are given: what pyarrow.compute.<name> runs."""
+    return call_function(name, list(args), options)
+
+
+def matches(text, pattern: str, ignore_case: bool = False):
+    """Which values of an Arrow text column a regular expression (RE2 syntax) finds (a boolean column)."""
+    return call_function("match_substring_regex", [text], MatchSubstringOptions(pattern, ignore_case=ignore_case))
+
+
+def trimmed(text):
+    """An Arrow text column with the whitespace at either end of each value removed (pandas' `str.strip` of
+    Arrow text)."""
+    return call_function("utf8_trim_whitespace", [text])
 
 
 def column_bytes(text: pa.ChunkedArray) -> bytes | None:
@@ -53,8 +76,8 @@ def clean_as_is(text: pa.ChunkedArray, data: bytes | None) -> bool:
             return True
         if not rest.translate(None, b" "):  # printable ASCII and spaces: only a space at either end is cleaned
             return not _spaced_ends(text)
-    return not pc.any(pc.match_substring_regex(text, CLEAN_HINT)).as_py() and \
-        all(pc.all(pc.equal(pc.utf8_trim_whitespace(part), part)).as_py() is not False
+    return not call("any", matches(text, CLEAN_HINT)).as_py() and \
+        all(call("all", call("equal", trimmed(part), part)).as_py() is not False
             for part in (text.slice(i, TRIM_ROWS) for i in range(0, len(text), TRIM_ROWS)))
 
 
@@ -77,8 +100,8 @@ def cleaned_alike(text: pa.ChunkedArray) -> bool:
     or formula, looked at value by value among its distinct values (`clean_as_is` says no to any '&' or '<',
     which "R&D" or "Q&A" hold, markup or not): nothing to trim, no non-breaking space, no value HTML_HINT finds,
     none FORMULA matches."""
-    distinct = pc.unique(text)
-    if pc.all(pc.equal(pc.utf8_trim_whitespace(distinct), distinct)).as_py() is False:
+    distinct = call("unique", text)
+    if call("all", call("equal", trimmed(distinct), distinct)).as_py() is False:
         return False
     return not any("\u00a0" in value or HTML_HINT.search(value) or FORMULA.match(value)
-                   for value in pc.filter(distinct, pc.match_substring_regex(distinct, CLEAN_HINT)).to_pylist())
+                   for value in call("filter", distinct, matches(distinct, CLEAN_HINT)).to_pylist())

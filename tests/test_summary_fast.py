@@ -78,6 +78,36 @@ def test_a_large_export_with_rows_to_reject():
     assert found["rows"] == {"read": 12_001, "accepted": 11_998, "rejected": 3}  # the row without an ID is kept
 
 
+def _large_messy_export() -> bytes:
+    frame = portfolio_frame(12_000, seed=3)
+    frame.loc[8_000, "Business Unit"] = " Finance  "
+    frame.loc[9_000, "Sponsor"] = "N/A"
+    frame.loc[9_500, "Stage"] = ""
+    frame.loc[5_000:5_020, "Pilot Name"] = frame.loc[100, "Pilot Name"]  # names repeat: ties among the counts
+    return csv_bytes(frame)
+
+
+@pytest.mark.parametrize("data", [lambda: SAMPLE.read_bytes(), lambda: csv_bytes(portfolio_frame(20_000, seed=7)),
+                                  _large_messy_export, lambda: make_portfolio(12, delimiter=";")],
+                         ids=["sample", "20k generated", "12k messy", "small"])
+def test_each_column_is_seen_by_the_guess_as_the_pandas_path_sees_it(data):
+    """The guess reads the same evidence on both paths (not only the same columns chosen): every column's
+    values counted (its first rows only, for mostly distinct IDs and names), trimmed, placeholders left out,
+    the commonest first."""
+    from analysis.cli.summary_fast import DistinctColumns, _columns
+    from analysis.ingest.mapping import Columns
+    from analysis.ingest.reading import read_upload
+    from analysis.ingest.shapes import distinct_values
+    from analysis.ingest.validate import cleaned
+
+    data = data()
+    raw = cleaned(read_upload(data, "upload.csv"))
+    pandas_path, fast = Columns(raw.cells, distinct_values(raw)), DistinctColumns(_columns(data)[0])
+    assert fast.columns == pandas_path.headers
+    for header in fast.columns:
+        assert fast.column_values(header) == pandas_path.values(header), header
+
+
 def test_a_byte_order_mark_and_semicolons():
     data = make_portfolio(12, delimiter=";")
     assert_taken(b"\xef\xbb\xbf" + data)

@@ -24,7 +24,6 @@ import re
 import numpy as np
 import pyarrow as pa
 from pyarrow._compute import (
-    ArraySortOptions,
     CountOptions,
     MatchSubstringOptions,
     ReplaceSubstringOptions,
@@ -106,7 +105,8 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     columns, notes = _columns(data)
     read = len(next(iter(columns.values())))
     _not_an_event_log(columns)
-    mapping = complete_mapping(None, DistinctColumns(columns))
+    distinct = DistinctColumns(columns)
+    mapping = complete_mapping(None, distinct)
     notes[:0] = mapping_notes(mapping)
     id_column = mapping.columns.get("pilot_id")
     keep, rejected, missing = _rejections(columns, id_column)
@@ -120,7 +120,8 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     else:
         _rows_without_id(columns[id_column], missing, keep, id_column, notes, problems)
     fields = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
-    values = {h: Coded.of(columns[h], keep, lines) for h in dict.fromkeys(mapping.columns[f] for f in fields) if h}
+    values = {h: Coded.of(columns[h], keep, lines, distinct.encoded(h))
+              for h in dict.fromkeys(mapping.columns[f] for f in fields) if h}
     dates = _dates(values, rows, mapping, problems, dt.date.today(), as_of)
     _numbers(values, mapping, problems)
     unmapped, arrays = _coded(values, rows, mapping, dates, notes)
@@ -209,6 +210,11 @@ def _mask(kept: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(kept), [None, pa.py_buffer(np.packbits(kept, bitorder="little"))])
 
 
+def _indices(positions: np.ndarray) -> pa.Array:
+    """Positions (numpy integers) as an Arrow int64 array, for `take`."""
+    return pa.Array.from_buffers(pa.int64(), len(positions), [None, pa.py_buffer(positions.astype(np.int64))])
+
+
 def _flags(column: pa.ChunkedArray) -> np.ndarray:
     """An Arrow column of booleans without missing values as a numpy mask, unpacked from its bits."""
     parts = []
@@ -238,46 +244,42 @@ def _not_an_event_log(columns: dict[str, pa.ChunkedArray]) -> None:
 class DistinctColumns:
     """The columns as mapping.complete_mapping and guess_columns read them (`cells`): `columns`, the headers,
     and for a header the column's distinct values in the order they first appear (`distinct`; else every
-    value), a list made when first asked for."""
+    value), a list made when first asked for. A column is dictionary-encoded once (`encoded`), for the guess
+    and for the summary (Coded.of) alike: hashing 100k cells is most of what either does with a column."""
 
     def __init__(self, columns: dict[str, pa.ChunkedArray], distinct: bool = True) -> None:
         self._columns, self._distinct, self._unique = columns, {}, distinct
+        self._encoded: dict[str, tuple[np.ndarray, pa.Array | None]] = {}
         self.columns = list(columns)
+
+    def encoded(self, header: str) -> tuple[np.ndarray, pa.Array | None]:
+        """A column's `_encoded`, worked out when first asked for."""
+        if header not in self._encoded:
+            self._encoded[header] = _encoded(self._columns[header])
+        return self._encoded[header]
 
     def column_values(self, header: str) -> ColumnValues:
         """A column as the guess reads it (mapping.Columns): its values counted, or its first rows when
-        those are mostly distinct (evidence.judged_by_first_rows, as the pandas path decides)."""
+        those are mostly distinct (evidence.judged_by_first_rows, as the pandas path decides). No column
+        holds a missing value (`_columns` declines the file), so every distinct value is filled."""
         column = self._columns[header]
         first = column.slice(0, SAMPLE_ROWS)
         sampled = judged_by_first_rows(len(column), call("count_distinct", first, options=CountOptions("all")).as_py())
-        counted = call("value_counts", first if sampled else column)
-        values, counts = counted.field("values"), counted.field("counts")
-        filled = call("is_valid", values)
-        values, counts = call("filter", values, filled), call("filter", counts, filled)
-        # Only a value that does not start and end with a letter or digit can need trimming, and only a short
-        # one without digits can be a placeholder (evidence.is_missing): those few are looked at in Python,
-        # the rest (thousands of IDs, dates, names) kept as Arrow gives them, as ColumnValues.of keeps them.
-        # (No pa.array, fill_null, Python scalars or to_numpy of booleans here: each of them imports pandas.)
-        odd = call("invert", matches(values, r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"))
-        short = matches(values, f"^[^0-9]{{0,{PLACEHOLDER_CHARS}}}$")
-        looked = call("indices_nonzero", call("or", odd, short))
-        if len(looked):
-            kept = np.ones(len(values), dtype=bool)
-            for i, v in zip(looked.to_pylist(), call("take", values, looked).to_pylist()):
-                if v != v.strip():  # Python trims more kinds of space than Arrow
-                    raise Declined
-                kept[i] = not is_missing(v)
-            mask = _mask(kept)
-            values, counts = call("filter", values, mask), call("filter", counts, mask)
-        top = call("array_sort_indices", counts, options=ArraySortOptions("descending"))[:SAMPLE_VALUES]  # stable
-        return ColumnValues(call("take", values, top).to_pylist(), call("take", counts, top).to_pylist(),
-                            len(first) if sampled else len(column), len(values), call("sum", counts).as_py() or 0,
-                            sampled)
+        if sampled:  # thousands of IDs or names: counted in their first rows, not encoded
+            counted = call("value_counts", first)
+            values, counts = counted.field("values"), _numbers_of(counted.field("counts"))
+        else:
+            codes, values = self.encoded(header)
+            counts = np.bincount(codes, minlength=0 if values is None else len(values))
+        return _column_values(values, counts, len(first) if sampled else len(column), sampled)
 
     def __getitem__(self, header: str) -> list[str]:
         if header not in self._distinct:
             column = self._columns[header]
-            values = (call("unique", column) if self._unique else column).to_pylist()
+            known = self._encoded.get(header, (None, None))[1] if self._unique else None
+            if known is None:
+                known = call("unique", column) if self._unique else column
+            values = known.to_pylist()
             if any(v != v.strip() for v in values):  # Python trims more kinds of space than Arrow does
                 raise Declined
             self._distinct[header] = values
@@ -385,6 +387,38 @@ def _ascending(ids: pa.ChunkedArray) -> bool:
     return len(ids) < 2 or call("all", call("less", ids[:-1], ids[1:])).as_py() is True
 
 
+def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | None]:
+    """A text column dictionary-encoded: each row's position among the distinct values (int32), and those
+    values in the order they first appear (one dictionary for every chunk; None for a column of no chunks)."""
+    encoded = call("dictionary_encode", column)
+    if not encoded.num_chunks:
+        return np.zeros(0, dtype=np.int32), None
+    return np.concatenate([_numbers_of(c.indices) for c in encoded.chunks]), encoded.chunk(0).dictionary
+
+
+def _column_values(values: pa.Array, counts: np.ndarray, rows: int, sampled: bool) -> ColumnValues:
+    """ColumnValues of a column's distinct values (Arrow text, none missing) and the rows holding each
+    (numpy), as ColumnValues.of makes them: trimmed, placeholders left out, the commonest first (ties in the
+    values' order)."""
+    # Only a value that does not start and end with a letter or digit can need trimming, and only a short
+    # one without digits can be a placeholder (evidence.is_missing): those few are looked at in Python,
+    # the rest (thousands of IDs, dates, names) kept as Arrow gives them, as ColumnValues.of keeps them.
+    # (No pa.array, fill_null, Python scalars or to_numpy of booleans here: each of them imports pandas.)
+    kept = np.ones(len(counts), dtype=bool)
+    if len(counts):
+        odd = call("invert", matches(values, r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"))
+        short = matches(values, f"^[^0-9]{{0,{PLACEHOLDER_CHARS}}}$")
+        looked = call("indices_nonzero", call("or", odd, short))
+        for i, v in zip(looked.to_pylist(), call("take", values, looked).to_pylist()):
+            if v != v.strip():  # Python trims more kinds of space than Arrow
+                raise Declined
+            kept[i] = not is_missing(v)
+    index = np.flatnonzero(kept)
+    top = index[np.argsort(-counts[index], kind="stable")[:SAMPLE_VALUES]]
+    chosen = call("take", values, _indices(top)).to_pylist() if len(top) else []
+    return ColumnValues(chosen, counts[top].tolist(), rows, len(index), int(counts[index].sum()), sampled)
+
+
 class Coded:
     """A column's accepted rows as their distinct values (`uniques`, a list) and each row's position among them
     (`codes`), with each row's line in the file (`lines`)."""
@@ -395,13 +429,13 @@ class Coded:
         self.arrow = arrow  # the uniques as Arrow text, for tests on them all at once (None: ask `uniques`)
 
     @classmethod
-    def of(cls, column: pa.ChunkedArray, keep: np.ndarray | None, lines: np.ndarray | None) -> Coded:
-        """The rows `keep` picks (None: all); a value none of them holds is not among the uniques."""
-        encoded = call("dictionary_encode", column)  # one dictionary for every chunk
-        if not encoded.num_chunks:
-            return cls(np.zeros(0, dtype=np.int32), [], lines)
-        codes = np.concatenate([_numbers_of(c.indices) for c in encoded.chunks])
-        arrow = encoded.chunk(0).dictionary
+    def of(cls, column: pa.ChunkedArray, keep: np.ndarray | None, lines: np.ndarray | None,
+           encoded: tuple[np.ndarray, pa.Array | None] | None = None) -> Coded:
+        """The rows `keep` picks (None: all); a value none of them holds is not among the uniques. `encoded`:
+        the column's `_encoded`, when known."""
+        codes, arrow = _encoded(column) if encoded is None else encoded
+        if arrow is None:
+            return cls(codes, [], lines)
         uniques = arrow.to_pylist()
         if keep is not None:
             codes = codes[keep]

@@ -185,7 +185,7 @@ def test_pilots_loaded_as_large_strings_equal_the_plain_arrow_conversion(federal
     for ds in _stored(federal_bytes):
         with store.connect() as con:
             loaded = queries.load_pilots(con, ds, Filters(), common.dataset_info(ds).extras)
-            with con.cursor() as cur:
+            with store.cursor(con) as cur:
                 plain = cur.sql(f"SELECT * FROM {store.table_name(ds)}").to_arrow_table().to_pandas()  # noqa: S608
             assert con.execute("SELECT current_setting('arrow_large_buffer_size')").fetchone()[0] is False
         pd.testing.assert_frame_equal(loaded, plain)

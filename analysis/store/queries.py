@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import BLANK, DIMENSIONS, UNKNOWN_STAGE
-from analysis.store.datasets import pilots_table
+from analysis.store.datasets import cursor, pilots_table, quote_ident
 
 # Text as Arrow's large_string, the type pandas keeps its text in: pyarrow then hands the buffers over
 # instead of copying every text column into that type (50 ms and a second copy of the text at 1M pilots).
@@ -43,11 +43,6 @@ class Filters:
             return dt.date.fromisoformat(v) if v else None
         return cls({k: tuple(v) for k, v in (raw.get("values") or {}).items() if v},
                    day(raw.get("start_from")), day(raw.get("start_to")))
-
-
-def quote_ident(name: str) -> str:
-    """A column name as a quoted SQL identifier (double quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def where_clause(filters: Filters, allowed: list[str]) -> tuple[str, list]:
@@ -82,7 +77,7 @@ def load_pilots(con, dataset_id: str, filters: Filters, extras: dict[str, str]) 
     cursor of its own (a cheap second connection to the same database), with LARGE_STRINGS set."""
     where, params = where_clause(filters, dimensions(extras))
     sql = f"SELECT * FROM {pilots_table(con, dataset_id)} WHERE {where}"  # noqa: S608
-    with con.cursor() as cur:
+    with cursor(con) as cur:
         cur.execute(LARGE_STRINGS)
         return cur.sql(sql, params=params).to_arrow_table().to_pandas()
 
@@ -101,7 +96,7 @@ def load_columns(con, dataset_id: str, columns: list[str]) -> pd.DataFrame:
     parts = {}
     for group in groups:
         sql = f"SELECT {', '.join(quote_ident(c) for c in group)} FROM {pilots_table(con, dataset_id)}"  # noqa: S608
-        with con.cursor() as cur:
+        with cursor(con) as cur:
             cur.execute(LARGE_STRINGS)
             table = cur.sql(sql).to_arrow_table()
         frame = table.to_pandas(split_blocks=True, self_destruct=True)
@@ -128,7 +123,7 @@ def text_codes(con, dataset_id: str, columns: list[str]) -> dict[str, tuple[np.n
         return {}
     lookups = ", ".join(f"CAST(coalesce(MAP(?, ?)[{quote_ident(c)}], -1) AS SMALLINT) AS c{k}" for k, c in enumerate(coded))
     params = [p for c in coded for p in (values[c] or [""], list(range(len(values[c]))) or [-1])]
-    with con.cursor() as cur:
+    with cursor(con) as cur:
         codes = cur.execute(f"SELECT {lookups} FROM {table}", params).fetchnumpy()  # noqa: S608
     return {c: (np.asarray(codes[f"c{k}"]), values[c]) for k, c in enumerate(coded)}
 
@@ -175,7 +170,7 @@ def whole_dtypes(con, dataset_id: str) -> dict[str, object]:
     import pyarrow as pa
 
     table = pilots_table(con, dataset_id)
-    with con.cursor() as cur:
+    with cursor(con) as cur:
         cur.execute(LARGE_STRINGS)
         schema = cur.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema  # noqa: S608
     # only integers and booleans change dtype with a missing value: only they are counted (a scan of them)
@@ -199,7 +194,7 @@ def load_rows(con, dataset_id: str, positions: np.ndarray, dtypes: dict[str, obj
     sql = (f"SELECT {shown} FROM {pilots_table(con, dataset_id)} WHERE rowid BETWEEN ? AND ? "  # noqa: S608
            "AND rowid IN (SELECT position FROM wanted) ORDER BY rowid")
     bounds = [int(positions[0]), int(positions[-1])] if len(positions) else [0, -1]
-    with con.cursor() as cur:
+    with cursor(con) as cur:
         cur.execute(LARGE_STRINGS)
         cur.register("wanted", pa.table({"position": np.asarray(positions, dtype=np.int64)}))
         rows = cur.sql(sql, params=bounds).to_arrow_table().to_pandas(split_blocks=True)
@@ -216,7 +211,7 @@ def filtered_positions(con, dataset_id: str, filters: Filters, extras: dict[str,
     reading and converting the pilots again."""
     where, params = where_clause(filters, dimensions(extras))
     sql = f"SELECT rowid FROM {pilots_table(con, dataset_id)} WHERE {where} ORDER BY rowid"  # noqa: S608
-    with con.cursor() as cur:
+    with cursor(con) as cur:
         return cur.sql(sql, params=params).fetchnumpy()["rowid"]
 
 

@@ -104,7 +104,7 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection | SharedConne
 
 def _attached(file: str) -> duckdb.DuckDBPyConnection:
     """A connection with the store file attached as STORE (in row groups of ROW_GROUP_ROWS) and in use."""
-    anchor = duckdb.connect()
+    anchor = duckdb.connect(config={"temp_directory": file + ".tmp"})  # spills beside the file, as when opened
     literal = "'" + file.replace("'", "''") + "'"  # ATTACH takes no parameter; our own path, quoted
     anchor.execute(f"ATTACH {literal} AS {STORE} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
     anchor.execute(f"USE {STORE}")

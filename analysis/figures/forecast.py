@@ -50,9 +50,13 @@ def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str]) -> pd
     """Each in-flight pilot for display, most likely to reach production first: pilot_id, name (from `names`,
     the frame the forecast was made of), stage (its label), months_running, and the chances (CHANCE_COLUMNS) in
     whole percents, numbers still, so the table sorts them."""
-    labels = np.array([*(stage_label(s) for s in stages), "—"], dtype=object)  # index -1: no stage
+    labels = [*(stage_label(s) for s in stages), "—"]  # the last: no stage
     index = found.pilots["stage_index"].to_numpy(dtype=np.int64)
-    shown = pd.DataFrame({"pilot_id": found.pilots["pilot_id"], "name": names["name"].to_numpy()[found.rows],
-                          "stage": labels[np.where((index >= 0) & (index < len(stages)), index, -1)],
+    # the names taken as they are held (no Python string each) and the stages as codes: tens of thousands of rows
+    codes = np.where((index >= 0) & (index < len(stages)), index, len(stages))
+    stage = pd.Categorical.from_codes(codes, labels) if len(set(labels)) == len(labels) else \
+        np.asarray(labels, dtype=object)[codes]  # two stages of one label: as text
+    shown = pd.DataFrame({"pilot_id": found.pilots["pilot_id"],
+                          "name": names["name"].take(found.rows).reset_index(drop=True), "stage": stage,
                           "months_running": found.pilots["months_running"]})
     return shown.assign(**{c: found.pilots[c] * 100 for c in CHANCE_COLUMNS})

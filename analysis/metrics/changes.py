@@ -162,11 +162,14 @@ def compare(before: Upload, after: Upload) -> Changes:
     b_ids, a_ids = before.pilots["pilot_id"].astype("str"), after.pilots["pilot_id"].astype("str")
     b_ok, a_ok = once(b_ids), once(a_ids)
     b_unique = np.flatnonzero(b_ok)
-    where = pd.Index(b_ids.iloc[b_unique] if len(b_unique) < len(b_ids) else b_ids).get_indexer(a_ids)
+    # matched by Arrow's hash of the text as it is held (pandas' index made a Python string of each ID)
+    value_set = _arrow_text(b_ids.iloc[b_unique] if len(b_unique) < len(b_ids) else b_ids)
+    where = pc.index_in(_arrow_text(a_ids), value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False)
+    where = where.astype(np.int64)
     where[~a_ok] = -1
     after_matched = np.flatnonzero(where >= 0)
     before_matched = b_unique[where[after_matched]]
-    matched = pd.DataFrame({"pilot_id": a_ids.iloc[after_matched].to_numpy(), "before": before_matched,
+    matched = pd.DataFrame({"pilot_id": a_ids.iloc[after_matched].reset_index(drop=True), "before": before_matched,
                             "after": after_matched})
     b_left, a_left = _left(b_ok, before_matched), _left(a_ok, after_matched)
     id_changes, b_changed, a_changed = _id_changes(b_ids, a_ids, b_left, a_left)

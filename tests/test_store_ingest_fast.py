@@ -212,7 +212,11 @@ def texts_cases() -> list[tuple[str, list[str | None]]]:
               # printable ASCII and spaces: looked at by each value's first and last byte (arrowtext._spaced_ends)
               ("spaces inside", ["Customer Service", "R D", "", "x"]), ("a space at the end", ["AI 1", "b "]),
               ("a space at the start", ["", " AI", "b"]), ("a space alone", ["a b", " "]),
-              ("spaces and a formula", ["a b", "=1+2"])]
+              ("spaces and a formula", ["a b", "=1+2"]),
+              # the bytes just outside PLAIN_BYTES (arrowtext.clean_as_is reads a column's lowest and highest byte)
+              ("a tab inside", ["a\tb"]), ("a tab and spaces", ["a b", "c\td"]), ("a DEL byte", ["a\x7fb"]),
+              ("a tilde and spaces", ["a ~b", "c"]), ("a letter not ASCII and spaces", ["café", "a b"]),
+              ("markup", ["<b>x</b>"]), ("an ampersand", ["R&D"]), ("an equals sign inside", ["a=b"])]
     return cases
 
 

@@ -20,9 +20,10 @@ HTML_HINT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+
 FORMULA = re.compile(r"^=[A-Za-z0-9(+\-]")  # `=SUM(A1:A3)`, `=1+2`: a spreadsheet formula saved as text
 CLEAN_HINT = "[<&\u00a0]|^="  # a value holding none of these, and no space to trim, is left as it is
 TRIM_ROWS = 1 << 16  # values trimmed at once by `clean_as_is` (a slice of 65k IDs: about 1 MB)
-# Bytes that cleaning never touches anywhere in a value: printable ASCII but '<', '&' and '=' (CLEAN_HINT) and the
-# space (trimmed at either end); a column of these alone (IDs, amounts) is clean as it is.
+# Bytes that cleaning never touches anywhere in a value: printable ASCII (0x21-0x7E) but '<', '&' and '='
+# (CLEAN_HINT) and the space (0x20, trimmed at either end); a column of these alone (IDs, amounts) is clean as it is.
 PLAIN_BYTES = bytes(b for b in range(0x21, 0x7F) if b not in b"<&=")
+HINT_BYTES = (b"<", b"&", b"=")  # the printable ASCII bytes not in PLAIN_BYTES but the space
 
 
 def call(name: str, *args, options: FunctionOptions | None = None):
@@ -70,15 +71,25 @@ def clean_as_is(text: pa.ChunkedArray, data: bytes | None) -> bool:
     trimming as pandas' `str.strip` of Arrow text). `data`: the column's `column_bytes`, when known; a column of
     PLAIN_BYTES alone needs no other test, one of PLAIN_BYTES and spaces only a look at each value's ends (among
     those bytes only the space is trimmed)."""
-    if data is not None:
-        rest = data.translate(None, PLAIN_BYTES)
-        if not rest:  # 1M IDs: 5 ms, where the tests below take 45
+    if data is not None and not any(hint in data for hint in HINT_BYTES):
+        # The lowest and highest byte tell the rest (numpy's min and max look at 17 MB in about a millisecond,
+        # where deleting PLAIN_BYTES from a copy took seven)
+        low, high = _byte_range(data)
+        if low > 0x20 and high < 0x7F:  # PLAIN_BYTES alone. 1M IDs: 1-2 ms, where the tests below take 45
             return True
-        if not rest.translate(None, b" "):  # printable ASCII and spaces: only a space at either end is cleaned
+        if low == 0x20 and high < 0x7F:  # printable ASCII and spaces: only a space at either end is cleaned
             return not _spaced_ends(text)
     return not call("any", matches(text, CLEAN_HINT)).as_py() and \
         all(call("all", call("equal", trimmed(part), part)).as_py() is not False
             for part in (text.slice(i, TRIM_ROWS) for i in range(0, len(text), TRIM_ROWS)))
+
+
+def _byte_range(data: bytes) -> tuple[int, int]:
+    """The lowest and the highest byte of some bytes ((0x21, 0x21) for none: nothing to clean)."""
+    if not data:
+        return 0x21, 0x21
+    values = np.frombuffer(data, dtype=np.uint8)
+    return int(values.min()), int(values.max())
 
 
 def _spaced_ends(text: pa.ChunkedArray) -> bool:

@@ -486,13 +486,13 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
             continue
         coded = values[column]
         text = np.array(coded.uniques, dtype=object)
-        days, other, order, ambiguous = _read_dates(coded, coded.counts())
+        days, other, order, ambiguous = _read_dates(coded)
         if ambiguous:
             problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
                              "day-first or month-first (no day above 12); read as day-first. Set the "
                              "date format in the mapping if that is wrong"})
         coded.problems(np.isnat(days) & (text != ""), column, "is not a date that can be read; left empty", problems)
-        for row in np.flatnonzero(other[coded.codes]):
+        for row in np.flatnonzero(other[coded.codes]) if other.any() else ():
             code = coded.codes[row]
             problems.append({"row": int(coded.lines[row]), "column": column, "problem": f"'{coded.uniques[code][:40]}' "
                              f"was read as {days[code]}, in another day/month order than the rest of the column "
@@ -507,9 +507,10 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
     return out
 
 
-def _read_dates(coded: Coded, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, bool]:
-    """parse.distinct_dates of a column's distinct texts, each occurring `counts` times: (dates as
-    datetime64[D], read in another order than the column's, the column's order, ambiguous)."""
+def _read_dates(coded: Coded) -> tuple[np.ndarray, np.ndarray, str, bool]:
+    """parse.distinct_dates of a column's distinct texts, each weighed by its rows: (dates as datetime64[D],
+    read in another order than the column's, the column's order, ambiguous). The rows are counted only for a
+    column not all ISO dates (which order reads the most of them)."""
     texts = coded.uniques
     if coded.all_match(r"^(\d{4}-\d{2}-\d{2})?$"):  # the commonest column, read at once by numpy
         try:
@@ -519,6 +520,7 @@ def _read_dates(coded: Coded, counts: np.ndarray) -> tuple[np.ndarray, np.ndarra
         else:
             return _plausible(days), np.zeros(len(texts), dtype=bool), "ymd", False
     cleaned = [_clean_date(t) for t in texts]
+    counts = coded.counts()
     order, ambiguous = _detect(cleaned, counts)
     parsed, other = _read_cleaned(cleaned, counts, order)
     days = np.array([np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in parsed],

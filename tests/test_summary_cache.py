@@ -43,6 +43,13 @@ def test_a_second_run_prints_the_kept_summary_without_computing(tmp_path):
     assert probe(tmp_path, str(SAMPLE), "--fresh")["computed"]  # --fresh computes again
 
 
+def test_a_fresh_run_keeps_its_answer_for_the_next_run(tmp_path):
+    # --fresh hashes the file in a thread of its own while it computes (analysis/__main__.py): the same key
+    fresh = probe(tmp_path, str(SAMPLE), "--fresh")
+    again = probe(tmp_path, str(SAMPLE))
+    assert fresh["computed"] and not again["computed"] and again["out"] == fresh["out"]
+
+
 def test_other_bytes_or_options_are_computed_afresh(tmp_path):
     path = tmp_path / "p.csv"
     path.write_bytes(make_portfolio([pilot(1, Last_Update="2024-03-01"), pilot(2, Last_Update="2024-05-20")]))

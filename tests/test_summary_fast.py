@@ -108,6 +108,24 @@ def test_each_column_is_seen_by_the_guess_as_the_pandas_path_sees_it(data):
         assert fast.column_values(header) == pandas_path.values(header), header
 
 
+def test_the_columns_encoded_two_at_a_time_are_each_encoded_once_and_an_error_in_the_thread_is_raised():
+    from analysis.cli.summary_fast import _in_two
+
+    done: list[int] = []
+    _in_two(done.extend, [1, 2, 3, 4, 5])
+    assert sorted(done) == [1, 2, 3, 4, 5]
+
+    def work(part: list[int]) -> None:
+        if 2 in part:
+            raise ValueError("in the other thread")
+        done.extend(part)
+
+    done.clear()
+    with pytest.raises(ValueError, match="in the other thread"):
+        _in_two(work, [1, 2, 3])
+    assert done == [1, 3]
+
+
 def test_a_byte_order_mark_and_semicolons():
     data = make_portfolio(12, delimiter=";")
     assert_taken(b"\xef\xbb\xbf" + data)

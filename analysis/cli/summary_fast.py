@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -106,6 +107,7 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     read = len(next(iter(columns.values())))
     _not_an_event_log(columns)
     distinct = DistinctColumns(columns)
+    distinct.encode_counted()
     mapping = complete_mapping(None, distinct)
     notes[:0] = mapping_notes(mapping)
     id_column = mapping.columns.get("pilot_id")
@@ -250,7 +252,25 @@ class DistinctColumns:
     def __init__(self, columns: dict[str, pa.ChunkedArray], distinct: bool = True) -> None:
         self._columns, self._distinct, self._unique = columns, {}, distinct
         self._encoded: dict[str, tuple[np.ndarray, pa.Array | None]] = {}
+        self._sampled: dict[str, bool] = {}
         self.columns = list(columns)
+
+    def sampled(self, header: str) -> bool:
+        """Whether the guess judges a column by its first rows (evidence.judged_by_first_rows)."""
+        if header not in self._sampled:
+            column = self._columns[header]
+            first = call("count_distinct", column.slice(0, SAMPLE_ROWS), options=CountOptions("all")).as_py()
+            self._sampled[header] = judged_by_first_rows(len(column), first)
+        return self._sampled[header]
+
+    def encode_counted(self) -> None:
+        """Encode every column the guess counts in full (all but the mostly distinct ones), two at a time: Arrow
+        lets go of the GIL as it hashes, and the machine has two cores."""
+        _in_two(self._encode_each, [h for h in self.columns if not self.sampled(h)])
+
+    def _encode_each(self, headers: list[str]) -> None:
+        for header in headers:
+            self._encoded[header] = _encoded(self._columns[header])
 
     def encoded(self, header: str) -> tuple[np.ndarray, pa.Array | None]:
         """A column's `_encoded`, worked out when first asked for."""
@@ -264,7 +284,7 @@ class DistinctColumns:
         holds a missing value (`_columns` declines the file), so every distinct value is filled."""
         column = self._columns[header]
         first = column.slice(0, SAMPLE_ROWS)
-        sampled = judged_by_first_rows(len(column), call("count_distinct", first, options=CountOptions("all")).as_py())
+        sampled = self.sampled(header)
         if sampled:  # thousands of IDs or names: counted in their first rows, not encoded
             counted = call("value_counts", first)
             values, counts = counted.field("values"), _numbers_of(counted.field("counts"))
@@ -385,6 +405,27 @@ def _ascending(ids: pa.ChunkedArray) -> bool:
     """Whether each ID sorts after the one before it, so that none repeats (validate._ascending): an export
     sorted by its IDs is told in a millisecond, where counting the distinct IDs takes tens."""
     return len(ids) < 2 or call("all", call("less", ids[:-1], ids[1:])).as_py() is True
+
+
+def _in_two(work, items: list) -> None:
+    """`work` of every other item in a thread of its own, and of the rest in this one (an error in either is
+    raised here)."""
+    failed: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            work(items[1::2])
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the calling thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    try:
+        work(items[::2])
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | None]:

@@ -57,19 +57,23 @@ def pilot_table_frame(frame: pd.DataFrame, columns: list[str] | None = None,
     headers (`labels` for those FIELD_LABELS lacks) and values: stage, outcome and cause labels, days."""
     cols = [c for c in (columns or PILOT_COLUMNS) if c in frame.columns]
     labels = labels or {}
-    shown = frame[cols].copy()
-    for col in cols:
-        if col in DISPLAY:  # each distinct value labelled once (a table has thousands of rows, a few values)
-            named = {v: DISPLAY[col](v) if isinstance(v, str) else v for v in shown[col].dropna().unique()}
-            shown[col] = shown[col].map(named)
-        elif pd.api.types.is_datetime64_any_dtype(shown[col]):
-            shown[col] = shown[col].dt.date
-        if shown[col].dtype == object or isinstance(shown[col].dtype, pd.StringDtype):
-            shown[col] = shown[col].astype(object).where(shown[col].notna(), "")  # blank, never a literal None
-    if "days_without_progress" in shown:
-        shown["days_without_progress"] = shown["days_without_progress"].astype("Int64")
+    shown = pd.DataFrame({i: _shown(frame[col], col) for i, col in enumerate(cols)}, index=frame.index)
     shown.columns = [labels.get(c) or FIELD_LABELS.get(c, c.replace("_", " ").capitalize()) for c in cols]
     return shown
+
+
+def _shown(values: pd.Series, col: str) -> pd.Series:
+    """A column as pilot tables show it: labelled (DISPLAY: each distinct value once), dates as days, text
+    blank where missing (never a literal None), days without progress as whole numbers."""
+    if col in DISPLAY:
+        codes, uniques = pd.factorize(values)
+        named = np.array([DISPLAY[col](v) if isinstance(v, str) else v for v in uniques] + [""], dtype=object)
+        return pd.Series(named[codes], index=values.index, dtype=object)  # code -1 (missing): the blank at the end
+    if pd.api.types.is_datetime64_any_dtype(values):
+        values = values.dt.date
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        return values.astype(object).where(values.notna(), "")
+    return values.astype("Int64") if col == "days_without_progress" else values
 
 
 def pilot_table(frame: pd.DataFrame, key: str, label: str = "pilots", columns: list[str] | None = None,

@@ -82,3 +82,15 @@ def test_a_dataset_is_stored_while_another_session_holds_a_transaction(tmp_path,
         ds = store.ingest(con, make_portfolio(5), "busy.csv")  # DuckDB refuses the checkpoint; the dataset stands
         other.execute("COMMIT")
     assert store.dataset_info(con, ds).report["rows"]["accepted"] == 5
+
+
+@pytest.mark.parametrize("store_backend", ["duckdb", "postgres"], indirect=True)
+def test_tables_are_stored_in_row_groups_of_65536_rows(con):
+    # 70,000 rows: two row groups at ROW_GROUP_ROWS (65,536 + 4,464), one at DuckDB's default of 122,880. The
+    # smaller groups are what lets DuckDB write a 100k-pilot dataset while making it, on both cores (the store
+    # and the PostgreSQL store's local cache are attached so); a second connection (datasets.cursor) is on it too
+    con.execute(f"CREATE TABLE {store.table_name('groups')} AS SELECT range AS n FROM range(70000)")
+    with store.cursor(con) as cur:
+        groups = cur.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('p_groups')").fetchone()[0]
+        assert cur.execute("SELECT current_database()").fetchone()[0] == store.STORE
+    assert groups == 2

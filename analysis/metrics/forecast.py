@@ -98,8 +98,8 @@ def weekly(f: Fit) -> tuple[np.ndarray, np.ndarray]:
     (the curves move by less than a week's events). The weeks' months and counts [outcome, week]."""
     week = np.ceil(np.round(f.grid * DAYS_PER_MONTH) / AGE_GROUP_DAYS - 1e-9).astype(np.int64)
     weeks, slot = np.unique(week, return_inverse=True)
-    counts = np.zeros((f.counts.shape[0], len(weeks)))
-    np.add.at(counts, (slice(None), slot), f.counts)
+    counts = np.stack([np.bincount(slot, weights=row, minlength=len(weeks)) for row in f.counts]) \
+        if len(f.counts) else np.zeros((0, len(weeks)))  # summed per week (np.add.at: ten times slower)
     return weeks * AGE_GROUP_DAYS / DAYS_PER_MONTH, counts
 
 

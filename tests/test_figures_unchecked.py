@@ -1,4 +1,4 @@
-"""The Funnel, Failure causes and Stalls figures made in one go without plotly's validation
+"""The Funnel, Failure causes, Stalls and Changes figures made in one go without plotly's validation
 (figures.base.unchecked_figure) are what plotly's validation makes of the same spec: every property
 exists and is written in plotly's normal form. On the bundled sample and on random frames with blanks,
 unmapped causes, unknown stages, undated and spendless pilots, and on empty selections. (What the
@@ -127,3 +127,18 @@ def test_stall_figures_of_random_portfolios(seed, n):
     frame = random_portfolio(seed, n)
     as_of = dt.date(2026, 6, 30)
     check_stall_figures(classify(frame, STAGES, as_of, 90), STAGES, as_of)
+
+
+def test_the_changes_funnel_figure():
+    import pandas as pd
+
+    from analysis.figures.changes import funnel_change_figure
+
+    funnel = pd.DataFrame({"stage": STAGES, "then": [100, 80, 50, 30, 10], "now": [120, 90, 60, 33, 12]})
+    for side in ("then", "now"):
+        funnel[f"{side}_share"] = funnel[side] / funnel[side].iloc[0]
+    fig = funnel_change_figure(funnel)
+    assert_valid(fig)
+    assert [list(t.x) for t in fig.data] == [[100, 80, 50, 30, 10], [120, 90, 60, 33, 12]]
+    assert fig.layout.xaxis.range == (0, 144.0)  # room for the counts beside the widest bar
+    assert_valid(funnel_change_figure(funnel.assign(then=0, now=0)))  # neither upload has a known stage

@@ -236,7 +236,26 @@ def distinct_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = N
                    ) -> tuple[pd.Series, pd.Series, str, bool]:
     """`read_column_dates` of a column's distinct values, each occurring `counts` times: one result per
     distinct value (index as `uniques`)."""
+    iso = _iso_days(uniques, order)
+    if iso is not None:
+        return iso, pd.Series(False, index=uniques.index), "ymd", False
     return _dates_cleaned(_clean_dates(uniques), counts, order)
+
+
+ISO_DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"  # 2024-03-15: how most trackers export a date
+
+
+def _iso_days(uniques: pd.Series, order: str | None) -> pd.Series | None:
+    """`_dates_cleaned`'s dates of a column whose every value is written YYYY-MM-DD (or is empty), read at once;
+    None for any other column. Such values need no cleaning, read in no order but year first, need no other
+    order and are no period (a month, a quarter, a year), so the rest of the reading has nothing to do."""
+    if order not in (None, "ymd"):
+        return None
+    text = uniques.fillna("").astype("str")
+    if not text.str.fullmatch(ISO_DAY + "|").all():
+        return None
+    parsed = _parse_order(text, "ymd")
+    return parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS)).dt.normalize()
 
 
 def _dates_cleaned(text: pd.Series, counts: np.ndarray, order: str | None) -> tuple[pd.Series, pd.Series, str, bool]:
@@ -308,6 +327,9 @@ def approximate_dates(uniques: pd.Series, counts: np.ndarray, order: str | None 
                       ) -> tuple[pd.Series, pd.Series, str, bool, pd.Series]:
     """`distinct_dates`, and which of the values were read as the first day of a period (a month, a quarter,
     a year), not as a day: the distinct values cleaned once for both."""
+    iso = _iso_days(uniques, order)
+    if iso is not None:
+        return iso, pd.Series(False, index=uniques.index), "ymd", False, pd.Series(False, index=uniques.index)
     text = _clean_dates(uniques)
     parsed, other, order, ambiguous = _dates_cleaned(text, counts, order)
     return parsed, other, order, ambiguous, _approximate_cleaned(text, parsed)

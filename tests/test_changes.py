@@ -243,3 +243,40 @@ def test_stages_are_compared_by_name_on_the_later_uploads_list():
     unknown = ch.compare(ch.Upload(before, ["idea", "trial", "pilot", "production"]),  # 'trial' is no later stage
                          ch.Upload(after, ["intake", "scoping", "poc", "pilot", "production"]))
     assert ids(unknown, "advanced") == []
+
+
+def test_one_template_holds_only_where_no_two_ids_can_share_a_key():
+    import numpy as np
+    import pyarrow as pa
+
+    def holds(ids):
+        return ch.one_template(pa.array(ids, type=pa.large_string()))
+
+    assert holds(["AI-000123", "AI-000124", "AI-100000"]) and holds([])
+    assert not holds(["AI-0001", "ai-0001"])  # a letter's case differs at one place
+    assert not holds(["AI-0001", "AI_0001"])  # punctuation differs
+    assert not holds(["AI-01", "AI-1"])  # widths differ
+    assert not holds(["AI-0001", None])
+    # any set that holds has as many distinct keys as IDs (random sets of fixed-width IDs, some holding)
+    rng = np.random.default_rng(14)
+    held = 0
+    for _ in range(400):
+        width = int(rng.integers(1, 6))
+        places = [list("0123456789") if rng.random() < 0.6 else list(rng.choice(list("aA-_ 0é"), 1))
+                  for _ in range(width)]
+        ids = sorted({"".join(rng.choice(p) if rng.random() > 0.02 else rng.choice(list("aA-0"))
+                              for p in places) for _ in range(int(rng.integers(2, 30)))})
+        if holds(ids):
+            held += 1
+            assert len(set(regex_key(ids))) == len(ids), ids
+    assert held > 100
+
+
+def test_repeats_skip_the_keys_of_ids_of_one_template(monkeypatch):
+    import pandas as pd
+
+    spelt = ch.upload_repeats(pd.Series(["AI-0001", "ai-0001", "AI-0002"]))
+    assert spelt.to_dict("records") == [{"upload": "", "pilot_ids": ["AI-0001", "ai-0001"],
+                                         "problem": "the same ID written differently within this upload"}]
+    monkeypatch.setattr(ch, "id_keys", lambda text: (_ for _ in ()).throw(AssertionError("keys made")))
+    assert ch.upload_repeats(pd.Series([f"AI-{i:06d}" for i in range(1000)])).empty

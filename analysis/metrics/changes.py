@@ -122,6 +122,22 @@ def id_keys(text: pa.Array) -> pa.Array:
     return pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(ends), pa.py_buffer(data.tobytes()))
 
 
+def one_template(text: pa.Array) -> bool:
+    """Whether the IDs are written to one template, so that no two different ones share an id_key: all of
+    one length in bytes, each place a digit in every ID or the same byte in every ID ('AI-000123' of a
+    tracker's padded numbering). Then letters and punctuation fall alike in every key and each number keeps
+    its width, so leading zeros dropped still tell any two apart; about 10x quicker than the keys at 1M."""
+    if text.null_count:
+        return False
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    width = np.diff(offsets)
+    if not len(width) or width[0] == 0 or (width != width[0]).any():
+        return not len(width)
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(len(width), -1)
+    digit = ((data >= ZERO) & (data <= NINE)).all(axis=0)
+    return bool((digit | (data == data[0]).all(axis=0)).all())
+
+
 def _leading_zeros(data: np.ndarray, row: np.ndarray) -> np.ndarray:
     """Where a byte is a zero with only zeros before it in its number and a digit after it in its row: a zero
     of a run of zeros that starts its number (no digit before the run), a digit next (a lone '0' stays)."""
@@ -234,7 +250,10 @@ def _repeats(ids: pd.Series, once: np.ndarray, rejected: Sequence[str], upload: 
     rows += [{"pilot_ids": [i], "problem": "repeated on a row the import rejected (the first row is kept)"}
              for i in rejected]
     distinct = ids if once.all() else ids.drop_duplicates()
-    keys = id_keys(_arrow_text(distinct))
+    text = _arrow_text(distinct)
+    if one_template(text):  # no two distinct IDs can share a key: nothing to look for
+        return pd.DataFrame([{"upload": upload, **r} for r in rows], columns=["upload", "pilot_ids", "problem"])
+    keys = id_keys(text)
     counted = pc.value_counts(keys)
     shared = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
     if len(shared):

@@ -232,8 +232,8 @@ def changes(view: common.View) -> int:
     common.dataset_list()
     common.snapshot_list()
     earlier_as_of = view.as_of - dt.timedelta(days=180) if view.as_of else None
-    before = common.compared_pilots(view, view.dataset_id, earlier_as_of, CHANGES_COLUMNS)
-    after = common.pilots_for(view, CHANGES_COLUMNS)
+    before = common.compared_pilots(view, view.dataset_id, earlier_as_of, CHANGES_COLUMNS, coded=CHANGES_CODED)
+    after = common.pilots_for(view, CHANGES_COLUMNS, coded=CHANGES_CODED)
     found = ch.compare(ch.Upload(before, view.info.stages, repeats=common.repeats_of(view.dataset_id)),
                        ch.Upload(after, view.info.stages, repeats=common.repeats_of(view.dataset_id)))
     [found.count(g) for g in ch.GROUPS]
@@ -245,6 +245,7 @@ def changes(view: common.View) -> int:
 
 CHANGES_COLUMNS = ["pilot_id", "name", "stage", "stage_index", "outcome", "reached_production", "cancelled",
                    "in_flight", "decided", "stalled", "failure_cause", "days_without_progress"]  # pages/changes.py
+CHANGES_CODED = ["stage", "failure_cause"]  # pages/changes.py
 
 
 def snapshots(view: common.View) -> int:

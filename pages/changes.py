@@ -27,6 +27,7 @@ from pages.common import (
 
 COLUMNS = ["pilot_id", "name", "stage", "stage_index", "outcome", "reached_production", "cancelled", "in_flight",
            "decided", "stalled", "failure_cause", "days_without_progress"]
+CODED = ["stage", "failure_cause"]  # shown only for a group's rows: cutting a filtered view copies their codes
 
 view = current_view()
 st.title("Changes")
@@ -72,8 +73,8 @@ if pick.startswith("snap:"):
 else:
     earlier_ds, earlier_name = pick[3:], plain(names[pick])
     earlier_as_of = dataset_dates(earlier_ds)[2]
-before = compared_pilots(view, earlier_ds, earlier_as_of, COLUMNS)
-after = pilots_for(view, COLUMNS)
+before = compared_pilots(view, earlier_ds, earlier_as_of, COLUMNS, coded=CODED)
+after = pilots_for(view, COLUMNS, coded=CODED)
 st.caption(f"From {earlier_name} (as of {earlier_as_of or 'no dates'}) to {plain(view.info.name)} "
            f"(as of {view.as_of or 'no dates'}).")
 if before.empty and after.empty:

@@ -37,6 +37,11 @@ def test_the_page_compares_two_uploads():
     table = at.dataframe[0].value
     assert sorted(table["Pilot ID"]) == ["P001", "P003"]
     assert list(table.loc[table["Pilot ID"] == "P003", "Stage now"]) == ["Production"]
+    at.radio(key="changes_group").set_value("cancelled").run()  # stage and cause come coded: shown as text
+    table = at.dataframe[0].value
+    assert table["Pilot ID"].tolist() == ["P004"] and table["Stage then"].tolist() == ["Proof of concept"]
+    assert table["Failure cause"].tolist() == ["Data quality or availability"]
+    assert [str(c) for c in at.dataframe[1].value["cause"]] == ["Data quality or availability"]
     assert any("Production rate (of all pilots): 12% (1 of 8" in m.value for m in at.markdown)
     assert any("AI-0007" in str(d.value.values.tolist()) for d in at.dataframe)
 

@@ -233,10 +233,18 @@ def frozen_compare(view: View) -> str | None:
     return None if view.snapshot is None else view.snapshot.state.compare
 
 
-def compared_pilots(view: View, ds: str, as_of: dt.date | None, columns: list[str]) -> pd.DataFrame:
+def compared_pilots(view: View, ds: str, as_of: dt.date | None, columns: list[str],
+                    coded: Collection[str] = ()) -> pd.DataFrame:
     """Another dataset's pilots under the view's filters and stall threshold, classified at `as_of` (the
-    Changes page's earlier upload): only `columns`, read-only."""
-    return classified_pilots(ds, _filters_json(view), as_of, view.stall_days, columns)
+    Changes page's earlier upload): only `columns`, those in `coded` dictionary-coded as pilots_for makes
+    them (cutting a filtered view copies their codes, not their text); read-only."""
+    filters = _filters_json(view)
+    coded = [c for c in coded if c in columns and c in column_names(ds)]
+    frame = classified_pilots(ds, filters, as_of, view.stall_days, [c for c in columns if c not in coded])
+    if not coded:
+        return frame
+    frame = _with_coded(frame.copy(deep=False), ds, filters, as_of, view.stall_days, coded)
+    return frame[[c for c in columns if c in frame]]
 
 
 @st.cache_data(show_spinner=False)
@@ -267,13 +275,21 @@ def pilots_for(view: View, columns: list[str] | None = None, coded: Collection[s
     _fetch_together(view, shown, coded)
     frame = classified_pilots(view.dataset_id, _filters_json(view), view.as_of, view.stall_days,
                               None if columns is None else [c for c in columns if c not in coded]).copy(deep=False)
-    positions = view_positions(view.dataset_id, _filters_json(view))
-    for column in [c for c in coded if c in shown]:
-        codes, dtype = text_codes(view.dataset_id, view.as_of, view.stall_days, column)
-        frame[column] = pd.Categorical.from_codes(codes if positions is None else codes.take(positions), dtype=dtype)
+    _with_coded(frame, view.dataset_id, _filters_json(view), view.as_of, view.stall_days, [c for c in coded if c in shown])
     # what the next pages read: the dimensions they group by coded, the view's breakdown as text (Funnel)
     stored_columns(view.dataset_id).warm(queries.dimensions(view.info.extras), list(filter(None, [view.breakdown])))
     return frame[shown] if coded else frame
+
+
+def _with_coded(frame: pd.DataFrame, ds: str, filters_json: str, as_of: dt.date | None, stall_days: int,
+                coded: list[str]) -> pd.DataFrame:
+    """`frame` (a shallow copy of the filtered pilots) with these columns set dictionary-coded from
+    text_codes, cut to the filtered positions."""
+    positions = view_positions(ds, filters_json)
+    for column in coded:
+        codes, dtype = text_codes(ds, as_of, stall_days, column)
+        frame[column] = pd.Categorical.from_codes(codes if positions is None else codes.take(positions), dtype=dtype)
+    return frame
 
 
 def _fetch_together(view: View, shown: list[str], coded: Collection[str]) -> None:

@@ -38,8 +38,7 @@ from pages.shared.base import (  # noqa: F401
     View,
     plain,
 )
-from pages.shared.frames import (  # noqa: F401
-    EVERY_COLUMN_UP_TO,
+from pages.shared.columns import (  # noqa: F401
     FRAME_CACHE_ENTRIES,
     RELEASE_ABOVE,
     VIEW_CACHE_ENTRIES,
@@ -48,6 +47,11 @@ from pages.shared.frames import (  # noqa: F401
     Coded,
     StoredColumns,
     as_coded,
+    release_memory,
+    stored_columns,
+)
+from pages.shared.frames import (  # noqa: F401
+    EVERY_COLUMN_UP_TO,
     classified_pilots,
     column_names,
     compared_pilots,
@@ -56,10 +60,8 @@ from pages.shared.frames import (  # noqa: F401
     outcome_columns,
     pilots_for,
     pilots_with_ids,
-    release_memory,
     remember_compare,
     repeats_of,
-    stored_columns,
     text_codes,
     view_positions,
     view_rows,

@@ -17,7 +17,7 @@ from analysis.metrics.outcomes import classify
 from analysis.store import datasets as store
 from analysis.store import queries
 from pages import common
-from pages.shared import frames
+from pages.shared import columns, frames
 
 
 def _factorized(ds: str, column: str) -> tuple[np.ndarray, pd.Index]:
@@ -107,7 +107,7 @@ def test_a_tables_rows_from_kept_and_coded_columns_equal_the_whole_frames_rows(f
 
 
 def test_a_large_datasets_dimensions_are_coded_ahead_on_a_thread(federal_bytes, monkeypatch):
-    monkeypatch.setattr(frames, "WARM_ABOVE", 0)  # as for a large dataset
+    monkeypatch.setattr(columns, "WARM_ABOVE", 0)  # as for a large dataset
     common.stored_columns.clear()
     ds = _stored(federal_bytes)[2]  # a random portfolio, with an extra column (Region)
     view = common.View(ds, common.dataset_info(ds), queries.Filters(), common.dataset_dates(ds)[2], 90, "use_case")

@@ -20,7 +20,8 @@ from analysis.store import datasets as store
 from pages import identity
 from pages.shared.access import dataset_info
 from pages.shared.base import COMPARE_KEY, View, plain
-from pages.shared.frames import pilots_for, release_memory
+from pages.shared.columns import release_memory
+from pages.shared.frames import pilots_for
 from pages.shared.snapshot_view import _base_url, _snapshot_of_run, _snapshot_view, snapshot_link
 from pages.shared.widgets import (
     _breakdown,

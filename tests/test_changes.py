@@ -280,3 +280,19 @@ def test_repeats_skip_the_keys_of_ids_of_one_template(monkeypatch):
                                          "problem": "the same ID written differently within this upload"}]
     monkeypatch.setattr(ch, "id_keys", lambda text: (_ for _ in ()).throw(AssertionError("keys made")))
     assert ch.upload_repeats(pd.Series([f"AI-{i:06d}" for i in range(1000)])).empty
+
+
+@pytest.mark.parametrize("join_from", [10 ** 9, 0])
+def test_positions_in_by_hash_and_by_join(monkeypatch, join_from):
+    import numpy as np
+    import pyarrow as pa
+
+    monkeypatch.setattr(ch, "JOIN_FROM", join_from)  # Arrow's hash, then DuckDB's join
+    later = pa.array(["b", "x", "a", "é", None, "a"], type=pa.large_string())
+    earlier = pa.array(["a", "b", "c", "é"], type=pa.large_string())
+    assert ch.positions_in(later, earlier).tolist() == [1, -1, 0, 3, -1, 0]
+    assert ch.positions_in(later[:0], earlier).tolist() == []
+    rng = np.random.default_rng(3)
+    ids = pa.array([f"AI-{i}" for i in rng.permutation(5000)], type=pa.large_string())
+    found = ch.positions_in(ids, ids[1000:])
+    assert (found[found >= 0] + 1000 == np.flatnonzero(found >= 0)).all() and (found >= 0).sum() == 4000

@@ -271,7 +271,7 @@ def forecast(view: common.View) -> int:
     if found.reason:
         return 0
     likely_ids(found)
-    return figures(forecast_figure(found)) + tables(chances_table(found, pilots, stages))
+    return figures(forecast_figure(found)) + tables(chances_table(found, pilots, stages).head(common.TABLE_ROWS))
 
 
 PAGE_WORK: dict[str, Callable[[common.View], int]] = {

@@ -156,6 +156,49 @@ def test_the_forecast_page_states_the_forecast_and_lists_the_likely_pilots() -> 
     assert sorted(listed["Pilot ID"]) == [f"P{100 + i:03d}" for i in range(8)]
 
 
+def test_the_forecast_pages_table_shows_the_first_pilots_in_the_order_chosen(monkeypatch) -> None:
+    from builders import make_portfolio
+    from streamlit.testing.v1 import AppTest
+    from test_pages import APP
+
+    import pages.common
+    from analysis.store import datasets as store
+
+    monkeypatch.setattr(pages.common, "TABLE_ROWS", 3)  # as for a large portfolio
+    with store.connect() as con:
+        ds = store.ingest(con, make_portfolio(certain()), "certain.csv")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["ds"] = ds
+    at.switch_page("pages/forecast.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == 3
+    assert any(c.value.startswith("The first 3 of 8 pilots in flight by chance of production within 12 months")
+               for c in at.caption)
+    assert at.get("download_button")[0].proto.label == "Download the 8 pilots in flight (CSV)"
+    at.selectbox(key="forecast_order").set_value("cancelled_12").run()
+    assert not at.exception, at.exception
+    assert any("by chance of cancellation within 12 months" in c.value for c in at.caption)
+
+
+def test_the_chances_table_orders_by_any_chance_or_age() -> None:
+    from conftest import SAMPLE
+
+    from analysis.cli.summary import analyse_file
+    from analysis.figures.forecast import CHANCE_ORDERS, chances_table
+
+    result = analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
+    pilots, stages = result.classified, result.derived.stages
+    found = forecast(pilots, stages, result.as_of)
+    default = chances_table(found, pilots, stages)
+    assert default["production_12"].is_monotonic_decreasing and len(default) == int(pilots["in_flight"].sum())
+    for by in CHANCE_ORDERS:
+        table = chances_table(found, pilots, stages, by)
+        assert table[by].is_monotonic_decreasing, by
+        assert sorted(table["pilot_id"]) == sorted(default["pilot_id"])
+        assert table.set_index("pilot_id").loc[default["pilot_id"]].reset_index().equals(default), by
+
+
 def test_the_command_line_prints_the_forecast(tmp_path) -> None:
     import json
     import subprocess

@@ -46,10 +46,17 @@ def forecast_figure(found: Forecast) -> go.Figure:
 CHANCE_COLUMNS = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZONS]
 
 
-def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
-    """Each in-flight pilot for display, most likely to reach production first: pilot_id, name (from `names`,
-    the frame the forecast was made of), stage (its label), months_running, and the chances (CHANCE_COLUMNS) in
-    whole percents, numbers still, so the table sorts them."""
+CHANCE_ORDERS = {"production_12": "chance of production within 12 months", **{
+    f"{k}_{h}": f"chance of {'production' if k == 'production' else 'cancellation'} within {h} months"
+    for k in ("production", "cancelled") for h in HORIZONS if f"{k}_{h}" != "production_12"},
+    "months_running": "months running"}  # what the table of pilots in flight can be ordered by, largest first
+
+
+def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str], by: str = "production_12") -> pd.DataFrame:
+    """Each in-flight pilot for display, largest `by` first (one of CHANCE_ORDERS; ties in the forecast's
+    order, most likely to reach production first): pilot_id, name (from `names`, the frame the forecast was
+    made of), stage (its label), months_running, and the chances (CHANCE_COLUMNS) in whole percents, numbers
+    still, so the table sorts them."""
     labels = [*(stage_label(s) for s in stages), "—"]  # the last: no stage
     index = found.pilots["stage_index"].to_numpy(dtype=np.int64)
     # the names taken as they are held (no Python string each) and the stages as codes: tens of thousands of rows
@@ -59,4 +66,8 @@ def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str]) -> pd
     shown = pd.DataFrame({"pilot_id": found.pilots["pilot_id"],
                           "name": names["name"].take(found.rows).reset_index(drop=True), "stage": stage,
                           "months_running": found.pilots["months_running"]})
-    return shown.assign(**{c: found.pilots[c] * 100 for c in CHANCE_COLUMNS})
+    shown = shown.assign(**{c: found.pilots[c] * 100 for c in CHANCE_COLUMNS})
+    if by == "production_12":  # the forecast's own order
+        return shown
+    order = np.argsort(-shown[by].to_numpy(dtype=float), kind="stable")
+    return shown.take(order).reset_index(drop=True)

@@ -25,7 +25,7 @@ pilots_behind(forecast_figure(found), "forecast", view, choices)
 st.caption(f"A bar lists the pilots with at least an even chance ({LIKELY:.0%}) of that outcome within that time.")
 
 st.subheader("Each pilot in flight")
-by = st.selectbox("Largest first", list(CHANCE_ORDERS), format_func=CHANCE_ORDERS.get, key="forecast_order",
+by = st.selectbox("Order by, largest first", list(CHANCE_ORDERS), format_func=CHANCE_ORDERS.get, key="forecast_order",
                   help="The table shows the first pilots in this order; the download has every pilot in flight.")
 table = chances_table(found, pilots, stages, by)
 shown = table.head(TABLE_ROWS)  # tens of thousands of rows sent to the browser on every run: the download has them

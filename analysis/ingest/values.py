@@ -212,14 +212,14 @@ class _Parts:
 
     def days(self, order: str) -> np.ndarray:
         """Each text as pandas.to_datetime(format=DATE_ORDERS[order] with dashes, errors="coerce") reads it, as a
-        day (NaT where it does not): %Y takes four digits, %m and %d one or two; a date must exist, in years 1-9999."""
+        day (NaT where it does not): %Y takes four digits, %m and %d one or two; a date must exist, in years 1-9999 (0-9999 year first)."""
         (a, b, c), (na, _, nc) = self.values, self.digits
         if order == "ymd":
             year, month, day, fits = a, b, c, (na == 4) & (nc <= 2)
         else:
             year, fits = c, (na <= 2) & (nc == 4)
             month, day = (b, a) if order == "dmy" else (a, b)
-        fits &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+        fits &= (year >= (0 if order == "ymd" else 1)) & (month >= 1) & (month <= 12) & (day >= 1)  # ISO has a year 0
         first = np.where(fits, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
         length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
         fits &= day <= length

@@ -7,6 +7,11 @@ it is read day-first and the user is told, and the mapping's `date_formats` can 
 Portfolios often give only a period: a month and year (`01/2024`, `2024-01`, `Jan 2024`), a quarter
 (`Q3 2024`, `2024-Q3`) or a year alone (`2025`). Such a value is read as the first day of its period and
 is approximate (`approximate`): the derivation says, per column, how many dates are.
+
+The reading of dates written with numbers (orders, times, periods, Excel serials) and of amounts is
+analysis/ingest/values.py's, which the pandas-free summary uses too: this module turns a column's distinct
+values into the Arrow text it reads and its results back into Series, and reads the dates it leaves unread
+because they hold words (`12 Mar 2024`, `March 12, 2024`), which only pandas reads (`_named_date`).
 """
 
 from __future__ import annotations

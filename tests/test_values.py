@@ -67,6 +67,21 @@ def test_a_year_first_column_falls_back_to_the_order_its_other_dates_read_in():
     assert found.other.tolist() == [False, False, True, True, True]
 
 
+@pytest.mark.parametrize("order", [None, "ymd"])
+def test_a_column_of_iso_days_is_read_at_once_as_any_column_is(order):
+    # every text YYYY-MM-DD or empty: read in one pass; a text of no date among them makes the column one read in
+    # full (cleaned, its order found, fallbacks, periods), which reads the others alike
+    column = ["2024-03-15", "", "2024-02-30", "1800-01-01", "2024-12-01", "0000-01-01", "2031-07-04"]
+    counts = np.array([5, 2, 1, 1, 3, 1, 1])
+    fast = values.read_dates(texts(column), counts, order)
+    full = values.read_dates(texts([*column, "no date"]), np.append(counts, 1), order)
+    assert _days(fast.days) == _days(full.days[:-1]) == ["2024-03-15", "NaT", "NaT", "NaT", "2024-12-01", "NaT",
+                                                         "2031-07-04"]
+    assert (fast.order, fast.ambiguous) == (full.order, full.ambiguous) == ("ymd", False)
+    for mask_ in ("other", "period", "worded"):
+        assert not getattr(fast, mask_).any() and not getattr(full, mask_)[:-1].any()
+
+
 def _numeric_texts() -> list[str]:
     """Dash-separated numbers of every length the orders consider, and some that none does."""
     rng = random.Random(14)

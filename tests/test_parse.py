@@ -56,17 +56,15 @@ def test_an_excel_serial_with_a_time_is_its_day():
 
 
 @pytest.mark.parametrize("order", [None, "ymd"])
-def test_a_column_of_iso_days_is_read_at_once_as_the_general_reading_reads_it(order):
-    # every value YYYY-MM-DD or empty: read in one pass (parse._iso_days), the same dates as cleaning, detecting
-    # the order and the fallbacks give; no other order, no period, never ambiguous
+def test_a_column_of_iso_days(order):
+    # every value YYYY-MM-DD or empty: no other order, no period, never ambiguous; a day that does not exist
+    # and a year outside schema.PLAUSIBLE_YEARS are unread
     from analysis.ingest import parse
 
     uniques = pd.Series(["2024-03-15", "", None, "2024-02-30", "1800-01-01", "2024-12-01", "2031-07-04"], dtype="str")
     counts = np.array([5, 2, 1, 1, 1, 3, 1])
-    fast = parse.approximate_dates(uniques, counts, order)
-    general = parse._dates_cleaned(parse._clean_dates(uniques), counts, order)
-    pd.testing.assert_series_equal(fast[0], general[0], check_dtype=False)
-    assert fast[0].tolist()[:2] == [pd.Timestamp("2024-03-15"), pd.NaT] and fast[0].isna().tolist()[3:5] == [True, True]
-    assert fast[2:4] == ("ymd", False) == general[2:4]
-    assert not fast[1].any() and not general[1].any() and not fast[4].any()
-    assert parse.distinct_dates(uniques, counts, order)[0].equals(fast[0])
+    dates, other, found, ambiguous, approximate = parse.approximate_dates(uniques, counts, order)
+    assert dates.tolist() == [pd.Timestamp("2024-03-15"), pd.NaT, pd.NaT, pd.NaT, pd.NaT, pd.Timestamp("2024-12-01"),
+                              pd.Timestamp("2031-07-04")]
+    assert (found, ambiguous) == ("ymd", False) and not other.any() and not approximate.any()
+    assert parse.distinct_dates(uniques, counts, order)[0].equals(dates)

@@ -8,18 +8,17 @@ them to analysis/summary_numbers as numpy arrays.
 It reads only what it reads exactly as the pandas path does: a UTF-8 table Arrow reads a record a line
 (ingest.clean_arrow_columns), a row per pilot, the guessed mapping (no mapping file); cells trimmed as
 validate.clean_cells trims them, but none holding markup or a formula (those are noted); empty rows, total
-lines, rows without an ID and repeated IDs rejected as validate.derive rejects them; dates written with
-numbers in any order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), and
-amounts as parse.numbers_of reads them. Anything else (a date written with a month's name, text it cannot tell
-is read alike) declines the file: `summary_of` gives None and analysis/cli/summary.py reads it.
+lines, rows without an ID and repeated IDs rejected as validate.derive rejects them; dates and amounts read by
+analysis/ingest/values.py, the reading parse.py wraps for the pandas path: dates written with numbers in any
+order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), periods (2024, 01/2024,
+Q3 2024), and amounts. Anything else (a date written with a month's name, which only pandas reads, text it cannot
+tell is read alike) declines the file: `summary_of` gives None and analysis/cli/summary.py reads it.
 tests/test_summary_fast.py pins the two paths' JSON to each other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 import threading
 
 import numpy as np
@@ -33,7 +32,19 @@ from pyarrow._compute import (
 
 from analysis.cli.summary_numbers import PilotArrays, summary_numbers
 from analysis.ingest import reading as ingest
-from analysis.ingest.arrowtext import call, clean_as_is, cleaned_alike, column_bytes, matches, trimmed
+from analysis.ingest.arrowtext import (
+    call,
+    clean_as_is,
+    cleaned_alike,
+    column_bytes,
+    flags,
+    integers,
+    mask,
+    matches,
+    positions,
+    texts,
+    trimmed,
+)
 from analysis.ingest.evidence import (
     NO_ID_ROWS_NOTE,
     PLACEHOLDER_CHARS,
@@ -45,20 +56,8 @@ from analysis.ingest.evidence import (
 )
 from analysis.ingest.mapping import complete_mapping, guess_columns, mapping_notes, read_as_stages
 from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
-from analysis.ingest.written import (
-    CURRENCY,
-    DATE_ORDERS,
-    EXCEL_SERIALS,
-    NUM_JUNK,
-    NUMERIC_DATE,
-    ORDER_NAMES,
-    PLAIN_NUMBER,
-    SCALE,
-    SCALES,
-    SEP,
-    SERIAL_WITH_TIME,
-    TIME,
-)
+from analysis.ingest.values import APPROXIMATE_NOTE, Dates, amounts, read_dates
+from analysis.ingest.written import ORDER_NAMES
 from analysis.schema import (
     ABSURD_AMOUNT,
     DATE_FIELDS,
@@ -68,7 +67,6 @@ from analysis.schema import (
     MAX_EVENT_COLUMNS,
     MIN_EVENTS_PER_PILOT,
     NUMBER_FIELDS,
-    PLAUSIBLE_YEARS,
     PRODUCTION_STATUSES,
     UNKNOWN_STAGE,
     normalise,
@@ -78,13 +76,6 @@ NAT = np.datetime64("NaT", "us")
 CODED = ("stage", "status", "failure_cause", "sourcing")
 TEXT_DIMENSIONS = ("business_unit", "use_case", "sponsor")
 MAX_REPEATS = 2_000  # repeated IDs told apart a row at a time; more decline the file
-TIMESTAMP_YEARS = (1678, 2261)  # pandas' nanosecond timestamps: which dates outside these it reads is not ours to say
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # parse.EXCEL_EPOCH
-SERIAL_TIME = re.compile(SERIAL_WITH_TIME)
-YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # %Y-%m-%d as pandas' ISO reader takes it
-YEAR_FIRST = re.compile(r"\d{4}-")
-DECIMAL = re.compile(r"\d+\.?\d*|\.\d+")  # what pandas.to_numeric and float read alike
-SIGNED = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # what to_numeric reads beyond DECIMAL
 NO_ID_NOTE = ("The file has no ID column, so pilots are named by their line number (row-2, row-3, ...). "
               "Map an ID column on the Data page if the export has one.")
 
@@ -124,7 +115,7 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     fields = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
     values = {h: Coded.of(columns[h], keep, lines, distinct.encoded(h))
               for h in dict.fromkeys(mapping.columns[f] for f in fields) if h}
-    dates = _dates(values, rows, mapping, problems, dt.date.today(), as_of)
+    dates = _dates(values, rows, mapping, problems, notes, dt.date.today(), as_of)
     _numbers(values, mapping, problems)
     unmapped, arrays = _coded(values, rows, mapping, dates, notes)
     problems += [{"row": line, "column": column, "problem": reason} for line, column, reason in rejected]
@@ -195,35 +186,10 @@ def _read(data: bytes) -> tuple[list[str], list[pa.ChunkedArray]]:
     return raw_header, read
 
 
-def _numbers_of(array: pa.Array) -> np.ndarray:
-    """An Arrow array of integers without missing values as numpy, read from its buffer."""
-    width = array.type.bit_width // 8
-    return np.frombuffer(array.buffers()[1], dtype=f"int{width * 8}", count=len(array), offset=array.offset * width)
-
-
 def _lengths(column: pa.ChunkedArray) -> np.ndarray:
     """The byte length of each cell of a text column."""
-    parts = [_numbers_of(c) for c in call("binary_length", column).chunks]
+    parts = [integers(c) for c in call("binary_length", column).chunks]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _mask(kept: np.ndarray) -> pa.Array:
-    """A numpy mask as an Arrow boolean array, packed into its bits (pa.array of it would import pandas)."""
-    return pa.Array.from_buffers(pa.bool_(), len(kept), [None, pa.py_buffer(np.packbits(kept, bitorder="little"))])
-
-
-def _indices(positions: np.ndarray) -> pa.Array:
-    """Positions (numpy integers) as an Arrow int64 array, for `take`."""
-    return pa.Array.from_buffers(pa.int64(), len(positions), [None, pa.py_buffer(positions.astype(np.int64))])
-
-
-def _flags(column: pa.ChunkedArray) -> np.ndarray:
-    """An Arrow column of booleans without missing values as a numpy mask, unpacked from its bits."""
-    parts = []
-    for chunk in column.chunks:
-        bits = np.frombuffer(chunk.buffers()[1], dtype=np.uint8)
-        parts.append(np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")[chunk.offset:].astype(bool))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _not_an_event_log(columns: dict[str, pa.ChunkedArray]) -> None:
@@ -287,7 +253,7 @@ class DistinctColumns:
         sampled = self.sampled(header)
         if sampled:  # thousands of IDs or names: counted in their first rows, not encoded
             counted = call("value_counts", first)
-            values, counts = counted.field("values"), _numbers_of(counted.field("counts"))
+            values, counts = counted.field("values"), integers(counted.field("counts"))
         else:
             codes, values = self.encoded(header)
             counts = np.bincount(codes, minlength=0 if values is None else len(values))
@@ -339,8 +305,8 @@ def _placeholders(ids: pa.ChunkedArray) -> np.ndarray:
     if not call("any", maybe).as_py():
         return np.zeros(len(ids), dtype=bool)
     short = call("unique", call("filter", ids, maybe))
-    said = call("filter", short, _mask(np.array([is_missing(v) for v in short.to_pylist()], dtype=bool)))
-    return _flags(call("is_in", ids, options=SetLookupOptions(said)))  # no ID is missing: no null to fill
+    said = call("filter", short, mask(np.array([is_missing(v) for v in short.to_pylist()], dtype=bool)))
+    return flags(call("is_in", ids, options=SetLookupOptions(said)))  # no ID is missing: no null to fill
 
 
 def _rows_without_id(ids: pa.ChunkedArray, missing: np.ndarray, keep: np.ndarray | None, column: str,
@@ -371,7 +337,7 @@ def _totals(columns: dict[str, pa.ChunkedArray], filled: list[np.ndarray]) -> np
         hint = call("or", matches(column, ingest.TOTAL_HINT, ignore_case=True),
                     call("invert", call("string_is_ascii", column)))
         said: dict[str, bool] = {}
-        for i, value in zip(np.flatnonzero(_flags(hint)), call("filter", column, hint).to_pylist()):
+        for i, value in zip(np.flatnonzero(flags(hint)), call("filter", column, hint).to_pylist()):
             if first[i] == j:
                 if value not in said:
                     said[value] = normalise(value) in ingest.TOTAL_WORDS
@@ -434,7 +400,7 @@ def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | None]:
     encoded = call("dictionary_encode", column)
     if not encoded.num_chunks:
         return np.zeros(0, dtype=np.int32), None
-    return np.concatenate([_numbers_of(c.indices) for c in encoded.chunks]), encoded.chunk(0).dictionary
+    return np.concatenate([integers(c.indices) for c in encoded.chunks]), encoded.chunk(0).dictionary
 
 
 def _column_values(values: pa.Array, counts: np.ndarray, rows: int, sampled: bool) -> ColumnValues:
@@ -456,7 +422,7 @@ def _column_values(values: pa.Array, counts: np.ndarray, rows: int, sampled: boo
             kept[i] = not is_missing(v)
     index = np.flatnonzero(kept)
     top = index[np.argsort(-counts[index], kind="stable")[:SAMPLE_VALUES]]
-    chosen = call("take", values, _indices(top)).to_pylist() if len(top) else []
+    chosen = call("take", values, positions(top)).to_pylist() if len(top) else []
     return ColumnValues(chosen, counts[top].tolist(), rows, len(index), int(counts[index].sum()), sampled)
 
 
@@ -467,7 +433,7 @@ class Coded:
     def __init__(self, codes: np.ndarray, uniques: list[str], lines: np.ndarray | None,
                  arrow: pa.Array | None = None) -> None:
         self.codes, self.uniques, self.lines = codes, uniques, lines
-        self.arrow = arrow  # the uniques as Arrow text, for tests on them all at once (None: ask `uniques`)
+        self.arrow = arrow  # the uniques as Arrow text, for reading them all at once (None: made from `uniques`)
 
     @classmethod
     def of(cls, column: pa.ChunkedArray, keep: np.ndarray | None, lines: np.ndarray | None,
@@ -482,15 +448,13 @@ class Coded:
             codes = codes[keep]
             used = np.bincount(codes, minlength=len(uniques)) > 0
             if not used.all():
-                uniques, arrow = [u for u, k in zip(uniques, used) if k], None
+                uniques, arrow = [u for u, k in zip(uniques, used) if k], call("filter", arrow, mask(used))
                 codes = (np.cumsum(used) - 1)[codes]
         return cls(codes, uniques, lines, arrow)
 
-    def all_match(self, pattern: str) -> bool:
-        """Whether every distinct value matches a regular expression (anchored with ^ and $; RE2 syntax)."""
-        if self.arrow is not None:
-            return call("all", matches(self.arrow, pattern)).as_py() is not False
-        return all(re.search(pattern, v, re.ASCII) for v in self.uniques)
+    def text(self) -> pa.Array:
+        """The uniques as Arrow text."""
+        return texts(self.uniques) if self.arrow is None else self.arrow
 
     @classmethod
     def empty(cls, rows: int) -> Coded:
@@ -514,11 +478,11 @@ class Coded:
 # ----------------------------------------------------------------------------------------------- dates
 
 
-def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], today: dt.date,
+def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], notes: list[str], today: dt.date,
            as_of: dt.date | None) -> dict[str, np.ndarray]:
     """validate._dates: each date field on every row (datetime64[us]), a future date left empty, and the
     problems of each column: read in both day/month orders, cells that cannot be read, read in another order
-    than the column's, in the future, after `as_of`."""
+    than the column's, in the future, after `as_of`; and a note of the dates that give only a period."""
     out = {}
     for fld in DATE_FIELDS + [f"{s}_date" for s in mapping.stages]:
         column = mapping.columns.get(fld)
@@ -527,8 +491,9 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
             continue
         coded = values[column]
         text = np.array(coded.uniques, dtype=object)
-        days, other, order, ambiguous = _read_dates(coded)
-        if ambiguous:
+        read = _read_dates(coded)
+        days, other, order = read.days, read.other, read.order
+        if read.ambiguous:
             problems.append({"row": 1, "column": column, "problem": "every date in this column could be "
                              "day-first or month-first (no day above 12); read as day-first. Set the "
                              "date format in the mapping if that is wrong"})
@@ -538,6 +503,9 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
             problems.append({"row": int(coded.lines[row]), "column": column, "problem": f"'{coded.uniques[code][:40]}' "
                              f"was read as {days[code]}, in another day/month order than the rest of the column "
                              f"({ORDER_NAMES[order]}); check it"})
+        periods = int(coded.counts()[read.period & ~np.isnat(days)].sum())
+        if periods:
+            notes.append(APPROXIMATE_NOTE.format(count=periods, column=column))
         future = days > np.datetime64(today)
         coded.problems(future, column, "is in the future; left empty", problems)
         if as_of is not None:
@@ -548,122 +516,13 @@ def _dates(values: dict[str, Coded], rows: int, mapping, problems: list[dict], t
     return out
 
 
-def _read_dates(coded: Coded) -> tuple[np.ndarray, np.ndarray, str, bool]:
-    """parse.distinct_dates of a column's distinct texts, each weighed by its rows: (dates as datetime64[D],
-    read in another order than the column's, the column's order, ambiguous). The rows are counted only for a
-    column not all ISO dates (which order reads the most of them)."""
-    texts = coded.uniques
-    if coded.all_match(r"^(\d{4}-\d{2}-\d{2})?$"):  # the commonest column, read at once by numpy
-        try:
-            days = np.array(texts, dtype="datetime64[D]")
-        except ValueError:  # a date that does not exist (2023-02-30): read a value at a time
-            pass
-        else:
-            return _plausible(days), np.zeros(len(texts), dtype=bool), "ymd", False
-    cleaned = [_clean_date(t) for t in texts]
-    counts = coded.counts()
-    order, ambiguous = _detect(cleaned, counts)
-    parsed, other = _read_cleaned(cleaned, counts, order)
-    days = np.array([np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in parsed],
-                    dtype="datetime64[D]")
-    days = _plausible(days)
-    if np.isnat(days[other]).any():
-        raise Declined  # parse words such a date "NaT"
-    return days, other, order, ambiguous
-
-
-def _plausible(days: np.ndarray) -> np.ndarray:
-    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    days[(years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1])] = np.datetime64("NaT")
-    return days
-
-
-def _clean_date(text: str) -> str:
-    """parse._clean_dates of one cleaned cell (nothing to trim): a time dropped, separators made dashes."""
-    if not text.isascii():  # pandas tests some of it with Arrow's ASCII-only classes, some with Python's
+def _read_dates(coded: Coded) -> Dates:
+    """values.read_dates of a column's distinct texts, each weighed by its rows; a column with a date written in words
+    (a month's name), which only parse reads (with pandas), declines the file."""
+    read = read_dates(coded.text(), coded.counts())
+    if read.worded.any() or np.isnat(read.days[read.other]).any():  # parse words such a date "NaT"
         raise Declined
-    if ":" in text:
-        text = TIME.sub("", text)
-    if SERIAL_TIME.fullmatch(text):
-        return text
-    return SEP.sub("-", text).strip("-")
-
-
-def _parse(text: str, order: str) -> dt.date | None:
-    """pd.to_datetime(text, format=DATE_ORDERS[order] with dashes, errors="coerce") of one cleaned text."""
-    if order == "ymd":
-        match = YMD.fullmatch(text)
-        if not match:
-            return None
-        try:
-            day = dt.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            return None
-    else:
-        try:
-            day = dt.datetime.strptime(text, DATE_ORDERS[order].replace("/", "-")).date()
-        except ValueError:
-            return None
-    if not TIMESTAMP_YEARS[0] <= day.year <= TIMESTAMP_YEARS[1]:
-        raise Declined
-    return day
-
-
-def _detect(texts: list[str], counts: np.ndarray) -> tuple[str, bool]:
-    """parse._detect_cleaned: the order that reads the most numeric dates, and whether every one reads both
-    day-first and month-first."""
-    numeric = [i for i, t in enumerate(texts) if NUMERIC_DATE.match(t)]
-    if not numeric:
-        return "ymd", False
-    year_first = all(YEAR_FIRST.match(texts[i]) for i in numeric)
-    read = {o: np.array([(o == "ymd" or not year_first) and _parse(texts[i], o) is not None for i in numeric],
-                        dtype=bool) for o in DATE_ORDERS}
-    weight = counts[numeric]
-    totals = {o: int(weight[r].sum()) for o, r in read.items()}
-    best = max(totals, key=lambda o: (totals[o], o == "ymd", o == "dmy"))
-    day_first_only = int(weight[read["dmy"] & ~read["mdy"]].sum())
-    return best, best != "ymd" and totals["dmy"] == totals["mdy"] > 0 and day_first_only == 0
-
-
-def _read_cleaned(texts: list[str], counts: np.ndarray, order: str) -> tuple[list, np.ndarray]:
-    """parse._read_cleaned: each text read in the column's order, then in the fallback orders, then as an
-    Excel serial; and whether it was read in another day/month order."""
-    parsed = [_parse(t, order) for t in texts]
-    other = np.zeros(len(texts), dtype=bool)
-    for fallback in _fallback_orders(texts, counts, order):
-        rest = [i for i, t in enumerate(texts) if parsed[i] is None and t]
-        if not rest:
-            break
-        for i in rest:
-            parsed[i] = _parse(texts[i], fallback)
-            other[i] = other[i] or (fallback != "ymd" and parsed[i] is not None)
-    for i, t in enumerate(texts):
-        if parsed[i] is None and t:
-            parsed[i] = _serial(t)
-    return parsed, other
-
-
-def _fallback_orders(texts: list[str], counts: np.ndarray, order: str) -> list[str]:
-    if order != "ymd":
-        return ["ymd", "mdy" if order == "dmy" else "dmy"]
-    slashed = [i for i, t in enumerate(texts) if NUMERIC_DATE.match(t) and not YEAR_FIRST.match(t)]
-    if not slashed:
-        return []
-    best, _ = _detect([_clean_date(texts[i]) for i in slashed], counts[slashed])
-    return [best, "mdy" if best == "dmy" else "dmy"]
-
-
-def _serial(text: str) -> dt.date | None:
-    """parse._parse_words_or_serial of a text no order reads: an Excel serial day, else nothing; a text with a
-    letter (a month's name) or a number written otherwise declines the file."""
-    if re.search(r"[A-Za-z]", text) or not DECIMAL.fullmatch(text) and SIGNED.fullmatch(text):
-        raise Declined
-    if not DECIMAL.fullmatch(text):
-        return None
-    number = float(text)
-    if not EXCEL_SERIALS[0] <= number <= EXCEL_SERIALS[1]:
-        return None
-    return EXCEL_EPOCH + dt.timedelta(days=math.floor(number))  # a fraction is the time of day
+    return read
 
 
 # ----------------------------------------------------------------------------------------------- amounts
@@ -676,58 +535,13 @@ def _numbers(values: dict[str, Coded], mapping, problems: list[dict]) -> None:
         if not column:
             continue
         coded = values[column]
-        if coded.all_match(f"^({PLAIN_NUMBER})?$"):  # digits alone (or nothing): read at once by numpy
-            number = np.array([t or "nan" for t in coded.uniques], dtype=float)
-        else:
-            number = np.array(_numbers_read(coded.uniques), dtype=float)
+        number = amounts(coded.text())
         text = np.array(coded.uniques, dtype=object)
         coded.problems(np.isnan(number) & (text != ""), column, "is not a number that can be read; left empty",
                        problems)
         with np.errstate(invalid="ignore"):
             coded.problems((number < 0) | (np.abs(number) > ABSURD_AMOUNT), column,
                            "is negative or implausibly large; left empty", problems)
-
-
-def _numbers_read(texts: list[str]) -> list[float]:
-    """parse.numbers_of of distinct texts: digits alone read directly, the others as written."""
-    plain = [re.fullmatch(PLAIN_NUMBER, t) is not None for t in texts]
-    written = iter(_written([t for t, p in zip(texts, plain) if not p]))
-    return [float(t) if p else next(written) for t, p in zip(texts, plain)]
-
-
-def _written(texts: list[str]) -> list[float]:
-    """parse._written_numbers: currency dropped, scale read, the decimal comma chosen by the texts together."""
-    text = [CURRENCY.sub("", t) for t in texts]
-    if not all(t.isascii() and t.isprintable() for t in text):  # pandas tests some with Arrow's ASCII classes
-        raise Declined
-    text = [t.strip() for t in text]
-    scale = [SCALES.get(m.group(1).lower(), 1.0) if (m := SCALE.search(t)) else 1.0 for t in text]
-    text = [SCALE.sub("", t) for t in text]
-    words = [re.search(r"[^\W\d_]", t) is not None for t in text]
-    negative = [t.startswith("(") and t.endswith(")") or t.startswith("-") for t in text]
-    digits = [NUM_JUNK.sub("", t).strip("()-") for t in text]
-    decimal_comma = any(re.search(r",\d{1,2}$", d) for d in digits) and \
-        not any(re.search(r"\.\d{1,2}$", d) for d in digits)
-    out = []
-    for d, s, w, n in zip(digits, scale, words, negative):
-        both = "," in d and "." in d
-        as_comma = (both and d.rfind(",") > d.rfind(".")) or (not both and decimal_comma)
-        normal = d.replace(".", "").replace(",", ".") if as_comma else d.replace(",", "")
-        number = _to_numeric(normal)
-        number = math.nan if w else number * s
-        out.append(-number if n else number)
-    return out
-
-
-def _to_numeric(text: str) -> float:
-    """pd.to_numeric(text, errors="coerce") of digits with dots."""
-    if not text:
-        return math.nan
-    if DECIMAL.fullmatch(text):
-        return float(text)
-    if SIGNED.fullmatch(text):
-        raise Declined
-    return math.nan
 
 
 # ----------------------------------------------------------------------------------------------- codes

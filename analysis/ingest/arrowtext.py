@@ -116,3 +116,42 @@ def cleaned_alike(text: pa.ChunkedArray) -> bool:
         return False
     return not any("\u00a0" in value or HTML_HINT.search(value) or FORMULA.match(value)
                    for value in call("filter", distinct, matches(distinct, CLEAN_HINT)).to_pylist())
+
+
+# pyarrow imports pandas to turn Python values into an Arrow array (pa.array) and an array of booleans into numpy
+# (to_numpy): the helpers below go through the arrays' buffers instead.
+
+
+def integers(array: pa.Array) -> np.ndarray:
+    """An Arrow array of integers without missing values as numpy, read from its buffer."""
+    width = array.type.bit_width // 8
+    return np.frombuffer(array.buffers()[1], dtype=f"int{width * 8}", count=len(array), offset=array.offset * width)
+
+
+def flags(column) -> np.ndarray:
+    """An Arrow array or column of booleans without missing values as a numpy mask, unpacked from its bits."""
+    parts = []
+    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        bits = np.frombuffer(chunk.buffers()[1], dtype=np.uint8)
+        parts.append(np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")[chunk.offset:].astype(bool))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def mask(kept: np.ndarray) -> pa.Array:
+    """A numpy mask as an Arrow boolean array, packed into its bits."""
+    return pa.Array.from_buffers(pa.bool_(), len(kept), [None, pa.py_buffer(np.packbits(kept, bitorder="little"))])
+
+
+def positions(at: np.ndarray) -> pa.Array:
+    """Positions (numpy integers) as an Arrow int64 array, for `take`."""
+    return pa.Array.from_buffers(pa.int64(), len(at), [None, pa.py_buffer(np.ascontiguousarray(at, dtype=np.int64))])
+
+
+def texts(values: list[str], kind: pa.DataType | None = None) -> pa.Array:
+    """Python strings as an Arrow text array of `kind` (string, the default, or large_string), built from their bytes."""
+    kind = pa.string() if kind is None else kind
+    encoded = [v.encode() for v in values]
+    large = pa.types.is_large_string(kind)
+    ends = np.zeros(len(encoded) + 1, dtype=np.int64 if large else np.int32)
+    np.cumsum([len(e) for e in encoded], out=ends[1:])
+    return pa.Array.from_buffers(kind, len(encoded), [None, pa.py_buffer(ends), pa.py_buffer(b"".join(encoded))])

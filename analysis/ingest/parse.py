@@ -7,44 +7,25 @@ it is read day-first and the user is told, and the mapping's `date_formats` can 
 Portfolios often give only a period: a month and year (`01/2024`, `2024-01`, `Jan 2024`), a quarter
 (`Q3 2024`, `2024-Q3`) or a year alone (`2025`). Such a value is read as the first day of its period and
 is approximate (`approximate`): the derivation says, per column, how many dates are.
+
+The reading of dates written with numbers (orders, times, periods, Excel serials) and of amounts is
+analysis/ingest/values.py's, which the pandas-free summary uses too: this module turns a column's distinct
+values into the Arrow text it reads and its results back into Series, and reads the dates it leaves unread
+because they hold words (`12 Mar 2024`, `March 12, 2024`), which only pandas reads (`_named_date`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analysis.ingest.written import (
-    CURRENCY,
-    DATE_ORDERS,
-    EXCEL_SERIALS,
-    NUM_JUNK,
-    NUMERIC_DATE,
-    PLAIN_NUMBER,
-    SCALE,
-    SCALES,
-    SEP,
-    SEP_ASCII,
-    SERIAL_WITH_TIME,
-    TIME,
-)
+from analysis.ingest.arrowtext import call, mask
+from analysis.ingest.values import amounts, cleaned_dates, date_order
+from analysis.ingest.values import read_dates as read_value_dates
 from analysis.schema import PLAUSIBLE_YEARS
-
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
-MONTHS = {m: i for i, names in enumerate([("jan", "january"), ("feb", "february"), ("mar", "march"),
-                                          ("apr", "april"), ("may",), ("jun", "june"), ("jul", "july"),
-                                          ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-                                          ("nov", "november"), ("dec", "december")], start=1) for m in names}
-# Periods, as `_clean_dates` leaves them (separators turned to '-'): month-year, year-month, a named month
-# and a four-digit year, a quarter either way round, a year alone.
-PERIOD = re.compile(r"(?P<m1>\d{1,2})-(?P<y1>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})"
-                    r"|(?P<name>[A-Za-z]{3,9})\.?,?-(?P<y3>\d{4})"
-                    r"|[Qq](?P<q1>[1-4])-?(?P<y4>\d{4}|\d{2})|(?P<y5>\d{4})-?[Qq](?P<q2>[1-4])"
-                    r"|(?P<y6>(?:19|20|21)\d{2})")
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
@@ -164,50 +145,19 @@ def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series
 
 
 
-def _clean_dates(values: pd.Series) -> pd.Series:
-    text = values.fillna("").astype(str).str.strip().str.replace("\u00a0", " ", regex=False)
-    text = _replace_some(text, text.str.contains(":", regex=False), TIME, "")  # every time holds a colon
-    separated = ~text.str.isascii() | text.str.contains(SEP_ASCII, regex=True)
-    text = _replace_some(text, separated & ~text.str.fullmatch(SERIAL_WITH_TIME), SEP, "-")
-    return text.str.strip("-")
-
-
-def _replace_some(text: pd.Series, maybe: pd.Series, pattern: re.Pattern, repl: str) -> pd.Series:
-    """`text.str.replace(pattern, repl)`, run only on the values `maybe` picks (the others hold no match)."""
-    if not maybe.any():
-        return text
-    return text.where(~maybe, text[maybe].str.replace(pattern, repl, regex=True))
-
-
-def _parse_order(text: pd.Series, order: str) -> pd.Series:
-    fmt = DATE_ORDERS[order].replace("/", "-")
-    return pd.to_datetime(text, format=fmt, errors="coerce")
+def _arrow(values: pd.Series) -> pa.Array:
+    """A column's values as one Arrow text array, missing ones empty: what analysis/ingest/values reads."""
+    text = values.fillna("").astype("str")
+    return pa.chunked_array(text.array._pa_array).combine_chunks()
 
 
 def detect_date_order(values: pd.Series, counts: np.ndarray | None = None) -> tuple[str, bool]:
     """(order, ambiguous): the order that reads the most numeric dates; ambiguous when every numeric
     date reads both day-first and month-first (no day above 12). With `counts`, `values` are distinct
-    values and each counts that many times."""
+    values and each counts that many times (values.date_order)."""
     if counts is None:
         _, values, counts = distinct(values)
-    return _detect_cleaned(_clean_dates(values), counts)
-
-
-def _detect_cleaned(text: pd.Series, counts: np.ndarray) -> tuple[str, bool]:
-    """`detect_date_order` of values already through `_clean_dates`."""
-    is_numeric = text.str.match(NUMERIC_DATE).to_numpy(dtype=bool)
-    numeric, weight = text[is_numeric], counts[is_numeric]
-    if numeric.empty:
-        return "ymd", False
-    # A value starting with a four-digit year reads in no order but year first (%d and %m take two digits)
-    year_first = bool(numeric.str.match(r"^\d{4}-").all())
-    read = {o: _parse_order(numeric, o).notna().to_numpy() if o == "ymd" or not year_first
-            else np.zeros(len(numeric), dtype=bool) for o in DATE_ORDERS}
-    counts = {o: int(weight[r].sum()) for o, r in read.items()}
-    best = max(counts, key=lambda o: (counts[o], o == "ymd", o == "dmy"))
-    day_first_only = int(weight[read["dmy"] & ~read["mdy"]].sum())  # a tie with such dates is a mix, not doubt
-    ambiguous = best != "ymd" and counts["dmy"] == counts["mdy"] > 0 and day_first_only == 0
-    return best, ambiguous
+    return date_order(cleaned_dates(_arrow(values)), np.asarray(counts))
 
 
 def parse_dates(values: pd.Series, order: str) -> pd.Series:
@@ -220,7 +170,7 @@ def read_dates(values: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     (a column of mixed formats: `03/15/2024` among day-first dates is read month-first, and said so).
     Each distinct value is read once."""
     codes, uniques, counts = distinct(values)
-    parsed, other = _read_distinct(uniques, counts, order)
+    parsed, other, _, _ = distinct_dates(uniques, counts, order)
     return spread(parsed, codes, values), spread(other, codes, values)
 
 
@@ -236,119 +186,24 @@ def distinct_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = N
                    ) -> tuple[pd.Series, pd.Series, str, bool]:
     """`read_column_dates` of a column's distinct values, each occurring `counts` times: one result per
     distinct value (index as `uniques`)."""
-    iso = _iso_days(uniques, order)
-    if iso is not None:
-        return iso, pd.Series(False, index=uniques.index), "ymd", False
-    return _dates_cleaned(_clean_dates(uniques), counts, order)
-
-
-ISO_DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"  # 2024-03-15: how most trackers export a date
-
-
-def _iso_days(uniques: pd.Series, order: str | None) -> pd.Series | None:
-    """`_dates_cleaned`'s dates of a column whose every value is written YYYY-MM-DD (or is empty), read at once;
-    None for any other column. Such values need no cleaning, read in no order but year first, need no other
-    order and are no period (a month, a quarter, a year), so the rest of the reading has nothing to do."""
-    if order not in (None, "ymd"):
-        return None
-    text = uniques.fillna("").astype("str")
-    if not text.str.fullmatch(ISO_DAY + "|").all():
-        return None
-    parsed = _parse_order(text, "ymd")
-    return parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS)).dt.normalize()
-
-
-def _dates_cleaned(text: pd.Series, counts: np.ndarray, order: str | None) -> tuple[pd.Series, pd.Series, str, bool]:
-    """`distinct_dates` of values already through `_clean_dates`."""
-    ambiguous = False
-    if order is None:
-        order, ambiguous = _detect_cleaned(text, counts)
-    parsed, other = _read_cleaned(text, counts, order)
-    return parsed, other, order, ambiguous
-
-
-def _read_distinct(values: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
-    """`read_dates` of distinct values, each counting `counts` times where the column's mix matters."""
-    return _read_cleaned(_clean_dates(values), counts, order)
-
-
-def _read_cleaned(text: pd.Series, counts: np.ndarray, order: str) -> tuple[pd.Series, pd.Series]:
-    """`_read_distinct` of values already through `_clean_dates`."""
-    parsed = _parse_order(text, order)
-    other = pd.Series(False, index=text.index)
-    for fallback in _fallback_orders(text, counts, order):
-        rest = parsed.isna() & (text != "")
-        if not rest.any():
-            break
-        again = _parse_order(text[rest], fallback)
-        parsed[rest] = again
-        if fallback != "ymd":
-            other[again[again.notna()].index] = True
-    rest = parsed.isna() & (text != "")
-    if rest.any():
-        parsed[rest] = _periods(text[rest])
-    rest = parsed.isna() & (text != "")
-    if rest.any():
-        parsed[rest] = _parse_words_or_serial(text[rest], dayfirst=order == "dmy")
-    parsed = parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS))
-    return parsed.dt.normalize(), other
-
-
-def _fallback_orders(text: pd.Series, counts: np.ndarray, order: str) -> list[str]:
-    """The orders tried, in turn, on cells the column's own order cannot read."""
-    if order != "ymd":
-        return ["ymd", "mdy" if order == "dmy" else "dmy"]
-    slashed = (text.str.match(NUMERIC_DATE) & ~text.str.match(r"^\d{4}-")).to_numpy(dtype=bool)
-    if not slashed.any():
-        return []
-    best, _ = detect_date_order(text[slashed], counts[slashed])
-    return [best, "mdy" if best == "dmy" else "dmy"]
-
-
-def _periods(text: pd.Series) -> pd.Series:
-    """The first day of each value's period (`PERIOD`: a month, a quarter or a year), NaT for the others."""
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    maybe = text[text.str.len().le(15)]
-    for i, value in maybe.items():
-        found = PERIOD.fullmatch(value)
-        if found is None:
-            continue
-        g = found.groupdict()
-        year = next(int(g[k]) for k in ("y1", "y2", "y3", "y4", "y5", "y6") if g[k])
-        year += 2000 if year < 100 else 0
-        month = (int(g["m1"] or g["m2"]) if g["m1"] or g["m2"] else MONTHS.get(g["name"].lower()) if g["name"]
-                 else 3 * int(g["q1"] or g["q2"]) - 2 if g["q1"] or g["q2"] else 1)
-        if month and 1 <= month <= 12:
-            out[i] = pd.Timestamp(year, month, 1)
-    return out
+    return approximate_dates(uniques, counts, order)[:4]
 
 
 def approximate_dates(uniques: pd.Series, counts: np.ndarray, order: str | None = None
                       ) -> tuple[pd.Series, pd.Series, str, bool, pd.Series]:
     """`distinct_dates`, and which of the values were read as the first day of a period (a month, a quarter,
-    a year), not as a day: the distinct values cleaned once for both."""
-    iso = _iso_days(uniques, order)
-    if iso is not None:
-        return iso, pd.Series(False, index=uniques.index), "ymd", False, pd.Series(False, index=uniques.index)
-    text = _clean_dates(uniques)
-    parsed, other, order, ambiguous = _dates_cleaned(text, counts, order)
-    return parsed, other, order, ambiguous, _approximate_cleaned(text, parsed)
-
-
-def _approximate_cleaned(text: pd.Series, parsed: pd.Series) -> pd.Series:
-    return text.str.fullmatch(PERIOD) & parsed.notna()
-
-
-def _parse_words_or_serial(text: pd.Series, dayfirst: bool) -> pd.Series:
-    number = pd.to_numeric(text, errors="coerce")
-    serial = number.between(*EXCEL_SERIALS)
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(number[serial]), unit="D")  # a fraction is the time
-    words = ~serial & text.str.contains(r"[A-Za-z]", regex=True)
-    if words.any():  # named months ("12 Mar 2024", "March 12, 2024"): each distinct text read once
-        named = {t: _named_date(t, dayfirst) for t in text[words].unique()}
-        out[words] = text[words].map(named).astype("datetime64[ns]")
-    return out
+    a year), not as a day. Read by analysis/ingest/values.read_dates; the values with words it leaves unread
+    (`12 Mar 2024`, `March 12, 2024`) read here by pandas."""
+    read = read_value_dates(_arrow(uniques), np.asarray(counts), order)
+    days = read.days
+    if read.worded.any():
+        words = call("filter", read.cleaned, mask(read.worded)).to_pylist()
+        named = pd.Series([_named_date(t, dayfirst=read.order == "dmy") for t in words], dtype=object)
+        days[read.worded] = named.astype("datetime64[ns]").dt.normalize().to_numpy().astype("datetime64[D]")
+    index = uniques.index
+    parsed = pd.Series(days.astype("datetime64[us]"), index=index)
+    approximate = pd.Series(read.period & ~np.isnat(days), index=index)
+    return parsed, pd.Series(read.other, index=index), read.order, read.ambiguous, approximate
 
 
 def _named_date(text: str, dayfirst: bool) -> pd.Timestamp:
@@ -357,8 +212,6 @@ def _named_date(text: str, dayfirst: bool) -> pd.Timestamp:
     except (ValueError, OverflowError):
         return pd.NaT
     return value if pd.notna(value) and PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1] else pd.NaT
-
-
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
@@ -373,32 +226,5 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 
 def numbers_of(values: pd.Series) -> pd.Series:
     """`parse_numbers` of distinct values (the decimal-comma choice depends on which values occur, not
-    on how often). Values of digits alone are read directly: they are the same in every convention and
-    have no say in the decimal-comma choice."""
-    plain = values.fillna("").astype(str).str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
-    if not plain.any():
-        return _written_numbers(values)
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    out[plain] = pd.to_numeric(values[plain].astype(str)).astype("float64")
-    if not plain.all():
-        out[~plain] = _written_numbers(values[~plain])
-    return out
-
-
-def _written_numbers(values: pd.Series) -> pd.Series:
-    """`numbers_of`, each value read as written (currency, separators, signs, scale)."""
-    text = values.fillna("").astype(str).str.strip().str.replace(CURRENCY, "", regex=True).str.strip()
-    scale = text.str.extract(SCALE)[0].str.lower().map(SCALES).fillna(1.0).astype("float64")
-    text = text.str.replace(SCALE, "", regex=True)
-    words = text.str.contains(r"[^\W\d_]", regex=True)
-    negative = text.str.startswith("(") & text.str.endswith(")") | text.str.startswith("-")
-    digits = text.str.replace(NUM_JUNK, "", regex=True).str.strip("()-")
-    decimal_comma = digits.str.contains(r",\d{1,2}$", regex=True).any() and \
-        not digits.str.contains(r"\.\d{1,2}$", regex=True).any()
-    both = digits.str.contains(",") & digits.str.contains(r"\.")
-    comma_last = digits.str.rfind(",") > digits.str.rfind(".")
-    as_comma = (both & comma_last) | (~both & decimal_comma)
-    normal = digits.where(as_comma, digits.str.replace(",", "", regex=False))
-    normal = normal.where(~as_comma, normal.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    number = pd.to_numeric(normal.replace("", np.nan), errors="coerce").where(~words) * scale
-    return number.where(~negative, -number)
+    on how often): analysis/ingest/values.amounts."""
+    return pd.Series(amounts(_arrow(values)), index=values.index, dtype="float64")

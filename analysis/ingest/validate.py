@@ -33,6 +33,7 @@ from analysis.ingest.reading import (
     without_rows,
 )
 from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
+from analysis.ingest.values import APPROXIMATE_NOTE
 from analysis.ingest.written import ORDER_NAMES
 from analysis.memory import release_memory
 from analysis.schema import (
@@ -45,8 +46,6 @@ from analysis.schema import (
 )
 
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
-APPROXIMATE_NOTE = ("{count:,} date(s) in column '{column}' give only a month, a quarter or a year; each is read as "
-                    "the first day of that period, so durations from them are approximate.")
 PARALLEL_ROWS = 50_000  # from this many rows, columns are worked on in threads (below, threads cost more)
 WORKERS = 2  # the machine the budgets are set for has two cores
 

@@ -1,5 +1,5 @@
-"""How dates and amounts are written in exports: the patterns analysis/ingest/parse.py reads them by (a column at a
-time, with pandas) and analysis/cli/summary_fast.py (a distinct value at a time, without it)."""
+"""How dates and amounts are written in exports: the patterns analysis/ingest/values.py reads them by (for
+analysis/ingest/parse.py and the pandas-free analysis/cli/summary_fast.py alike)."""
 
 from __future__ import annotations
 

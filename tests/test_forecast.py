@@ -130,7 +130,8 @@ def test_the_back_test_covers_what_happened_about_as_often_as_an_80_percent_inte
     assert abs((year["forecast"] - year["actual"]).mean()) < 0.1 * year["actual"].mean()
 
 
-def test_the_forecast_page_states_the_forecast_and_lists_the_likely_pilots() -> None:
+def forecast_page():
+    """The Forecast page (AppTest) on a stored portfolio whose future is certain (`certain`)."""
     from builders import make_portfolio
     from streamlit.testing.v1 import AppTest
     from test_pages import APP
@@ -144,6 +145,11 @@ def test_the_forecast_page_states_the_forecast_and_lists_the_likely_pilots() -> 
     at.switch_page("pages/forecast.py")
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_the_forecast_page_states_the_forecast_and_lists_the_likely_pilots() -> None:
+    at = forecast_page()
     assert any(m.value.startswith("#### Of the 8 pilots in flight, about 8 are expected to reach production")
                for m in at.markdown)
     table = at.dataframe[0].value
@@ -157,21 +163,10 @@ def test_the_forecast_page_states_the_forecast_and_lists_the_likely_pilots() -> 
 
 
 def test_the_forecast_pages_table_shows_the_first_pilots_in_the_order_chosen(monkeypatch) -> None:
-    from builders import make_portfolio
-    from streamlit.testing.v1 import AppTest
-    from test_pages import APP
-
     import pages.common
-    from analysis.store import datasets as store
 
     monkeypatch.setattr(pages.common, "TABLE_ROWS", 3)  # as for a large portfolio
-    with store.connect() as con:
-        ds = store.ingest(con, make_portfolio(certain()), "certain.csv")
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["ds"] = ds
-    at.switch_page("pages/forecast.py")
-    at.run()
-    assert not at.exception, at.exception
+    at = forecast_page()
     assert len(at.dataframe[0].value) == 3
     assert any(c.value.startswith("The first 3 of 8 pilots in flight by chance of production within 12 months")
                for c in at.caption)

@@ -46,10 +46,10 @@ def forecast_figure(found: Forecast) -> go.Figure:
 CHANCE_COLUMNS = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZONS]
 
 
-CHANCE_ORDERS = {"production_12": "chance of production within 12 months", **{
-    f"{k}_{h}": f"chance of {'production' if k == 'production' else 'cancellation'} within {h} months"
-    for k in ("production", "cancelled") for h in HORIZONS if f"{k}_{h}" != "production_12"},
-    "months_running": "months running"}  # what the table of pilots in flight can be ordered by, largest first
+# what the table of pilots in flight can be ordered by, largest first: the forecast's own order first
+CHANCE_ORDERS = {c: f"chance of {'production' if c.startswith('production') else 'cancellation'} within "
+                    f"{c.rsplit('_', 1)[1]} months" for c in sorted(CHANCE_COLUMNS, key=lambda c: c != "production_12")}
+CHANCE_ORDERS["months_running"] = "months running"
 
 
 def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str], by: str = "production_12") -> pd.DataFrame:

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from builders import analysed, pilot
 
-from analysis.metrics.forecast import _conditional, backtest, forecast, rewind
+from analysis.metrics import forecast as forecast_module
+from analysis.metrics.forecast import _conditional, backtest, forecast, outcome_draws, rewind
 
 AS_OF = dt.date(2025, 6, 30)
 DAY = dt.timedelta(days=1)
@@ -128,6 +129,38 @@ def test_the_back_test_covers_what_happened_about_as_often_as_an_80_percent_inte
     # and the forecast is unbiased: over the seeds, the mean error of the 12-month production count is small
     year = checks[(checks["horizon"] == 12) & (checks["kind"] == "production")]
     assert abs((year["forecast"] - year["actual"]).mean()) < 0.1 * year["actual"].mean()
+
+
+@pytest.mark.parametrize("groups, most, chance", [(1500, 40, 0.3), (300, 3, 0.15)])
+def test_a_large_sum_of_outcomes_drawn_as_a_normal_has_the_percentiles_of_the_exact_draws(monkeypatch, groups, most,
+                                                                                          chance) -> None:
+    """The normal law of the sum (means and covariances of each group's multinomial) against a binomial per group,
+    on 20,000 replicates of chances that vary between replicates as a refit's do: the 10th, 50th and 90th
+    percentiles of both counts agree (to within a pilot, or 5% of their spread), and the two counts are as
+    negatively correlated."""
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, most + 1, groups)
+    p = np.clip(rng.random(groups) * chance + rng.normal(0, 0.01, (20_000, groups)), 0, 1)
+    c = np.clip(rng.random(groups) * chance + rng.normal(0, 0.01, (20_000, groups)), 0, 1 - p)
+    assert ((p * (1 - p)) @ n).min() >= forecast_module.NORMAL_FROM_VARIANCE  # the normal law is the one drawn
+    normal = outcome_draws(n, p, c, np.random.default_rng(1))
+    monkeypatch.setattr(forecast_module, "NORMAL_FROM_VARIANCE", np.inf)
+    exact = outcome_draws(n, p, c, np.random.default_rng(1))
+    assert not np.array_equal(normal, exact)
+    for k in (0, 1):  # within a pilot, or 5% of the spread for large counts (the Monte Carlo error of a percentile)
+        assert np.quantile(normal[:, k], [0.1, 0.5, 0.9]) == pytest.approx(np.quantile(exact[:, k], [0.1, 0.5, 0.9]),
+                                                                           abs=max(1.01, 0.05 * exact[:, k].std()))
+    assert np.corrcoef(*normal.T)[0, 1] == pytest.approx(np.corrcoef(*exact.T)[0, 1], abs=0.03)
+    assert normal.min() >= 0 and (normal.sum(axis=1) <= n.sum()).all()
+
+
+def test_a_small_sum_of_outcomes_is_drawn_exactly() -> None:
+    """Below NORMAL_FROM_VARIANCE each group's pilots are drawn as binomials: 3 pilots certain to land land, and a
+    single pilot with an even chance lands in some replicates and not in others, never half."""
+    certain = outcome_draws(np.array([3]), np.ones((50, 1)), np.zeros((50, 1)), np.random.default_rng(0))
+    assert (certain == [3, 0]).all()
+    even = outcome_draws(np.array([1]), np.full((200, 1), 0.5), np.zeros((200, 1)), np.random.default_rng(0))
+    assert set(even[:, 0].tolist()) == {0, 1}
 
 
 def forecast_page():

@@ -156,16 +156,33 @@ def stage_date_field(header: str, stages: list[str]) -> str | None:
     """`PoC Date` / `Date entered pilot` / `production_date` / `Date when Acquisition and/or Development began`
     -> that stage's `<stage>_date`; None when the header names no stage date."""
     norm = normalise(header)
+    exact, partial = _stage_date_names(tuple(stages))
+    found = exact.get(norm, (len(partial), None))
+    said = norm.split()
+    if STAGE_DATE_WORDS.isdisjoint(said) or len(said) > evidence.SENTENCE_WORDS:
+        return found[1]
     words = f" {norm} "
+    within = next((i for i, (name, _) in enumerate(partial[:found[0]]) if name in words), None)
+    return found[1] if within is None else partial[within][1]
+
+
+@lru_cache(maxsize=64)
+def _stage_date_names(stages: tuple[str, ...]) -> tuple[dict[str, tuple[int, str]], list[tuple[str, str]]]:
+    """The headers that name a stage's date exactly (`name suffix`, `suffix name`, `date name`, `date entered
+    name`) -> (the position in `partial` before which the search found it, its field), and the names that
+    name it as words within a longer header (` name `, of more than 3 characters) with their fields, in the
+    order stage_date_field tries them: stage by stage, each stage's names longest first, a name's exact
+    headers before it as words. Made once for a list of stages, not once per header."""
+    exact: dict[str, tuple[int, str]] = {}
+    partial: list[tuple[str, str]] = []
     for stage in stages:
         for name in _longest_first(stage):
             for suffix in DATE_SUFFIXES:
-                if norm in (f"{name} {suffix}", f"{suffix} {name}", f"date {name}", f"date entered {name}"):
-                    return f"{stage}_date"
-            if len(name) > 3 and f" {name} " in words and STAGE_DATE_WORDS & set(norm.split()) \
-                    and len(norm.split()) <= evidence.SENTENCE_WORDS:
-                return f"{stage}_date"
-    return None
+                for form in (f"{name} {suffix}", f"{suffix} {name}", f"date {name}", f"date entered {name}"):
+                    exact.setdefault(form, (len(partial), f"{stage}_date"))
+            if len(name) > 3:
+                partial.append((f" {name} ", f"{stage}_date"))
+    return exact, partial
 
 
 @lru_cache(maxsize=256)

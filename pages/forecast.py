@@ -53,6 +53,7 @@ with st.expander("How this is computed"):
         f"decided (stages fitted so: {fitted}); otherwise with every pilot. Beyond the longest follow-up in the data "
         "no event is assumed. The 80% interval is the 10th to 90th percentile of 100 Monte Carlo runs, each "
         "refitting the curves on a bootstrap of the pilots (their follow-up counted in weeks) and drawing every "
-        "pilot's outcome. Checked by "
+        "pilot's outcome (once a run's count varies by 5 pilots or more, as the normal law of the sum of those "
+        "draws). Checked by "
         "back-testing on generated portfolios: fitted a year before the end of the data, the interval held what "
         "then happened in 81% of 180 checks (tests/test_forecast.py).")

@@ -8,10 +8,10 @@ them to analysis/summary_numbers as numpy arrays.
 It reads only what it reads exactly as the pandas path does: a UTF-8 table Arrow reads a record a line
 (ingest.clean_arrow_columns), a row per pilot, the guessed mapping (no mapping file); cells trimmed as
 validate.clean_cells trims them, but none holding markup or a formula (those are noted); empty rows, total
-lines, rows without an ID and repeated IDs rejected as validate.derive rejects them; dates and amounts read by
-analysis/ingest/values.py, the reading parse.py wraps for the pandas path: dates written with numbers in any
-order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), periods (2024, 01/2024,
-Q3 2024), and amounts. Anything else (a date written with a month's name, which only pandas reads, text it cannot
+lines, rows without an ID and repeated IDs told by analysis/ingest/rows.py, whose rules validate.derive wraps;
+dates and amounts read by analysis/ingest/values.py, the reading parse.py wraps for the pandas path: dates written
+with numbers in any order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), periods
+(2024, 01/2024, Q3 2024), and amounts. Anything else (a date written with a month's name, which only pandas reads, text it cannot
 tell is read alike) declines the file: `summary_of` gives None and analysis/cli/summary.py reads it.
 tests/test_summary_fast.py pins the two paths' JSON to each other.
 """

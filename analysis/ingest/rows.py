@@ -16,7 +16,7 @@ distinct value and taken back to the rows. No pandas and no pyarrow.compute here
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,9 +76,7 @@ class Column:
                 return None
         else:  # the positions hashed (numbers, not texts), to number them in the order they first appear
             text = positions(self.codes[rows])
-        encoded = call("dictionary_encode", text)
-        chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
-        parts = [integers(c.indices) for c in chunks]
+        parts = [integers(c.indices) for c in _chunks(call("dictionary_encode", text))]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
@@ -122,7 +120,7 @@ def checked_rows(columns: Mapping[str, Column], lines: np.ndarray, id_column: st
     return Rows(~bad, rejected, unnamed, names)
 
 
-def empty_and_total(columns, count: int) -> tuple[np.ndarray, np.ndarray]:
+def empty_and_total(columns: Iterable[Column], count: int) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the rows whose every cell is empty, and of those whose first filled cell says total or sum. Each
     row's first filled cell is looked for a column at a time, among the rows whose cells so far were all empty
     (after the first column, usually none)."""
@@ -149,6 +147,7 @@ def _filled(values) -> np.ndarray:
 
 
 def _chunks(values) -> list[pa.Array]:
+    """The arrays of an Arrow array or chunked array."""
     return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 

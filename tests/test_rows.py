@@ -33,27 +33,27 @@ def check(cells: dict[str, list[str]], kind: str, id_column: str | None = "ID") 
 KINDS = pytest.mark.parametrize("kind", [DISTINCT, AS_IS])
 
 
+EMPTY_AND_TOTAL = {
+    "empty rows and total lines": (
+        {"ID": ["P1", "", "", "Total", "P2"], "Name": ["A", "", "Sum", "", "B"], "Budget": ["1", "", "5", "6", ""]},
+        [(3, "ID", "the row is empty"), (4, "ID", "a total line, not a pilot"), (5, "ID", "a total line, not a pilot")]),
+    # line 3: its first filled cell is the ID's; line 4 says total in its second cell (after "x"), so it is a
+    # pilot; line 5's first filled cell is its name, in full-width letters; line 6's is its first
+    "a total line told by its first filled cell only": (
+        {"Notes": ["", "", "x", "", "Total"], "ID": ["P1", "Grand total", "P3", "", "P5"],
+         "Name": ["A", "B", "Total", "Ｔｏｔａｌ", "C"]},
+        [(3, "ID", "a total line, not a pilot"), (5, "ID", "a total line, not a pilot"),
+         (6, "ID", "a total line, not a pilot")]),
+}
+
+
 @KINDS
-def test_empty_rows_and_total_lines_are_rejected(kind):
-    found = check({"ID": ["P1", "", "", "Total", "P2"],
-                   "Name": ["A", "", "Sum", "", "B"],
-                   "Budget": ["1", "", "5", "6", ""]}, kind)
-    assert found.rejected == [(3, "ID", "the row is empty"), (4, "ID", "a total line, not a pilot"),
-                              (5, "ID", "a total line, not a pilot")]
-    assert found.keep.tolist() == [True, False, False, False, True]
+@pytest.mark.parametrize(("cells", "rejected"), EMPTY_AND_TOTAL.values(), ids=EMPTY_AND_TOTAL.keys())
+def test_empty_rows_and_total_lines_are_rejected(kind, cells, rejected):
+    found = check(cells, kind)
+    assert found.rejected == rejected
+    assert np.flatnonzero(~found.keep).tolist() == [line - 2 for line, _, _ in rejected]
     assert found.unnamed.tolist() == [] and found.names == []
-
-
-@KINDS
-def test_a_total_line_is_told_by_its_first_filled_cell_only(kind):
-    found = check({"Notes": ["", "", "x", "", "Total"],
-                   "ID": ["P1", "Grand total", "P3", "", "P5"],
-                   "Name": ["A", "B", "Total", "Ｔｏｔａｌ", "C"]}, kind)
-    # line 3: its first filled cell is the ID's; line 4 says total in its second cell (after "x"), so it is
-    # a pilot; line 5's first filled cell is its name, in full-width letters; line 6's is its first
-    assert found.rejected == [(3, "ID", "a total line, not a pilot"), (5, "ID", "a total line, not a pilot"),
-                              (6, "ID", "a total line, not a pilot")]
-    assert found.keep.tolist() == [True, False, True, False, False]
 
 
 @KINDS

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from analysis.ingest import parse, validate
+from analysis.ingest import rows as row_rules
 from analysis.ingest.mapping import mapping_notes
 from analysis.ingest.reading import IngestError, LineRange, read_upload, without_rows
 from analysis.ingest.shapes import derive_upload
@@ -220,19 +221,26 @@ def texts_cases() -> list[tuple[str, list[str | None]]]:
     return cases
 
 
+def said_total(values: list[str | None], large: bool, parts: int, sliced: bool) -> list[str]:
+    """The values rows.total_values says say total, of the filled ones (rows' columns hold no missing value)."""
+    series = arrow_texts([v for v in values if v is not None], large, parts, sliced)
+    return series[row_rules.total_values(pa.chunked_array(series.array._pa_array))].tolist()
+
+
 @pytest.mark.parametrize(("large", "parts", "sliced"), [(True, 1, False), (True, 3, True), (False, 2, True)])
 def test_the_byte_wise_shortcuts_give_what_the_value_wise_tests_give(large, parts, sliced, monkeypatch):
-    """`_already_clean` and `_total_words` first look at all the bytes of a column at once (`_text_bytes`); that
-    shortcut must say what the value-wise tests (taken when `_text_bytes` has nothing) say, on every case."""
+    """`_already_clean` and rows.total_values first look at all the bytes of a column at once (`_text_bytes`,
+    `column_bytes`); that shortcut must say what the value-wise tests (taken when it has nothing) say, on every case."""
     shortcut = {}
     for name, values in texts_cases():
         series = arrow_texts(values, large, parts, sliced)
         assert validate._text_bytes(series) == "".join(v or "" for v in values).encode(), name
-        shortcut[name] = (validate._already_clean(series), validate._total_words(series).tolist())
+        shortcut[name] = (validate._already_clean(series), said_total(values, large, parts, sliced))
     monkeypatch.setattr(validate, "_text_bytes", lambda values: None)
+    monkeypatch.setattr(row_rules, "column_bytes", lambda values: None)
     for name, values in texts_cases():
         series = arrow_texts(values, large, parts, sliced)
-        assert shortcut[name] == (validate._already_clean(series), validate._total_words(series).tolist()), name
+        assert shortcut[name] == (validate._already_clean(series), said_total(values, large, parts, sliced)), name
     assert shortcut["plain IDs"] == (True, []) and shortcut["totals"] == (True, ["Subtotal"])
     assert shortcut["spaces inside"][0] and not any(shortcut[n][0] for n in (
         "a space at the end", "a space at the start", "a space alone", "spaces and a formula"))

@@ -203,6 +203,9 @@ WRITTEN = {
     "rows without an ID": [pilot(1), pilot(2, pilot_id=""), pilot(3)],
     "a total line and an empty row": [pilot(1), {"Pilot ID": "", "Name": ""}, {"Pilot ID": "Grand Total", "Budget": "5"}],
     "a total line without an ID": [pilot(1), {"Name": "Sum", "Budget": "5"}],
+    # line 4 is named row-4-no-id: a kept row has row-4 as its ID (once declined: this path did not tell)
+    "a name a row has as its ID": [pilot(1), pilot(2, pilot_id=""), pilot(3, pilot_id="row-4"), pilot(4, pilot_id="row-9")],
+    "many repeated IDs": [pilot(i % 7) for i in range(3_000)],  # once declined, above 2,000 repeats
 }
 
 
@@ -220,6 +223,8 @@ def test_what_the_written_cases_say():
     assert [p["problem"] for p in found["problems"]] == [
         "pilot ID 'P001' repeats line 3 (an exact copy)",
         "pilot ID 'P002' repeats line 4 with different data; keep one of the two rows"]
+    found = summary_of(make_portfolio([pilot(10), *WRITTEN["a name a row has as its ID"], pilot(11)]), None, 90)
+    assert [p["problem"] for p in found["problems"] if p["row"] == 4] == ["no pilot ID; kept as pilot 'row-4-no-id'"]
     found = summary_of(make_portfolio(WRITTEN["dates that read both ways"]), None, 90)
     assert found["problems"][0]["row"] == 1 and "could be day-first or month-first" in found["problems"][0]["problem"]
     found = summary_of(make_portfolio(WRITTEN["amounts as written"]), None, 90)

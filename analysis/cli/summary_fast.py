@@ -8,10 +8,10 @@ them to analysis/summary_numbers as numpy arrays.
 It reads only what it reads exactly as the pandas path does: a UTF-8 table Arrow reads a record a line
 (ingest.clean_arrow_columns), a row per pilot, the guessed mapping (no mapping file); cells trimmed as
 validate.clean_cells trims them, but none holding markup or a formula (those are noted); empty rows, total
-lines, rows without an ID and repeated IDs rejected as validate.derive rejects them; dates and amounts read by
-analysis/ingest/values.py, the reading parse.py wraps for the pandas path: dates written with numbers in any
-order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), periods (2024, 01/2024,
-Q3 2024), and amounts. Anything else (a date written with a month's name, which only pandas reads, text it cannot
+lines, rows without an ID and repeated IDs told by analysis/ingest/rows.py, whose rules validate.derive wraps;
+dates and amounts read by analysis/ingest/values.py, the reading parse.py wraps for the pandas path: dates written
+with numbers in any order, with or without a time (2024-03-15, 15/03/2024, 3/15/2024 10:30, Excel serials), periods
+(2024, 01/2024, Q3 2024), and amounts. Anything else (a date written with a month's name, which only pandas reads, text it cannot
 tell is read alike) declines the file: `summary_of` gives None and analysis/cli/summary.py reads it.
 tests/test_summary_fast.py pins the two paths' JSON to each other.
 """
@@ -25,9 +25,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow._compute import (
     CountOptions,
-    MatchSubstringOptions,
     ReplaceSubstringOptions,
-    SetLookupOptions,
 )
 
 from analysis.cli.summary_numbers import PilotArrays, summary_numbers
@@ -37,7 +35,6 @@ from analysis.ingest.arrowtext import (
     clean_as_is,
     cleaned_alike,
     column_bytes,
-    flags,
     integers,
     mask,
     matches,
@@ -46,7 +43,6 @@ from analysis.ingest.arrowtext import (
     trimmed,
 )
 from analysis.ingest.evidence import (
-    NO_ID_ROWS_NOTE,
     PLACEHOLDER_CHARS,
     SAMPLE_ROWS,
     SAMPLE_VALUES,
@@ -55,6 +51,7 @@ from analysis.ingest.evidence import (
     judged_by_first_rows,
 )
 from analysis.ingest.mapping import complete_mapping, guess_columns, mapping_notes, read_as_stages
+from analysis.ingest.rows import Column, checked_rows
 from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
 from analysis.ingest.values import APPROXIMATE_NOTE, Dates, amounts, read_dates
 from analysis.ingest.written import ORDER_NAMES
@@ -69,13 +66,11 @@ from analysis.schema import (
     NUMBER_FIELDS,
     PRODUCTION_STATUSES,
     UNKNOWN_STAGE,
-    normalise,
 )
 
 NAT = np.datetime64("NaT", "us")
 CODED = ("stage", "status", "failure_cause", "sourcing")
 TEXT_DIMENSIONS = ("business_unit", "use_case", "sponsor")
-MAX_REPEATS = 2_000  # repeated IDs told apart a row at a time; more decline the file
 NO_ID_NOTE = ("The file has no ID column, so pilots are named by their line number (row-2, row-3, ...). "
               "Map an ID column on the Data page if the export has one.")
 
@@ -102,16 +97,14 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     mapping = complete_mapping(None, distinct)
     notes[:0] = mapping_notes(mapping)
     id_column = mapping.columns.get("pilot_id")
-    keep, rejected, missing = _rejections(columns, id_column)
-    lines = (np.arange(read) if keep is None else np.flatnonzero(keep)) + 2  # the header is line 1
+    checked = checked_rows(distinct.row_columns(), np.arange(read) + 2, id_column)  # the header is line 1
+    keep, rejected = None if checked.keep.all() else checked.keep, checked.rejected
+    lines = np.flatnonzero(checked.keep) + 2
     rows = len(lines)
     if not rows:
         raise Declined
-    problems: list[dict] = []
-    if not id_column:
-        notes.append(NO_ID_NOTE)
-    else:
-        _rows_without_id(columns[id_column], missing, keep, id_column, notes, problems)
+    problems, note = checked.unnamed_report(np.arange(read) + 2, id_column) if id_column else ([], NO_ID_NOTE)
+    notes += [note] if note else []
     fields = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
     values = {h: Coded.of(columns[h], keep, lines, distinct.encoded(h))
               for h in dict.fromkeys(mapping.columns[f] for f in fields) if h}
@@ -238,6 +231,15 @@ class DistinctColumns:
         for header in headers:
             self._encoded[header] = _encoded(self._columns[header])
 
+    def row_columns(self) -> dict[str, Column]:
+        """Every column as analysis/ingest/rows.py takes it: its codes and distinct values where it is encoded,
+        else its values (mostly distinct IDs and names are not hashed)."""
+        out = {}
+        for header, column in self._columns.items():
+            codes, values = self._encoded.get(header, (None, None))
+            out[header] = Column(column) if values is None else Column(values, codes)
+        return out
+
     def encoded(self, header: str) -> tuple[np.ndarray, pa.Array | None]:
         """A column's `_encoded`, worked out when first asked for."""
         if header not in self._encoded:
@@ -270,107 +272,6 @@ class DistinctColumns:
                 raise Declined
             self._distinct[header] = values
         return self._distinct[header]
-
-
-# ----------------------------------------------------------------------------------------------- rows
-
-
-def _rejections(columns: dict[str, pa.ChunkedArray], id_column: str | None
-                ) -> tuple[np.ndarray | None, list[tuple[int, str, str]], np.ndarray]:
-    """validate._reject_rows: the rows kept (None: all), (line, column, reason) of each row rejected, in
-    file order (an empty row, a total line, an ID an earlier row kept has), and which rows have content but
-    no ID (empty, or a placeholder such as N/A): validate keeps those, named by their line."""
-    filled = [_lengths(c) > 0 for c in columns.values()]
-    empty = ~np.logical_or.reduce(filled)
-    total = _totals(columns, filled) & ~empty
-    repeats: dict[int, str] = {}
-    missing = np.zeros(len(empty), dtype=bool)
-    if id_column:
-        ids = columns[id_column]
-        missing = (~filled[list(columns).index(id_column)] | _placeholders(ids)) & ~empty & ~total
-        repeats = _repeats(empty | total | missing, columns, ids)
-    bad = empty | total
-    bad[list(repeats)] = True
-    if not bad.any():
-        return None, [], missing
-    rejected = [(int(i) + 2, id_column or "", "the row is empty" if empty[i] else "a total line, not a pilot"
-                 if total[i] else repeats[int(i)]) for i in np.flatnonzero(bad)]
-    return ~bad, rejected, missing
-
-
-def _placeholders(ids: pa.ChunkedArray) -> np.ndarray:
-    """Which ID cells say there is none (evidence.is_missing: N/A, TBD, None, -): only a short value without
-    a digit can, so a column of IDs such as AI-0000001 is cleared in one pass of Arrow."""
-    maybe = matches(ids, f"^[^0-9]{{1,{PLACEHOLDER_CHARS}}}$")
-    if not call("any", maybe).as_py():
-        return np.zeros(len(ids), dtype=bool)
-    short = call("unique", call("filter", ids, maybe))
-    said = call("filter", short, mask(np.array([is_missing(v) for v in short.to_pylist()], dtype=bool)))
-    return flags(call("is_in", ids, options=SetLookupOptions(said)))  # no ID is missing: no null to fill
-
-
-def _rows_without_id(ids: pa.ChunkedArray, missing: np.ndarray, keep: np.ndarray | None, column: str,
-                     notes: list[str], problems: list[dict]) -> None:
-    """validate._name_rows_without_id: each row with content but no ID is a pilot named by its line."""
-    if not missing.any():
-        return
-    if call("any", call("starts_with", ids, options=MatchSubstringOptions("row-"))).as_py():  # a name could clash with an ID of the file: validate decides
-        raise Declined
-    names = [f"row-{int(i) + 2}" for i in np.flatnonzero(missing if keep is None else missing & keep)]
-    problems += [{"row": int(n[4:]), "column": column, "problem": f"no pilot ID; kept as pilot '{n}'"} for n in names]
-    notes.append(NO_ID_ROWS_NOTE.format(count=len(names), column=column, first=names[0]))
-
-
-def _totals(columns: dict[str, pa.ChunkedArray], filled: list[np.ndarray]) -> np.ndarray:
-    """Rows whose first filled cell says total or sum (ingest.is_total_row)."""
-    rows = len(filled[0])
-    first = np.full(rows, -1)
-    for j in range(len(filled) - 1, -1, -1):
-        first[filled[j]] = j
-    total = np.zeros(rows, dtype=bool)
-    for j, column in enumerate(columns.values()):
-        if not (first == j).any():
-            continue
-        data = column_bytes(column)
-        if data is not None and data.isascii() and not ingest.spells_total(data):
-            continue  # no cell of it holds a word a total line's does
-        hint = call("or", matches(column, ingest.TOTAL_HINT, ignore_case=True),
-                    call("invert", call("string_is_ascii", column)))
-        said: dict[str, bool] = {}
-        for i, value in zip(np.flatnonzero(flags(hint)), call("filter", column, hint).to_pylist()):
-            if first[i] == j:
-                if value not in said:
-                    said[value] = normalise(value) in ingest.TOTAL_WORDS
-                total[i] = said[value]
-    return total
-
-
-def _repeats(rejected: np.ndarray, columns: dict[str, pa.ChunkedArray], ids: pa.ChunkedArray) -> dict[int, str]:
-    """validate._mark_repeats: for each row whose ID an earlier row not `rejected` has, which line it repeats
-    and whether it is an exact copy of it."""
-    eligible = np.flatnonzero(~rejected)
-    if len(eligible) == len(rejected) and (_ascending(ids) or call("count_distinct", ids).as_py() == len(ids)):
-        return {}
-    codes = Coded.of(ids, None, None).codes[eligible]
-    _, first = np.unique(codes, return_index=True)
-    again = np.ones(len(codes), dtype=bool)
-    again[first] = False
-    if again.sum() > MAX_REPEATS:
-        raise Declined
-    first_of = {int(codes[i]): int(eligible[i]) for i in first}
-    out = {}
-    for at in np.flatnonzero(again):
-        row, other = int(eligible[at]), first_of[int(codes[at])]
-        copy = all(c[row].as_py() == c[other].as_py() for c in columns.values())
-        tail = " (an exact copy)" if copy else " with different data; keep one of the two rows"
-        out[row] = f"pilot ID '{ids[row].as_py()}' repeats line {other + 2}{tail}"
-    return out
-
-
-def _ascending(ids: pa.ChunkedArray) -> bool:
-    """Whether each ID sorts after the one before it, so that none repeats (validate._ascending): an export
-    sorted by its IDs is told in a millisecond, where counting the distinct IDs takes tens."""
-    return len(ids) < 2 or call("all", call("less", ids[:-1], ids[1:])).as_py() is True
 
 
 def _in_two(work, items: list) -> None:

@@ -17,19 +17,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from analysis.ingest import rows
 from analysis.ingest.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
-from analysis.ingest.evidence import NO_ID_ROWS_NOTE, PLACEHOLDER_CHARS, is_missing
 from analysis.ingest.mapping import Mapping, read_as_stages
 from analysis.ingest.parse import Distinct, approximate_dates, numbers_of
 from analysis.ingest.reading import (
-    TOTAL_HINT,
-    TOTAL_WORDS,
     LineRange,
     RawTable,
-    is_total_row,
-    spells_total,
     without_rows,
 )
 from analysis.ingest.stages import UNKNOWN_STAGE_NOTE, stage_positions
@@ -93,13 +88,14 @@ def derive(raw: RawTable, mapping: Mapping, today: dt.date | None = None, as_of:
         raw.lines.clear()  # a million Python ints (36 MB) when a list, now in `lines`
     cells, notes, problems = raw.cells, list(raw.notes), list(raw.problems)
     cols = _Columns(cells, raw.distinct[1] if raw.distinct and raw.distinct[0] is cells else {})
-    keep, rejected, no_id = _reject_rows(cells, lines, mapping, cols)
+    checked = _reject_rows(cells, lines, mapping, cols)
+    keep, rejected = checked.keep, checked.rejected
     cols.keep = None if keep.all() else keep
     kept_lines = lines.to_numpy()[keep]
     out = pd.DataFrame({"row": kept_lines}, index=cells.index[keep], copy=False)
     _ids(out, cells, cols, mapping, notes)
-    if no_id.any():
-        _name_rows_without_id(out, no_id[keep], mapping.columns["pilot_id"], notes, problems)
+    if checked.names:
+        _name_rows_without_id(out, checked, lines.to_numpy(), mapping.columns["pilot_id"], notes, problems)
     _texts(out, cols, mapping)
     rej = rejected_frame(cells, lines, rejected)
     if let_go:
@@ -259,135 +255,48 @@ def _note_cells(notes: list[str], where: list[tuple[int, str]], what: str) -> No
         notes.append(f"{len(where)} cell(s) {what} (first: line {line}, column '{column}').")
 
 
-def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, cols: _Columns
-                 ) -> tuple[np.ndarray, list, np.ndarray]:
-    """Mask of rows kept, (line, column, reason) for each row rejected, in file order, and the rows kept that
-    have no ID (`missing_ids`: named by their line in `_name_rows_without_id`). Worked out on
-    the columns' distinct values: a wide export of a million rows is checked in a fraction of a second."""
-    id_col = mapping.columns.get("pilot_id")
-    no_id = np.zeros(len(cells), dtype=bool)
-    empty, total = _empty_mask(cells, cols), _total_mask(cells, cols)
-    reason = np.full(len(cells), None, dtype=object)
-    reason[empty] = "the row is empty"
-    reason[total & ~empty] = "a total line, not a pilot"
-    if id_col:
-        ids = cols.all(id_col)
-        no_id = ids.rows(missing_ids(ids.uniques)) & pd.isna(reason)
-        _mark_repeats(reason, cells, lines.to_numpy(), ids, no_id)
-    bad = np.flatnonzero(~pd.isna(reason))
-    at = lines.to_numpy()
-    keep = np.ones(len(cells), dtype=bool)
-    keep[bad] = False
-    return keep, [(int(at[i]), id_col or "", reason[i]) for i in bad], no_id & keep
+def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, cols: _Columns) -> rows.Rows:
+    """The row rules of analysis/ingest/rows.py on the cleaned cells, each column given as its distinct values
+    (`arrow_column`): the rows kept, the rows rejected and the kept rows without an ID with their names. A wide
+    export of a million rows is checked in a fraction of a second."""
+    columns = {column: arrow_column(cols.all(column)) for column in cells.columns}
+    return rows.checked_rows(columns, lines.to_numpy(), mapping.columns.get("pilot_id"))
 
 
-def missing_ids(values: pd.Series) -> np.ndarray:
-    """Which (distinct) ID values say there is no ID: empty, or a placeholder such as N/A, TBD, None or -
-    (`evidence.is_missing`). Only short values without a digit can be one: a million IDs such as AI-0000001
-    are ruled out column-wise, the few others tried one at a time."""
-    text = values.fillna("").astype("str")
-    maybe = (text.str.len() <= PLACEHOLDER_CHARS) & ~text.str.contains(r"\d", regex=True)
-    out = np.zeros(len(text), dtype=bool)
-    if maybe.any():
-        out[np.flatnonzero(maybe.to_numpy(dtype=bool))] = [is_missing(v) for v in text[maybe]]
-    return out
+def arrow_column(values: Distinct) -> rows.Column:
+    """A column's distinct values as rows.Column takes them: the Arrow text of a str column as it is (no
+    copy), its codes when they number distinct values (a column held as itself is given as its values)."""
+    return rows.Column(_arrow_text(values.uniques), values.codes if values.exact else None)
 
 
-def _mark_repeats(reason: np.ndarray, cells: pd.DataFrame, at: np.ndarray, ids: Distinct,
-                  no_id: np.ndarray) -> None:
-    """For each row whose pilot ID an earlier eligible row (not yet rejected, and with an ID) already has:
-    which line it repeats, and whether it is an exact copy of it. Rows without an ID repeat nothing."""
-    eligible = np.flatnonzero(pd.isna(reason) & ~no_id)
-    if not ids.exact and strictly_ascending(ids.uniques if len(eligible) == len(ids.codes) else
-                                    ids.uniques.take(ids.codes[eligible])):
-        return
-    keys = ids.keys(eligible)
-    if ids.exact:
-        again = pd.Series(keys).duplicated(keep="first").to_numpy()
-    else:  # keys number the values in the order they first appear: a repeat's key is not above an earlier one
-        again = np.zeros(len(keys), dtype=bool)
-        again[1:] = keys[1:] <= np.maximum.accumulate(keys)[:-1]
-    if not again.any():
-        return
-    first_of = np.empty(int(keys.max()) + 1, dtype=np.intp)
-    first_of[keys[~again]] = eligible[~again]
-    rows, other = eligible[again], first_of[keys[again]]
-    same = (cells.iloc[rows].to_numpy() == cells.iloc[other].to_numpy()).all(axis=1)
-    names = ids.uniques.to_numpy()
-    for row, first, copy in zip(rows, other, same):
-        tail = " (an exact copy)" if copy else " with different data; keep one of the two rows"
-        reason[row] = f"pilot ID '{names[ids.codes[row]]}' repeats line {at[first]}{tail}"
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow text without missing values (cleaned cells have none: an empty cell is "")."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray) and not values.array._pa_array.null_count:
+        return pa.chunked_array(values.array._pa_array)
+    return pa.chunked_array([pa.array(values.fillna("").astype("str").tolist(), type=pa.large_string())])
 
 
 def strictly_ascending(values: pd.Series) -> bool:
-    """Whether each text sorts strictly after the one before it, so that none repeats: a look at neighbours
-    (milliseconds for a million IDs, where telling them apart by hashing takes 0.1-0.2 s) that an export
-    sorted by its IDs passes. False for anything else (then the IDs are hashed)."""
-    if not isinstance(values.array, pd.arrays.ArrowStringArray) or len(values) < 2:
-        return False
-    text = pa.chunked_array(values.array._pa_array)
-    return text.null_count == 0 and pc.all(pc.less(text[:-1], text[1:])).as_py() is True
-
-
-def _empty_mask(cells: pd.DataFrame, cols: _Columns) -> np.ndarray:
-    """`empty_rows` from the columns' distinct values."""
-    empty = np.ones(len(cells), dtype=bool)
-    for column in cells.columns:
-        values = cols.all(column)
-        empty &= ~values.rows(values.uniques.ne("").to_numpy(dtype=bool))
-        if not empty.any():
-            break
-    return empty
-
-
-def _total_mask(cells: pd.DataFrame, cols: _Columns) -> np.ndarray:
-    """`total_rows` from the columns' distinct values: each row's first filled cell is looked for a
-    column at a time, among the rows whose cells so far were all empty (after the first column, few)."""
-    total = np.zeros(len(cells), dtype=bool)
-    pending = np.arange(len(cells))
-    for column in cells.columns:
-        if not len(pending):
-            break
-        values = cols.all(column)
-        codes = values.codes[pending]
-        filled = values.uniques.ne("").to_numpy(dtype=bool)[codes]
-        text = pd.Series(values.uniques, dtype="str")
-        found = _total_words(text)
-        if len(found):
-            total[pending[filled]] = text.isin(found).to_numpy(dtype=bool)[codes[filled]]
-        pending = pending[~filled]
-    return total
+    """Whether each text sorts strictly after the one before it, so that none repeats (rows.ascending): a look at
+    neighbours (milliseconds for a million IDs, where telling them apart by hashing takes 0.1-0.2 s) that an
+    export sorted by its IDs passes. False for anything else (then the IDs are hashed)."""
+    return isinstance(values.array, pd.arrays.ArrowStringArray) and \
+        rows.ascending(pa.chunked_array(values.array._pa_array))
 
 
 def empty_rows(cells: pd.DataFrame) -> pd.Series:
-    """Rows whose every (cleaned) cell is empty."""
-    return ~cells.ne("").any(axis=1) if len(cells.columns) else pd.Series(True, index=cells.index)
+    """Rows whose every (cleaned) cell is empty (rows.empty_and_total)."""
+    return pd.Series(_empty_and_total(cells)[0], index=cells.index)
 
 
 def total_rows(cells: pd.DataFrame) -> pd.Series:
-    """Rows whose first filled cell says total or sum (a spreadsheet's trailing total line)."""
-    first = pd.Series("", index=cells.index, dtype="object")
-    for column in reversed(cells.columns):  # the first filled cell of each row, a column at a time
-        first = cells[column].where(cells[column] != "", first)
-    return first.isin(_total_words(pd.Series(first.unique(), dtype="str")))
+    """Rows whose first filled cell says total or sum (a spreadsheet's trailing total line: rows.empty_and_total)."""
+    return pd.Series(_empty_and_total(cells)[1], index=cells.index)
 
 
-def _total_words(values: pd.Series) -> pd.Series:
-    """The values that say total or sum (`is_total_row`). ASCII values are normalised column-wise
-    (lower case, runs of punctuation and spaces to one space: what `normalise` does to ASCII text),
-    only those that hold a TOTAL_HINT word (normalising keeps runs of letters as they are); the others,
-    usually few, one at a time. Missing values say nothing. A column of ASCII text none of whose bytes spell a
-    TOTAL_HINT word holds none (1M IDs: 5 ms, where the tests below take 40)."""
-    data = _text_bytes(values)
-    if data is not None and data.isascii() and not spells_total(data):
-        return values.iloc[:0]
-    ascii_ = values.str.isascii()
-    maybe = values.notna() & (~ascii_ | values.str.contains(TOTAL_HINT, case=False, regex=True))
-    values, ascii_ = values[maybe], ascii_[maybe]
-    plain = values[ascii_].str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
-    other = values[~ascii_]
-    return pd.concat([values[ascii_][plain.isin(TOTAL_WORDS)],
-                      other[other.map(lambda v: is_total_row([v])).astype(bool)]])
+def _empty_and_total(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    columns = (rows.Column(_arrow_text(cells[column])) for column in cells.columns)
+    return rows.empty_and_total(columns, len(cells))
 
 
 def _ids(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mapping, notes: list[str]) -> None:
@@ -402,21 +311,18 @@ def _ids(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Mappin
                      "Map an ID column on the Data page if the export has one.")
 
 
-def _name_rows_without_id(out: pd.DataFrame, missing: np.ndarray, column: str, notes: list[str],
+def _name_rows_without_id(out: pd.DataFrame, checked: rows.Rows, lines: np.ndarray, column: str, notes: list[str],
                           problems: list[dict]) -> None:
     """Rows with content but no ID (empty, or a placeholder such as N/A) are pilots too: each is named by its
-    line number (row-17), kept with a warning, and counted in a note."""
-    if not missing.any():
-        return
-    lines = out["row"].to_numpy()[missing]
-    taken = set(out["pilot_id"][~missing].astype("str"))
-    names = [f"row-{line}" if f"row-{line}" not in taken else f"row-{line}-no-id" for line in lines]
+    line number (row-17, as rows.checked_rows names it), kept with a warning, and counted in a note."""
+    missing = np.zeros(len(lines), dtype=bool)
+    missing[checked.unnamed] = True
     ids = out["pilot_id"].astype("object").to_numpy(copy=True)
-    ids[missing] = names
+    ids[missing[checked.keep]] = checked.names
     out["pilot_id"] = pd.array(ids, dtype="str")
-    problems += [{"row": int(line), "column": column, "problem": f"no pilot ID; kept as pilot '{name}'"}
-                 for line, name in zip(lines, names)]
-    notes.append(NO_ID_ROWS_NOTE.format(count=len(names), column=column, first=names[0]))
+    found, note = checked.unnamed_report(lines, column)
+    problems += found
+    notes.append(note)
 
 
 def _column(values: np.ndarray, index: pd.Index) -> pd.Series:
@@ -609,13 +515,13 @@ def _extras(out: pd.DataFrame, cells: pd.DataFrame, cols: _Columns, mapping: Map
 
 def rejected_frame(cells: pd.DataFrame, lines: pd.Series, rejected: list) -> pd.DataFrame:
     """The rejected rows as read (row, reason, then the source cells), for the download."""
-    rows = {line: reason for line, _, reason in rejected}
-    if rows:
-        mask = lines.isin(list(rows))
+    reasons = {line: reason for line, _, reason in rejected}
+    if reasons:
+        mask = lines.isin(list(reasons))
         frame, at = cells[mask].copy(), lines[mask]
     else:  # no need to scan a million lines, nor to keep them: an empty slice would hold every column
         frame, at = without_rows(cells), pd.Series([], dtype=lines.dtype)
-    frame.insert(0, "reason", [rows[int(x)] for x in at])
+    frame.insert(0, "reason", [reasons[int(x)] for x in at])
     frame.insert(0, "row", at.to_numpy())
     return frame.reset_index(drop=True)
 

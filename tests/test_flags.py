@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
-from analysis.metrics.flags import outcome_flags, status_in
+from analysis.cli import summary_numbers
+from analysis.metrics import outcomes
+from analysis.metrics.flags import last_progress, latest_day, outcome_flags, progress_fields, status_in
 from analysis.metrics.kernels import NAT
 
 NAMES = ["active", "on_hold", "cancelled", "production", "retired"]
@@ -43,3 +46,27 @@ def test_stalled_is_more_than_the_stall_days_in_whole_days_and_never_without_an_
 
 def test_a_missing_status_is_in_no_group() -> None:
     assert status_in(np.array([-1, 0, 2]), NAMES, ("active", "cancelled")).tolist() == [False, True, True]
+
+
+def test_the_last_progress_is_the_latest_update_or_stage_entry_and_both_callers_take_it_from_here() -> None:
+    """Progress is the last update or entering a stage (never the start or the end date); a pilot with none of
+    them has none. The pages' classify (pandas) and the summary's array path read it alike, and the default
+    as-of date is the latest date of any column."""
+    stages = ["idea", "pilot"]
+    assert progress_fields(stages) == ["last_update", "idea_date", "pilot_date"]
+    dates = {"start_date": ["2024-01-01", "2024-01-01", "2024-12-30"], "end_date": [None, "2024-11-30", None],
+             "last_update": ["2024-03-01", None, None], "idea_date": ["2024-02-01", "2024-02-01", None],
+             "pilot_date": [None, "2024-05-01", None]}
+    frame = pd.DataFrame({c: pd.to_datetime(pd.Series(v)).astype("datetime64[us]") for c, v in dates.items()})
+    known = ["2024-03-01", "2024-05-01", None]
+    expected = [stamp(d) if d else NAT for d in known]
+    arrays = {c: frame[c].to_numpy() for c in frame}
+    assert last_progress([arrays[c].view(np.int64) for c in progress_fields(stages)], 3).tolist() == expected
+    assert outcomes.last_progress(frame, stages).tolist()[:2] == [pd.Timestamp(d) for d in known[:2]]
+    assert pd.isna(outcomes.last_progress(frame, stages).iloc[2])
+    p = summary_numbers.PilotArrays(stages, np.array([0, 1, 0]), (np.zeros(3, dtype=np.int64), ["active"]),
+                                    (np.full(3, -1), []), {}, arrays)
+    assert summary_numbers.last_progress(p).tolist() == expected
+    assert latest_day([a.view(np.int64) for a in arrays.values()]) == dt.date(2024, 12, 30)
+    assert outcomes.default_as_of(frame, stages) == summary_numbers.default_as_of(p) == dt.date(2024, 12, 30)
+    assert latest_day([np.array([NAT]), np.zeros(0, dtype=np.int64)]) is None

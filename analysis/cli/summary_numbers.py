@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.metrics.flags import Flags, outcome_flags
+from analysis.metrics.flags import Flags, latest_day, outcome_flags, progress_fields, stamps
+from analysis.metrics.flags import last_progress as flags_last_progress
 from analysis.metrics.kernels import (
-    NAT,
     decided_counts,
     event_arrays,
     merged_by_name,
@@ -69,28 +69,19 @@ def summary_numbers(p: PilotArrays, as_of: dt.date | None, stall_days: int) -> d
     }
 
 
-def _stamps(dates: np.ndarray) -> np.ndarray:
-    """Dates as int64 microseconds (NAT, the smallest int64, where missing)."""
-    return np.asarray(dates, dtype="datetime64[us]").view(np.int64)
-
-
 def _day_stamp(day: dt.date) -> np.int64:
     return np.datetime64(day, "us").astype(np.int64)
 
 
 def default_as_of(p: PilotArrays) -> dt.date | None:
-    """outcomes.default_as_of: the latest date anywhere in the dataset, or None when it has no dates."""
-    latest = max((int(_stamps(d).max()) for d in p.dates.values() if len(d)), default=NAT)
-    return None if latest == NAT else np.datetime64(latest, "us").astype("datetime64[D]").item()
+    """outcomes.default_as_of: the latest date anywhere in the dataset (flags.latest_day)."""
+    return latest_day([stamps(d) for d in p.dates.values()])
 
 
 def last_progress(p: PilotArrays) -> np.ndarray:
-    """The latest of the last update and the stage entry dates (int64 stamps, NAT without any): NAT is the
-    smallest int64, so a maximum skips it as fmax skips NaT."""
-    latest = _stamps(p.dates["last_update"]).copy()
-    for stage in p.stages:
-        np.maximum(latest, _stamps(p.dates[f"{stage}_date"]), out=latest)
-    return latest
+    """flags.last_progress of the dataset's progress dates (int64 stamps, NAT without any)."""
+    return flags_last_progress([stamps(p.dates[f]) for f in progress_fields(p.stages) if f in p.dates],
+                               len(p.stage_index))
 
 
 def classify(p: PilotArrays, as_of: dt.date | None, stall_days: int) -> Flags:
@@ -163,8 +154,8 @@ def time_to_production(p: PilotArrays, flags: Flags, as_of: dt.date | None) -> d
     date on or before the as-of date."""
     if as_of is None:
         return production_summary(None, None)
-    inputs = [_stamps(p.dates[c]) for c in (f"{p.stages[-1]}_date", "end_date")]
-    inputs += [flags.last_progress, _stamps(p.dates["start_date"]), flags.reached_production, flags.cancelled]
+    inputs = [stamps(p.dates[c]) for c in (f"{p.stages[-1]}_date", "end_date")]
+    inputs += [flags.last_progress, stamps(p.dates["start_date"]), flags.reached_production, flags.cancelled]
     months, event, _, kept = event_arrays(inputs, _day_stamp(as_of))
     if not kept.any():
         return production_summary(None, None)

@@ -44,6 +44,33 @@ def status_in(codes: np.ndarray, names: Sequence[str], values: Sequence[str]) ->
     return np.append(np.isin(np.asarray(names, dtype=object), list(values)), False)[codes]
 
 
+def progress_fields(stages: Sequence[str]) -> list[str]:
+    """The dates that count as progress (a pilot's last progress, from which it stalls): its last update and the
+    date it entered each stage."""
+    return ["last_update", *(f"{s}_date" for s in stages)]
+
+
+def stamps(dates: np.ndarray) -> np.ndarray:
+    """Dates as int64 microseconds (NAT, the smallest int64, where missing)."""
+    return np.asarray(dates, dtype="datetime64[us]").view(np.int64)
+
+
+def last_progress(dates: Sequence[np.ndarray], rows: int) -> np.ndarray:
+    """Each pilot's last progress: the latest of its `progress_fields` dates (those a dataset has, as int64
+    stamps), NAT without any. NAT is the smallest int64, so a maximum skips it as fmax skips NaT."""
+    latest = np.full(rows, NAT, dtype=np.int64)
+    for column in dates:  # pairwise in place (a reduce stacks every column first)
+        np.maximum(latest, column, out=latest)
+    return latest
+
+
+def latest_day(dates: Sequence[np.ndarray]) -> dt.date | None:
+    """The latest date among these columns (int64 stamps): the default as-of date, the latest date anywhere in a
+    dataset; None when there is none."""
+    latest = max((int(column.max()) for column in dates if len(column)), default=NAT)
+    return None if latest == NAT else np.datetime64(latest, "us").astype("datetime64[D]").item()
+
+
 def days_since(progress: np.ndarray, as_of: dt.date | None) -> np.ndarray:
     """Whole days (floored) from each date stamp (int64 microseconds, NAT = missing) to the as-of date, as
     float; NaN where the stamp is missing or there is no as-of date."""

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analysis.metrics.flags import IN_FLIGHT, outcome_flags
+from analysis.metrics.flags import IN_FLIGHT, latest_day, outcome_flags, progress_fields, stamps
+from analysis.metrics.flags import last_progress as flags_last_progress
 from analysis.metrics.kernels import NAT
 from analysis.schema import STALL_DAYS
 
@@ -44,10 +45,15 @@ def date_columns(pilots: pd.DataFrame, stages: list[str]) -> list[str]:
 
 
 def default_as_of(pilots: pd.DataFrame, stages: list[str]) -> dt.date | None:
-    """The latest date anywhere in the dataset, or None when it has no dates."""
-    cols = date_columns(pilots, stages)
-    latest = pilots[cols].max().max() if cols and len(pilots) else pd.NaT
-    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+    """The latest date anywhere in the dataset, or None when it has no dates (flags.latest_day)."""
+    return latest_day([_stamps(pilots[c]) for c in date_columns(pilots, stages)])
+
+
+def _stamps(dates: pd.Series) -> np.ndarray:
+    """A date column as int64 microsecond stamps (flags.stamps): a datetime64[us] column's own numbers, not copied."""
+    if dates.dtype == "datetime64[us]":
+        return stamps(dates.to_numpy())
+    return stamps(dates.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")))
 
 
 def outcome_of(status: pd.Series, stage_index: pd.Series, last: int) -> pd.Series:
@@ -64,7 +70,7 @@ OUTCOME_COLUMNS = ["outcome", "reached_production", "cancelled", "in_flight", "d
 def classify_inputs(stages: list[str]) -> list[str]:
     """Every column classify reads (those of them a frame has): the status, the stage index and the
     dates of progress (last_progress)."""
-    return ["status", "stage_index", "last_update", *(f"{s}_date" for s in stages)]
+    return ["status", "stage_index", *progress_fields(stages)]
 
 
 def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
@@ -82,9 +88,9 @@ def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     names = np.asarray(names, dtype=object)
     stage_index = out["stage_index"].to_numpy(dtype=np.int64, na_value=-1)
     progress = last_progress(out, stages)
-    stamps = np.full(len(out), NAT) if progress is pd.NaT else \
+    progressed = np.full(len(out), NAT) if progress is pd.NaT else \
         progress.to_numpy(dtype="datetime64[us]").view(np.int64)
-    f = outcome_flags(stage_index, (codes, names), len(stages), stamps, as_of, stall_days)
+    f = outcome_flags(stage_index, (codes, names), len(stages), progressed, as_of, stall_days)
     out["outcome"] = out["status"].where(~f.reached, "production") if status is None else \
         coded_outcome(codes, names, f.reached, out.index)
     out["reached_production"] = f.reached_production
@@ -108,17 +114,13 @@ def coded_outcome(codes: np.ndarray, names: np.ndarray, reached: np.ndarray, ind
 
 
 def last_progress(pilots: pd.DataFrame, stages: list[str]) -> pd.Series | pd.api.typing.NaTType:
-    """The latest of the last update and the stage entry dates of each pilot (NaT without any): an
-    element-wise maximum over the date columns that skips missing dates, as a row-wise max does."""
-    progress = [c for c in classify_inputs(stages)[2:] if c in pilots.columns]
+    """Each pilot's last progress (flags.last_progress: the latest of its last update and stage entry dates;
+    NaT without any), or NaT when the frame has none of those columns."""
+    progress = [c for c in progress_fields(stages) if c in pilots.columns]
     if not progress:
         return pd.NaT
-    if all(pilots[c].dtype == "datetime64[us]" for c in progress):
-        latest = pilots[progress[0]].to_numpy().copy()
-        for column in progress[1:]:  # fmax skips NaT; pairwise in place (a reduce stacks every column first)
-            np.fmax(latest, pilots[column].to_numpy(), out=latest)
-        return pd.Series(latest, index=pilots.index, copy=False)
-    return pilots[progress].max(axis=1)
+    latest = flags_last_progress([_stamps(pilots[c]) for c in progress], len(pilots))
+    return pd.Series(latest.view("datetime64[us]"), index=pilots.index, copy=False)
 
 
 def outcome_counts(classified: pd.DataFrame) -> dict[str, int]:

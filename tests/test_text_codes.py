@@ -10,7 +10,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from test_outcomes_fast import STAGES, random_pilots
 from test_views_columns import _stored
 
 from analysis.metrics.outcomes import classify
@@ -18,6 +17,21 @@ from analysis.store import datasets as store
 from analysis.store import queries
 from pages import common
 from pages.shared import columns, frames
+
+STAGES = ["intake", "scoping", "poc", "pilot", "production"]
+
+
+def random_pilots(seed: int, n: int) -> pd.DataFrame:
+    """Pilots with every status (and missing ones), unknown stages and progress dates 40% missing."""
+    rng = np.random.default_rng(seed)
+    statuses = np.array(["production", "retired", "cancelled", "active", "on_hold", None], dtype=object)
+    frame = pd.DataFrame({"pilot_id": [f"P{i}" for i in range(n)],
+                          "status": pd.array(statuses[rng.integers(0, len(statuses), n)], dtype="str"),
+                          "stage_index": rng.integers(-1, len(STAGES), n)})
+    for column in ["last_update"] + [f"{s}_date" for s in STAGES]:
+        days = pd.to_timedelta(rng.integers(0, 2000, n), unit="D")
+        frame[column] = (pd.Timestamp("2021-01-01") + days).where(rng.random(n) > 0.4).astype("datetime64[us]")
+    return frame
 
 
 def _factorized(ds: str, column: str) -> tuple[np.ndarray, pd.Index]:

@@ -56,12 +56,6 @@ def _stamps(dates: pd.Series) -> np.ndarray:
     return stamps(dates.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")))
 
 
-def outcome_of(status: pd.Series, stage_index: pd.Series, last: int) -> pd.Series:
-    """production | retired | cancelled | active | on_hold for each pilot."""
-    reached = stage_index.eq(last) & ~status.isin(["retired", "cancelled"])
-    return status.where(~reached | status.eq("retired"), "production")
-
-
 # The columns classify adds, in its order.
 OUTCOME_COLUMNS = ["outcome", "reached_production", "cancelled", "in_flight", "decided", "last_progress",
                    "days_without_progress", "stalled"]
@@ -79,7 +73,7 @@ def classify(pilots: pd.DataFrame, stages: list[str], as_of: dt.date | None,
     decided, last_progress (date), days_without_progress (float, NaN without dates), stalled (bool).
 
     The flags come from the status coded once (each test on a status name made once, not once per
-    pilot) and the outcome of outcome_of: production where the pilot reached the last stage and was
+    pilot) and the outcome (flags.outcome_flags' `reached`): production where the pilot reached the last stage and was
     neither retired nor cancelled, else its status; 0.2 s less at 1M pilots. `status`: the status column
     already coded (codes, names: as pd.factorize gives them for a text column) for a frame without it, and
     the outcome is made from the codes as text (pages/common.py's outcome_columns: the text is never read)."""

@@ -40,7 +40,7 @@ if len(table) > TABLE_ROWS:
                "the download has all of them.")
 st.download_button(f"Download the {len(table):,} pilots in flight (CSV)",
                    lambda: safe_csv(table.rename(columns=headers).round(1)), file_name="forecast_pilots.csv",
-                   mime="text/csv", key="dl_forecast_pilots", on_click="ignore")
+                   mime="text/csv", key="dl_forecast_in_flight", on_click="ignore")
 fitted = ", ".join(stage_label(stages[s]) for s in found.by_stage) or "none"
 with st.expander("How this is computed"):
     st.markdown(

@@ -191,6 +191,8 @@ def test_the_forecast_page_states_the_forecast_and_lists_the_likely_pilots() -> 
     # within 12 months (183 days) but neither within 3 nor within 6
     assert at.selectbox(key="forecast_pick").options == ["Likely to reach production within 12 months (8)"]
     at.selectbox(key="forecast_pick").set_value("Likely to reach production within 12 months (8)").run()
+    assert not at.exception, at.exception  # the listed pilots' download and the whole table's, each its own key
+    assert len(at.get("download_button")) == 2
     listed = next(d.value for d in at.dataframe if "Pilot ID" in d.value.columns)
     assert sorted(listed["Pilot ID"]) == [f"P{100 + i:03d}" for i in range(8)]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.harness import assert_no_exception
+
 
 @pytest.fixture(scope="module")
 def page(browser, app_url):
@@ -18,7 +20,8 @@ def page(browser, app_url):
 
 
 def click(tab, key: str, selector: str, index: int) -> list[str]:
-    """Click the index-th mark of a chart; the captions that name pilots behind a click."""
+    """Click the index-th mark of a chart, fail on any exception the rerun shows; the captions that name
+    pilots behind a click."""
     chart = tab.locator(f".st-key-{key}")
     chart.scroll_into_view_if_needed()
     tab.wait_for_timeout(800)
@@ -28,6 +31,7 @@ def click(tab, key: str, selector: str, index: int) -> list[str]:
     tab.wait_for_timeout(300)
     tab.mouse.click(x, y)
     tab.wait_for_timeout(4000)
+    assert_no_exception(tab)  # what the click lists (its table, its download) draws without an error
     return [c for c in tab.locator("[data-testid=stCaptionContainer]").all_inner_texts() if "you clicked" in c]
 
 

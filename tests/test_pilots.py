@@ -42,3 +42,12 @@ def test_text_is_plain_not_a_pattern():
 
 def test_columns_outside_the_search_are_ignored():
     assert ids("intake") == []
+
+
+def test_words_split_on_any_whitespace():
+    assert ids("ada  finance") == ids(" ada\tfinance ") == ["AI-001"]
+
+
+def test_a_missing_field_matches_no_text():
+    # AI-003 has no name: no "None" or "nan" stands in for it ("nan" finds AI-001's "Finance" only)
+    assert ids("none") == [] and ids("nan") == ["AI-001"]

@@ -14,8 +14,6 @@ import io
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from conftest import FEDERAL, SAMPLE
 from hypothesis import given, settings
@@ -28,9 +26,7 @@ from analysis.metrics.cohorts import (
     DAYS_PER_MONTH,
     START_YEAR,
     at_risk_table,
-    cohort_labels,
     cohort_matrix,
-    cohort_pilots,
     comparison_sentence,
     event_times,
     incidence_curves,
@@ -39,76 +35,8 @@ from analysis.metrics.cohorts import (
     segment_labels,
     segment_order,
 )
-from analysis.metrics.overview import Kpis, kpis
-from analysis.metrics.stats import cumulative_incidence, median_time
+from analysis.metrics.stats import median_time
 from bench.portfolios import portfolio_frame
-
-# ------------------------------------------------------------------ the code replaced
-
-
-def slow_event_times(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> pd.DataFrame:
-    """analysis/metrics/cohorts.py's event_times before round 3, verbatim (datetime64 arrays and np.where)."""
-    def dates(column: str) -> np.ndarray:
-        if column not in classified:
-            return np.full(len(classified), np.datetime64("NaT"), dtype="datetime64[us]")
-        return classified[column].to_numpy(dtype="datetime64[us]")
-
-    def days(later, earlier) -> np.ndarray:
-        span = later - earlier
-        return np.where(np.isnat(span), np.nan, span.astype(np.int64) // cohorts.DAY_US)
-
-    if as_of is None or "start_date" not in classified:
-        return pd.DataFrame({"pilot_id": pd.Series(dtype=str), "start_date": pd.Series(dtype="datetime64[us]"),
-                             **{c: pd.Series(dtype=float) for c in cohorts.TIMES_COLUMNS[2:]}})
-    day = np.datetime64(pd.Timestamp(as_of).as_unit("us"))
-    production, end_date = dates(f"{stages[-1]}_date"), dates("end_date")
-    production = np.where(np.isnat(production), end_date, production)
-    cancelled = np.where(np.isnat(end_date), dates("last_progress"), end_date)
-    end = np.where(classified["reached_production"].to_numpy(dtype=bool), production, day)
-    end = np.where(classified["cancelled"].to_numpy(dtype=bool), cancelled, end)
-    late = end > day
-    start = dates("start_date")
-    months = days(np.where(late, day, end), start) / DAYS_PER_MONTH
-    kept = ~np.isnan(months) & (months >= 0)
-    event = np.select([classified["reached_production"], classified["cancelled"]], [1, 2], 0)
-    return pd.DataFrame({"pilot_id": classified["pilot_id"].array[kept],
-                         "start_date": classified["start_date"].array[kept], "months": months[kept],
-                         "event": np.where(late, 0, event)[kept],
-                         "follow_up": (days(day, start) / DAYS_PER_MONTH)[kept]})
-
-
-def slow_kpis(classified: pd.DataFrame, stages: list[str], as_of: dt.date | None) -> Kpis:
-    """analysis/metrics/overview.py's kpis before round 3, verbatim (stats.cumulative_incidence, pandas sums)."""
-    times = slow_event_times(classified, stages, as_of)
-    median = median_time(cumulative_incidence(times["months"], times["event"], 1), "cif") if len(times) \
-        else None
-    reached = times.loc[times["event"] == 1, "months"]
-    cancelled = classified.loc[classified["cancelled"], "spend"] if "spend" in classified else None
-    spend = cancelled.sum(min_count=1) if cancelled is not None and cancelled.notna().any() else None
-    return Kpis(pilots=len(classified), reached_production=int(classified["reached_production"].sum()),
-                cancelled=int(classified["cancelled"].sum()), in_flight=int(classified["in_flight"].sum()),
-                stalled=int(classified["stalled"].sum()), decided=int(classified["decided"].sum()),
-                in_flight_dated=int((classified["in_flight"] & classified["last_progress"].notna()).sum()),
-                unknown_stage=int((classified["stage_index"] < 0).sum()),
-                median_months_to_production=median,
-                median_months_when_reached=float(reached.median()) if len(reached) else None,
-                spend_on_cancelled=None if spend is None else float(spend))
-
-
-def slow_cohort_codes(start_dates: pd.Series, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
-    """_cohort_codes before round 3: every date hashed (pd.factorize), then its period."""
-    date_codes, dates = pd.factorize(start_dates)
-    cohort_of_date, found = pd.factorize(pd.DatetimeIndex(dates).to_period(cohorts.PERIODS[period][0]), sort=True)
-    return np.append(cohort_of_date, -1)[date_codes], found
-
-
-def slow_cohort_pilots(pilots: pd.DataFrame, times: pd.DataFrame, labels: pd.Series, cohort: str) -> pd.DataFrame:
-    """cohort_pilots before round 3, verbatim: every id matched with pyarrow's hash lookup."""
-    ids = times.loc[(labels == cohort).to_numpy(), "pilot_id"]
-    member = pc.is_in(pa.array(pilots["pilot_id"], type=pa.large_string()),
-                      value_set=pa.array(ids, type=pa.large_string()))
-    return pilots[member.to_numpy(zero_copy_only=False)]
-
 
 # ------------------------------------------------------------------ the portfolios
 
@@ -168,22 +96,8 @@ def dated(dated_portfolio) -> pd.DataFrame:
 # ------------------------------------------------------------------ the same answers
 
 
-def test_event_times_equal_the_datetime_code(portfolio, times) -> None:
-    classified, stages, as_of = portfolio
-    pd.testing.assert_frame_equal(times, slow_event_times(classified, stages, as_of), check_exact=True)
-    bare = classified.drop(columns=[f"{stages[-1]}_date"]).assign(end_date=pd.NaT)
-    pd.testing.assert_frame_equal(event_times(bare, stages, as_of), slow_event_times(bare, stages, as_of),
-                                  check_exact=True)
-    assert event_times(classified, stages, None).empty
 
 
-@pytest.mark.parametrize("block", [1, 7, 256])
-def test_event_times_in_blocks_equal_the_datetime_code(portfolio, monkeypatch, block) -> None:
-    # blocks of a few pilots, the last one short: every block boundary falls somewhere in the frame
-    monkeypatch.setattr(cohorts, "EVENT_BLOCK", block)
-    classified, stages, as_of = portfolio
-    pd.testing.assert_frame_equal(event_times(classified, stages, as_of), slow_event_times(classified, stages, as_of),
-                                  check_exact=True)
 
 
 def test_event_times_share_the_id_array_only_when_nobody_is_left_out(dated_portfolio, dated) -> None:
@@ -203,12 +117,6 @@ def test_some_portfolios_leave_pilots_out_and_censor_late_events(portfolio, time
             (times["event"] == 1).sum()
 
 
-def test_kpis_equal_the_old_tiles(portfolio, times) -> None:
-    classified, stages, as_of = portfolio
-    slow = slow_kpis(classified, stages, as_of)
-    assert kpis(classified, stages, as_of) == slow
-    assert kpis(classified, stages, as_of, times) == slow
-    assert (slow.median_months_when_reached is None) == times.empty
 
 
 def test_the_medians_equal_the_curve_and_numpy(dated) -> None:
@@ -229,35 +137,8 @@ def test_counted_median_is_numpys_median(counts) -> None:
     assert got == (float(np.median(sample)) if sample.size else None)
 
 
-@pytest.mark.parametrize("period", ["quarter", "year"])
-def test_cohort_codes_labels_and_years_equal_the_hashed_ones(dated, period) -> None:
-    times = dated
-    codes, found = cohorts._cohort_codes(times["start_date"], period)
-    slow_codes, slow_found = slow_cohort_codes(times["start_date"], period)
-    np.testing.assert_array_equal(codes, slow_codes)
-    pd.testing.assert_index_equal(found, slow_found)
-    labels = segment_labels(pd.DataFrame(), times, START_YEAR)
-    years, names = pd.factorize(times["start_date"].dt.year, sort=True)
-    expected = pd.Series(pd.Categorical.from_codes(years, [str(y) for y in names]), index=times.index,
-                         name="start_date")
-    pd.testing.assert_series_equal(labels, expected)
 
 
-def test_day_codes_with_missing_far_apart_and_early_dates() -> None:
-    cases = [["2024-03-01 10:00", None, "2024-03-01", "1969-12-31 23:59", "2023-01-01", None],
-             ["1700-01-01", "2024-06-30", None, "2300-12-31 12:00"],  # centuries apart: sorted, not counted
-             [None, None], []]
-    for dates in cases:
-        series = pd.Series([None if d is None else pd.Timestamp(d) for d in dates], dtype="datetime64[us]")
-        for period in ("quarter", "year"):
-            codes, found = cohorts._cohort_codes(series, period)
-            slow_codes, slow_found = slow_cohort_codes(series, period)
-            np.testing.assert_array_equal(codes, slow_codes)
-            pd.testing.assert_index_equal(found, slow_found)
-        labels = segment_labels(pd.DataFrame(), pd.DataFrame({"start_date": series}), START_YEAR)
-        years, names = pd.factorize(series.dt.year, sort=True)
-        assert labels.astype(str).tolist() == pd.Series(pd.Categorical.from_codes(years, [str(y) for y in names]))\
-            .astype(str).tolist()
 
 
 @pytest.mark.parametrize("block", [7, 1 << 16])
@@ -314,24 +195,6 @@ def test_counts_passed_once_give_the_same_curves_and_numbers_at_risk(dated_portf
     assert counts.counts.shape == (len(order), len(COUNTED) + 1, counts.months.size)
 
 
-def test_cohort_pilots_by_row_equal_the_id_lookup(dated_portfolio, dated) -> None:
-    times = dated
-    classified = dated_portfolio[0]
-    for period in ("quarter", "year"):
-        labels = cohort_labels(times["start_date"], period)
-        for chosen in sorted(labels.unique(), reverse=True)[:3]:
-            slow = slow_cohort_pilots(classified, times, labels, chosen)
-            pd.testing.assert_frame_equal(cohort_pilots(classified, times, labels, chosen), slow)
-            np.testing.assert_array_equal(cohorts.cohort_index(classified, times, labels, chosen),
-                                          slow.index.to_numpy())
-    # a frame with other ids (a copy of them): matched by id, as before
-    copied = classified.assign(pilot_id=classified["pilot_id"].copy())
-    labels = cohort_labels(times["start_date"])
-    newest = sorted(labels.unique())[-1]
-    pd.testing.assert_frame_equal(cohort_pilots(copied, times, labels, newest),
-                                  slow_cohort_pilots(copied, times, labels, newest))
-    np.testing.assert_array_equal(cohorts.cohort_index(copied, times, labels, newest),
-                                  slow_cohort_pilots(copied, times, labels, newest).index.to_numpy())
 
 
 @pytest.mark.parametrize("by", [None, START_YEAR, "business_unit"])

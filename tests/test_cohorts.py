@@ -2,41 +2,55 @@
 sentence, and curves by segment, on hand-built portfolios with explicit as-of dates.
 
 Months are days / 30.4375 (analysis.cohorts.DAYS_PER_MONTH); every expected number below is worked out
-by hand from the dates in the comment beside it.
+by hand from the dates in the comment beside it. The last sections pin the fast paths (issue 7) to other
+live code: stats.cumulative_incidence, numpy, and the general path each fast path falls back to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pandas as pd
 import pytest
 from builders import analysed, pilot
-from conftest import SAMPLE
+from conftest import FEDERAL, SAMPLE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.cli.summary import analyse_file
+from analysis.metrics import cohorts
 from analysis.metrics.cohorts import (
+    COUNTED,
     DAYS_PER_MONTH,
+    EVENT_CODES,
+    KINDS,
     MATRIX_COLUMNS,
     START_YEAR,
+    _grid_rank,
     at_risk_table,
     cohort_comparison,
     cohort_index,
+    cohort_label,
     cohort_labels,
     cohort_matrix,
+    cohort_periods,
     cohort_pilots,
     cohort_trend,
     comparison_sentence,
     event_times,
+    incidence_curves,
+    segment_counts,
     segment_curves,
     segment_labels,
     segment_order,
     segment_summary,
     time_to_production,
 )
-from analysis.metrics.stats import wilson_interval
+from analysis.metrics.stats import cumulative_incidence, median_time, wilson_interval
 from analysis.store.queries import BLANK
+from bench.portfolios import portfolio_frame
 
 AS_OF = dt.date(2025, 7, 1)
 
@@ -478,3 +492,288 @@ def test_cohort_pilots_are_the_pilots_started_in_the_cohort(times: pd.DataFrame)
     # The same number of pilots in another order (another id array): matched by id, not taken by row.
     reordered = dated.iloc[::-1]
     assert cohort_pilots(reordered, shared, labels, "2025")["pilot_id"].tolist() == ["P005", "P004", "P003"]
+
+
+# ------------------------------------------------ the sample portfolio, against live code
+# (the counted curves against stats.cumulative_incidence, the sentence with and without the triangle, cohort
+# labels against cohort_periods)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    result = analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
+    return result.classified, result.derived.stages, result.as_of
+
+
+@pytest.fixture(scope="module")
+def sample_times(sample) -> pd.DataFrame:
+    return event_times(*sample)
+
+
+
+
+
+
+def test_start_year_labels_are_the_years_as_text(sample, sample_times) -> None:
+    labels = segment_labels(sample[0], sample_times, START_YEAR)
+    assert labels.astype(str).tolist() == sample_times["start_date"].dt.year.astype(str).tolist()
+    assert segment_order(labels, START_YEAR) == ["2023", "2024", "2025", "2026"]
+
+
+def test_overall_curves_equal_cumulative_incidence(sample_times) -> None:
+    curves = incidence_curves(sample_times)
+    for kind in KINDS:
+        reference = cumulative_incidence(sample_times["months"], sample_times["event"], EVENT_CODES[kind])
+        pd.testing.assert_frame_equal(curves[kind], reference, check_exact=True)
+
+
+
+
+@pytest.mark.parametrize("step", [1, 3, 5, 12])
+def test_the_sentence_from_the_triangles_cells_is_the_same(sample_times, step) -> None:
+    # A step that does not divide 12 months has no 12-month column: the sentence counts its own.
+    assert comparison_sentence(sample_times, matrix=cohort_matrix(sample_times, "quarter", step)) == \
+        comparison_sentence(sample_times)
+
+
+def test_cohort_labels_and_pilots(sample, sample_times) -> None:
+    pilots = sample[0]
+    for period in ("quarter", "year"):
+        labels = cohort_labels(sample_times["start_date"], period)
+        expected = cohort_periods(sample_times["start_date"], period).map(cohort_label)
+        assert labels.astype(str).tolist() == expected.tolist()
+        for chosen in sorted(expected.unique(), reverse=True)[:2]:
+            members = pilots[pilots["pilot_id"].isin(sample_times.loc[expected == chosen, "pilot_id"])]
+            pd.testing.assert_frame_equal(cohort_pilots(pilots, sample_times, labels, chosen), members)
+    # The newest quarter of the sample: 2026 Q3, 38 pilots (the triangle's bottom row).
+    labels = cohort_labels(sample_times["start_date"])
+    assert len(cohort_pilots(pilots, sample_times, labels, "2026 Q3")) == 38
+
+
+# ------------------------------------------------------------------ a hand-checked curve
+
+
+def test_fast_curve_equals_aalen_johansen_by_hand() -> None:
+    # Six pilots, (months, outcome): 1 production, 2 cancelled, 2 censored, 3 production, 4 cancelled,
+    # 5 censored (tests/test_stats.py works these out by hand): F_production = 1/6 at 1, 7/18 from 3 on;
+    # F_cancelled = 1/6 from 2, 7/18 from 4 on.
+    times = pd.DataFrame({"months": [1.0, 2, 2, 3, 4, 5], "event": [1, 2, 0, 1, 2, 0]})
+    curves = segment_curves(times, pd.Series(["all"] * 6), ["all"], min_at_risk=1)
+    production = curves[curves["kind"] == "production"]
+    np.testing.assert_allclose(production["cif"], [0, 1 / 6, 1 / 6, 7 / 18, 7 / 18, 7 / 18], atol=1e-15)
+    assert production["at_risk"].tolist() == [6, 6, 5, 3, 2, 1]
+    assert production["censored"].tolist() == [0, 0, 1, 0, 0, 1]
+    np.testing.assert_allclose(curves[curves["kind"] == "cancelled"]["cif"],
+                               [0, 0, 1 / 6, 1 / 6, 7 / 18, 7 / 18], atol=1e-15)
+
+
+
+
+def test_grid_rank_is_searchsorted_on_the_boundaries() -> None:
+    # Values on, and one floating-point step either side of, every grid month, as month counts computed
+    # from days come out: division must not put any on the wrong side.
+    for step in (1, 3, 7, 12):
+        months = np.arange(step, 40 * step + 1, step)
+        base = np.concatenate([months, np.arange(0, 3000) / DAYS_PER_MONTH, [0.0, -1.0, 1e9]]).astype(float)
+        values = np.concatenate([base, np.nextafter(base, np.inf), np.nextafter(base, -np.inf)])
+        for side in ("left", "right"):
+            np.testing.assert_array_equal(_grid_rank(values, months, step, side),
+                                          np.searchsorted(months, values, side=side))
+    # NaN compares false with every month: followed for none, within none.
+    assert _grid_rank(np.array([np.nan]), np.arange(3, 13, 3), 3, "right").tolist() == [0]
+    assert _grid_rank(np.array([np.nan]), np.arange(3, 13, 3), 3, "left").tolist() == [4]
+
+
+# ------------------------------------------------ the fast paths on larger portfolios
+# (issue 7, round 3: event_times on int64 stamps, the medians from one count of the distinct months, the
+# triangle's ranks looked up per whole day, the sentence from the 12-month column alone, one count for the
+# curves and the numbers at risk): each fast path against the other live path it takes, on the sample, the
+# federal inventory and generated portfolios with missing values, late events and pilots left out.
+
+
+def generated(n: int = 3000, seed: int = 7, holes: float = 0.15) -> bytes:
+    """bench/portfolios' generator, with `holes` of the start, end, production, last-update and spend cells
+    emptied: pilots without a start or an event date (left out of the times), production without a date."""
+    frame = portfolio_frame(n, seed)
+    rng = np.random.default_rng(seed)
+    for column in ["Start Date", "End Date", "Production Date", "Last Update", "Spend"]:
+        frame.loc[rng.random(n) < holes, column] = ""
+    out = io.StringIO()
+    frame.to_csv(out, index=False, lineterminator="\n")
+    return out.getvalue().encode()
+
+
+DATED = ["sample", "generated", "generated, early as-of"]  # the federal inventory has no start dates
+
+
+def portfolio_of(name: str) -> tuple[pd.DataFrame, list[str], dt.date]:
+    """(classified pilots, stages, as-of) of a portfolio. The early as-of leaves out every pilot started
+    after it and censors events dated after it."""
+    if name == "sample":
+        result = analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
+    elif name == "federal":
+        result = analyse_file(FEDERAL.read_bytes(), FEDERAL.name)
+    else:
+        early = dt.date(2024, 6, 30) if "early" in name else None
+        result = analyse_file(generated(), "generated.csv", as_of=early)
+    return result.classified, result.derived.stages, result.as_of
+
+
+@pytest.fixture(scope="module", params=[*DATED, "federal"])
+def portfolio(request) -> tuple[pd.DataFrame, list[str], dt.date]:
+    return portfolio_of(request.param)
+
+
+@pytest.fixture(scope="module")
+def portfolio_times(portfolio) -> pd.DataFrame:
+    return event_times(*portfolio)
+
+
+@pytest.fixture(scope="module", params=DATED)
+def dated_portfolio(request) -> tuple[pd.DataFrame, list[str], dt.date]:
+    """The portfolios with start dates, for what the Cohorts page computes only when some pilot has one (the
+    federal inventory has none: its times are empty, and the page says so instead)."""
+    return portfolio_of(request.param)
+
+
+@pytest.fixture(scope="module")
+def dated(dated_portfolio) -> pd.DataFrame:
+    times = event_times(*dated_portfolio)
+    assert len(times)
+    return times
+
+
+# ------------------------------------------------------------------ the same answers
+
+
+
+
+
+
+def test_event_times_share_the_id_array_only_when_nobody_is_left_out(dated_portfolio, dated) -> None:
+    classified, times = dated_portfolio[0], dated
+    assert (times["pilot_id"].array is classified["pilot_id"].array) == (len(times) == len(classified))
+    started = classified[classified["start_date"].notna()].reset_index(drop=True)
+    kept = event_times(started, *dated_portfolio[1:])
+    assert (len(kept) == len(started)) == (kept["pilot_id"].array is started["pilot_id"].array)
+
+
+def test_some_portfolios_leave_pilots_out_and_censor_late_events(portfolio, portfolio_times) -> None:
+    # the cases the fast paths branch on are met: the generated ones leave pilots out
+    classified, stages, as_of = portfolio
+    if as_of == dt.date(2024, 6, 30):
+        assert len(portfolio_times) < classified["start_date"].notna().sum()
+        assert (classified["reached_production"] & (classified["start_date"] <= pd.Timestamp(as_of))).sum() > \
+            (portfolio_times["event"] == 1).sum()
+
+
+
+
+def test_the_medians_equal_the_curve_and_numpy(dated) -> None:
+    times = dated
+    to_production, when_reached = cohorts.production_medians(times)
+    assert to_production == median_time(incidence_curves(times)["production"], "cif")
+    reached = times.loc[times["event"] == 1, "months"]
+    assert when_reached == float(np.median(reached)) == float(reached.median())
+    assert cohorts.production_medians(times.iloc[:0]) == (None, None)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=12))
+def test_counted_median_is_numpys_median(counts) -> None:
+    values = np.arange(len(counts)) / DAYS_PER_MONTH * 7.0
+    sample = np.repeat(values, counts)
+    got = cohorts._counted_median(values, np.array(counts))
+    assert got == (float(np.median(sample)) if sample.size else None)
+
+
+
+
+
+
+@pytest.mark.parametrize("block", [7, 1 << 16])
+def test_cell_keys_by_day_equal_the_divided_ranks(dated, monkeypatch, block) -> None:
+    # the triangle's keys from ranks looked up per whole day (in blocks) against _grid_rank's division
+    monkeypatch.setattr(cohorts, "EVENT_BLOCK", block)
+    codes, _ = cohorts._cohort_codes(dated["start_date"], "quarter")
+    follow_up, months, event = (dated[c].to_numpy() for c in ("follow_up", "months", "event"))
+    outcomes = cohorts._outcomes(event)
+
+    def divided(values: np.ndarray, grid: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+        width = grid.size + 1
+        return (codes * width + cohorts._grid_rank(follow_up, grid, step, "right"),
+                (codes * width + cohorts._grid_rank(values, grid, step, "left")) * (len(COUNTED) + 1) + outcomes)
+
+    for step in (1, 3, 12):
+        grid = np.arange(step, int(follow_up.max() // step) * step + 1, step)
+        fast = cohorts._day_cell_keys(codes, follow_up, months, event, grid)
+        assert fast is not None  # the table is what is tested
+        for got, want in zip(fast, divided(months, grid, step)):
+            np.testing.assert_array_equal(got, want)
+        # months that are not whole days: ranked by division, as before
+        odd = months + 0.001
+        assert cohorts._day_cell_keys(codes, follow_up, odd, event, grid) is None
+        for got, want in zip(cohorts._cell_keys(codes, follow_up, odd, event, grid, step), divided(odd, grid, step)):
+            np.testing.assert_array_equal(got, want)
+    assert cohorts._block_days(np.array([0.5, 1.0, 2.999, 3.0, 3.2])) is None
+
+
+@pytest.mark.parametrize("month", [6, 12, 24])
+def test_the_sentence_counted_on_its_column_equals_the_triangles(dated, month) -> None:
+    times = dated
+    for period in ("quarter", "year"):
+        matrix = cohort_matrix(times, period, month)
+        cells = matrix[(matrix["month"] == month) & (matrix["observed"] == "full")]
+        direct = cohorts._full_cells(times, period, month)
+        pd.testing.assert_frame_equal(direct.reset_index(drop=True),
+                                      cells[direct.columns].reset_index(drop=True), check_dtype=False)
+        assert cohorts.cohort_comparison(times, month, period) == \
+            cohorts.cohort_comparison(times, month, period, matrix=matrix)
+    assert comparison_sentence(times, month) == comparison_sentence(times, month, cohort_matrix(times, "quarter", 1))
+
+
+@pytest.mark.parametrize("by", [None, START_YEAR, "business_unit", "sourcing"])
+def test_counts_passed_once_give_the_same_curves_and_numbers_at_risk(dated_portfolio, dated, by) -> None:
+    times = dated
+    labels = segment_labels(dated_portfolio[0], times, by)
+    order = segment_order(labels, by)
+    counts = segment_counts(times, labels, order)
+    pd.testing.assert_frame_equal(segment_curves(times, labels, order, counts=counts),
+                                  segment_curves(times, labels, order), check_exact=True)
+    pd.testing.assert_frame_equal(at_risk_table(times, labels, order, counts=counts),
+                                  at_risk_table(times, labels, order), check_exact=True)
+    assert counts.counts.shape == (len(order), len(COUNTED) + 1, counts.months.size)
+
+
+
+
+@pytest.mark.parametrize("by", [None, START_YEAR, "business_unit"])
+def test_segment_codes_from_categories_equal_the_hashed_ones(dated_portfolio, dated, by) -> None:
+    labels = segment_labels(dated_portfolio[0], dated, by)
+    order = segment_order(labels, by)
+    for wanted in (order, order[1:], order[::-1]):  # a segment left out counts nowhere
+        codes, uniques = pd.factorize(labels)
+        position = {s: i for i, s in enumerate(wanted)}
+        slow = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.intp)[codes]
+        np.testing.assert_array_equal(cohorts._segment_codes(labels, wanted), slow)
+
+
+@pytest.mark.parametrize("by", [None, START_YEAR, "business_unit"])
+def test_counts_by_day_equal_the_ranked_months(portfolio, dated, monkeypatch, by) -> None:
+    # _day_counts (whole days, keys in blocks, the rows of no segment counted for the months only) against
+    # the months ranked first (the way any months are counted, forced here by allowing no counters)
+    labels = segment_labels(portfolio[0], dated, by)
+    order = segment_order(labels, by)
+    monkeypatch.setattr(cohorts, "EVENT_BLOCK", 7)
+    cases = [(None, 1)] + [(cohorts._segment_codes(labels, wanted), len(wanted)) for wanted in (order, order[1:])]
+    for codes, segments in cases:  # one segment of every row; the segments; all but the first (-1 codes)
+        fast = cohorts._time_counts(dated, codes, segments)
+        with monkeypatch.context() as ranked:
+            ranked.setattr(cohorts, "COUNTED_CELLS_MAX", 0)
+            slow = cohorts._time_counts(dated, codes, segments)
+        np.testing.assert_array_equal(fast[0], slow[0])
+        np.testing.assert_array_equal(fast[1], slow[1])
+        assert fast[1].dtype == slow[1].dtype
+    # months that are not whole days are ranked, as before
+    odd = dated.assign(months=dated["months"] + 0.001)
+    assert cohorts._day_counts(odd["months"].to_numpy(), odd["event"].to_numpy(), None, 1) is None

@@ -28,11 +28,12 @@ def live(i: int, production: str) -> dict[str, object]:
 
 # As of 2025-01-01, all started 2024-01-01:
 #   P001 production 2024-04-01 (91 days), P002 production 2024-07-01 (182 days),
-#   P003 active, last progress 2024-01-01: stalled (366 days > 90), censored at 366 days,
+#   P003 active in intake (the first stage, a readable one), last progress 2024-01-01: stalled (366 days
+#   > 90), censored at 366 days,
 #   P004 cancelled 2024-10-01 with 500 spent, P005 cancelled 2024-12-01 with no spend recorded,
 #   P006 active in an unreadable stage and no stage date to place it by, updated 2024-12-15: in flight, not
 #   stalled, censored at 366 days.
-ROWS = [live(1, "2024-04-01"), live(2, "2024-07-01"), started(3),
+ROWS = [live(1, "2024-04-01"), live(2, "2024-07-01"), started(3, stage="Intake"),
         started(4, status="Cancelled", end_date="2024-10-01", spend="500"),
         started(5, status="Cancelled", end_date="2024-12-01", spend=""),
         pilot(6, start_date="2024-01-01", intake_date="", poc_date="", stage="Mystery", last_update="2024-12-15")]

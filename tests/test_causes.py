@@ -27,6 +27,7 @@ from analysis.metrics.causes import (
     segment_rates,
     segment_test,
     spend_by_cause,
+    start_quarter,
 )
 from analysis.metrics.stats import METHOD_CHI_SQUARE, METHOD_FISHER
 from tests.builders import analysed, pilot
@@ -218,3 +219,13 @@ def test_the_overall_rate_counts_decided_pilots_only(causes_portfolio):
     assert overall_rate(causes_portfolio) == 7 / 8  # 7 cancelled of 8 decided; the active pilot is censored
     assert overall_rate(causes_portfolio, "data_quality") == 3 / 8
     assert overall_rate(causes_portfolio[~causes_portfolio["decided"]]) is None
+
+
+def test_start_quarter_names_each_date_and_leaves_a_missing_one_missing():
+    # 2024-03-31 is the last day of Q1, 2024-04-01 the first of Q2; 2023-12-31 is in Q4 of its own year
+    start = pd.Series(pd.to_datetime(["2024-03-31", "2024-04-01", None, "2023-12-31", "2024-01-01"]),
+                      index=[5, 3, 9, 1, 0], name="start_date")
+    named = start_quarter(start)
+    assert named.tolist()[:2] == ["2024 Q1", "2024 Q2"] and named.tolist()[3:] == ["2023 Q4", "2024 Q1"]
+    assert pd.isna(named.iloc[2])  # no date, no quarter (not the text "None")
+    assert named.index.tolist() == [5, 3, 9, 1, 0] and named.name == "start_date"

@@ -79,3 +79,10 @@ def test_the_samples_stalled_pilots() -> None:
     stages = ["intake", "scoping", "poc", "pilot", "production"]
     assert classify(raw, stages, dt.date(2026, 10, 31))["stalled"].sum() == 31  # COMMON.md
     assert np.array_equal(classify(raw, stages, None)["stalled"].to_numpy(), np.zeros(len(raw), dtype=bool))
+
+
+def test_classify_leaves_its_input_alone():
+    result = analyse_file(SAMPLE.read_bytes(), SAMPLE.name)
+    pilots, before = result.derived.pilots, result.derived.pilots.copy()
+    classify(pilots, result.derived.stages, result.as_of)
+    pd.testing.assert_frame_equal(pilots, before)

@@ -12,7 +12,7 @@ from analysis.metrics.outcomes import date_fields, default_as_of
 from analysis.store import datasets as store
 from analysis.store import queries
 from analysis.store.queries import Filters
-from tests.builders import make_portfolio, pilot
+from tests.builders import HEADERS, make_portfolio, pilot
 
 pytestmark = pytest.mark.usefixtures("store_backend")  # every test on DuckDB and on PostgreSQL
 
@@ -93,3 +93,31 @@ def test_pilots_come_in_file_order_beyond_one_row_group(tmp_path):
         assert rows.is_monotonic_increasing and len(rows) == 400_000
         ops = queries.load_pilots(con, "big", Filters({"business_unit": ("Ops",)}), {})["row"]
         assert ops.is_monotonic_increasing and len(ops) == 133_334
+
+
+# Nine pilots for the filter widgets' options. Business unit: Ops 3, HR 2, IT 2, blank 2; sponsor: Ada 8,
+# Bo 1; Region (an extra column of the upload): EU 5, US 3, blank 1.
+OPTION_ROWS = [pilot(i, Business_Unit=unit, Sponsor="Bo" if i == 9 else "Ada", Region=region)
+               for i, (unit, region) in enumerate([("Ops", "EU"), ("Ops", "EU"), ("Ops", "US"), ("HR", "EU"),
+                                                   ("HR", ""), ("IT", "US"), ("IT", "EU"), ("", "US"), ("", "EU")],
+                                                  start=1)]
+
+
+def test_filter_options_most_common_first_ties_by_name_blank_counted_limit_per_dimension(tmp_path):
+    with store.connect(tmp_path) as con:
+        ds = store.ingest(con, make_portfolio(OPTION_ROWS, headers=[*HEADERS, "Region"]), "options.csv")
+        extras = list(store.dataset_info(con, ds).extras)
+        dims = ["business_unit", "sponsor", *extras]
+        # By hand from OPTION_ROWS: most pilots first; HR, IT and (blank) tie at 2 and go by name
+        # ("(" sorts before letters); a missing value is the BLANK option, counted like any other.
+        assert queries.filter_options(con, ds, dims) == {
+            "business_unit": ["Ops", queries.BLANK, "HR", "IT"], "sponsor": ["Ada", "Bo"],
+            extras[0]: ["EU", "US", queries.BLANK]}
+        # The limit cuts each dimension's own list, keeping its most common values.
+        assert queries.filter_options(con, ds, dims, limit=2) == {
+            "business_unit": ["Ops", queries.BLANK], "sponsor": ["Ada", "Bo"], extras[0]: ["EU", "US"]}
+        assert queries.filter_options(con, ds, dims, limit=1) == {
+            "business_unit": ["Ops"], "sponsor": ["Ada"], extras[0]: ["EU"]}
+        # The dimensions come back in the order asked for; none asked, none given.
+        assert list(queries.filter_options(con, ds, ["sponsor", "business_unit"])) == ["sponsor", "business_unit"]
+        assert queries.filter_options(con, ds, []) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -196,3 +197,28 @@ def test_a_big_box_without_outliers_sends_no_points():
     (box,) = [b for b in stage_time_figure(durations, summary, ["intake", "poc", "production"]).data if b.type == "box"]
     assert box.q1 is not None and box.x is None and box.customdata is None
     assert box.lowerfence == (0.0,) and box.upperfence == (89 / DAYS_PER_MONTH,)
+
+
+def test_positions_count_and_list_each_stages_in_flight_pilots_by_hand():
+    # As of 2024-03-01 (a leap year), stalled after 20 days without progress:
+    #   P001 PoC since Jan 31: 30 days, stalled; P002 PoC since Feb 20: 10 days; P003 PoC, no PoC date,
+    #   updated Feb 25: not stalled, not dated; P008 on hold (in flight) in PoC since 2023-12-01: 91 days,
+    #   stalled; P004 scoping since Feb 1: 29 days, stalled. Not in flight: P005 cancelled, P006 in
+    #   production; P007's stage is unreadable (no position to show).
+    rows = [row(1, "PoC", intake_date="2024-01-01", poc_date="2024-01-31"), row(2, "PoC", poc_date="2024-02-20"),
+            row(3, "PoC", last_update="2024-02-25"), row(4, "Scoping", scoping_date="2024-02-01"),
+            row(5, "PoC", "Cancelled", poc_date="2024-01-15", end_date="2024-02-01"),
+            row(6, "Production", "In production", production_date="2024-02-01"),
+            row(7, "Mystery", last_update="2024-02-25"), row(8, "PoC", "On hold", poc_date="2023-12-01")]
+    result = analysed(rows, as_of=AS_OF, stall_days=20)
+    positions = current_positions(result.classified, result.derived.stages, AS_OF)
+    assert positions["stage"].tolist() == ["intake", "scoping", "poc", "pilot"]  # not the last stage
+    assert positions["in_flight"].tolist() == [0, 1, 4, 0]
+    assert positions["stalled"].tolist() == [0, 1, 2, 0]
+    assert positions["dated"].tolist() == [0, 1, 3, 0]  # P003 has no PoC date
+    # PoC: days there 30, 10, 91 -> median 30, longest 91; scoping: 29; no pilot in intake or pilot: NaN
+    np.testing.assert_array_equal(positions["median_days_there"], [np.nan, 29, 30, np.nan])
+    np.testing.assert_array_equal(positions["longest_days_there"], [np.nan, 29, 91, np.nan])
+    assert positions["pilot_ids"].tolist() == [[], ["P004"], ["P001", "P002", "P003", "P008"], []]  # frame order
+    assert positions["stalled_ids"].tolist() == [[], ["P004"], ["P001", "P008"], []]
+    assert positions["progressing_ids"].tolist() == [[], [], ["P002", "P003"], []]

@@ -145,10 +145,13 @@ def spread(result: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Series
 
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """A column's values as one Arrow text array, missing ones empty: what analysis/ingest/values reads."""
-    text = values.fillna("").astype("str")
-    return pa.chunked_array(text.array._pa_array).combine_chunks()
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A column's values as one Arrow text array, missing ones empty: what analysis/ingest/values and rows read
+    (an Arrow str column of one chunk without a missing value is not copied)."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray) or values.array._pa_array.null_count:
+        values = values.fillna("").astype("str")
+    text = pa.chunked_array(values.array._pa_array)
+    return text.chunk(0) if text.num_chunks == 1 else text.combine_chunks()
 
 
 def detect_date_order(values: pd.Series, counts: np.ndarray | None = None) -> tuple[str, bool]:
@@ -157,7 +160,7 @@ def detect_date_order(values: pd.Series, counts: np.ndarray | None = None) -> tu
     values and each counts that many times (values.date_order)."""
     if counts is None:
         _, values, counts = distinct(values)
-    return date_order(cleaned_dates(_arrow(values)), np.asarray(counts))
+    return date_order(cleaned_dates(arrow_text(values)), np.asarray(counts))
 
 
 def parse_dates(values: pd.Series, order: str) -> pd.Series:
@@ -194,7 +197,7 @@ def approximate_dates(uniques: pd.Series, counts: np.ndarray, order: str | None 
     """`distinct_dates`, and which of the values were read as the first day of a period (a month, a quarter,
     a year), not as a day. Read by analysis/ingest/values.read_dates; the values with words it leaves unread
     (`12 Mar 2024`, `March 12, 2024`) read here by pandas."""
-    read = read_value_dates(_arrow(uniques), np.asarray(counts), order)
+    read = read_value_dates(arrow_text(uniques), np.asarray(counts), order)
     days = read.days
     if read.worded.any():
         words = call("filter", read.cleaned, mask(read.worded)).to_pylist()
@@ -227,4 +230,4 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 def numbers_of(values: pd.Series) -> pd.Series:
     """`parse_numbers` of distinct values (the decimal-comma choice depends on which values occur, not
     on how often): analysis/ingest/values.amounts."""
-    return pd.Series(amounts(_arrow(values)), index=values.index, dtype="float64")
+    return pd.Series(amounts(arrow_text(values)), index=values.index, dtype="float64")

@@ -21,7 +21,7 @@ import pyarrow as pa
 from analysis.ingest import rows
 from analysis.ingest.arrowtext import FORMULA, HTML_HINT, clean_as_is, column_bytes
 from analysis.ingest.mapping import Mapping, read_as_stages
-from analysis.ingest.parse import Distinct, approximate_dates, numbers_of
+from analysis.ingest.parse import Distinct, approximate_dates, arrow_text, numbers_of
 from analysis.ingest.reading import (
     LineRange,
     RawTable,
@@ -266,14 +266,7 @@ def _reject_rows(cells: pd.DataFrame, lines: pd.Series, mapping: Mapping, cols: 
 def arrow_column(values: Distinct) -> rows.Column:
     """A column's distinct values as rows.Column takes them: the Arrow text of a str column as it is (no
     copy), its codes when they number distinct values (a column held as itself is given as its values)."""
-    return rows.Column(_arrow_text(values.uniques), values.codes if values.exact else None)
-
-
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """A text column as Arrow text without missing values (cleaned cells have none: an empty cell is "")."""
-    if isinstance(values.array, pd.arrays.ArrowStringArray) and not values.array._pa_array.null_count:
-        return pa.chunked_array(values.array._pa_array)
-    return pa.chunked_array([pa.array(values.fillna("").astype("str").tolist(), type=pa.large_string())])
+    return rows.Column(arrow_text(values.uniques), values.codes if values.exact else None)
 
 
 def strictly_ascending(values: pd.Series) -> bool:
@@ -295,7 +288,7 @@ def total_rows(cells: pd.DataFrame) -> pd.Series:
 
 
 def _empty_and_total(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    columns = (rows.Column(_arrow_text(cells[column])) for column in cells.columns)
+    columns = (rows.Column(arrow_text(cells[column])) for column in cells.columns)
     return rows.empty_and_total(columns, len(cells))
 
 

@@ -4,7 +4,13 @@ months (80% intervals), and each in-flight pilot's chance, sortable."""
 import streamlit as st
 
 from analysis.cli.export import safe_csv
-from analysis.figures.forecast import CHANCE_COLUMNS, CHANCE_ORDERS, chances_table, forecast_figure
+from analysis.figures.forecast import (
+    CHANCE_COLUMNS,
+    CHANCE_ORDERS,
+    TABLE_HEADERS,
+    chances_table,
+    forecast_figure,
+)
 from analysis.metrics.forecast import LIKELY, MIN_DECIDED, forecast, likely_ids
 from analysis.schema import stage_label
 from pages.common import TABLE_ROWS, current_view, page_head, pilots_behind, pilots_for
@@ -29,17 +35,14 @@ by = st.selectbox("Order by, largest first", list(CHANCE_ORDERS), format_func=CH
                   help="The table shows the first pilots in this order; the download has every pilot in flight.")
 table = chances_table(found, pilots, stages, by)
 shown = table.head(TABLE_ROWS)  # tens of thousands of rows sent to the browser on every run: the download has them
-headers = {"pilot_id": "Pilot ID", "name": "Name", "stage": "Stage now", "months_running": "Months running",
-           **{c: f"{'Production' if c.startswith('production') else 'Cancelled'} within {c.rsplit('_', 1)[1]} mo"
-              for c in CHANCE_COLUMNS}}
 st.dataframe(shown, hide_index=True, width="stretch", height=420, column_config={
-    **headers, "months_running": st.column_config.NumberColumn(headers["months_running"], format="%.1f"),
-    **{c: st.column_config.NumberColumn(headers[c], format="%.0f%%") for c in CHANCE_COLUMNS}})
+    **TABLE_HEADERS, "months_running": st.column_config.NumberColumn(TABLE_HEADERS["months_running"], format="%.1f"),
+    **{c: st.column_config.NumberColumn(TABLE_HEADERS[c], format="%.0f%%") for c in CHANCE_COLUMNS}})
 if len(table) > TABLE_ROWS:
     st.caption(f"The first {TABLE_ROWS:,} of {len(table):,} pilots in flight by {CHANCE_ORDERS[by]} are shown; "
                "the download has all of them.")
 st.download_button(f"Download the {len(table):,} pilots in flight (CSV)",
-                   lambda: safe_csv(table.rename(columns=headers).round(1)), file_name="forecast_pilots.csv",
+                   lambda: safe_csv(table.rename(columns=TABLE_HEADERS).round(1)), file_name="forecast_pilots.csv",
                    mime="text/csv", key="dl_forecast_in_flight", on_click="ignore")
 fitted = ", ".join(stage_label(stages[s]) for s in found.by_stage) or "none"
 with st.expander("How this is computed"):

@@ -46,10 +46,14 @@ def forecast_figure(found: Forecast) -> go.Figure:
 CHANCE_COLUMNS = [f"{k}_{h}" for k in ("production", "cancelled") for h in HORIZONS]
 
 
+_CHANCES = {c: c.rsplit("_", 1) for c in CHANCE_COLUMNS}  # column -> (production | cancelled, months)
 # what the table of pilots in flight can be ordered by, largest first: the forecast's own order first
-CHANCE_ORDERS = {c: f"chance of {'production' if c.startswith('production') else 'cancellation'} within "
-                    f"{c.rsplit('_', 1)[1]} months" for c in sorted(CHANCE_COLUMNS, key=lambda c: c != "production_12")}
+CHANCE_ORDERS = {c: f"chance of {'production' if _CHANCES[c][0] == 'production' else 'cancellation'} within "
+                    f"{_CHANCES[c][1]} months" for c in sorted(CHANCE_COLUMNS, key=lambda c: c != "production_12")}
 CHANCE_ORDERS["months_running"] = "months running"
+# the headers of that table (chances_table's columns)
+TABLE_HEADERS = {"pilot_id": "Pilot ID", "name": "Name", "stage": "Stage now", "months_running": "Months running",
+                 **{c: f"{kind.capitalize()} within {months} mo" for c, (kind, months) in _CHANCES.items()}}
 
 
 def chances_table(found: Forecast, names: pd.DataFrame, stages: list[str], by: str = "production_12") -> pd.DataFrame:

@@ -97,13 +97,14 @@ def _summary(data: bytes, as_of: dt.date | None, stall_days: int) -> dict:
     mapping = complete_mapping(None, distinct)
     notes[:0] = mapping_notes(mapping)
     id_column = mapping.columns.get("pilot_id")
-    checked = checked_rows(distinct.row_columns(), np.arange(read) + 2, id_column)  # the header is line 1
+    file_lines = np.arange(read) + 2  # the header is line 1
+    checked = checked_rows(distinct.row_columns(), file_lines, id_column)
     keep, rejected = None if checked.keep.all() else checked.keep, checked.rejected
     lines = np.flatnonzero(checked.keep) + 2
     rows = len(lines)
     if not rows:
         raise Declined
-    problems, note = checked.unnamed_report(np.arange(read) + 2, id_column) if id_column else ([], NO_ID_NOTE)
+    problems, note = checked.unnamed_report(file_lines, id_column) if id_column else ([], NO_ID_NOTE)
     notes += [note] if note else []
     fields = [f for f in mapping.columns if f not in ("pilot_id", "name")]  # IDs are checked, names not read
     values = {h: Coded.of(columns[h], keep, lines, distinct.encoded(h))
